@@ -1,0 +1,31 @@
+//! The command line: global options and one subcommand per file in `cmd/`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pingyi",
+    version,
+    about = "评议 — mass-evaluation analytics: ingest rating exports, compute satisfaction metrics, render reports"
+)]
+pub struct Cli {
+    /// Configuration file (default: ./pingyi.toml if present, else built-in defaults)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show or check configuration
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCmd),
+    /// Generate a synthetic county's rating exports, rosters and ledger
+    Generate(cmd::generate::GenerateArgs),
+}

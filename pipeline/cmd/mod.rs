@@ -1,0 +1,16 @@
+//! One module per subcommand. Each exposes its clap arguments and a `run`.
+
+pub mod config;
+pub mod generate;
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::config::{discover, Loaded};
+
+/// The effective configuration for a command: `--config`, else ./pingyi.toml, else defaults.
+pub fn load_config(explicit: Option<&Path>) -> Result<Loaded> {
+    let cwd = std::env::current_dir()?;
+    Ok(discover(explicit, &cwd)?)
+}

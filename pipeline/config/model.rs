@@ -1,0 +1,246 @@
+//! The shape of the configuration. Every struct denies unknown keys so a typo
+//! is an error naming the key, never a silently ignored rule.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::contract::Kind;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub paths: Paths,
+    pub period: PeriodCfg,
+    pub report: ReportCfg,
+    pub privacy: Privacy,
+    pub scale: Vec<ScaleLevel>,
+    pub rater_categories: Vec<Named>,
+    pub methods: Vec<Named>,
+    pub channels: Vec<Named>,
+    pub pioneers: Vec<Pioneer>,
+    pub org_types: Vec<OrgType>,
+    pub items: Items,
+    pub sampling: Sampling,
+    pub breach: Breach,
+    pub grades: Vec<Grade>,
+    pub columns: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub sources: BTreeMap<String, Source>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paths {
+    pub inbox: PathBuf,
+    pub warehouse: PathBuf,
+    pub reports: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    Month,
+    Quarter,
+    Half,
+    Year,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Window {
+    Year,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodCfg {
+    pub granularity: Granularity,
+    pub window: Window,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportCfg {
+    pub language: Lang,
+    pub min_cell: u32,
+    /// Empty for "today"; a fixed date makes runs reproducible.
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    pub rater_key_env: String,
+    pub rater_key: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleLevel {
+    pub label: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(default)]
+    pub satisfied: bool,
+    #[serde(default)]
+    pub abstain: bool,
+}
+
+/// A configured name with the spellings exports use for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Named {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pioneer {
+    pub name: String,
+    pub items: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgType {
+    pub name: String,
+    pub pioneer: String,
+    pub items: Vec<String>,
+    pub quota_tolerance: f64,
+    pub quota: Vec<QuotaGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaGroup {
+    pub group: String,
+    pub share: f64,
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Items {
+    pub default: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SamplingUnit {
+    Village,
+    Township,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sampling {
+    pub unit: SamplingUnit,
+    pub strata: Vec<Stratum>,
+    pub tolerance: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stratum {
+    pub category: String,
+    pub weight: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    Raw,
+    PostStratified,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Breach {
+    pub basis: Basis,
+    pub min_valid: u32,
+    pub action: String,
+    pub rules: Vec<BreachRule>,
+}
+
+/// "`times` or more periods with a rate below `below` in one window".
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreachRule {
+    pub below: f64,
+    pub times: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grade {
+    pub name: String,
+    pub min: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    Utf8,
+    Gb18030,
+}
+
+/// A per-source mapping for exports whose headers or scale are foreign
+/// (e.g. an evaluation device writing English keys and 1–3 button codes).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// File-name patterns (`*` and `?`) this source applies to.
+    pub files: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+    /// Canonical column → the header this source uses for it.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Canonical column → a value for every row (the source has no such column).
+    #[serde(default)]
+    pub constants: BTreeMap<String, String>,
+    /// Source rating value → a configured scale label.
+    #[serde(default)]
+    pub scale: BTreeMap<String, String>,
+}
+
+impl Config {
+    pub fn org_type(&self, name: &str) -> Option<&OrgType> {
+        self.org_types.iter().find(|o| o.name == name)
+    }
+
+    pub fn pioneer(&self, name: &str) -> Option<&Pioneer> {
+        self.pioneers.iter().find(|p| p.name == name)
+    }
+
+    /// The scale level a label or alias maps to (exact match after trimming).
+    pub fn scale_level(&self, label: &str) -> Option<&ScaleLevel> {
+        let label = label.trim();
+        self.scale
+            .iter()
+            .find(|l| l.label == label || l.aliases.iter().any(|a| a == label))
+    }
+
+    /// Grade for an annual rate: the first band (highest first) whose `min` it reaches.
+    pub fn grade_for(&self, rate: f64) -> Option<&str> {
+        self.grades
+            .iter()
+            .find(|g| rate >= g.min)
+            .map(|g| g.name.as_str())
+    }
+}

@@ -1,0 +1,384 @@
+//! Rules a configuration must satisfy beyond its shape: shares that sum to
+//! one, categories that exist, thresholds inside (0, 1]. Each failure returns
+//! the key and a message saying what is allowed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::{Config, Named, Source};
+use crate::contract;
+
+type Check = Result<(), (String, String)>;
+
+fn fail(key: impl Into<String>, message: impl Into<String>) -> Check {
+    Err((key.into(), message.into()))
+}
+
+pub fn check(c: &Config) -> Check {
+    if c.report.min_cell == 0 {
+        return fail("report.min_cell", "must be at least 1");
+    }
+    if !c.report.as_of.is_empty() && !is_iso_date(&c.report.as_of) {
+        return fail(
+            "report.as_of",
+            format!(
+                "`{}` is not a date; write YYYY-MM-DD or leave it empty for today",
+                c.report.as_of
+            ),
+        );
+    }
+    scale(c)?;
+    let categories = names("rater_categories", &c.rater_categories)?;
+    names("methods", &c.methods)?;
+    names("channels", &c.channels)?;
+    pioneers(c)?;
+    org_types(c, &categories)?;
+    if c.items.default.trim().is_empty() {
+        return fail("items.default", "must name an item, e.g. \"总体评价\"");
+    }
+    sampling(c, &categories)?;
+    breach(c)?;
+    grades(c)?;
+    columns(c)?;
+    for (name, source) in &c.sources {
+        self::source(c, name, source)?;
+    }
+    Ok(())
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (
+        parts[0].parse::<i32>(),
+        parts[1].parse::<u32>(),
+        parts[2].parse::<u32>(),
+    ) else {
+        return false;
+    };
+    crate::dates::Date::new(y, m, d).is_some()
+}
+
+fn scale(c: &Config) -> Check {
+    let mut seen = BTreeSet::new();
+    for (i, level) in c.scale.iter().enumerate() {
+        let key = format!("scale[{i}]");
+        if level.abstain && (level.satisfied || level.score.is_some()) {
+            return fail(
+                key,
+                format!(
+                    "`{}` is an abstain label: it has no score and is not satisfied",
+                    level.label
+                ),
+            );
+        }
+        if !level.abstain && level.score.is_none() {
+            return fail(
+                key,
+                format!("`{}` needs a score (or abstain = true)", level.label),
+            );
+        }
+        for label in std::iter::once(&level.label).chain(&level.aliases) {
+            if !seen.insert(label.trim().to_string()) {
+                return fail(
+                    key,
+                    format!(
+                        "label `{label}` appears twice in the scale; each label maps to one level"
+                    ),
+                );
+            }
+        }
+    }
+    let valid = c.scale.iter().filter(|l| !l.abstain);
+    if !valid.clone().any(|l| l.satisfied) || !valid.clone().any(|l| !l.satisfied) {
+        return fail(
+            "scale",
+            "needs at least one satisfied and one not-satisfied level",
+        );
+    }
+    Ok(())
+}
+
+/// Names must be unique and non-empty; returns them.
+fn names(key: &str, list: &[Named]) -> Result<BTreeSet<String>, (String, String)> {
+    let mut seen = BTreeSet::new();
+    if list.is_empty() {
+        fail(key, "must list at least one entry")?;
+    }
+    for (i, n) in list.iter().enumerate() {
+        if n.name.trim().is_empty() {
+            fail(format!("{key}[{i}].name"), "must not be empty")?;
+        }
+        for label in std::iter::once(&n.name).chain(&n.aliases) {
+            if !seen.insert(label.clone()) {
+                fail(
+                    format!("{key}[{i}]"),
+                    format!("`{label}` appears twice; names and aliases must be unique"),
+                )?;
+            }
+        }
+    }
+    Ok(list.iter().map(|n| n.name.clone()).collect())
+}
+
+fn pioneers(c: &Config) -> Check {
+    let mut seen = BTreeSet::new();
+    for (i, p) in c.pioneers.iter().enumerate() {
+        if !seen.insert(&p.name) {
+            return fail(
+                format!("pioneers[{i}]"),
+                format!("pioneer `{}` is listed twice", p.name),
+            );
+        }
+        if p.items.is_empty() {
+            return fail(
+                format!("pioneers[{i}].items"),
+                format!("`{}` needs at least one item", p.name),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn org_types(c: &Config, categories: &BTreeSet<String>) -> Check {
+    let mut seen = BTreeSet::new();
+    let pioneers: Vec<&str> = c.pioneers.iter().map(|p| p.name.as_str()).collect();
+    for (i, o) in c.org_types.iter().enumerate() {
+        let key = format!("org_types[{i}]");
+        if !seen.insert(&o.name) {
+            return fail(key, format!("org type `{}` is listed twice", o.name));
+        }
+        if !pioneers.contains(&o.pioneer.as_str()) {
+            return fail(
+                format!("{key}.pioneer"),
+                format!(
+                    "`{}` is not a configured pioneer; allowed: {}",
+                    o.pioneer,
+                    pioneers.join(", ")
+                ),
+            );
+        }
+        if o.items.is_empty() {
+            return fail(
+                format!("{key}.items"),
+                format!("`{}` needs at least one item", o.name),
+            );
+        }
+        if !(0.0..1.0).contains(&o.quota_tolerance) {
+            return fail(format!("{key}.quota_tolerance"), "must be in [0, 1)");
+        }
+        quota(&key, &o.name, &o.quota, categories)?;
+    }
+    if c.org_types.is_empty() {
+        return fail("org_types", "must list at least one org type");
+    }
+    Ok(())
+}
+
+/// Shares in [0, 1] summing to 1; every rater category in exactly one group.
+fn quota(
+    key: &str,
+    org: &str,
+    groups: &[super::model::QuotaGroup],
+    categories: &BTreeSet<String>,
+) -> Check {
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut total = 0.0;
+    for (j, g) in groups.iter().enumerate() {
+        if !(0.0..=1.0).contains(&g.share) {
+            return fail(
+                format!("{key}.quota[{j}].share"),
+                format!("{} is not a share in [0, 1]", g.share),
+            );
+        }
+        total += g.share;
+        for cat in &g.categories {
+            if !categories.contains(cat) {
+                return fail(
+                    format!("{key}.quota[{j}].categories"),
+                    format!(
+                        "`{cat}` is not a rater category; allowed: {}",
+                        join(categories)
+                    ),
+                );
+            }
+            if let Some(other) = owner.insert(cat, &g.group) {
+                return fail(
+                    format!("{key}.quota"),
+                    format!(
+                        "`{cat}` is in both `{other}` and `{}`; each category belongs to one group",
+                        g.group
+                    ),
+                );
+            }
+        }
+    }
+    if (total - 1.0).abs() > 1e-6 {
+        return fail(
+            format!("{key}.quota"),
+            format!("shares of `{org}` sum to {total}; they must sum to 1"),
+        );
+    }
+    if let Some(missing) = categories.iter().find(|c| !owner.contains_key(c.as_str())) {
+        return fail(
+            format!("{key}.quota"),
+            format!("rater category `{missing}` is in no quota group of `{org}`; add it to one"),
+        );
+    }
+    Ok(())
+}
+
+fn sampling(c: &Config, categories: &BTreeSet<String>) -> Check {
+    let s = &c.sampling;
+    if s.strata.is_empty() {
+        return fail("sampling.strata", "must list at least one stratum");
+    }
+    let mut seen = BTreeSet::new();
+    for (i, st) in s.strata.iter().enumerate() {
+        if !categories.contains(&st.category) {
+            return fail(
+                format!("sampling.strata[{i}].category"),
+                format!(
+                    "`{}` is not a rater category; allowed: {}",
+                    st.category,
+                    join(categories)
+                ),
+            );
+        }
+        if !seen.insert(&st.category) {
+            return fail(
+                format!("sampling.strata[{i}]"),
+                format!("`{}` is listed twice", st.category),
+            );
+        }
+        if st.weight == 0 {
+            return fail(
+                format!("sampling.strata[{i}].weight"),
+                "must be a positive whole number (the seed's ratio is 2:7:1)",
+            );
+        }
+    }
+    if !(0.0..1.0).contains(&s.tolerance) {
+        return fail("sampling.tolerance", "must be in [0, 1)");
+    }
+    Ok(())
+}
+
+fn breach(c: &Config) -> Check {
+    let b = &c.breach;
+    if b.rules.is_empty() {
+        return fail(
+            "breach.rules",
+            "must list at least one rule, e.g. { below = 0.60, times = 1 }",
+        );
+    }
+    for (i, r) in b.rules.iter().enumerate() {
+        if !(r.below > 0.0 && r.below <= 1.0) {
+            return fail(
+                format!("breach.rules[{i}].below"),
+                format!("{} is not a rate in (0, 1]", r.below),
+            );
+        }
+        if r.times == 0 {
+            return fail(format!("breach.rules[{i}].times"), "must be at least 1");
+        }
+    }
+    if b.action.trim().is_empty() {
+        return fail("breach.action", "must name the action, e.g. \"诫勉谈话\"");
+    }
+    Ok(())
+}
+
+fn grades(c: &Config) -> Check {
+    if c.grades.is_empty() {
+        return fail("grades", "must list at least one grade band");
+    }
+    for (i, w) in c.grades.windows(2).enumerate() {
+        if w[1].min >= w[0].min {
+            return fail(
+                format!("grades[{}].min", i + 1),
+                "bands must be listed highest first with strictly decreasing `min`",
+            );
+        }
+    }
+    if let Some((i, g)) = c
+        .grades
+        .iter()
+        .enumerate()
+        .find(|(_, g)| !(0.0..=1.0).contains(&g.min))
+    {
+        return fail(
+            format!("grades[{i}].min"),
+            format!("{} is not a rate in [0, 1]", g.min),
+        );
+    }
+    Ok(())
+}
+
+fn columns(c: &Config) -> Check {
+    let canonical = contract::all_columns();
+    let mut owner: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, aliases) in &c.columns {
+        if !canonical.contains(&name.as_str()) {
+            return fail(
+                format!("columns.{name}"),
+                format!("not a canonical column; allowed: {}", canonical.join(", ")),
+            );
+        }
+        for alias in aliases {
+            let folded = crate::headers::fold(alias);
+            if let Some(other) = owner.insert(folded, name) {
+                if other != name {
+                    return fail(
+                        format!("columns.{name}"),
+                        format!("alias `{alias}` is also an alias of `{other}`"),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn source(c: &Config, name: &str, s: &Source) -> Check {
+    let key = format!("sources.{name}");
+    if s.files.is_empty() {
+        return fail(
+            format!("{key}.files"),
+            "must list at least one file-name pattern, e.g. \"*.jsonl\"",
+        );
+    }
+    let canonical = contract::all_columns();
+    for col in s.columns.keys().chain(s.constants.keys()) {
+        if !canonical.contains(&col.as_str()) {
+            return fail(
+                format!("{key}"),
+                format!(
+                    "`{col}` is not a canonical column; allowed: {}",
+                    canonical.join(", ")
+                ),
+            );
+        }
+    }
+    let labels: Vec<&str> = c.scale.iter().map(|l| l.label.as_str()).collect();
+    for (value, label) in &s.scale {
+        if !labels.contains(&label.as_str()) {
+            return fail(
+                format!("{key}.scale.{value}"),
+                format!(
+                    "`{label}` is not a scale label; allowed: {}",
+                    labels.join(", ")
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn join(set: &BTreeSet<String>) -> String {
+    set.iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

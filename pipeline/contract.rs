@@ -1,0 +1,104 @@
+//! The data contract (DESIGN §3): the kinds of input file, their canonical
+//! columns and which of them are required. Configuration validates header
+//! aliases against these names; ingest maps headers onto them.
+
+/// The kinds of file pingyi reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Ratings,
+    Subjects,
+    Raters,
+    Ledger,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Ratings, Kind::Subjects, Kind::Raters, Kind::Ledger];
+
+    /// Canonical columns of this kind, each with whether it is required.
+    pub fn columns(self) -> &'static [(&'static str, bool)] {
+        match self {
+            Kind::Ratings => RATINGS,
+            Kind::Subjects => SUBJECTS,
+            Kind::Raters => RATERS,
+            Kind::Ledger => LEDGER,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Ratings => "ratings",
+            Kind::Subjects => "subjects",
+            Kind::Raters => "raters",
+            Kind::Ledger => "ledger",
+        }
+    }
+}
+
+const RATINGS: &[(&str, bool)] = &[
+    ("response_id", true),
+    ("subject_id", true),
+    ("subject_name", false),
+    ("rated_at", true),
+    ("period", false),
+    ("rater_category", true),
+    ("rater_id", false),
+    ("rater_village", false),
+    ("method", true),
+    ("channel", true),
+    ("item", false),
+    ("rating", true),
+    ("comment", false),
+];
+
+const SUBJECTS: &[(&str, bool)] = &[
+    ("subject_id", true),
+    ("name", true),
+    ("kind", true),
+    ("org_type", true),
+    ("pioneer_category", false),
+    ("township", true),
+    ("village", false),
+    ("parent", false),
+    ("position", false),
+];
+
+const RATERS: &[(&str, bool)] = &[
+    ("person_id", true),
+    ("village", true),
+    ("township", true),
+    ("category", true),
+];
+
+const LEDGER: &[(&str, bool)] = &[
+    ("suggestion_id", true),
+    ("subject_id", true),
+    ("received_at", true),
+    ("source_method", true),
+    ("category", true),
+    ("content", false),
+    ("answered_on_spot", false),
+    ("measure", false),
+    ("owner", false),
+    ("deadline", false),
+    ("status", true),
+    ("closed_at", false),
+    ("follow_up", false),
+];
+
+/// Every canonical column name, across kinds, sorted and without repeats.
+pub fn all_columns() -> Vec<&'static str> {
+    let mut names: Vec<&str> = Kind::ALL
+        .iter()
+        .flat_map(|k| k.columns().iter().map(|(n, _)| *n))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Subject kinds as they appear in the roster.
+pub const SUBJECT_KINDS: [&str; 2] = ["组织", "干部"];
+
+/// Ledger statuses (整改销号台账), in the order an item moves through them.
+pub const LEDGER_STATUSES: [&str; 3] = ["未整改", "整改中", "已销号"];

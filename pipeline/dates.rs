@@ -1,0 +1,170 @@
+//! Civil dates without a time zone: validation, day arithmetic, quarters,
+//! Excel serial numbers and the written forms exports use (2012-09-03,
+//! 2012/9/3, 2012.9.3, 2012年9月3日).
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// A date, or None when it does not exist (2012-02-30).
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    pub fn to_days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    pub fn add_days(self, n: i64) -> Date {
+        Date::from_days(self.to_days() + n)
+    }
+
+    pub fn quarter(self) -> u32 {
+        (self.month - 1) / 3 + 1
+    }
+
+    /// Excel's 1900 date system serial (1 = 1900-01-01, with Lotus's phantom
+    /// 1900-02-29, hence the epoch 1899-12-30 for dates after February 1900).
+    pub fn excel_serial(self) -> i64 {
+        self.to_days() - Date::new(1899, 12, 30).expect("valid").to_days()
+    }
+
+    pub fn zh(self) -> String {
+        format!("{}年{}月{}日", self.year, self.month, self.day)
+    }
+
+    pub fn slash(self) -> String {
+        format!("{}/{}/{}", self.year, self.month, self.day)
+    }
+
+    pub fn dotted(self) -> String {
+        format!("{}.{}.{}", self.year, self.month, self.day)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+pub fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// A calendar quarter, e.g. 2012Q3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    pub year: i32,
+    pub q: u32,
+}
+
+impl Quarter {
+    pub fn first_day(self) -> Date {
+        Date::new(self.year, (self.q - 1) * 3 + 1, 1).expect("valid quarter")
+    }
+
+    pub fn last_day(self) -> Date {
+        self.next().first_day().add_days(-1)
+    }
+
+    pub fn next(self) -> Quarter {
+        if self.q == 4 {
+            Quarter {
+                year: self.year + 1,
+                q: 1,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q + 1,
+            }
+        }
+    }
+
+    pub fn nth_after(self, n: u32) -> Quarter {
+        (0..n).fold(self, |q, _| q.next())
+    }
+
+    pub fn days(self) -> i64 {
+        self.last_day().to_days() - self.first_day().to_days() + 1
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}Q{}", self.year, self.q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_days_and_known_serials() {
+        for days in -800_000..800_000i64 {
+            if days % 997 == 0 {
+                assert_eq!(Date::from_days(days).to_days(), days);
+            }
+        }
+        // Excel shows 41155 for 2012-09-03.
+        assert_eq!(Date::new(2012, 9, 3).unwrap().excel_serial(), 41155);
+        assert_eq!(Date::new(1970, 1, 1).unwrap().to_days(), 0);
+    }
+
+    #[test]
+    fn rejects_impossible_dates() {
+        assert!(Date::new(2012, 2, 29).is_some());
+        assert!(Date::new(2011, 2, 29).is_none());
+        assert!(Date::new(2012, 13, 1).is_none());
+        assert!(Date::new(2012, 4, 31).is_none());
+    }
+
+    #[test]
+    fn quarters() {
+        let q = Quarter { year: 2011, q: 4 };
+        assert_eq!(q.next().to_string(), "2012Q1");
+        assert_eq!(q.last_day().to_string(), "2011-12-31");
+        assert_eq!(Quarter { year: 2012, q: 1 }.days(), 91);
+    }
+}

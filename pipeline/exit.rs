@@ -1,0 +1,24 @@
+//! Exit codes, documented in the README. Scripts and schedulers branch on
+//! these, so they never change meaning.
+
+use crate::config::ConfigError;
+
+pub const SUCCESS: u8 = 0;
+/// Anything that is not one of the cases below: I/O failure, a bug.
+pub const FAILURE: u8 = 1;
+/// Bad command line (clap's own code).
+pub const USAGE: u8 = 2;
+/// The configuration file is missing, malformed or breaks a rule.
+pub const CONFIG: u8 = 5;
+
+/// The exit code for an error that reached `main`.
+pub fn code_for(err: &anyhow::Error) -> u8 {
+    if err
+        .chain()
+        .any(|e| e.downcast_ref::<ConfigError>().is_some())
+    {
+        CONFIG
+    } else {
+        FAILURE
+    }
+}

@@ -1,0 +1,13 @@
+//! pingyi (评议): batch analytics and reporting for mass evaluation of party
+//! organizations and cadres. Each stage is a module; each subcommand has a
+//! file under `cmd/`; `main.rs` only dispatches.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod contract;
+pub mod dates;
+pub mod exit;
+pub mod generate;
+pub mod headers;
+pub mod rng;

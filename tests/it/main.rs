@@ -1,0 +1,6 @@
+//! The one integration test binary: every test runs the real `pingyi` CLI in
+//! a temporary folder, as a user would.
+
+mod config;
+mod generate;
+mod util;
