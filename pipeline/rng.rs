@@ -114,12 +114,20 @@ mod tests {
     use super::Rng;
 
     #[test]
-    fn reference_values_are_stable() {
-        // Pinned outputs: if these change, every generated county changes.
+    fn matches_the_published_algorithm() {
+        // Reference values from an independent Python transcription of
+        // SplitMix64 seeding + xoshiro256** (Blackman & Vigna). If these
+        // change, every generated county changes.
         let mut r = Rng::new(42);
         let first: Vec<u64> = (0..3).map(|_| r.next_u64()).collect();
-        let mut again = Rng::new(42);
-        assert_eq!(first, (0..3).map(|_| again.next_u64()).collect::<Vec<_>>());
+        assert_eq!(
+            first,
+            [
+                1546998764402558742,
+                6990951692964543102,
+                12544586762248559009
+            ]
+        );
         assert_ne!(
             Rng::derive(1, &[2, 3]).next_u64(),
             Rng::derive(1, &[3, 2]).next_u64()

@@ -36,7 +36,7 @@ pub use campaign::{SEED_DRAW, SEED_DRAW_RATE, SEED_DRAW_SUGGESTIONS};
 pub use county::{largest_remainder, SEED_CADRES};
 
 /// Rating rows at the default scale: the campaign plus two years of routine work.
-pub const DEFAULT_SCALE: u64 = 40_000;
+pub const DEFAULT_SCALE: u64 = 38_000;
 
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -21,7 +21,7 @@ fn weight(plan: &Plan, s: usize) -> f64 {
     let subject = &plan.county.subjects[s];
     match (subject.cadre, subject.head, plan.org_type_name(s)) {
         (true, true, _) => 0.10,
-        (true, false, _) => 0.01,
+        (true, false, _) => 0.004,
         (false, _, "机关" | "医院") => 1.5,
         (false, _, _) => 1.0,
     }

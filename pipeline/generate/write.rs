@@ -84,7 +84,8 @@ impl Stream {
     pub fn write(&mut self, plan: &Plan, r: &Rating, planted: &mut Vec<Planted>) -> Result<()> {
         let mut cells: Vec<Cow<str>> = self.layout.iter().map(|(_, f)| cell(plan, r, *f)).collect();
         self.rows += 1;
-        let pii = self.defects && self.rows == PII_ROW;
+        // Personal data goes into typed comments, not device remarks.
+        let pii = self.defects && self.rows == PII_ROW && self.index < 2;
         let comment = self.layout.iter().position(|(_, f)| *f == Field::Comment);
         if let (true, Some(c)) = (pii, comment) {
             let (kind, text) = defects::pii_comment(self.index);
@@ -416,6 +417,8 @@ fn ledger_cells<'a>(plan: &'a Plan, it: &'a Item) -> Vec<XCell<'a>> {
 pub fn expected_defects(path: &Path, planted: &[Planted]) -> Result<()> {
     let mut out = CsvOut::create(path, Encoding::Utf8Bom)?;
     out.row(["file", "sheet", "line", "column", "value", "defect"])?;
+    let mut planted: Vec<&Planted> = planted.iter().collect();
+    planted.sort_by(|a, b| (&a.file, &a.sheet, a.line).cmp(&(&b.file, &b.sheet, b.line)));
     for p in planted {
         out.row([
             p.file.as_str(),

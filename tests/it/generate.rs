@@ -440,3 +440,22 @@ fn clean_mode_plants_nothing_and_bad_options_are_refused() {
         r.stderr
     );
 }
+
+#[test]
+fn committed_sample_data_is_what_the_generator_writes() {
+    let d = Dir::new();
+    d.ok(&["generate", "--seed", "2012", "--out", "s"]);
+    let fresh = hashes(&d.join("s"));
+    let committed = hashes(&crate::util::repo().join("sample-data"));
+    for (name, bytes) in &fresh {
+        assert!(committed.get(name) == Some(bytes), "sample-data/{name} is not what `pingyi generate --seed 2012 --out sample-data` writes; regenerate and commit it");
+    }
+    let extra: Vec<&String> = committed
+        .keys()
+        .filter(|n| !fresh.contains_key(*n) && *n != "README.md")
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "files in sample-data the generator does not write: {extra:?}"
+    );
+}
