@@ -83,7 +83,6 @@ fn random_draw(plan: &Plan, total: u64) -> Vec<Rating> {
     for (v, &n) in per_village.iter().enumerate() {
         let mut rng = Rng::derive(plan.seed, &[10, v as u64]);
         let org = plan.county.village_org(v);
-        let quality = plan.county.subjects[org].quality[qi];
         let items = plan.items(org).len();
         let mut seq = 0;
         for (&(cat, _), k) in strata.iter().zip(largest_remainder(n, &weights)) {
@@ -93,24 +92,16 @@ fn random_draw(plan: &Plan, total: u64) -> Vec<Rating> {
                 seq += 1;
                 let date = date_in(&mut rng, quarter.first_day(), quarter.days());
                 let channel = if rng.chance(0.7) { survey } else { visit };
-                let cat_name = plan.category_name(cat);
-                for item in 0..items {
-                    let p = satisfaction(quality, cat_name, item);
-                    out.push(Rating {
-                        response: response_number(quarter, org, seq),
-                        subject: org as u32,
-                        date,
-                        minute: 0,
-                        category: cat,
-                        rater: Rater::Person(person as u32),
-                        method,
-                        channel,
-                        item: item as u8,
-                        level: plan.levels.draw(&mut rng, p, abstain_rate(cat_name)),
-                        spelling: 0,
-                        comment: None,
-                    });
-                }
+                let form = Form {
+                    subject: org,
+                    quarter: qi,
+                    date,
+                    person,
+                    method,
+                    channel,
+                    response: response_number(quarter, org, seq),
+                };
+                form.rate(plan, &mut rng, items, &mut out);
             }
         }
     }
@@ -247,32 +238,62 @@ fn survey_forms(plan: &Plan, fraction: f64) -> Vec<Rating> {
         for (k, person) in people.into_iter().enumerate() {
             let date = date_in(&mut rng, first, days);
             let quarter = plan.quarter_of(date);
-            let quality = plan.county.subjects[cadre].quality[quarter];
-            let cat = plan.roster.people[person].category as u8;
-            let cat_name = plan.category_name(cat);
-            for item in 0..1 {
-                out.push(Rating {
-                    response: response_number(plan.quarters[quarter], cadre, 50_000 + k as u64),
-                    subject: cadre as u32,
-                    date,
-                    minute: 0,
-                    category: cat,
-                    rater: Rater::Person(person as u32),
-                    method,
-                    channel,
-                    item: item as u8,
-                    level: plan.levels.draw(
-                        &mut rng,
-                        satisfaction(quality, cat_name, item),
-                        abstain_rate(cat_name),
-                    ),
-                    spelling: 0,
-                    comment: None,
-                });
-            }
+            let response = response_number(plan.quarters[quarter], cadre, 50_000 + k as u64);
+            let form = Form {
+                subject: cadre,
+                quarter,
+                date,
+                person,
+                method,
+                channel,
+                response,
+            };
+            // One overall rating (总体评价) per form, as on the 群众满意度测评表.
+            form.rate(plan, &mut rng, 1, &mut out);
         }
     }
     out
+}
+
+/// One person's filled-in form about one subject.
+struct Form {
+    subject: usize,
+    quarter: usize,
+    date: crate::dates::Date,
+    person: usize,
+    method: u8,
+    channel: u8,
+    response: u64,
+}
+
+impl Form {
+    /// Rates the subject's first `items` items, each level drawn from the
+    /// subject's quality that quarter and the rater's category.
+    fn rate(&self, plan: &Plan, rng: &mut Rng, items: usize, out: &mut Vec<Rating>) {
+        let quality = plan.county.subjects[self.subject].quality[self.quarter];
+        let category = plan.roster.people[self.person].category as u8;
+        let cat_name = plan.category_name(category);
+        for item in 0..items {
+            out.push(Rating {
+                response: self.response,
+                subject: self.subject as u32,
+                date: self.date,
+                minute: 0,
+                category,
+                rater: Rater::Person(self.person as u32),
+                method: self.method,
+                channel: self.channel,
+                item: item as u8,
+                level: plan.levels.draw(
+                    rng,
+                    satisfaction(quality, cat_name, item),
+                    abstain_rate(cat_name),
+                ),
+                spelling: 0,
+                comment: None,
+            });
+        }
+    }
 }
 
 fn take_person(pools: &mut [Vec<usize>], township: Option<usize>, rng: &mut Rng) -> Option<usize> {
