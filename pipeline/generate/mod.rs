@@ -251,7 +251,7 @@ fn routine_into(
     suggestions: &mut Vec<Suggestion>,
     planted: &mut Vec<defects::Planted>,
 ) -> Result<()> {
-    const CHUNK: usize = 16;
+    const CHUNK: usize = 4;
     let per_weight = routine::rows_per_weight(plan, rows);
     let quotas = routine::Quotas::new(plan);
     let n = plan.county.subjects.len();
