@@ -28,4 +28,8 @@ pub enum Command {
     Config(cmd::config::ConfigCmd),
     /// Generate a synthetic county's rating exports, rosters and ledger
     Generate(cmd::generate::GenerateArgs),
+    /// Ingest rating exports, rosters and ledgers into the warehouse
+    Ingest(cmd::ingest::IngestArgs),
+    /// Run SQL over the warehouse
+    Query(cmd::query::QueryArgs),
 }

@@ -8,6 +8,10 @@ pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// Bad command line (clap's own code).
 pub const USAGE: u8 = 2;
+/// Ingest finished; some rows were quarantined (see the quarantine CSV).
+pub const QUARANTINED: u8 = 3;
+/// Ingest finished; at least one file was refused whole.
+pub const REFUSED: u8 = 4;
 /// The configuration file is missing, malformed or breaks a rule.
 pub const CONFIG: u8 = 5;
 

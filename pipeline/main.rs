@@ -11,11 +11,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = cli.config.as_deref();
     let result = match &cli.command {
-        Command::Config(c) => cmd::config::run(c, config),
-        Command::Generate(g) => cmd::generate::run(g, config),
+        Command::Config(c) => cmd::config::run(c, config).map(|()| exit::SUCCESS),
+        Command::Generate(g) => cmd::generate::run(g, config).map(|()| exit::SUCCESS),
+        Command::Ingest(i) => cmd::ingest::run(i, config),
+        Command::Query(q) => cmd::query::run(q, config).map(|()| exit::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::from(exit::SUCCESS),
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(exit::code_for(&err))

@@ -2,6 +2,8 @@
 
 pub mod config;
 pub mod generate;
+pub mod ingest;
+pub mod query;
 
 use std::path::Path;
 

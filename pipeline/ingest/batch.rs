@@ -1,0 +1,586 @@
+//! One ingest batch: validated tables become staged Parquet files, rows that
+//! fail go to the quarantine, duplicates are caught against the batch and the
+//! warehouse, and a refused file leaves nothing behind.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::input::{mapping_for, Opened, Tables};
+use super::privacy;
+use super::table::{col_name, RawTable, LINE};
+use super::validate::{validate, Context, Validated};
+use crate::config::Config;
+use crate::contract::Kind;
+use crate::warehouse::{write_parquet, Manifest, Warehouse};
+
+/// What became of one file's rows.
+#[derive(Debug, Default, Clone)]
+pub struct Counts {
+    pub rows: u64,
+    pub accepted: u64,
+    pub by_reason: BTreeMap<String, u64>,
+}
+
+/// Where a duplicate key was first seen.
+#[derive(Clone, Copy)]
+enum Origin {
+    Line { file: u32, line: u32 },
+    Warehouse { batch: u32 },
+}
+
+pub struct Batch<'a> {
+    cfg: &'a Config,
+    wh: &'a Warehouse,
+    old: &'a Manifest,
+    pub id: u32,
+    key: Option<Vec<u8>>,
+    known_subjects: Vec<String>,
+    seen: Option<HashMap<u64, Origin>>,
+    files: Vec<String>,
+    /// New ratings files, relative to the warehouse root.
+    pub ratings_files: Vec<String>,
+    pub new: BTreeMap<Kind, Vec<DataFrame>>,
+    pub quarantine: Vec<DataFrame>,
+}
+
+/// One file's staged output, merged into the batch only if the file is not refused.
+#[derive(Default)]
+struct Pending {
+    written: Vec<String>,
+    frames: Vec<DataFrame>,
+    quarantine: Vec<DataFrame>,
+    keys: Vec<u64>,
+    counts: Counts,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(cfg: &'a Config, wh: &'a Warehouse, old: &'a Manifest) -> Result<Batch<'a>> {
+        let subjects = wh
+            .scan(old, "subjects")?
+            .select([col("subject_id")])
+            .collect()?;
+        let known_subjects = subjects
+            .column("subject_id")?
+            .str()?
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect();
+        Ok(Batch {
+            cfg,
+            wh,
+            old,
+            id: old.next_batch_id(),
+            key: privacy::key(cfg),
+            known_subjects,
+            seen: None,
+            files: Vec::new(),
+            ratings_files: Vec::new(),
+            new: BTreeMap::new(),
+            quarantine: Vec::new(),
+        })
+    }
+
+    /// Ingests every table of a file; Ok(Err(message)) when the file is refused.
+    pub fn file(
+        &mut self,
+        path: &Path,
+        shown: &str,
+        opened: Opened,
+    ) -> Result<std::result::Result<Counts, String>> {
+        let file = self.files.len() as u32;
+        self.files.push(shown.to_string());
+        let mut pending = Pending::default();
+        let kind = opened.mapping.kind;
+        let result = self.tables(path, shown, file, opened, &mut pending);
+        match result {
+            Ok(None) => {
+                self.ratings_files.extend(pending.written);
+                self.new.entry(kind).or_default().extend(pending.frames);
+                self.quarantine.extend(pending.quarantine);
+                if kind == Kind::Subjects {
+                    self.refresh_subjects()?;
+                }
+                Ok(Ok(pending.counts))
+            }
+            Ok(Some(refusal)) => {
+                for f in &pending.written {
+                    let _ = std::fs::remove_file(self.wh.root.join(f));
+                }
+                if let Some(seen) = &mut self.seen {
+                    for k in &pending.keys {
+                        seen.remove(k);
+                    }
+                }
+                Ok(Err(refusal))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Ok(Some(message)) when a later block of the file refuses it.
+    fn tables(
+        &mut self,
+        path: &Path,
+        shown: &str,
+        file: u32,
+        opened: Opened,
+        pending: &mut Pending,
+    ) -> Result<Option<String>> {
+        let Opened {
+            mapping,
+            tables,
+            source_scale,
+        } = opened;
+        match tables {
+            Tables::Loaded(tables) => {
+                for (chunk, t) in tables.iter().enumerate() {
+                    let m = mapping_for(self.cfg, &mapping, t, path);
+                    self.table(shown, file, chunk as u32, &m, t, &source_scale, pending)?;
+                }
+            }
+            Tables::Csv(mut reader) => {
+                let mut chunk = 0;
+                while let Some(block) = reader.next_chunk()? {
+                    match block {
+                        Ok(t) => {
+                            self.table(shown, file, chunk, &mapping, &t, &source_scale, pending)?
+                        }
+                        Err(refusal) => return Ok(Some(refusal.to_string())),
+                    }
+                    chunk += 1;
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn table(
+        &mut self,
+        shown: &str,
+        file: u32,
+        chunk: u32,
+        m: &super::mapping::Mapping,
+        t: &RawTable,
+        scale: &[(String, String)],
+        pending: &mut Pending,
+    ) -> Result<()> {
+        let ctx = Context {
+            cfg: self.cfg,
+            subjects: Series::new("ids".into(), &self.known_subjects),
+            source_scale: scale.to_vec(),
+        };
+        let Validated {
+            mut accepted,
+            failed,
+        } = anyhow::Context::with_context(validate(&ctx, m, t), || format!("validating {shown}"))?;
+        pending.counts.rows += (t.df.height() + t.bad.len()) as u64;
+        let private = private_column(m, t);
+        pending.quarantine.push(self.quarantine_rows(
+            shown,
+            m.kind,
+            t,
+            &failed,
+            private.as_deref(),
+        )?);
+        for b in &t.bad {
+            *pending
+                .counts
+                .by_reason
+                .entry("malformed_row".into())
+                .or_default() += 1;
+            pending.quarantine.push(quarantine_frame(
+                m.kind,
+                t,
+                &[(
+                    b.line,
+                    "",
+                    b.raw.clone(),
+                    "malformed_row",
+                    b.reason.clone(),
+                    String::new(),
+                )],
+                self.id,
+                shown,
+            )?);
+        }
+        for r in failed.column("__reason")?.str()?.iter().flatten() {
+            *pending.counts.by_reason.entry(r.to_string()).or_default() += 1;
+        }
+        match m.kind {
+            Kind::Ratings => {
+                privacy::replace(
+                    &mut accepted,
+                    "__rater_id",
+                    "rater_key",
+                    self.key.as_deref(),
+                    self.cfg,
+                )?;
+                let dups = self.duplicates(&accepted, file, pending)?;
+                if dups.any() {
+                    let rows = self.duplicate_rows(&accepted, &dups, m, t)?;
+                    *pending
+                        .counts
+                        .by_reason
+                        .entry("duplicate".into())
+                        .or_default() += rows.len() as u64;
+                    pending
+                        .quarantine
+                        .push(quarantine_frame(m.kind, t, &rows, self.id, shown)?);
+                    accepted = accepted.filter(&!&dups)?;
+                }
+                let accepted = self.provenance(accepted, shown, "ratings")?;
+                pending.counts.accepted += accepted.height() as u64;
+                self.write_ratings(accepted, file, chunk, pending)?;
+            }
+            kind => {
+                if kind == Kind::Raters {
+                    privacy::replace(
+                        &mut accepted,
+                        "__person_id",
+                        "person_key",
+                        self.key.as_deref(),
+                        self.cfg,
+                    )?;
+                }
+                let table = if kind == Kind::Ledger {
+                    "suggestions"
+                } else {
+                    kind.name()
+                };
+                let accepted = self.provenance(accepted, shown, table)?;
+                pending.counts.accepted += accepted.height() as u64;
+                pending.frames.push(accepted);
+            }
+        }
+        Ok(())
+    }
+
+    fn refresh_subjects(&mut self) -> Result<()> {
+        for df in self.new.get(&Kind::Subjects).into_iter().flatten() {
+            self.known_subjects.extend(
+                df.column("subject_id")?
+                    .str()?
+                    .iter()
+                    .flatten()
+                    .map(String::from),
+            );
+        }
+        self.known_subjects.sort_unstable();
+        self.known_subjects.dedup();
+        Ok(())
+    }
+
+    /// Adds batch_id, source_file, source_line and puts columns in table order.
+    fn provenance(&self, df: DataFrame, shown: &str, table: &str) -> Result<DataFrame> {
+        let schema = crate::warehouse::schema::of(table);
+        let exprs: Vec<Expr> = schema
+            .iter()
+            .map(|(name, dtype)| {
+                match name.as_str() {
+                    "batch_id" => lit(self.id),
+                    "source_file" => lit(shown.to_string()),
+                    "source_line" => col(LINE),
+                    n => col(n),
+                }
+                .cast(dtype.clone())
+                .alias(name.clone())
+            })
+            .collect();
+        Ok(df.lazy().select(exprs).collect()?)
+    }
+
+    /// Marks rows whose (response_id, subject_id, item) was seen before in
+    /// this batch or is already in the warehouse.
+    fn duplicates(
+        &mut self,
+        df: &DataFrame,
+        file: u32,
+        pending: &mut Pending,
+    ) -> Result<BooleanChunked> {
+        if self.seen.is_none() {
+            self.seen = Some(self.warehouse_keys()?);
+        }
+        let seen = self.seen.as_mut().expect("loaded");
+        let (r, s, i, l) = (
+            df.column("response_id")?.str()?,
+            df.column("subject_id")?.str()?,
+            df.column("item")?.str()?,
+            df.column(LINE)?.u32()?,
+        );
+        let mut dup = Vec::with_capacity(df.height());
+        for (((r, s), i), line) in r.iter().zip(s.iter()).zip(i.iter()).zip(l.iter()) {
+            let k = fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or(""));
+            let new = !seen.contains_key(&k);
+            if new {
+                seen.insert(
+                    k,
+                    Origin::Line {
+                        file,
+                        line: line.unwrap_or(0),
+                    },
+                );
+                pending.keys.push(k);
+            }
+            dup.push(!new);
+        }
+        Ok(BooleanChunked::from_slice("dup".into(), &dup))
+    }
+
+    fn warehouse_keys(&self) -> Result<HashMap<u64, Origin>> {
+        let df = self
+            .wh
+            .scan(self.old, "ratings")?
+            .select([
+                col("response_id"),
+                col("subject_id"),
+                col("item"),
+                col("batch_id"),
+            ])
+            .collect()?;
+        let (r, s, i, b) = (
+            df.column("response_id")?.str()?,
+            df.column("subject_id")?.str()?,
+            df.column("item")?.str()?,
+            df.column("batch_id")?.u32()?,
+        );
+        let mut map = HashMap::with_capacity(df.height());
+        for (((r, s), i), b) in r.iter().zip(s.iter()).zip(i.iter()).zip(b.iter()) {
+            map.insert(
+                fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or("")),
+                Origin::Warehouse {
+                    batch: b.unwrap_or(0),
+                },
+            );
+        }
+        Ok(map)
+    }
+
+    fn duplicate_rows(
+        &self,
+        df: &DataFrame,
+        dups: &BooleanChunked,
+        m: &super::mapping::Mapping,
+        t: &RawTable,
+    ) -> Result<Vec<(u32, &'static str, String, &'static str, String, String)>> {
+        let d = df.filter(dups)?;
+        let seen = self.seen.as_ref().expect("loaded");
+        let header = |c: &str| {
+            m.position(c)
+                .map_or_else(|| c.to_string(), |i| t.headers[i].clone())
+        };
+        let key = format!(
+            "{}+{}+{}",
+            header("response_id"),
+            header("subject_id"),
+            header("item")
+        );
+        let (r, s, i, l) = (
+            d.column("response_id")?.str()?,
+            d.column("subject_id")?.str()?,
+            d.column("item")?.str()?,
+            d.column(LINE)?.u32()?,
+        );
+        let mut out = Vec::new();
+        for (((r, s), i), line) in r.iter().zip(s.iter()).zip(i.iter()).zip(l.iter()) {
+            let (r, s, i) = (r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or(""));
+            let detail = match seen.get(&fingerprint(r, s, i)) {
+                Some(Origin::Line { file, line }) => format!(
+                    "{key} repeats line {line} of {}",
+                    self.files[*file as usize]
+                ),
+                Some(Origin::Warehouse { batch }) => {
+                    format!("{key} is already in the warehouse (batch {batch})")
+                }
+                None => format!("{key} repeats an earlier row"),
+            };
+            let row =
+                serde_json::json!({ "response_id": r, "subject_id": s, "item": i }).to_string();
+            out.push((
+                line.unwrap_or(0),
+                "response_id",
+                r.to_string(),
+                "duplicate",
+                detail,
+                row,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Accepted ratings, one file per period (hive layout `period=2012Q3`).
+    fn write_ratings(
+        &self,
+        df: DataFrame,
+        file: u32,
+        chunk: u32,
+        pending: &mut Pending,
+    ) -> Result<()> {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        let periods = df.column("period")?.unique_stable()?;
+        for p in periods.str()?.iter().flatten() {
+            let mut part = df
+                .clone()
+                .lazy()
+                .filter(col("period").eq(lit(p.to_string())))
+                .collect()?;
+            let rel = format!(
+                "ratings/period={p}/b{:06}-f{file:03}-c{chunk:05}.parquet",
+                self.id
+            );
+            write_parquet(&mut part, &self.wh.root.join(&rel))?;
+            pending.written.push(rel);
+        }
+        crate::fsutil::fault_point("after-ratings-file");
+        Ok(())
+    }
+
+    fn quarantine_rows(
+        &self,
+        shown: &str,
+        kind: Kind,
+        t: &RawTable,
+        failed: &DataFrame,
+        private: Option<&str>,
+    ) -> Result<DataFrame> {
+        let mut rows = Vec::with_capacity(failed.height());
+        let get = |name: &str| -> Result<Vec<Option<String>>> {
+            Ok(failed
+                .column(name)?
+                .str()?
+                .iter()
+                .map(|v| v.map(String::from))
+                .collect())
+        };
+        let (reason, column, detail, value) = (
+            get("__reason")?,
+            get("__column")?,
+            get("__detail")?,
+            get("__value")?,
+        );
+        let cells: Vec<Vec<Option<String>>> = (0..t.headers.len())
+            .map(|i| get(&col_name(i)))
+            .collect::<Result<_>>()?;
+        let lines = failed.column(LINE)?.u32()?.clone();
+        for r in 0..failed.height() {
+            let mut obj = serde_json::Map::new();
+            for (i, h) in t.headers.iter().enumerate() {
+                let v = cells[i][r].clone().map(|v| {
+                    if Some(h.as_str()) == private {
+                        format!(
+                            "hmac:{}",
+                            privacy::hash(self.key.as_deref().unwrap_or_default(), v.trim())
+                        )
+                    } else {
+                        v
+                    }
+                });
+                obj.insert(
+                    h.clone(),
+                    v.map_or(serde_json::Value::Null, serde_json::Value::String),
+                );
+            }
+            let col: &'static str = crate::contract::all_columns()
+                .into_iter()
+                .find(|c| Some(*c) == column[r].as_deref())
+                .unwrap_or("");
+            let mut shown_value = value[r].clone().unwrap_or_default();
+            if matches!(col, "rater_id" | "person_id") && !shown_value.is_empty() {
+                shown_value = format!(
+                    "hmac:{}",
+                    privacy::hash(self.key.as_deref().unwrap_or_default(), shown_value.trim())
+                );
+            }
+            let reason: &'static str = REASONS
+                .iter()
+                .find(|x| Some(**x) == reason[r].as_deref())
+                .copied()
+                .unwrap_or("invalid");
+            rows.push((
+                lines.get(r).unwrap_or(0),
+                col,
+                shown_value,
+                reason,
+                detail[r].clone().unwrap_or_default(),
+                serde_json::Value::Object(obj).to_string(),
+            ));
+        }
+        quarantine_frame(kind, t, &rows, self.id, shown)
+    }
+}
+
+/// Reason codes a quarantined row can carry.
+pub const REASONS: [&str; 14] = [
+    "missing_required",
+    "unknown_subject",
+    "bad_date",
+    "unknown_category",
+    "unknown_method",
+    "unknown_channel",
+    "off_scale",
+    "duplicate",
+    "unknown_kind",
+    "unknown_org_type",
+    "unknown_pioneer",
+    "unknown_status",
+    "bad_value",
+    "malformed_row",
+];
+
+/// The header of the column holding clear identities, masked in the quarantine.
+fn private_column(m: &super::mapping::Mapping, t: &RawTable) -> Option<String> {
+    ["rater_id", "person_id"]
+        .iter()
+        .find_map(|c| m.position(c))
+        .map(|i| t.headers[i].clone())
+}
+
+fn quarantine_frame(
+    kind: Kind,
+    t: &RawTable,
+    rows: &[(u32, &str, String, &str, String, String)],
+    batch: u32,
+    shown: &str,
+) -> Result<DataFrame> {
+    let n = rows.len();
+    let s =
+        |name: &str, f: &dyn Fn(&(u32, &str, String, &str, String, String)) -> String| -> Column {
+            Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into()
+        };
+    let df = DataFrame::new_infer_height(vec![
+        Series::new("kind".into(), vec![kind.name(); n]).into(),
+        Series::new("sheet".into(), vec![t.sheet.clone().unwrap_or_default(); n]).into(),
+        s("column", &|r| r.1.to_string()),
+        s("value", &|r| r.2.clone()),
+        s("reason", &|r| r.3.to_string()),
+        s("detail", &|r| r.4.clone()),
+        s("row", &|r| r.5.clone()),
+        Series::new("batch_id".into(), vec![batch; n]).into(),
+        Series::new("source_file".into(), vec![shown.to_string(); n]).into(),
+        Series::new(
+            "source_line".into(),
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        )
+        .into(),
+    ])?;
+    Ok(df)
+}
+
+/// A 64-bit fingerprint of a rating's key. Two different keys share one
+/// with probability about n²/2⁶⁵ (1e-5 at 20 million rows); a collision would
+/// quarantine a row as a duplicate, visibly, never drop it.
+fn fingerprint(response: &str, subject: &str, item: &str) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(response.as_bytes());
+    h.update(b"\x1f");
+    h.update(subject.as_bytes());
+    h.update(b"\x1f");
+    h.update(item.as_bytes());
+    h.digest()
+}

@@ -1,0 +1,315 @@
+//! CSV and TSV exports, read in blocks of whole records so memory stays
+//! bounded on files of any size. Each block is decoded (UTF-8 or GB18030),
+//! its records located with their physical line numbers (quotes may hold
+//! newlines), blank lines dropped, rows with too many fields set aside, and
+//! the rest parsed by polars' CSV reader into text columns.
+
+use std::fs::File;
+use std::io::{Cursor, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use polars::prelude::{
+    Column, CsvParseOptions, CsvReadOptions, DataType, Field, NamedFrom, Schema, SerReader, Series,
+};
+
+use super::decode;
+use super::table::{col_name, pick_header, BadRow, RawTable, LINE};
+use crate::config::Encoding;
+
+const BLOCK: usize = 32 << 20;
+
+pub struct CsvChunks {
+    file: File,
+    encoding: Encoding,
+    sep: u8,
+    pending: Vec<u8>,
+    eof: bool,
+    /// Physical line number of the first line in `pending`.
+    next_line: usize,
+    pub headers: Vec<String>,
+    pub header_line: usize,
+}
+
+/// A file-level problem: the file is refused whole.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("the file is empty")]
+    Empty,
+    #[error(transparent)]
+    Undecodable(#[from] decode::Undecodable),
+}
+
+impl CsvChunks {
+    pub fn open(
+        path: &Path,
+        told: Option<Encoding>,
+        known: &dyn Fn(&str) -> bool,
+    ) -> Result<std::result::Result<CsvChunks, Refusal>> {
+        let mut file =
+            File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut head = Vec::new();
+        (&mut file).take(BLOCK as u64).read_to_end(&mut head)?;
+        let eof = head.len() < BLOCK;
+        let encoding = decode::detect(&head, told);
+        let mut me = CsvChunks {
+            file,
+            encoding,
+            sep: b',',
+            pending: head,
+            eof,
+            next_line: 1,
+            headers: Vec::new(),
+            header_line: 0,
+        };
+        // The header is among the first records: decode just enough of them.
+        let upto = line_end(&me.pending, (1 << 16).min(me.pending.len()));
+        let text = match decode::decode(&me.pending[..upto], encoding, 1) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let records: Vec<(usize, &str)> = records(&text, 1)
+            .filter(|(_, r)| !r.trim().is_empty())
+            .take(10)
+            .collect();
+        if records.is_empty() {
+            return Ok(Err(Refusal::Empty));
+        }
+        me.sep = if records
+            .iter()
+            .map(|r| r.1.matches('\t').count())
+            .sum::<usize>()
+            > records
+                .iter()
+                .map(|r| r.1.matches(',').count())
+                .sum::<usize>()
+        {
+            b'\t'
+        } else {
+            b','
+        };
+        let split: Vec<(usize, Vec<String>)> = records
+            .iter()
+            .map(|(l, r)| (*l, fields(r, me.sep)))
+            .collect();
+        let pick = pick_header(
+            split
+                .iter()
+                .enumerate()
+                .map(|(i, (_, f))| (i, f.as_slice())),
+            known,
+        )
+        .unwrap_or(0);
+        me.headers = split[pick]
+            .1
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        me.header_line = split[pick].0;
+        me.skip_lines(me.header_line)?;
+        Ok(Ok(me))
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Drops the first `n` physical lines (title rows and the header).
+    fn skip_lines(&mut self, n: usize) -> Result<()> {
+        let mut pos = 0;
+        for _ in 0..n {
+            match self.pending[pos..].iter().position(|&b| b == b'\n') {
+                Some(p) => pos += p + 1,
+                None => pos = self.pending.len(),
+            }
+        }
+        self.pending.drain(..pos);
+        self.next_line += n;
+        Ok(())
+    }
+
+    /// The end of the last complete record in `pending` (after its newline).
+    fn split_point(&self) -> Option<usize> {
+        let mut quoted = false;
+        let mut last = None;
+        for (i, &b) in self.pending.iter().enumerate() {
+            match b {
+                b'"' => quoted = !quoted,
+                b'\n' if !quoted => last = Some(i + 1),
+                _ => {}
+            }
+        }
+        last
+    }
+
+    /// The next block of records, or None at the end of the file.
+    pub fn next_chunk(&mut self) -> Result<Option<std::result::Result<RawTable, Refusal>>> {
+        loop {
+            if self.pending.is_empty() && self.eof {
+                return Ok(None);
+            }
+            let cut = if self.eof {
+                Some(self.pending.len())
+            } else {
+                self.split_point()
+            };
+            if let Some(cut) = cut {
+                let block: Vec<u8> = self.pending.drain(..cut).collect();
+                let first = self.next_line;
+                self.next_line += block.iter().filter(|&&b| b == b'\n').count();
+                let text = match decode::decode(&block, self.encoding, first) {
+                    Ok(t) => t,
+                    Err(e) => return Ok(Some(Err(e.into()))),
+                };
+                return Ok(Some(Ok(self.parse(&text, first)?)));
+            }
+            let mut more = Vec::new();
+            (&mut self.file).take(BLOCK as u64).read_to_end(&mut more)?;
+            self.eof = more.len() < BLOCK;
+            self.pending.extend_from_slice(&more);
+        }
+    }
+
+    fn parse(&self, text: &str, first_line: usize) -> Result<RawTable> {
+        let n = self.headers.len();
+        let mut clean = String::with_capacity(text.len());
+        let mut lines: Vec<u32> = Vec::new();
+        let mut bad = Vec::new();
+        for (line, rec) in records(text, first_line) {
+            if rec.trim().is_empty() {
+                continue;
+            }
+            let count = count_fields(rec, self.sep);
+            if count > n {
+                bad.push(BadRow {
+                    line: line as u32,
+                    reason: format!("the row has {count} fields, the header has {n}"),
+                    raw: rec.to_string(),
+                });
+                continue;
+            }
+            clean.push_str(rec);
+            // Short rows: the missing trailing fields are empty.
+            for _ in count..n {
+                clean.push(self.sep as char);
+            }
+            clean.push('\n');
+            lines.push(line as u32);
+        }
+        let schema: Schema = (0..n)
+            .map(|i| Field::new(col_name(i).into(), DataType::String))
+            .collect();
+        let sep = self.sep;
+        let mut df = CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(Arc::new(schema)))
+            .map_parse_options(|o: CsvParseOptions| {
+                o.with_separator(sep).with_quote_char(Some(b'"'))
+            })
+            .into_reader_with_file_handle(Cursor::new(clean.into_bytes()))
+            .finish()?;
+        anyhow::ensure!(
+            df.height() == lines.len(),
+            "internal: parsed {} rows for {} records",
+            df.height(),
+            lines.len()
+        );
+        df.with_column(Column::from(Series::new(LINE.into(), lines)))?;
+        Ok(RawTable {
+            sheet: None,
+            headers: self.headers.clone(),
+            df,
+            bad,
+        })
+    }
+}
+
+/// End of the line containing byte `at` (to decode whole lines only).
+fn line_end(bytes: &[u8], at: usize) -> usize {
+    let at = at.min(bytes.len());
+    bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| at + p + 1)
+}
+
+/// Records of `text` with the physical line each starts on; a record ends at
+/// a newline outside quotes. The trailing `\r` is dropped.
+pub fn records(text: &str, first_line: usize) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut line = first_line;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let mut quoted = false;
+        let mut newlines = 0;
+        let mut i = start;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => quoted = !quoted,
+                b'\n' if !quoted => break,
+                b'\n' => newlines += 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        let rec = text[start..i].strip_suffix('\r').unwrap_or(&text[start..i]);
+        let at = line;
+        line += newlines + 1;
+        start = i + 1;
+        Some((at, rec))
+    })
+}
+
+fn count_fields(rec: &str, sep: u8) -> usize {
+    let mut quoted = false;
+    1 + rec
+        .bytes()
+        .filter(|&b| {
+            if b == b'"' {
+                quoted = !quoted;
+            }
+            b == sep && !quoted
+        })
+        .count()
+}
+
+/// Splits one record into fields (for header detection only).
+pub fn fields(rec: &str, sep: u8) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = rec.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                out.last_mut().expect("non-empty").push('"');
+            }
+            '"' => quoted = !quoted,
+            c if c as u32 == u32::from(sep) && !quoted => out.push(String::new()),
+            c => out.last_mut().expect("non-empty").push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_keep_physical_lines_across_quoted_newlines() {
+        let text = "a,b\r\n\"x\ny\",2\n\n3,4\n";
+        let r: Vec<(usize, &str)> = records(text, 1).collect();
+        assert_eq!(r, vec![(1, "a,b"), (2, "\"x\ny\",2"), (4, ""), (5, "3,4")]);
+    }
+
+    #[test]
+    fn fields_and_counts_respect_quotes() {
+        assert_eq!(fields("\"a,b\",\"c\"\"d\",", b','), vec!["a,b", "c\"d", ""]);
+        assert_eq!(count_fields("\"a,b\",c,", b','), 3);
+    }
+}

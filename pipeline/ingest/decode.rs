@@ -1,0 +1,111 @@
+//! Text encodings of exports: UTF-8 (with or without BOM) and GB18030, the
+//! superset of GBK/GB2312 that Chinese Excel writes. Detection: a UTF-8 BOM
+//! means UTF-8; bytes that are valid UTF-8 are UTF-8; otherwise GB18030.
+//! Bytes valid in neither refuse the file, naming the line.
+
+use crate::config::Encoding;
+
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: bytes {bytes} are not valid {encoding}; save the file as UTF-8 or GB18030 (or name its encoding with --encoding)")]
+pub struct Undecodable {
+    pub line: usize,
+    pub bytes: String,
+    pub encoding: &'static str,
+}
+
+/// Which encoding `bytes` are in, unless told.
+pub fn detect(bytes: &[u8], told: Option<Encoding>) -> Encoding {
+    if let Some(e) = told {
+        return e;
+    }
+    if bytes.starts_with(b"\xef\xbb\xbf") || std::str::from_utf8(bytes).is_ok() {
+        Encoding::Utf8
+    } else {
+        Encoding::Gb18030
+    }
+}
+
+pub fn name(e: Encoding) -> &'static str {
+    match e {
+        Encoding::Utf8 => "UTF-8",
+        Encoding::Gb18030 => "GB18030",
+    }
+}
+
+/// Decodes a block of whole lines; `first_line` numbers the block's first line.
+pub fn decode(bytes: &[u8], encoding: Encoding, first_line: usize) -> Result<String, Undecodable> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let ok = match encoding {
+        Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_string),
+        Encoding::Gb18030 => encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|c| c.into_owned()),
+    };
+    ok.ok_or_else(|| locate(bytes, encoding, first_line))
+}
+
+/// Finds the first line that does not decode, for the message.
+fn locate(bytes: &[u8], encoding: Encoding, first_line: usize) -> Undecodable {
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let bad = match encoding {
+            Encoding::Utf8 => std::str::from_utf8(line).err().map(|e| e.valid_up_to()),
+            Encoding::Gb18030 => encoding_rs::GB18030
+                .decode_without_bom_handling_and_without_replacement(line)
+                .is_none()
+                .then(|| first_bad_gb(line)),
+        };
+        if let Some(at) = bad {
+            let shown: Vec<String> = line[at..]
+                .iter()
+                .take(4)
+                .map(|b| format!("{b:02X}"))
+                .collect();
+            return Undecodable {
+                line: first_line + i,
+                bytes: shown.join(" "),
+                encoding: name(encoding),
+            };
+        }
+    }
+    Undecodable {
+        line: first_line,
+        bytes: String::new(),
+        encoding: name(encoding),
+    }
+}
+
+/// Byte offset of the first malformed GB18030 sequence in `line`.
+fn first_bad_gb(line: &[u8]) -> usize {
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(line.len() * 3 + 8);
+    let (result, read) = decoder.decode_to_string_without_replacement(line, &mut out, true);
+    match result {
+        encoding_rs::DecoderResult::Malformed(bad, after) => {
+            read.saturating_sub(usize::from(bad) + usize::from(after))
+        }
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_and_decodes_each_encoding() {
+        let (gb, _, _) = encoding_rs::GB18030.encode("评议,满意\n");
+        assert_eq!(detect(&gb, None), Encoding::Gb18030);
+        assert_eq!(decode(&gb, Encoding::Gb18030, 1).unwrap(), "评议,满意\n");
+        let bom = "\u{feff}评议\n".as_bytes();
+        assert_eq!(detect(bom, None), Encoding::Utf8);
+        assert_eq!(decode(bom, Encoding::Utf8, 1).unwrap(), "评议\n");
+    }
+
+    #[test]
+    fn names_the_line_of_undecodable_bytes() {
+        let bytes = b"a,b\nc,d\n\xff\xfe,x\n";
+        let e = decode(bytes, Encoding::Utf8, 1).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(e.bytes, "FF FE 2C 78");
+    }
+}

@@ -1,0 +1,276 @@
+//! `pingyi ingest`: rating exports, rosters and ledgers into the warehouse.
+//!
+//! A batch: find the files; skip those already ingested (same SHA-256);
+//! open each, decide its kind, refuse it whole on a file-level problem;
+//! process rosters first (ratings are checked against them), then ledgers
+//! and ratings; write the staged files; commit the manifest last.
+
+mod batch;
+mod csv;
+mod decode;
+mod exprs;
+mod input;
+mod jsonl;
+mod mapping;
+mod privacy;
+mod table;
+mod validate;
+mod xlsx;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use polars::prelude::*;
+use serde::Serialize;
+
+pub use input::Hints;
+pub use validate::period;
+
+use crate::config::Config;
+use crate::contract::Kind;
+use crate::warehouse::{
+    write_csv_bom, write_parquet, BatchRecord, FileRecord, FileStatus, Manifest, Warehouse,
+};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    /// ingested | refused | already_ingested | not_an_export
+    pub status: String,
+    pub kind: Option<String>,
+    pub rows: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    pub quarantined_by_reason: BTreeMap<String, u64>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The committed batch, or None when there was nothing new.
+    pub batch: Option<u32>,
+    pub files: Vec<FileReport>,
+    pub quarantine_csv: Option<String>,
+}
+
+impl Report {
+    pub fn quarantined(&self) -> u64 {
+        self.files.iter().map(|f| f.quarantined).sum()
+    }
+
+    pub fn refused(&self) -> usize {
+        self.files.iter().filter(|f| f.status == "refused").count()
+    }
+}
+
+fn report(path: &str, status: &str, message: String) -> FileReport {
+    FileReport {
+        path: path.to_string(),
+        status: status.into(),
+        kind: None,
+        rows: 0,
+        accepted: 0,
+        quarantined: 0,
+        quarantined_by_reason: BTreeMap::new(),
+        message,
+    }
+}
+
+/// The order files are processed in: what others are checked against first.
+fn rank(kind: Kind) -> u8 {
+    match kind {
+        Kind::Subjects => 0,
+        Kind::Raters => 1,
+        Kind::Ledger => 2,
+        Kind::Ratings => 3,
+    }
+}
+
+pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Result<Report> {
+    let old = wh.manifest()?;
+    // Leftovers of a batch that crashed before its commit are not data.
+    wh.collect_garbage(&old)?;
+    let (found, other) = input::discover(paths)?;
+    let mut files: Vec<FileReport> = other
+        .iter()
+        .map(|p| {
+            report(
+                &p.display().to_string(),
+                "not_an_export",
+                "not a CSV, TSV, XLSX or JSON-lines file; left alone".into(),
+            )
+        })
+        .collect();
+    let mut records = Vec::new();
+    let mut opened = Vec::new();
+    let mut hashes_now: Vec<String> = Vec::new();
+    for (path, format) in &found {
+        let shown = path.display().to_string();
+        let sha = crate::fsutil::sha256_file(path)?;
+        if let Some((b, _)) = old.find_hash(&sha) {
+            files.push(report(
+                &shown,
+                "already_ingested",
+                format!("same content as a file ingested in batch {}", b.id),
+            ));
+            continue;
+        }
+        if hashes_now.contains(&sha) {
+            files.push(report(
+                &shown,
+                "already_ingested",
+                "same content as another file of this batch".into(),
+            ));
+            continue;
+        }
+        hashes_now.push(sha.clone());
+        match input::open(cfg, path, *format, hints)? {
+            Ok(o) => opened.push((path.clone(), shown, sha, o)),
+            Err(message) => {
+                files.push(FileReport {
+                    status: "refused".into(),
+                    ..report(&shown, "refused", message.clone())
+                });
+                records.push(FileRecord {
+                    path: shown,
+                    sha256: sha,
+                    kind: None,
+                    status: FileStatus::Refused,
+                    rows: 0,
+                    accepted: 0,
+                    quarantined: 0,
+                    quarantined_by_reason: BTreeMap::new(),
+                    message,
+                });
+            }
+        }
+    }
+    if opened.is_empty() && records.is_empty() {
+        return Ok(Report {
+            batch: None,
+            files,
+            quarantine_csv: None,
+        });
+    }
+    opened.sort_by_key(|o| rank(o.3.mapping.kind));
+    let mut batch = batch::Batch::new(cfg, wh, &old)?;
+    for (path, shown, sha, o) in opened {
+        let kind = o.mapping.kind;
+        let notes = if o.mapping.ignored.is_empty() {
+            String::new()
+        } else {
+            format!("columns not used: {}", o.mapping.ignored.join(", "))
+        };
+        let (status, counts, message) = match batch.file(&path, &shown, o)? {
+            Ok(c) => (FileStatus::Ingested, c, notes),
+            Err(refusal) => (FileStatus::Refused, batch::Counts::default(), refusal),
+        };
+        let quarantined: u64 = counts.by_reason.values().sum();
+        files.push(FileReport {
+            path: shown.clone(),
+            status: if status == FileStatus::Ingested {
+                "ingested"
+            } else {
+                "refused"
+            }
+            .into(),
+            kind: Some(kind.name().into()),
+            rows: counts.rows,
+            accepted: counts.accepted,
+            quarantined,
+            quarantined_by_reason: counts.by_reason.clone(),
+            message: message.clone(),
+        });
+        records.push(FileRecord {
+            path: shown,
+            sha256: sha,
+            kind: Some(kind.name().into()),
+            status,
+            rows: counts.rows,
+            accepted: counts.accepted,
+            quarantined,
+            quarantined_by_reason: counts.by_reason,
+            message,
+        });
+    }
+    let (manifest, csv) = stage(cfg, wh, &old, batch, records)?;
+    wh.commit(&manifest)?;
+    Ok(Report {
+        batch: manifest.batches.last().map(|b| b.id),
+        files,
+        quarantine_csv: csv,
+    })
+}
+
+/// Writes the batch's snapshots and quarantine, and returns the new manifest.
+fn stage(
+    _cfg: &Config,
+    wh: &Warehouse,
+    old: &Manifest,
+    batch: batch::Batch,
+    records: Vec<FileRecord>,
+) -> Result<(Manifest, Option<String>)> {
+    let mut m = old.clone();
+    let id = batch.id;
+    m.tables
+        .entry("ratings".into())
+        .or_default()
+        .extend(batch.ratings_files.iter().cloned());
+    let snapshots = [
+        (Kind::Subjects, "subjects", "subject_id"),
+        (Kind::Raters, "raters", "person_key"),
+        (Kind::Ledger, "suggestions", "suggestion_id"),
+    ];
+    for (kind, table, key) in snapshots {
+        let Some(frames) = batch.new.get(&kind).filter(|f| !f.is_empty()) else {
+            continue;
+        };
+        let new = concat_frames(frames)?;
+        if kind == Kind::Ledger {
+            let rel = format!("suggestions_history/b{id:06}.parquet");
+            write_parquet(&mut new.clone(), &wh.root.join(&rel))?;
+            m.tables
+                .entry("suggestions_history".into())
+                .or_default()
+                .push(rel);
+        }
+        // Latest wins: the old snapshot first, then this batch in file and line order.
+        let old_rows = wh.scan(old, table)?.collect()?;
+        let mut merged = concat_frames(&[old_rows, new])?.unique_stable(
+            Some(&[key.to_string()]),
+            UniqueKeepStrategy::Last,
+            None,
+        )?;
+        let rel = format!("{table}/b{id:06}.parquet");
+        write_parquet(&mut merged, &wh.root.join(&rel))?;
+        m.tables.insert(table.into(), vec![rel]);
+    }
+    let mut csv = None;
+    if !batch.quarantine.is_empty() {
+        let mut q = concat_frames(&batch.quarantine)?;
+        if q.height() > 0 {
+            let rel = format!("quarantine/b{id:06}.parquet");
+            write_parquet(&mut q, &wh.root.join(&rel))?;
+            m.tables.entry("quarantine".into()).or_default().push(rel);
+            let rel = format!("quarantine_csv/b{id:06}.csv");
+            write_csv_bom(&mut q.drop("row")?, &wh.root.join(&rel))?;
+            m.tables
+                .entry("quarantine_csv".into())
+                .or_default()
+                .push(rel.clone());
+            csv = Some(wh.root.join(rel).display().to_string());
+        }
+    }
+    m.batches.push(BatchRecord {
+        id,
+        committed_at: crate::fsutil::now_utc(),
+        files: records,
+    });
+    Ok((m, csv))
+}
+
+fn concat_frames(frames: &[DataFrame]) -> Result<DataFrame> {
+    let lazy: Vec<LazyFrame> = frames.iter().map(|f| f.clone().lazy()).collect();
+    Ok(concat(lazy, UnionArgs::default())?.collect()?)
+}

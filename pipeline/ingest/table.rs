@@ -1,0 +1,64 @@
+//! What every reader produces: the file's cells as text, in columns named by
+//! position (`c0`, `c1`, …) beside the original headers, with the line (CSV,
+//! JSON lines) or Excel row each record came from. Rows whose shape is wrong
+//! (too many fields, not a JSON object) are set aside as `BadRow`s.
+
+use polars::prelude::{Column, DataFrame, NamedFrom, Series};
+
+pub const LINE: &str = "__line";
+
+#[derive(Debug, Clone)]
+pub struct BadRow {
+    pub line: u32,
+    pub reason: String,
+    pub raw: String,
+}
+
+#[derive(Debug)]
+pub struct RawTable {
+    pub sheet: Option<String>,
+    pub headers: Vec<String>,
+    /// `c{i}` String columns plus `__line`.
+    pub df: DataFrame,
+    pub bad: Vec<BadRow>,
+}
+
+pub fn col_name(i: usize) -> String {
+    format!("c{i}")
+}
+
+/// Builds the positional columns from row-major cells (readers of small
+/// formats: XLSX sheets and JSON lines).
+pub fn from_rows(headers: &[String], rows: Vec<(u32, Vec<Option<String>>)>) -> DataFrame {
+    let n = headers.len();
+    let mut cols: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(rows.len()); n];
+    let mut lines = Vec::with_capacity(rows.len());
+    for (line, mut cells) in rows {
+        cells.resize(n, None);
+        for (c, v) in cols.iter_mut().zip(cells) {
+            c.push(v);
+        }
+        lines.push(line);
+    }
+    let mut columns: Vec<Column> = cols
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| Series::new(col_name(i).into(), c).into())
+        .collect();
+    columns.push(Series::new(LINE.into(), lines).into());
+    DataFrame::new_infer_height(columns).expect("equal lengths by construction")
+}
+
+/// The header row: among the first rows, the one naming the most known
+/// columns (`score` counts them); a title row above the header is skipped.
+pub fn pick_header<'a>(
+    candidates: impl Iterator<Item = (usize, &'a [String])>,
+    score: &dyn Fn(&str) -> bool,
+) -> Option<usize> {
+    candidates
+        .take(10)
+        .map(|(i, row)| (i, row.iter().filter(|h| score(h)).count()))
+        .filter(|(_, n)| *n >= 2)
+        .max_by_key(|(i, n)| (*n, std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)
+}

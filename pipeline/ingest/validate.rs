@@ -1,0 +1,429 @@
+//! Checking every row of a table at once with polars expressions: required
+//! values, dates, configured names, roster membership, the rating scale.
+//! The result splits into accepted rows (typed, canonical) and quarantined
+//! rows with the column, the value and the reason of their first fault.
+
+use polars::prelude::*;
+
+use super::exprs::{
+    clean, first_failure, map_values, named_pairs, parse_bool, parse_date, raw, Check,
+};
+use super::mapping::Mapping;
+use super::table::{RawTable, LINE};
+use crate::config::{Config, Granularity};
+use crate::contract::{Kind, LEDGER_STATUSES, SUBJECT_KINDS};
+
+pub struct Context<'a> {
+    pub cfg: &'a Config,
+    /// Subject ids known so far: the warehouse's roster and this batch's.
+    pub subjects: Series,
+    /// Source value → scale label, for a source with its own scale.
+    pub source_scale: Vec<(String, String)>,
+}
+
+pub struct Validated {
+    /// Rows that passed, in canonical columns (plus `__line`, and `__rater_id` / `__person_id` to hash).
+    pub accepted: DataFrame,
+    /// Failing rows: `__reason`, `__column`, `__detail`, `__value`, `__line` and the raw `c{i}` cells.
+    pub failed: DataFrame,
+}
+
+pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Validated> {
+    let header = |c: &str| {
+        m.position(c)
+            .map_or_else(|| c.to_string(), |i| table.headers[i].clone())
+    };
+    let mut base: Vec<Expr> = vec![col(LINE)];
+    for (c, _) in m.kind.columns() {
+        let source = match (m.position(c), m.constants.iter().find(|k| k.0 == *c)) {
+            (Some(i), _) => col(super::table::col_name(i)),
+            (None, Some((_, v))) => lit(v.clone()),
+            (None, None) => lit(NULL).cast(DataType::String),
+        };
+        base.push(source.alias(raw(c)));
+    }
+    let raw_cols: Vec<Expr> = (0..table.headers.len())
+        .map(|i| col(super::table::col_name(i)))
+        .collect();
+    let cleaned: Vec<Expr> = m
+        .kind
+        .columns()
+        .iter()
+        .map(|(c, _)| clean(&raw(c)).alias(*c))
+        .collect();
+    let (derived, checks, output) = match m.kind {
+        Kind::Ratings => ratings(ctx, &header),
+        Kind::Subjects => subjects(ctx, &header),
+        Kind::Raters => raters(ctx, &header),
+        Kind::Ledger => ledger(ctx, &header),
+    };
+    let mut all = base;
+    all.extend(raw_cols.iter().cloned());
+    let df = table
+        .df
+        .clone()
+        .lazy()
+        .select(all)
+        .with_columns(cleaned)
+        .with_columns(derived)
+        .with_columns(first_failure(&checks))
+        .collect()?;
+    let ok = df.column("__reason")?.is_null();
+    let accepted = df.filter(&ok)?.lazy().select(output).collect()?;
+    let mut keep: Vec<Expr> = vec![
+        col("__reason"),
+        col("__column"),
+        col("__detail"),
+        col("__value"),
+        col(LINE),
+    ];
+    keep.extend(raw_cols);
+    let failed = df.filter(&!ok)?.lazy().select(keep).collect()?;
+    Ok(Validated { accepted, failed })
+}
+
+type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);
+
+fn missing(column: &'static str, header: &dyn Fn(&str) -> String) -> Check {
+    Check {
+        column,
+        bad: col(column).is_null(),
+        reason: "missing_required",
+        detail: format!("{} is required but empty", header(column)),
+    }
+}
+
+fn unknown(
+    column: &'static str,
+    mapped: &str,
+    reason: &'static str,
+    header: &dyn Fn(&str) -> String,
+    allowed: &[String],
+) -> Check {
+    Check {
+        column,
+        bad: col(column).is_not_null().and(col(mapped).is_null()),
+        reason,
+        detail: format!(
+            "{} is not one of the configured values: {}",
+            header(column),
+            allowed.join(", ")
+        ),
+    }
+}
+
+fn bad_date(column: &'static str, parsed: &str, header: &dyn Fn(&str) -> String) -> Check {
+    Check {
+        column,
+        bad: col(column).is_not_null().and(col(parsed).is_null()),
+        reason: "bad_date",
+        detail: format!("{} is not a date that exists; write it as 2012-09-03, 2012/9/3, 2012.9.3 or 2012年9月3日", header(column)),
+    }
+}
+
+fn names(items: &[crate::config::Named]) -> Vec<String> {
+    items.iter().map(|n| n.name.clone()).collect()
+}
+
+/// The period label of a date under the configured granularity.
+pub fn period(date: Expr, g: Granularity) -> Expr {
+    let year = date.clone().dt().year().cast(DataType::String);
+    match g {
+        Granularity::Year => year,
+        Granularity::Quarter => concat_str(
+            [year, lit("Q"), date.dt().quarter().cast(DataType::String)],
+            "",
+            false,
+        ),
+        Granularity::Half => concat_str(
+            [
+                year,
+                lit("H"),
+                when(date.dt().month().lt_eq(lit(6)))
+                    .then(lit("1"))
+                    .otherwise(lit("2")),
+            ],
+            "",
+            false,
+        ),
+        Granularity::Month => date.dt().strftime("%Y-%m"),
+    }
+}
+
+fn ratings(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
+    let cfg = ctx.cfg;
+    let mut scale: Vec<(String, String)> = cfg
+        .scale
+        .iter()
+        .flat_map(|l| {
+            std::iter::once((l.label.clone(), l.label.clone()))
+                .chain(l.aliases.iter().map(|a| (a.clone(), l.label.clone())))
+        })
+        .collect();
+    scale.extend(ctx.source_scale.iter().cloned());
+    let labels: Vec<String> = scale.iter().map(|p| p.0.clone()).collect();
+    let by_label =
+        |f: &dyn Fn(&crate::config::ScaleLevel) -> Option<String>| -> Vec<(String, String)> {
+            cfg.scale
+                .iter()
+                .filter_map(|l| f(l).map(|v| (l.label.clone(), v)))
+                .collect()
+        };
+    let score = by_label(&|l| l.score.map(|s| s.to_string()));
+    let satisfied =
+        by_label(&|l| (!l.abstain).then(|| if l.satisfied { "1" } else { "0" }.to_string()));
+    let derived = vec![
+        parse_date(col("rated_at")).alias("__date"),
+        map_values(col("rater_category"), &named_pairs(&cfg.rater_categories)).alias("__category"),
+        map_values(col("method"), &named_pairs(&cfg.methods)).alias("__method"),
+        map_values(col("channel"), &named_pairs(&cfg.channels)).alias("__channel"),
+        map_values(col("rating"), &scale).alias("__rating"),
+    ];
+    let checks = vec![
+        missing("response_id", header),
+        missing("subject_id", header),
+        Check {
+            column: "subject_id",
+            bad: col("subject_id").is_in(lit(ctx.subjects.clone()).implode(false), false).not(),
+            reason: "unknown_subject",
+            detail: format!("{} is not in the subject roster (评议对象名册); ingest the roster with the exports or correct the id", header("subject_id")),
+        },
+        missing("rated_at", header),
+        bad_date("rated_at", "__date", header),
+        missing("rater_category", header),
+        unknown("rater_category", "__category", "unknown_category", header, &names(&cfg.rater_categories)),
+        missing("method", header),
+        unknown("method", "__method", "unknown_method", header, &names(&cfg.methods)),
+        missing("channel", header),
+        unknown("channel", "__channel", "unknown_channel", header, &names(&cfg.channels)),
+        missing("rating", header),
+        Check {
+            column: "rating",
+            bad: col("rating").is_not_null().and(col("__rating").is_null()),
+            reason: "off_scale",
+            detail: format!("{} is not on the rating scale; allowed: {}", header("rating"), labels.join(", ")),
+        },
+    ];
+    let output = vec![
+        col("response_id"),
+        col("subject_id"),
+        col("__date").alias("rated_at"),
+        period(col("__date"), cfg.period.granularity).alias("period"),
+        col("__category").alias("rater_category"),
+        col("rater_id").alias("__rater_id"),
+        col("rater_village"),
+        col("__method").alias("method"),
+        col("__channel").alias("channel"),
+        coalesce(&[col("item"), lit(cfg.items.default.clone())]).alias("item"),
+        col("__rating").alias("rating"),
+        map_values(col("__rating"), &score)
+            .cast(DataType::Float64)
+            .alias("score"),
+        map_values(col("__rating"), &satisfied)
+            .is_not_null()
+            .alias("valid"),
+        map_values(col("__rating"), &satisfied)
+            .eq(lit("1"))
+            .alias("satisfied"),
+        col("comment"),
+        col(LINE),
+    ];
+    (derived, checks, output)
+}
+
+fn subjects(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
+    let cfg = ctx.cfg;
+    let kinds: Vec<(String, String)> = SUBJECT_KINDS
+        .iter()
+        .map(|k| (k.to_string(), k.to_string()))
+        .collect();
+    let org_types: Vec<(String, String)> = cfg
+        .org_types
+        .iter()
+        .map(|o| (o.name.clone(), o.name.clone()))
+        .collect();
+    let pioneers: Vec<(String, String)> = cfg
+        .pioneers
+        .iter()
+        .map(|p| (p.name.clone(), p.name.clone()))
+        .collect();
+    let derived = vec![
+        map_values(col("kind"), &kinds).alias("__kind"),
+        map_values(col("org_type"), &org_types).alias("__org_type"),
+        map_values(col("pioneer_category"), &pioneers).alias("__pioneer"),
+        col("subject_id")
+            .is_first_distinct()
+            .not()
+            .and(col("subject_id").is_not_null())
+            .alias("__dup"),
+    ];
+    let checks = vec![
+        missing("subject_id", header),
+        Check {
+            column: "subject_id",
+            bad: col("__dup"),
+            reason: "duplicate",
+            detail: format!(
+                "{} appears more than once in this roster",
+                header("subject_id")
+            ),
+        },
+        missing("name", header),
+        missing("kind", header),
+        unknown(
+            "kind",
+            "__kind",
+            "unknown_kind",
+            header,
+            &SUBJECT_KINDS.map(String::from),
+        ),
+        missing("org_type", header),
+        unknown(
+            "org_type",
+            "__org_type",
+            "unknown_org_type",
+            header,
+            &org_types.iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
+        ),
+        unknown(
+            "pioneer_category",
+            "__pioneer",
+            "unknown_pioneer",
+            header,
+            &pioneers.iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
+        ),
+        missing("township", header),
+    ];
+    let output = vec![
+        col("subject_id"),
+        col("name"),
+        col("__kind").alias("kind"),
+        col("__org_type").alias("org_type"),
+        col("__pioneer").alias("pioneer_category"),
+        col("township"),
+        col("village"),
+        col("parent"),
+        col("position"),
+        col(LINE),
+    ];
+    (derived, checks, output)
+}
+
+fn raters(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
+    let cfg = ctx.cfg;
+    let derived = vec![
+        map_values(col("category"), &named_pairs(&cfg.rater_categories)).alias("__category"),
+        col("person_id")
+            .is_first_distinct()
+            .not()
+            .and(col("person_id").is_not_null())
+            .alias("__dup"),
+    ];
+    let checks = vec![
+        missing("person_id", header),
+        Check {
+            column: "person_id",
+            bad: col("__dup"),
+            reason: "duplicate",
+            detail: format!(
+                "{} appears more than once in this roster",
+                header("person_id")
+            ),
+        },
+        missing("village", header),
+        missing("township", header),
+        missing("category", header),
+        unknown(
+            "category",
+            "__category",
+            "unknown_category",
+            header,
+            &names(&cfg.rater_categories),
+        ),
+    ];
+    let output = vec![
+        col("person_id").alias("__person_id"),
+        col("village"),
+        col("township"),
+        col("__category").alias("category"),
+        col(LINE),
+    ];
+    (derived, checks, output)
+}
+
+fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
+    let cfg = ctx.cfg;
+    let statuses: Vec<(String, String)> = LEDGER_STATUSES
+        .iter()
+        .map(|s| (s.to_string(), s.to_string()))
+        .collect();
+    let derived = vec![
+        parse_date(col("received_at")).alias("__received"),
+        parse_date(col("deadline")).alias("__deadline"),
+        parse_date(col("closed_at")).alias("__closed"),
+        map_values(col("source_method"), &named_pairs(&cfg.methods)).alias("__method"),
+        map_values(col("status"), &statuses).alias("__status"),
+        parse_bool(col("answered_on_spot")).alias("__spot"),
+    ];
+    let checks = vec![
+        missing("suggestion_id", header),
+        missing("subject_id", header),
+        Check {
+            column: "subject_id",
+            bad: col("subject_id")
+                .is_in(lit(ctx.subjects.clone()).implode(false), false)
+                .not(),
+            reason: "unknown_subject",
+            detail: format!(
+                "{} is not in the subject roster (评议对象名册)",
+                header("subject_id")
+            ),
+        },
+        missing("received_at", header),
+        bad_date("received_at", "__received", header),
+        missing("source_method", header),
+        unknown(
+            "source_method",
+            "__method",
+            "unknown_method",
+            header,
+            &names(&cfg.methods),
+        ),
+        missing("category", header),
+        bad_date("deadline", "__deadline", header),
+        missing("status", header),
+        unknown(
+            "status",
+            "__status",
+            "unknown_status",
+            header,
+            &LEDGER_STATUSES.map(String::from),
+        ),
+        bad_date("closed_at", "__closed", header),
+        Check {
+            column: "answered_on_spot",
+            bad: col("answered_on_spot")
+                .is_not_null()
+                .and(col("__spot").is_null()),
+            reason: "bad_value",
+            detail: format!("{} must be 是 or 否", header("answered_on_spot")),
+        },
+    ];
+    let output = vec![
+        col("suggestion_id"),
+        col("subject_id"),
+        col("__received").alias("received_at"),
+        col("__method").alias("source_method"),
+        col("category"),
+        col("content"),
+        col("__spot").alias("answered_on_spot"),
+        col("measure"),
+        col("owner"),
+        col("__deadline").alias("deadline"),
+        col("__status").alias("status"),
+        col("__closed").alias("closed_at"),
+        col("follow_up"),
+        col(LINE),
+    ];
+    (derived, checks, output)
+}

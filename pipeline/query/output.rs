@@ -1,0 +1,119 @@
+//! Printing a result: an aligned table that counts Chinese characters as two
+//! columns wide, CSV (optionally with a BOM for Excel), or JSON lines.
+
+use std::io::Write;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+pub fn write(df: &mut DataFrame, format: Format, bom: bool, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Csv => {
+            if bom {
+                out.write_all("\u{feff}".as_bytes())?;
+            }
+            CsvWriter::new(out).include_header(true).finish(df)?;
+        }
+        Format::Json => JsonWriter::new(out)
+            .with_json_format(JsonFormat::JsonLines)
+            .finish(df)?,
+        Format::Table => table(df, out)?,
+    }
+    Ok(())
+}
+
+/// Display width: East Asian wide characters take two columns.
+pub fn width(s: &str) -> usize {
+    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+fn cell(v: AnyValue) -> String {
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Float64(f) => format!("{f:.6}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn table(df: &DataFrame, out: &mut dyn Write) -> Result<()> {
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity(df.height());
+    let cols = df.columns();
+    for i in 0..df.height() {
+        rows.push(
+            cols.iter()
+                .map(|c| cell(c.get(i).unwrap_or(AnyValue::Null)))
+                .collect(),
+        );
+    }
+    let widths: Vec<usize> = (0..names.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| width(&r[c]))
+                .chain([width(&names[c])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - width(c))))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(out, "{}", line(&names))?;
+    writeln!(
+        out,
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  ")
+    )?;
+    for r in &rows {
+        writeln!(out, "{}", line(r))?;
+    }
+    writeln!(
+        out,
+        "({} row{})",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chinese_is_double_width() {
+        assert_eq!(super::width("满意a"), 5);
+    }
+}

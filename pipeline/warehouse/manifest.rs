@@ -1,0 +1,87 @@
+//! MANIFEST.json: the committed batches with what happened to each input
+//! file, and the files that make up each table.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub batches: Vec<BatchRecord>,
+    /// table → files relative to the warehouse root
+    pub tables: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchRecord {
+    pub id: u32,
+    /// UTC, RFC 3339.
+    pub committed_at: String,
+    pub files: Vec<FileRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    Ingested,
+    Refused,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: String,
+    pub sha256: String,
+    pub kind: Option<String>,
+    pub status: FileStatus,
+    pub rows: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    pub quarantined_by_reason: BTreeMap<String, u64>,
+    /// Why a refused file was refused; notes (ignored columns) for others.
+    pub message: String,
+}
+
+impl Manifest {
+    pub fn load(path: &Path) -> Result<Manifest> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text)
+                .with_context(|| format!("{} is damaged; restore it from backup", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest {
+                format: 1,
+                ..Default::default()
+            }),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Writes to a temporary file, syncs it, renames it over the old one.
+    pub fn store(&self, path: &Path) -> Result<()> {
+        let tmp = path.with_extension("json.tmp");
+        let mut f = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(serde_json::to_string_pretty(self)?.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        drop(f);
+        crate::fsutil::fault_point("before-manifest");
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot commit {}", path.display()))?;
+        crate::fsutil::sync_dir(path.parent().unwrap_or(Path::new(".")));
+        Ok(())
+    }
+
+    pub fn next_batch_id(&self) -> u32 {
+        self.batches.iter().map(|b| b.id).max().unwrap_or(0) + 1
+    }
+
+    /// The batch and file record of an input already seen with this content hash.
+    pub fn find_hash(&self, sha256: &str) -> Option<(&BatchRecord, &FileRecord)> {
+        self.batches
+            .iter()
+            .flat_map(|b| b.files.iter().map(move |f| (b, f)))
+            .find(|(_, f)| f.sha256 == sha256 && f.status == FileStatus::Ingested)
+    }
+}

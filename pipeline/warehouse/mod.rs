@@ -1,0 +1,147 @@
+//! The warehouse: Parquet tables under one folder and the manifest that says
+//! which files make up each table.
+//!
+//! Commit protocol: a batch writes its new files under names that include the
+//! batch id (each file via a temporary name and a rename, so no half-written
+//! file ever has a final name); then the manifest is replaced atomically. The
+//! manifest is the commit point: readers see only the files it lists, so a
+//! crash before it is replaced leaves the warehouse exactly as before the
+//! batch, and the orphaned files are removed by the next run.
+
+mod manifest;
+mod parquet;
+pub mod schema;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::{DataFrame, IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
+
+pub use manifest::{BatchRecord, FileRecord, FileStatus, Manifest};
+pub use parquet::{write_csv_bom, write_parquet};
+
+pub const MANIFEST: &str = "MANIFEST.json";
+
+/// The tables pingyi keeps, each a folder of Parquet files.
+pub const TABLES: [&str; 6] = [
+    "ratings",
+    "subjects",
+    "raters",
+    "suggestions",
+    "suggestions_history",
+    "quarantine",
+];
+
+/// Folders whose files the manifest lists (tables, and the quarantine as CSV for clerks).
+const LISTED_DIRS: [&str; 7] = [
+    "ratings",
+    "subjects",
+    "raters",
+    "suggestions",
+    "suggestions_history",
+    "quarantine",
+    "quarantine_csv",
+];
+
+pub struct Warehouse {
+    pub root: PathBuf,
+}
+
+impl Warehouse {
+    pub fn open(root: &Path) -> Result<Warehouse> {
+        std::fs::create_dir_all(root)
+            .with_context(|| format!("cannot create warehouse folder {}", root.display()))?;
+        Ok(Warehouse {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing warehouse for reading; a missing one reads as empty.
+    pub fn at(root: &Path) -> Warehouse {
+        Warehouse {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn manifest(&self) -> Result<Manifest> {
+        Manifest::load(&self.root.join(MANIFEST))
+    }
+
+    /// Replaces the manifest atomically: the commit point of a batch.
+    pub fn commit(&self, manifest: &Manifest) -> Result<()> {
+        manifest.store(&self.root.join(MANIFEST))?;
+        self.collect_garbage(manifest)
+    }
+
+    /// Removes table files the manifest does not list: leftovers of a batch
+    /// that crashed before its commit, and snapshots a later batch replaced.
+    pub fn collect_garbage(&self, manifest: &Manifest) -> Result<()> {
+        let live: BTreeSet<&str> = manifest
+            .tables
+            .values()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        for table in LISTED_DIRS {
+            let dir = self.root.join(table);
+            if dir.is_dir() {
+                remove_unlisted(&self.root, &dir, &live)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A lazy scan of a table's committed files (an empty frame with the
+    /// table's schema when it has none).
+    pub fn scan(&self, manifest: &Manifest, table: &str) -> Result<LazyFrame> {
+        let files: Vec<PlRefPath> = manifest
+            .tables
+            .get(table)
+            .into_iter()
+            .flatten()
+            .map(|f| PlRefPath::new(self.root.join(f).to_string_lossy().as_ref()))
+            .collect();
+        if files.is_empty() {
+            return Ok(DataFrame::empty_with_schema(&schema::of(table)).lazy());
+        }
+        let args = ScanArgsParquet {
+            hive_options: polars::prelude::HiveOptions {
+                enabled: Some(false),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        Ok(LazyFrame::scan_parquet_files(
+            files.into_iter().collect(),
+            args,
+        )?)
+    }
+}
+
+fn remove_unlisted(root: &Path, dir: &Path, live: &BTreeSet<&str>) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            remove_unlisted(root, &path, live)?;
+            // An emptied partition folder goes too.
+            let _ = std::fs::remove_dir(&path);
+            continue;
+        }
+        let rel = relative(root, &path);
+        if !live.contains(rel.as_str()) {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove stale {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A path relative to the warehouse root, with `/` separators (as stored in the manifest).
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

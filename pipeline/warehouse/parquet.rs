@@ -1,0 +1,32 @@
+//! Writing a DataFrame to a file atomically (temporary name, sync, rename).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::polars_utils::compression::ZstdLevel;
+use polars::prelude::{
+    CsvWriter, DataFrame, ParquetCompression, ParquetWriter, SerWriter, StatisticsOptions,
+};
+
+use crate::fsutil::AtomicFile;
+
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let mut out = AtomicFile::create(path)?;
+    ParquetWriter::new(out.file())
+        .with_compression(ParquetCompression::Zstd(Some(ZstdLevel::try_new(3)?)))
+        .with_statistics(StatisticsOptions::full())
+        .finish(df)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    out.commit()
+}
+
+/// CSV in UTF-8 with BOM, so Excel shows Chinese.
+pub fn write_csv_bom(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let mut out = AtomicFile::create(path)?;
+    std::io::Write::write_all(out.file(), "\u{feff}".as_bytes())?;
+    CsvWriter::new(out.file())
+        .include_header(true)
+        .finish(df)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    out.commit()
+}
