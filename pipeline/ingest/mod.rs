@@ -106,7 +106,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
     let mut opened = Vec::new();
     let mut hashes_now: Vec<String> = Vec::new();
     for (path, format) in &found {
-        let shown = path.display().to_string();
+        let shown = shown_path(path);
         let sha = crate::fsutil::sha256_file(path)?;
         if let Some((b, _)) = old.find_hash(&sha) {
             files.push(report(
@@ -268,6 +268,20 @@ fn stage(
         files: records,
     });
     Ok((m, csv))
+}
+
+/// A path as the warehouse records it: relative to the working folder when
+/// it lies below it, so the same inputs give the same warehouse anywhere.
+fn shown_path(path: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match path.strip_prefix(&cwd) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => path.display().to_string(),
+    }
 }
 
 fn concat_frames(frames: &[DataFrame]) -> Result<DataFrame> {

@@ -83,7 +83,9 @@ pub fn run(wh: &Warehouse, sql: &str) -> Result<DataFrame> {
 
 fn explain(e: PolarsError, tables: &[String]) -> anyhow::Error {
     let msg = e.to_string();
-    if msg.contains("not found") && msg.to_lowercase().contains("table") {
+    if msg.contains("not found")
+        && (msg.contains("relation") || msg.to_lowercase().contains("table"))
+    {
         anyhow::anyhow!("{msg}\nknown tables: {}", tables.join(", "))
     } else {
         anyhow::anyhow!("{msg}")

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 
-use crate::util::Dir;
+use crate::util::{split_csv, Dir};
 
 /// Reads a CSV file in UTF-8 (with or without BOM) or GB18030 into rows,
 /// with a small quote-aware splitter independent of pingyi's code.
@@ -24,24 +24,6 @@ fn read_csv(path: &Path, gb18030: bool) -> Vec<Vec<String>> {
             .to_string()
     };
     text.lines().map(split_csv).collect()
-}
-
-fn split_csv(line: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                out.last_mut().unwrap().push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(String::new()),
-            _ => out.last_mut().unwrap().push(c),
-        }
-    }
-    out
 }
 
 /// (sheet, excel row number, row cells as text) for every sheet of a workbook.
