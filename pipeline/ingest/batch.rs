@@ -50,6 +50,10 @@ pub struct Batch<'a> {
 #[derive(Default)]
 struct Pending {
     written: Vec<String>,
+    /// Accepted ratings by period, written out in files of many blocks.
+    buffers: BTreeMap<String, Vec<DataFrame>>,
+    buffered: usize,
+    parts: u32,
     frames: Vec<DataFrame>,
     quarantine: Vec<DataFrame>,
     keys: Vec<u64>,
@@ -134,27 +138,25 @@ impl<'a> Batch<'a> {
             mapping,
             tables,
             source_scale,
+            ..
         } = opened;
         match tables {
             Tables::Loaded(tables) => {
-                for (chunk, t) in tables.iter().enumerate() {
+                for t in &tables {
                     let m = mapping_for(self.cfg, &mapping, t, path);
-                    self.table(shown, file, chunk as u32, &m, t, &source_scale, pending)?;
+                    self.table(shown, file, &m, t, &source_scale, pending)?;
                 }
             }
             Tables::Csv(mut reader) => {
-                let mut chunk = 0;
                 while let Some(block) = reader.next_chunk()? {
                     match block {
-                        Ok(t) => {
-                            self.table(shown, file, chunk, &mapping, &t, &source_scale, pending)?
-                        }
+                        Ok(t) => self.table(shown, file, &mapping, &t, &source_scale, pending)?,
                         Err(refusal) => return Ok(Some(refusal.to_string())),
                     }
-                    chunk += 1;
                 }
             }
         }
+        self.flush(file, pending)?;
         Ok(None)
     }
 
@@ -163,7 +165,6 @@ impl<'a> Batch<'a> {
         &mut self,
         shown: &str,
         file: u32,
-        chunk: u32,
         m: &super::mapping::Mapping,
         t: &RawTable,
         scale: &[(String, String)],
@@ -235,7 +236,7 @@ impl<'a> Batch<'a> {
                 }
                 let accepted = self.provenance(accepted, shown, "ratings")?;
                 pending.counts.accepted += accepted.height() as u64;
-                self.write_ratings(accepted, file, chunk, pending)?;
+                self.buffer_ratings(accepted, file, pending)?;
             }
             kind => {
                 if kind == Kind::Raters {
@@ -412,32 +413,40 @@ impl<'a> Batch<'a> {
         Ok(out)
     }
 
-    /// Accepted ratings, one file per period (hive layout `period=2012Q3`).
-    fn write_ratings(
-        &self,
-        df: DataFrame,
-        file: u32,
-        chunk: u32,
-        pending: &mut Pending,
-    ) -> Result<()> {
-        if df.height() == 0 {
-            return Ok(());
+    /// Holds accepted ratings by period until enough have gathered for
+    /// files of a useful size.
+    fn buffer_ratings(&self, df: DataFrame, file: u32, pending: &mut Pending) -> Result<()> {
+        const FLUSH_ROWS: usize = 1_000_000;
+        pending.buffered += df.height();
+        for part in df.partition_by_stable(["period"], true)? {
+            let period = part
+                .column("period")?
+                .str()?
+                .get(0)
+                .unwrap_or_default()
+                .to_string();
+            pending.buffers.entry(period).or_default().push(part);
         }
-        let periods = df.column("period")?.unique_stable()?;
-        for p in periods.str()?.iter().flatten() {
-            let mut part = df
-                .clone()
-                .lazy()
-                .filter(col("period").eq(lit(p.to_string())))
-                .collect()?;
+        if pending.buffered >= FLUSH_ROWS {
+            self.flush(file, pending)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the buffered ratings, one file per period (hive layout `period=2012Q3`).
+    fn flush(&self, file: u32, pending: &mut Pending) -> Result<()> {
+        for (period, frames) in std::mem::take(&mut pending.buffers) {
+            let mut df = super::concat_frames(&frames)?;
             let rel = format!(
-                "ratings/period={p}/b{:06}-f{file:03}-c{chunk:05}.parquet",
-                self.id
+                "ratings/period={period}/b{:06}-f{file:03}-p{:04}.parquet",
+                self.id, pending.parts
             );
-            write_parquet(&mut part, &self.wh.root.join(&rel))?;
+            write_parquet(&mut df, &self.wh.root.join(&rel))?;
             pending.written.push(rel);
+            crate::fsutil::fault_point("after-ratings-file");
         }
-        crate::fsutil::fault_point("after-ratings-file");
+        pending.parts += 1;
+        pending.buffered = 0;
         Ok(())
     }
 

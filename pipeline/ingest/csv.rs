@@ -18,7 +18,9 @@ use super::decode;
 use super::table::{col_name, pick_header, BadRow, RawTable, LINE};
 use crate::config::Encoding;
 
-const BLOCK: usize = 32 << 20;
+/// Bytes read at a time: large enough for polars to parse in parallel,
+/// small enough that a block's intermediate columns stay well under 1 GiB.
+const BLOCK: usize = 8 << 20;
 
 pub struct CsvChunks {
     file: File,
@@ -155,14 +157,15 @@ impl CsvChunks {
                 self.split_point()
             };
             if let Some(cut) = cut {
-                let block: Vec<u8> = self.pending.drain(..cut).collect();
+                let rest = self.pending.split_off(cut);
+                let block = std::mem::replace(&mut self.pending, rest);
                 let first = self.next_line;
                 self.next_line += block.iter().filter(|&&b| b == b'\n').count();
-                let text = match decode::decode(&block, self.encoding, first) {
+                let text = match decode::decode_owned(block, self.encoding, first) {
                     Ok(t) => t,
                     Err(e) => return Ok(Some(Err(e.into()))),
                 };
-                return Ok(Some(Ok(self.parse(&text, first)?)));
+                return Ok(Some(Ok(self.parse(text, first)?)));
             }
             let mut more = Vec::new();
             (&mut self.file).take(BLOCK as u64).read_to_end(&mut more)?;
@@ -171,32 +174,33 @@ impl CsvChunks {
         }
     }
 
-    fn parse(&self, text: &str, first_line: usize) -> Result<RawTable> {
+    fn parse(&self, text: String, first_line: usize) -> Result<RawTable> {
         let n = self.headers.len();
-        let mut clean = String::with_capacity(text.len());
         let mut lines: Vec<u32> = Vec::new();
         let mut bad = Vec::new();
-        for (line, rec) in records(text, first_line) {
-            if rec.trim().is_empty() {
-                continue;
-            }
+        // Most blocks are clean and go to polars as they are (it reads CRLF
+        // line ends); a block with blank lines or rows of the wrong width is rewritten.
+        let mut dirty = false;
+        for (line, rec) in records(&text, first_line) {
             let count = count_fields(rec, self.sep);
+            if rec.trim().is_empty() || count != n {
+                dirty = true;
+            }
             if count > n {
                 bad.push(BadRow {
                     line: line as u32,
                     reason: format!("the row has {count} fields, the header has {n}"),
                     raw: rec.to_string(),
                 });
-                continue;
+            } else if !rec.trim().is_empty() {
+                lines.push(line as u32);
             }
-            clean.push_str(rec);
-            // Short rows: the missing trailing fields are empty.
-            for _ in count..n {
-                clean.push(self.sep as char);
-            }
-            clean.push('\n');
-            lines.push(line as u32);
         }
+        let text = if dirty {
+            self.rewrite(&text, first_line)
+        } else {
+            text
+        };
         let schema: Schema = (0..n)
             .map(|i| Field::new(col_name(i).into(), DataType::String))
             .collect();
@@ -207,7 +211,7 @@ impl CsvChunks {
             .map_parse_options(|o: CsvParseOptions| {
                 o.with_separator(sep).with_quote_char(Some(b'"'))
             })
-            .into_reader_with_file_handle(Cursor::new(clean.into_bytes()))
+            .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
             .finish()?;
         anyhow::ensure!(
             df.height() == lines.len(),
@@ -222,6 +226,26 @@ impl CsvChunks {
             df,
             bad,
         })
+    }
+}
+
+impl CsvChunks {
+    /// The block without blank lines, CRs and too-wide rows; short rows padded.
+    fn rewrite(&self, text: &str, first_line: usize) -> String {
+        let n = self.headers.len();
+        let mut clean = String::with_capacity(text.len());
+        for (_, rec) in records(text, first_line) {
+            let count = count_fields(rec, self.sep);
+            if rec.trim().is_empty() || count > n {
+                continue;
+            }
+            clean.push_str(rec);
+            for _ in count..n {
+                clean.push(self.sep as char);
+            }
+            clean.push('\n');
+        }
+        clean
     }
 }
 

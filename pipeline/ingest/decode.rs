@@ -32,6 +32,21 @@ pub fn name(e: Encoding) -> &'static str {
     }
 }
 
+/// Decodes a block of whole lines without copying when it is UTF-8 already.
+pub fn decode_owned(
+    mut bytes: Vec<u8>,
+    encoding: Encoding,
+    first_line: usize,
+) -> Result<String, Undecodable> {
+    if encoding == Encoding::Gb18030 {
+        return decode(&bytes, encoding, first_line);
+    }
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| locate(e.as_bytes(), encoding, first_line))
+}
+
 /// Decodes a block of whole lines; `first_line` numbers the block's first line.
 pub fn decode(bytes: &[u8], encoding: Encoding, first_line: usize) -> Result<String, Undecodable> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);

@@ -81,6 +81,8 @@ pub enum Tables {
 
 pub struct Opened {
     pub mapping: Mapping,
+    /// What was detected, for the file's report line (encoding, source).
+    pub notes: Vec<String>,
     pub tables: Tables,
     pub source_scale: Vec<(String, String)>,
 }
@@ -108,9 +110,11 @@ pub fn open(
         })
         .unwrap_or_default();
     let encoding = hints.encoding.or_else(|| source.and_then(|s| s.1.encoding));
+    let mut notes = Vec::new();
     let (tables, headers): (Tables, Vec<Vec<String>>) = match format {
         Format::Csv => match CsvChunks::open(path, encoding, &known)? {
             Ok(c) => {
+                notes.push(super::decode::name(c.encoding()).to_string());
                 let h = vec![c.headers.clone()];
                 (Tables::Csv(c), h)
             }
@@ -155,8 +159,12 @@ pub fn open(
             mapping.columns.clear();
         }
     }
+    if let Some(source) = &mapping.source {
+        notes.push(format!("source {source}"));
+    }
     Ok(Ok(Opened {
         mapping,
+        notes,
         tables,
         source_scale,
     }))

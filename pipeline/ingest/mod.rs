@@ -157,11 +157,14 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
     let mut batch = batch::Batch::new(cfg, wh, &old)?;
     for (path, shown, sha, o) in opened {
         let kind = o.mapping.kind;
-        let notes = if o.mapping.ignored.is_empty() {
-            String::new()
-        } else {
-            format!("columns not used: {}", o.mapping.ignored.join(", "))
-        };
+        let mut notes = o.notes.clone();
+        if !o.mapping.ignored.is_empty() {
+            notes.push(format!(
+                "columns not used: {}",
+                o.mapping.ignored.join(", ")
+            ));
+        }
+        let notes = notes.join("; ");
         let (status, counts, message) = match batch.file(&path, &shown, o)? {
             Ok(c) => (FileStatus::Ingested, c, notes),
             Err(refusal) => (FileStatus::Refused, batch::Counts::default(), refusal),

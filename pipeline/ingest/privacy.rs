@@ -5,7 +5,8 @@
 
 use anyhow::{bail, Result};
 use hmac::{Hmac, KeyInit, Mac};
-use polars::prelude::{ChunkApply, Column, DataFrame, IntoColumn, StringChunked};
+use polars::prelude::{Column, DataFrame, IntoColumn, NamedFrom, Series};
+use rayon::prelude::*;
 
 use crate::config::Config;
 
@@ -43,9 +44,14 @@ pub fn replace(
         );
     }
     let key = key.unwrap_or_default();
-    let hashed: StringChunked =
-        ids.apply_values(|id| std::borrow::Cow::Owned(hash(key, id.trim())));
-    let col: Column = hashed.with_name(to.into()).into_column();
+    // HMAC is the costliest step of ingest per row: spread it over the cores.
+    let values: Vec<Option<&str>> = ids.iter().collect();
+    let hashed: Vec<Option<String>> = values
+        .par_iter()
+        .with_min_len(4096)
+        .map(|v| v.map(|id| hash(key, id.trim())))
+        .collect();
+    let col: Column = Series::new(to.into(), hashed).into_column();
     df.drop_in_place(from)?;
     df.with_column(col)?;
     Ok(())

@@ -42,43 +42,57 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Va
         };
         base.push(source.alias(raw(c)));
     }
-    let raw_cols: Vec<Expr> = (0..table.headers.len())
-        .map(|i| col(super::table::col_name(i)))
-        .collect();
     let cleaned: Vec<Expr> = m
         .kind
         .columns()
         .iter()
         .map(|(c, _)| clean(&raw(c)).alias(*c))
         .collect();
-    let (derived, checks, output) = match m.kind {
+    let (derived, checks, mut output) = match m.kind {
         Kind::Ratings => ratings(ctx, &header),
         Kind::Subjects => subjects(ctx, &header),
         Kind::Raters => raters(ctx, &header),
         Kind::Ledger => ledger(ctx, &header),
     };
-    let mut all = base;
-    all.extend(raw_cols.iter().cloned());
+    // One select keeps only what is needed: intermediate columns are not
+    // materialized in the result.
+    output.extend(first_failure(&checks));
     let df = table
         .df
         .clone()
         .lazy()
-        .select(all)
+        .select(base)
         .with_columns(cleaned)
         .with_columns(derived)
-        .with_columns(first_failure(&checks))
+        .select(output)
         .collect()?;
     let ok = df.column("__reason")?.is_null();
-    let accepted = df.filter(&ok)?.lazy().select(output).collect()?;
-    let mut keep: Vec<Expr> = vec![
-        col("__reason"),
-        col("__column"),
-        col("__detail"),
-        col("__value"),
-        col(LINE),
-    ];
-    keep.extend(raw_cols);
-    let failed = df.filter(&!ok)?.lazy().select(keep).collect()?;
+    let failure = ["__reason", "__column", "__detail", "__value"];
+    let accepted = df.filter(&ok)?.drop_many(failure);
+    let meta = df
+        .filter(&!ok)?
+        .select(failure.iter().copied().chain([LINE]))?;
+    // The failing rows' cells as the file had them, for the quarantine.
+    let failed = if meta.height() == 0 {
+        let mut cols = meta.clone();
+        for i in 0..table.headers.len() {
+            cols.with_column(Column::new_empty(
+                super::table::col_name(i).into(),
+                &DataType::String,
+            ))?;
+        }
+        cols
+    } else {
+        meta.lazy()
+            .join(
+                table.df.clone().lazy(),
+                [col(LINE)],
+                [col(LINE)],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .sort([LINE], Default::default())
+            .collect()?
+    };
     Ok(Validated { accepted, failed })
 }
 
