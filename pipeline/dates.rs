@@ -77,6 +77,28 @@ impl fmt::Display for Date {
     }
 }
 
+/// A date as people type it: 2012-09-03, 2012/9/3, 2012.9.3, 2012年9月3日,
+/// or an Excel serial number (1950–2099), each optionally followed by a time.
+/// None when it is none of these or the day does not exist (2012-02-30).
+pub fn parse_loose(text: &str) -> Option<Date> {
+    let t = text.trim();
+    let day = t.split(|c: char| c == 'T' || c.is_whitespace()).next()?;
+    if let Ok(serial) = day.parse::<f64>() {
+        // Only serials of 1950–2099 count, so a bare year such as 2012 is not one.
+        return (18_264.0..73_051.0)
+            .contains(&serial)
+            .then(|| Date::from_days(serial.floor() as i64 - 25_569));
+    }
+    let mut parts = day
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty());
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.len() > 2 || d.len() > 2 {
+        return None;
+    }
+    Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
 pub fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -158,6 +180,38 @@ mod tests {
         assert!(Date::new(2011, 2, 29).is_none());
         assert!(Date::new(2012, 13, 1).is_none());
         assert!(Date::new(2012, 4, 31).is_none());
+    }
+
+    #[test]
+    fn parses_the_forms_people_type() {
+        let want = Date::new(2012, 9, 3);
+        for t in [
+            "2012-09-03",
+            "2012/9/3",
+            "2012.9.3",
+            "2012年9月3日",
+            " 2012-9-3 ",
+            "41155",
+            "41155.5",
+            "2012-09-03 14:30:00",
+            "2012-09-03T08:00",
+            "2012年9月3日 10:15",
+        ] {
+            assert_eq!(parse_loose(t), want, "{t}");
+        }
+        for t in [
+            "2012-02-30",
+            "2012/13/5",
+            "2012.9.31",
+            "2012",
+            "12-9-3",
+            "九月三日",
+            "",
+            "2012-9-3-1",
+            "1900",
+        ] {
+            assert_eq!(parse_loose(t), None, "{t}");
+        }
     }
 
     #[test]

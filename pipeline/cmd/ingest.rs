@@ -81,6 +81,9 @@ pub fn run(args: &IngestArgs, explicit: Option<&Path>) -> Result<u8> {
         eprintln!("ingesting into {} …", cfg.paths.warehouse.display());
     }
     let report = ingest::run(cfg, &wh, &paths, &hints)?;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[K"); // clear the progress line
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

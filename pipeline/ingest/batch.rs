@@ -178,15 +178,19 @@ impl<'a> Batch<'a> {
         let Validated {
             mut accepted,
             failed,
+            checks,
         } = anyhow::Context::with_context(validate(&ctx, m, t), || format!("validating {shown}"))?;
         pending.counts.rows += (t.df.height() + t.bad.len()) as u64;
+        progress(shown, pending.counts.rows);
         let private = private_column(m, t);
         pending.quarantine.push(self.quarantine_rows(
             shown,
-            m.kind,
+            m,
             t,
             &failed,
+            &checks,
             private.as_deref(),
+            &mut pending.counts,
         )?);
         for b in &t.bad {
             *pending
@@ -208,9 +212,6 @@ impl<'a> Batch<'a> {
                 self.id,
                 shown,
             )?);
-        }
-        for r in failed.column("__reason")?.str()?.iter().flatten() {
-            *pending.counts.by_reason.entry(r.to_string()).or_default() += 1;
         }
         match m.kind {
             Kind::Ratings => {
@@ -450,97 +451,88 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
+    /// Quarantine rows for the failing rows of a table, each with its
+    /// first broken check, the cell as the file had it and the whole row as
+    /// JSON (clear identities replaced by their keyed hash).
+    #[allow(clippy::too_many_arguments)]
     fn quarantine_rows(
         &self,
         shown: &str,
-        kind: Kind,
+        m: &super::mapping::Mapping,
         t: &RawTable,
         failed: &DataFrame,
+        checks: &[(&'static str, &'static str, String)],
         private: Option<&str>,
+        counts: &mut Counts,
     ) -> Result<DataFrame> {
-        let mut rows = Vec::with_capacity(failed.height());
-        let get = |name: &str| -> Result<Vec<Option<String>>> {
-            Ok(failed
-                .column(name)?
-                .str()?
-                .iter()
-                .map(|v| v.map(String::from))
-                .collect())
+        let key = self.key.as_deref().unwrap_or_default();
+        let mask = |header: &str, v: String| {
+            if Some(header) == private {
+                format!("hmac:{}", privacy::hash(key, v.trim()))
+            } else {
+                v
+            }
         };
-        let (reason, column, detail, value) = (
-            get("__reason")?,
-            get("__column")?,
-            get("__detail")?,
-            get("__value")?,
-        );
         let cells: Vec<Vec<Option<String>>> = (0..t.headers.len())
-            .map(|i| get(&col_name(i)))
+            .map(|i| {
+                Ok(failed
+                    .column(&col_name(i))?
+                    .str()?
+                    .iter()
+                    .map(|v| v.map(String::from))
+                    .collect())
+            })
             .collect::<Result<_>>()?;
+        let index = failed.column("__check")?.u32()?.clone();
         let lines = failed.column(LINE)?.u32()?.clone();
+        let mut rows = Vec::with_capacity(failed.height());
         for r in 0..failed.height() {
-            let mut obj = serde_json::Map::new();
-            for (i, h) in t.headers.iter().enumerate() {
-                let v = cells[i][r].clone().map(|v| {
-                    if Some(h.as_str()) == private {
-                        format!(
-                            "hmac:{}",
-                            privacy::hash(self.key.as_deref().unwrap_or_default(), v.trim())
-                        )
-                    } else {
-                        v
-                    }
-                });
-                obj.insert(
-                    h.clone(),
-                    v.map_or(serde_json::Value::Null, serde_json::Value::String),
-                );
-            }
-            let col: &'static str = crate::contract::all_columns()
-                .into_iter()
-                .find(|c| Some(*c) == column[r].as_deref())
-                .unwrap_or("");
-            let mut shown_value = value[r].clone().unwrap_or_default();
-            if matches!(col, "rater_id" | "person_id") && !shown_value.is_empty() {
-                shown_value = format!(
-                    "hmac:{}",
-                    privacy::hash(self.key.as_deref().unwrap_or_default(), shown_value.trim())
-                );
-            }
-            let reason: &'static str = REASONS
+            let (column, reason, detail) = &checks[index.get(r).unwrap_or(0) as usize];
+            *counts.by_reason.entry(reason.to_string()).or_default() += 1;
+            let obj: serde_json::Map<String, serde_json::Value> = t
+                .headers
                 .iter()
-                .find(|x| Some(**x) == reason[r].as_deref())
-                .copied()
-                .unwrap_or("invalid");
+                .enumerate()
+                .map(|(i, h)| {
+                    (
+                        h.clone(),
+                        cells[i][r].clone().map_or(serde_json::Value::Null, |v| {
+                            serde_json::Value::String(mask(h, v))
+                        }),
+                    )
+                })
+                .collect();
+            let value = match (
+                m.position(column),
+                m.constants.iter().find(|k| k.0 == *column),
+            ) {
+                (Some(i), _) => cells[i][r]
+                    .clone()
+                    .map(|v| mask(&t.headers[i], v))
+                    .unwrap_or_default(),
+                (None, Some((_, v))) => v.clone(),
+                (None, None) => String::new(),
+            };
             rows.push((
                 lines.get(r).unwrap_or(0),
-                col,
-                shown_value,
-                reason,
-                detail[r].clone().unwrap_or_default(),
+                *column,
+                value,
+                *reason,
+                detail.clone(),
                 serde_json::Value::Object(obj).to_string(),
             ));
         }
-        quarantine_frame(kind, t, &rows, self.id, shown)
+        quarantine_frame(m.kind, t, &rows, self.id, shown)
     }
 }
 
-/// Reason codes a quarantined row can carry.
-pub const REASONS: [&str; 14] = [
-    "missing_required",
-    "unknown_subject",
-    "bad_date",
-    "unknown_category",
-    "unknown_method",
-    "unknown_channel",
-    "off_scale",
-    "duplicate",
-    "unknown_kind",
-    "unknown_org_type",
-    "unknown_pioneer",
-    "unknown_status",
-    "bad_value",
-    "malformed_row",
-];
+/// A progress line on a terminal (never in logs or under cron).
+fn progress(shown: &str, rows: u64) {
+    use std::io::IsTerminal;
+    if rows >= 200_000 && std::io::stderr().is_terminal() {
+        eprint!("\r  {shown}: {rows} rows read…");
+    }
+}
 
 /// The header of the column holding clear identities, masked in the quarantine.
 fn private_column(m: &super::mapping::Mapping, t: &RawTable) -> Option<String> {

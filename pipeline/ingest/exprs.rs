@@ -13,12 +13,16 @@ pub fn clean(name: &str) -> Expr {
         .otherwise(x)
 }
 
-/// Maps spellings (compared in lower case) to canonical values; anything
+/// Maps spellings to canonical values (exact, or in lower case); anything
 /// else becomes null.
 pub fn map_values(x: Expr, pairs: &[(String, String)]) -> Expr {
-    let old: Vec<String> = pairs.iter().map(|p| p.0.to_lowercase()).collect();
-    let new: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
-    x.str().to_lowercase().replace_strict(
+    let mut seen = std::collections::HashSet::new();
+    let (old, new): (Vec<String>, Vec<String>) = pairs
+        .iter()
+        .flat_map(|(o, n)| [(o.clone(), n.clone()), (o.to_lowercase(), n.clone())])
+        .filter(|(o, _)| seen.insert(o.clone()))
+        .unzip();
+    x.replace_strict(
         lit(Series::new("old".into(), old)),
         lit(Series::new("new".into(), new)),
         Some(lit(NULL).cast(DataType::String)),
@@ -37,42 +41,22 @@ pub fn named_pairs(items: &[crate::config::Named]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A date from 2012-09-03, 2012/9/3, 2012.9.3, 2012年9月3日, an Excel serial
-/// number, each with or without a time after it; null when it is none of
-/// these or the day does not exist (2012-02-30).
-pub fn parse_date(x: Expr) -> Expr {
-    let day = x
-        .clone()
-        .str()
-        .replace(lit(r"[T\s].*$"), lit(""), false)
-        .str()
-        .replace_all(lit(r"[年月/.]"), lit("-"), false)
-        .str()
-        .replace_all(lit("日"), lit(""), true)
-        .str()
-        .replace_all(lit(r"\b(\d)\b"), lit("0$1"), false);
-    let written = day.str().to_date(StrptimeOptions {
-        format: Some("%Y-%m-%d".into()),
-        strict: false,
-        exact: true,
-        cache: true,
-    });
-    // Excel's 1900 date system: serial 25569 is 1970-01-01.
-    let serial = x.cast(DataType::Float64);
-    // Only serials of 1950–2099 count, so a bare year such as `2012` is not read as a serial.
-    let from_serial = when(
-        serial
-            .clone()
-            .gt_eq(lit(18_264.0))
-            .and(serial.clone().lt(lit(73_051.0))),
-    )
-    .then(
-        (serial.floor() - lit(25_569.0))
-            .cast(DataType::Int32)
-            .cast(DataType::Date),
-    )
-    .otherwise(lit(NULL).cast(DataType::Date));
-    coalesce(&[written, from_serial])
+/// Dates of a text column through a dictionary: each distinct text is parsed
+/// once (`dates::parse_loose`), then every row looks its text up. Exports
+/// repeat a few hundred dates over millions of rows.
+pub fn parse_dates(x: Expr, distinct: &Column) -> PolarsResult<Expr> {
+    let texts: Vec<&str> = distinct.str()?.iter().flatten().collect();
+    let days: Vec<Option<i32>> = texts
+        .iter()
+        .map(|t| crate::dates::parse_loose(t).map(|d| d.to_days() as i32))
+        .collect();
+    let dates = Series::new("new".into(), days).cast(&DataType::Date)?;
+    Ok(x.replace_strict(
+        lit(Series::new("old".into(), texts)),
+        lit(dates),
+        Some(lit(NULL).cast(DataType::Date)),
+        Some(DataType::Date),
+    ))
 }
 
 /// yes/no in the ways forms say it; null when it is neither.
@@ -108,27 +92,19 @@ pub struct Check {
     pub detail: String,
 }
 
-/// Columns naming each row's first broken rule (null where none is broken):
-/// `__reason`, `__column`, `__detail`, `__value`.
-pub fn first_failure(checks: &[Check]) -> Vec<Expr> {
-    let pick = |f: &dyn Fn(&Check) -> Expr| {
-        coalesce(
-            &checks
-                .iter()
-                .map(|c| {
-                    when(c.bad.clone().fill_null(lit(false)))
-                        .then(f(c))
-                        .otherwise(lit(NULL).cast(DataType::String))
-                })
-                .collect::<Vec<_>>(),
-        )
-    };
-    vec![
-        pick(&|c| lit(c.reason)).alias("__reason"),
-        pick(&|c| lit(c.column)).alias("__column"),
-        pick(&|c| lit(c.detail.clone())).alias("__detail"),
-        pick(&|c| col(raw(c.column)).cast(DataType::String)).alias("__value"),
-    ]
+/// `__check`: the index of each row's first broken rule, null where none is
+/// broken. Reason, column and text are looked up for failing rows only.
+pub fn first_failure(checks: &[Check]) -> Expr {
+    let each: Vec<Expr> = checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            when(c.bad.clone().fill_null(lit(false)))
+                .then(lit(i as u32))
+                .otherwise(lit(NULL).cast(DataType::UInt32))
+        })
+        .collect();
+    coalesce(&each).alias("__check")
 }
 
 /// The name under which a column's text as the file had it is kept.

@@ -3,10 +3,12 @@
 //! The result splits into accepted rows (typed, canonical) and quarantined
 //! rows with the column, the value and the reason of their first fault.
 
+use std::collections::HashMap;
+
 use polars::prelude::*;
 
 use super::exprs::{
-    clean, first_failure, map_values, named_pairs, parse_bool, parse_date, raw, Check,
+    clean, first_failure, map_values, named_pairs, parse_bool, parse_dates, raw, Check,
 };
 use super::mapping::Mapping;
 use super::table::{RawTable, LINE};
@@ -24,8 +26,27 @@ pub struct Context<'a> {
 pub struct Validated {
     /// Rows that passed, in canonical columns (plus `__line`, and `__rater_id` / `__person_id` to hash).
     pub accepted: DataFrame,
-    /// Failing rows: `__reason`, `__column`, `__detail`, `__value`, `__line` and the raw `c{i}` cells.
+    /// Failing rows: `__check` (index into `checks`), `__line` and the raw `c{i}` cells.
     pub failed: DataFrame,
+    /// (column, reason, detail) of each check, by index.
+    pub checks: Vec<(&'static str, &'static str, String)>,
+}
+
+/// Parsed-date expressions by column, each through a dictionary of the
+/// column's distinct texts.
+type Dates = HashMap<&'static str, Expr>;
+
+fn dates(m: &Mapping, table: &RawTable) -> PolarsResult<Dates> {
+    let mut out = HashMap::new();
+    for c in ["rated_at", "received_at", "deadline", "closed_at"] {
+        let distinct = match (m.position(c), m.constants.iter().find(|k| k.0 == c)) {
+            (Some(i), _) => table.df.column(&super::table::col_name(i))?.unique()?,
+            (None, Some((_, v))) => Column::new("v".into(), [v.clone()]),
+            (None, None) => Column::new_empty("v".into(), &DataType::String),
+        };
+        out.insert(c, parse_dates(col(raw(c)), &distinct)?);
+    }
+    Ok(out)
 }
 
 pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Validated> {
@@ -48,15 +69,16 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Va
         .iter()
         .map(|(c, _)| clean(&raw(c)).alias(*c))
         .collect();
+    let dates = dates(m, table)?;
     let (derived, checks, mut output) = match m.kind {
-        Kind::Ratings => ratings(ctx, &header),
+        Kind::Ratings => ratings(ctx, &header, &dates),
         Kind::Subjects => subjects(ctx, &header),
         Kind::Raters => raters(ctx, &header),
-        Kind::Ledger => ledger(ctx, &header),
+        Kind::Ledger => ledger(ctx, &header, &dates),
     };
     // One select keeps only what is needed: intermediate columns are not
     // materialized in the result.
-    output.extend(first_failure(&checks));
+    output.push(first_failure(&checks));
     let df = table
         .df
         .clone()
@@ -66,12 +88,9 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Va
         .with_columns(derived)
         .select(output)
         .collect()?;
-    let ok = df.column("__reason")?.is_null();
-    let failure = ["__reason", "__column", "__detail", "__value"];
-    let accepted = df.filter(&ok)?.drop_many(failure);
-    let meta = df
-        .filter(&!ok)?
-        .select(failure.iter().copied().chain([LINE]))?;
+    let ok = df.column("__check")?.is_null();
+    let accepted = df.filter(&ok)?.drop("__check")?;
+    let meta = df.filter(&!ok)?.select(["__check", LINE])?;
     // The failing rows' cells as the file had them, for the quarantine.
     let failed = if meta.height() == 0 {
         let mut cols = meta.clone();
@@ -93,7 +112,15 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Va
             .sort([LINE], Default::default())
             .collect()?
     };
-    Ok(Validated { accepted, failed })
+    let checks = checks
+        .into_iter()
+        .map(|c| (c.column, c.reason, c.detail))
+        .collect();
+    Ok(Validated {
+        accepted,
+        failed,
+        checks,
+    })
 }
 
 type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);
@@ -164,7 +191,7 @@ pub fn period(date: Expr, g: Granularity) -> Expr {
     }
 }
 
-fn ratings(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
+fn ratings(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan {
     let cfg = ctx.cfg;
     let mut scale: Vec<(String, String)> = cfg
         .scale
@@ -187,7 +214,7 @@ fn ratings(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
     let satisfied =
         by_label(&|l| (!l.abstain).then(|| if l.satisfied { "1" } else { "0" }.to_string()));
     let derived = vec![
-        parse_date(col("rated_at")).alias("__date"),
+        dates["rated_at"].clone().alias("__date"),
         map_values(col("rater_category"), &named_pairs(&cfg.rater_categories)).alias("__category"),
         map_values(col("method"), &named_pairs(&cfg.methods)).alias("__method"),
         map_values(col("channel"), &named_pairs(&cfg.channels)).alias("__channel"),
@@ -365,16 +392,16 @@ fn raters(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
     (derived, checks, output)
 }
 
-fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
+fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan {
     let cfg = ctx.cfg;
     let statuses: Vec<(String, String)> = LEDGER_STATUSES
         .iter()
         .map(|s| (s.to_string(), s.to_string()))
         .collect();
     let derived = vec![
-        parse_date(col("received_at")).alias("__received"),
-        parse_date(col("deadline")).alias("__deadline"),
-        parse_date(col("closed_at")).alias("__closed"),
+        dates["received_at"].clone().alias("__received"),
+        dates["deadline"].clone().alias("__deadline"),
+        dates["closed_at"].clone().alias("__closed"),
         map_values(col("source_method"), &named_pairs(&cfg.methods)).alias("__method"),
         map_values(col("status"), &statuses).alias("__status"),
         parse_bool(col("answered_on_spot")).alias("__spot"),

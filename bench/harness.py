@@ -1,0 +1,122 @@
+"""The benchmark harness: runs each case several times, reports the median
+wall time, CPU time and peak RSS, and ratios against peers measured in the
+same run. Writes bench/results/latest.json and prints a Markdown table for
+BENCHMARKS.md.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PY = sys.executable
+
+
+def measure(cmd, cwd=None, env=None):
+    """Runs cmd under GNU time; returns wall s, cpu s, peak RSS MiB."""
+    fmt = "%e %U %S %M"
+    with tempfile.NamedTemporaryFile("r") as t:
+        proc = subprocess.run(["/usr/bin/time", "-f", fmt, "-o", t.name, *cmd], cwd=cwd, env=env, capture_output=True, text=True)
+        if proc.returncode not in (0, 3):
+            sys.exit(f"failed: {' '.join(map(str, cmd))}\n{proc.stdout}\n{proc.stderr}")
+        wall, user, sys_, rss = t.read().split()[-4:]
+    return float(wall), float(user) + float(sys_), int(rss) / 1024, proc.stdout
+
+
+def median_of(reps, run):
+    results = [run() for _ in range(reps)]
+    return {
+        "wall_s": statistics.median(r[0] for r in results),
+        "cpu_s": statistics.median(r[1] for r in results),
+        "rss_mib": max(r[2] for r in results),
+        "runs": len(results),
+    }
+
+
+def data(pingyi, scale):
+    out = BENCH / "data" / f"scale-{scale}"
+    if not (out / "generate-summary.json").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run([pingyi, "generate", "--seed", "2012", "--scale", str(scale), "--out", str(out)], check=True, capture_output=True)
+    return out
+
+
+def case_generate(args):
+    def run():
+        with tempfile.TemporaryDirectory() as d:
+            return measure([args.pingyi, "generate", "--seed", "2012", "--scale", str(args.scale), "--out", d])
+    r = median_of(args.reps, run)
+    r["rows"] = args.scale
+    return {"pingyi generate": r}
+
+
+def case_ingest(args):
+    # A scale whose largest CSV export (talks and online forms) has ~10M rows.
+    inbox = data(args.pingyi, args.ingest_scale) / "inbox"
+    csv = max(inbox.glob("*.csv"), key=lambda p: p.stat().st_size)
+    roster = next(inbox.glob("评议对象名册.csv"))
+    rows = sum(1 for _ in open(csv, encoding="utf-8-sig")) - 1
+    results = {}
+
+    def pingyi_run():
+        with tempfile.TemporaryDirectory() as d:
+            Path(d, "pingyi.toml").write_text('[paths]\nwarehouse = "wh"\n[privacy]\nrater_key = "bench"\n')
+            subprocess.run([args.pingyi, "ingest", str(roster)], cwd=d, check=False, capture_output=True)
+            return measure([args.pingyi, "ingest", str(csv)], cwd=d)
+
+    def duckdb_run():
+        with tempfile.TemporaryDirectory() as d:
+            return measure([PY, str(BENCH / "peers" / "duckdb_ingest.py"), str(csv), str(Path(d) / "out")])
+
+    results["pingyi ingest"] = median_of(args.reps, pingyi_run)
+    results["duckdb csv→parquet"] = median_of(args.reps, duckdb_run)
+    for r in results.values():
+        r["rows"] = rows
+        r["rows_per_s"] = rows / r["wall_s"]
+    results["pingyi ingest"]["ratio_vs_duckdb"] = results["pingyi ingest"]["wall_s"] / results["duckdb csv→parquet"]["wall_s"]
+    results["_file"] = {"name": csv.name, "bytes": csv.stat().st_size}
+    return results
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pingyi", required=True)
+    ap.add_argument("--scale", type=int, default=10_000_000)
+    ap.add_argument("--ingest-scale", type=int, default=14_700_000)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--cases", default="generate,ingest")
+    args = ap.parse_args()
+    started = time.time()
+    out = {"machine": machine(), "scale": args.scale, "reps": args.reps, "cases": {}}
+    for case in args.cases.split(","):
+        out["cases"][case] = globals()[f"case_{case}"](args)
+    (BENCH / "results").mkdir(exist_ok=True)
+    (BENCH / "results" / "latest.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    print(f"machine: {out['machine']}; scale {args.scale}; median of {args.reps}; {time.time() - started:.0f} s in all\n")
+    print("| case | rows | wall s | CPU s | peak RSS MiB | rows/s | vs DuckDB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for case in out["cases"].values():
+        for name, r in case.items():
+            if name.startswith("_"):
+                continue
+            ratio = f"{r['ratio_vs_duckdb']:.2f}×" if "ratio_vs_duckdb" in r else ""
+            rps = f"{r.get('rows_per_s', r['rows'] / r['wall_s']):,.0f}"
+            print(f"| {name} | {r['rows']:,} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['rss_mib']:.0f} | {rps} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
