@@ -5,19 +5,21 @@ smaller share of the work than pingyi does.
 
 usage: duckdb_ingest.py CSV OUT_DIR
 """
+import os
 import sys
 
 import duckdb
 
 src, out = sys.argv[1], sys.argv[2]
+os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 con = duckdb.connect()
 con.execute(
     f"""
     copy (
         select *,
-               strptime("评议日期", '%Y/%-m/%-d')::date as rated_at,
-               strftime(strptime("评议日期", '%Y/%-m/%-d'), '%Y') || 'Q'
-                 || cast(quarter(strptime("评议日期", '%Y/%-m/%-d')) as varchar) as period
+               try_strptime("评议日期", '%Y/%-m/%-d')::date as rated_at,
+               strftime(try_strptime("评议日期", '%Y/%-m/%-d'), '%Y') || 'Q'
+                 || cast(quarter(try_strptime("评议日期", '%Y/%-m/%-d')) as varchar) as period
         from read_csv('{src}', header = true, all_varchar = true, ignore_errors = true)
     ) to '{out}' (format parquet, compression zstd, partition_by (period))
     """

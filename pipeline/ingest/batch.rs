@@ -24,12 +24,52 @@ pub struct Counts {
     pub by_reason: BTreeMap<String, u64>,
 }
 
-/// Where a duplicate key was first seen.
+/// Where a rating key was first seen, in 32 bits so the map of every key of
+/// a province-sized batch stays small: the top 8 bits are the file's index in
+/// the batch (255: the warehouse), the low 24 bits its line (or the batch id).
 #[derive(Clone, Copy)]
-enum Origin {
-    Line { file: u32, line: u32 },
-    Warehouse { batch: u32 },
+struct Origin(u32);
+
+impl Origin {
+    const WAREHOUSE: u32 = 0xFF;
+
+    fn line(file: u32, line: u32) -> Origin {
+        Origin((file.min(0xFE) << 24) | line.min(0xFF_FFFF))
+    }
+
+    fn warehouse(batch: u32) -> Origin {
+        Origin((Self::WAREHOUSE << 24) | batch.min(0xFF_FFFF))
+    }
+
+    fn describe(self, files: &[String]) -> String {
+        let (file, low) = (self.0 >> 24, self.0 & 0xFF_FFFF);
+        match file {
+            Self::WAREHOUSE => format!("is already in the warehouse (batch {low})"),
+            0xFE => format!("repeats line {low} of an earlier file of this batch"),
+            f => format!("repeats line {low} of {}", files[f as usize]),
+        }
+    }
 }
+
+/// Keys are already xxh3 fingerprints: hashing them again is wasted work.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Seen = HashMap<u64, Origin, std::hash::BuildHasherDefault<Prehashed>>;
 
 pub struct Batch<'a> {
     cfg: &'a Config,
@@ -38,7 +78,7 @@ pub struct Batch<'a> {
     pub id: u32,
     key: Option<Vec<u8>>,
     known_subjects: Vec<String>,
-    seen: Option<HashMap<u64, Origin>>,
+    seen: Option<Seen>,
     files: Vec<String>,
     /// New ratings files, relative to the warehouse root.
     pub ratings_files: Vec<String>,
@@ -56,7 +96,6 @@ struct Pending {
     parts: u32,
     frames: Vec<DataFrame>,
     quarantine: Vec<DataFrame>,
-    keys: Vec<u64>,
     counts: Counts,
 }
 
@@ -114,10 +153,9 @@ impl<'a> Batch<'a> {
                 for f in &pending.written {
                     let _ = std::fs::remove_file(self.wh.root.join(f));
                 }
+                // Forget the refused file's keys (the only rows of file index `file`).
                 if let Some(seen) = &mut self.seen {
-                    for k in &pending.keys {
-                        seen.remove(k);
-                    }
+                    seen.retain(|_, o| o.0 >> 24 != file.min(0xFE));
                 }
                 Ok(Err(refusal))
             }
@@ -222,7 +260,7 @@ impl<'a> Batch<'a> {
                     self.key.as_deref(),
                     self.cfg,
                 )?;
-                let dups = self.duplicates(&accepted, file, pending)?;
+                let dups = self.duplicates(&accepted, file)?;
                 if dups.any() {
                     let rows = self.duplicate_rows(&accepted, &dups, m, t)?;
                     *pending
@@ -298,12 +336,7 @@ impl<'a> Batch<'a> {
 
     /// Marks rows whose (response_id, subject_id, item) was seen before in
     /// this batch or is already in the warehouse.
-    fn duplicates(
-        &mut self,
-        df: &DataFrame,
-        file: u32,
-        pending: &mut Pending,
-    ) -> Result<BooleanChunked> {
+    fn duplicates(&mut self, df: &DataFrame, file: u32) -> Result<BooleanChunked> {
         if self.seen.is_none() {
             self.seen = Some(self.warehouse_keys()?);
         }
@@ -319,21 +352,14 @@ impl<'a> Batch<'a> {
             let k = fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or(""));
             let new = !seen.contains_key(&k);
             if new {
-                seen.insert(
-                    k,
-                    Origin::Line {
-                        file,
-                        line: line.unwrap_or(0),
-                    },
-                );
-                pending.keys.push(k);
+                seen.insert(k, Origin::line(file, line.unwrap_or(0)));
             }
             dup.push(!new);
         }
         Ok(BooleanChunked::from_slice("dup".into(), &dup))
     }
 
-    fn warehouse_keys(&self) -> Result<HashMap<u64, Origin>> {
+    fn warehouse_keys(&self) -> Result<Seen> {
         let df = self
             .wh
             .scan(self.old, "ratings")?
@@ -350,13 +376,11 @@ impl<'a> Batch<'a> {
             df.column("item")?.str()?,
             df.column("batch_id")?.u32()?,
         );
-        let mut map = HashMap::with_capacity(df.height());
+        let mut map = Seen::with_capacity_and_hasher(df.height(), Default::default());
         for (((r, s), i), b) in r.iter().zip(s.iter()).zip(i.iter()).zip(b.iter()) {
             map.insert(
                 fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or("")),
-                Origin::Warehouse {
-                    batch: b.unwrap_or(0),
-                },
+                Origin::warehouse(b.unwrap_or(0)),
             );
         }
         Ok(map)
@@ -391,13 +415,7 @@ impl<'a> Batch<'a> {
         for (((r, s), i), line) in r.iter().zip(s.iter()).zip(i.iter()).zip(l.iter()) {
             let (r, s, i) = (r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or(""));
             let detail = match seen.get(&fingerprint(r, s, i)) {
-                Some(Origin::Line { file, line }) => format!(
-                    "{key} repeats line {line} of {}",
-                    self.files[*file as usize]
-                ),
-                Some(Origin::Warehouse { batch }) => {
-                    format!("{key} is already in the warehouse (batch {batch})")
-                }
+                Some(origin) => format!("{key} {}", origin.describe(&self.files)),
                 None => format!("{key} repeats an earlier row"),
             };
             let row =
@@ -417,7 +435,7 @@ impl<'a> Batch<'a> {
     /// Holds accepted ratings by period until enough have gathered for
     /// files of a useful size.
     fn buffer_ratings(&self, df: DataFrame, file: u32, pending: &mut Pending) -> Result<()> {
-        const FLUSH_ROWS: usize = 1_000_000;
+        const FLUSH_ROWS: usize = 500_000;
         pending.buffered += df.height();
         for part in df.partition_by_stable(["period"], true)? {
             let period = part
