@@ -43,8 +43,11 @@ pub fn read(path: &Path) -> Result<std::result::Result<RawTable, String>> {
             }),
         }
     }
-    if rows.is_empty() && bad.is_empty() {
-        return Ok(Err("the file is empty".into()));
+    if rows.is_empty() {
+        return Ok(Err(match bad.first() {
+            None => "the file is empty".into(),
+            Some(b) => format!("no line is a JSON object (line {}: {})", b.line, b.reason),
+        }));
     }
     Ok(Ok(RawTable {
         sheet: None,

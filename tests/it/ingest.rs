@@ -547,3 +547,36 @@ fn query_errors_say_what_is_known() {
         r.stdout
     );
 }
+
+#[test]
+fn rows_of_the_wrong_shape_are_quarantined_not_dropped() {
+    let d = refused_file_dir();
+    let head = "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n";
+    let csv = format!("{head}Q1,ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,多出来的一列\nQ2,ZZ0001,2012-09-03,普通群众,群众测评,问卷\nQ3,ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意\n");
+    std::fs::write(d.join("in/shape.csv"), csv).unwrap();
+    std::fs::write(
+        d.join("in/device.jsonl"),
+        "{\"vote_id\":\"D1\"\nnot json at all\n",
+    )
+    .unwrap();
+    let r = d.run(&["ingest"]);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    let q = query(&d, "select source_file, source_line, reason from quarantine where kind = 'ratings' order by source_file, source_line");
+    assert_eq!(
+        q,
+        vec![
+            vec!["in/shape.csv", "2", "malformed_row"],
+            vec!["in/shape.csv", "3", "missing_required"]
+        ],
+        "the too-wide row and the short row (its rating is missing)"
+    );
+    assert_eq!(one(&d, "select count(*) from ratings"), "1");
+    // Two broken JSON lines: the file has no readable row, so it is refused whole.
+    assert!(
+        r.stdout.contains(
+            "device.jsonl: no line is a JSON object (line 1: not a JSON object: EOF while parsing"
+        ),
+        "{}",
+        r.stdout
+    );
+}
