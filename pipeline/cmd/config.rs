@@ -26,7 +26,11 @@ pub fn run(cmd: &ConfigCmd, explicit: Option<&Path>) -> Result<()> {
     match cmd {
         ConfigCmd::Show { defaults: true } => print!("{DEFAULTS_TOML}"),
         ConfigCmd::Show { defaults: false } => {
-            let loaded = super::load_config(explicit)?;
+            let mut loaded = super::load_config(explicit)?;
+            // The rater key is a secret: say that it is set, never what it is.
+            if !loaded.config.privacy.rater_key.is_empty() {
+                loaded.config.privacy.rater_key = "(set; not shown)".into();
+            }
             println!("# effective configuration from {}", loaded.origin);
             print!("{}", toml::to_string(&loaded.config)?);
         }

@@ -249,3 +249,15 @@ fn a_missing_config_file_is_a_configuration_error() {
     assert_eq!(r.code, 5);
     assert!(r.stderr.contains("nope.toml"), "{}", r.stderr);
 }
+
+#[test]
+fn show_never_prints_the_rater_key() {
+    let d = Dir::new();
+    d.write("pingyi.toml", "[privacy]\nrater_key = \"s3cret-value\"\n");
+    let r = d.ok(&["config", "show"]);
+    assert!(
+        !r.stdout.contains("s3cret-value") && r.stdout.contains("(set; not shown)"),
+        "{}",
+        r.stdout
+    );
+}
