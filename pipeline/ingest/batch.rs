@@ -2,15 +2,17 @@
 //! fail go to the quarantine, duplicates are caught against the batch and the
 //! warehouse, and a refused file leaves nothing behind.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::dedupe::{fingerprint, Origin, Seen};
 use super::input::{mapping_for, Opened, Tables};
 use super::privacy;
-use super::table::{col_name, RawTable, LINE};
+use super::quarantine;
+use super::table::{RawTable, LINE};
 use super::validate::{validate, Context, Validated};
 use crate::config::Config;
 use crate::contract::Kind;
@@ -23,53 +25,6 @@ pub struct Counts {
     pub accepted: u64,
     pub by_reason: BTreeMap<String, u64>,
 }
-
-/// Where a rating key was first seen, in 32 bits so the map of every key of
-/// a province-sized batch stays small: the top 8 bits are the file's index in
-/// the batch (255: the warehouse), the low 24 bits its line (or the batch id).
-#[derive(Clone, Copy)]
-struct Origin(u32);
-
-impl Origin {
-    const WAREHOUSE: u32 = 0xFF;
-
-    fn line(file: u32, line: u32) -> Origin {
-        Origin((file.min(0xFE) << 24) | line.min(0xFF_FFFF))
-    }
-
-    fn warehouse(batch: u32) -> Origin {
-        Origin((Self::WAREHOUSE << 24) | batch.min(0xFF_FFFF))
-    }
-
-    fn describe(self, files: &[String]) -> String {
-        let (file, low) = (self.0 >> 24, self.0 & 0xFF_FFFF);
-        match file {
-            Self::WAREHOUSE => format!("is already in the warehouse (batch {low})"),
-            0xFE => format!("repeats line {low} of an earlier file of this batch"),
-            f => format!("repeats line {low} of {}", files[f as usize]),
-        }
-    }
-}
-
-/// Keys are already xxh3 fingerprints: hashing them again is wasted work.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl std::hash::Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type Seen = HashMap<u64, Origin, std::hash::BuildHasherDefault<Prehashed>>;
 
 pub struct Batch<'a> {
     cfg: &'a Config,
@@ -220,15 +175,17 @@ impl<'a> Batch<'a> {
         } = anyhow::Context::with_context(validate(&ctx, m, t), || format!("validating {shown}"))?;
         pending.counts.rows += (t.df.height() + t.bad.len()) as u64;
         progress(shown, pending.counts.rows);
-        let private = private_column(m, t);
-        pending.quarantine.push(self.quarantine_rows(
+        let private = quarantine::private_column(m, t);
+        pending.quarantine.push(quarantine::rows(
+            self.key.as_deref().unwrap_or_default(),
+            self.id,
             shown,
             m,
             t,
             &failed,
             &checks,
             private.as_deref(),
-            &mut pending.counts,
+            &mut pending.counts.by_reason,
         )?);
         for b in &t.bad {
             *pending
@@ -236,7 +193,7 @@ impl<'a> Batch<'a> {
                 .by_reason
                 .entry("malformed_row".into())
                 .or_default() += 1;
-            pending.quarantine.push(quarantine_frame(
+            pending.quarantine.push(quarantine::frame(
                 m.kind,
                 t,
                 &[(
@@ -270,7 +227,7 @@ impl<'a> Batch<'a> {
                         .or_default() += rows.len() as u64;
                     pending
                         .quarantine
-                        .push(quarantine_frame(m.kind, t, &rows, self.id, shown)?);
+                        .push(quarantine::frame(m.kind, t, &rows, self.id, shown)?);
                     accepted = accepted.filter(&!&dups)?;
                 }
                 let accepted = self.provenance(accepted, shown, "ratings")?;
@@ -468,80 +425,6 @@ impl<'a> Batch<'a> {
         pending.buffered = 0;
         Ok(())
     }
-
-    /// Quarantine rows for the failing rows of a table, each with its
-    /// first broken check, the cell as the file had it and the whole row as
-    /// JSON (clear identities replaced by their keyed hash).
-    #[allow(clippy::too_many_arguments)]
-    fn quarantine_rows(
-        &self,
-        shown: &str,
-        m: &super::mapping::Mapping,
-        t: &RawTable,
-        failed: &DataFrame,
-        checks: &[(&'static str, &'static str, String)],
-        private: Option<&str>,
-        counts: &mut Counts,
-    ) -> Result<DataFrame> {
-        let key = self.key.as_deref().unwrap_or_default();
-        let mask = |header: &str, v: String| {
-            if Some(header) == private {
-                format!("hmac:{}", privacy::hash(key, v.trim()))
-            } else {
-                v
-            }
-        };
-        let cells: Vec<Vec<Option<String>>> = (0..t.headers.len())
-            .map(|i| {
-                Ok(failed
-                    .column(&col_name(i))?
-                    .str()?
-                    .iter()
-                    .map(|v| v.map(String::from))
-                    .collect())
-            })
-            .collect::<Result<_>>()?;
-        let index = failed.column("__check")?.u32()?.clone();
-        let lines = failed.column(LINE)?.u32()?.clone();
-        let mut rows = Vec::with_capacity(failed.height());
-        for r in 0..failed.height() {
-            let (column, reason, detail) = &checks[index.get(r).unwrap_or(0) as usize];
-            *counts.by_reason.entry(reason.to_string()).or_default() += 1;
-            let obj: serde_json::Map<String, serde_json::Value> = t
-                .headers
-                .iter()
-                .enumerate()
-                .map(|(i, h)| {
-                    (
-                        h.clone(),
-                        cells[i][r].clone().map_or(serde_json::Value::Null, |v| {
-                            serde_json::Value::String(mask(h, v))
-                        }),
-                    )
-                })
-                .collect();
-            let value = match (
-                m.position(column),
-                m.constants.iter().find(|k| k.0 == *column),
-            ) {
-                (Some(i), _) => cells[i][r]
-                    .clone()
-                    .map(|v| mask(&t.headers[i], v))
-                    .unwrap_or_default(),
-                (None, Some((_, v))) => v.clone(),
-                (None, None) => String::new(),
-            };
-            rows.push((
-                lines.get(r).unwrap_or(0),
-                *column,
-                value,
-                *reason,
-                detail.clone(),
-                serde_json::Value::Object(obj).to_string(),
-            ));
-        }
-        quarantine_frame(m.kind, t, &rows, self.id, shown)
-    }
 }
 
 /// A progress line on a terminal (never in logs or under cron).
@@ -550,56 +433,4 @@ fn progress(shown: &str, rows: u64) {
     if rows >= 200_000 && std::io::stderr().is_terminal() {
         eprint!("\r  {shown}: {rows} rows read…");
     }
-}
-
-/// The header of the column holding clear identities, masked in the quarantine.
-fn private_column(m: &super::mapping::Mapping, t: &RawTable) -> Option<String> {
-    ["rater_id", "person_id"]
-        .iter()
-        .find_map(|c| m.position(c))
-        .map(|i| t.headers[i].clone())
-}
-
-fn quarantine_frame(
-    kind: Kind,
-    t: &RawTable,
-    rows: &[(u32, &str, String, &str, String, String)],
-    batch: u32,
-    shown: &str,
-) -> Result<DataFrame> {
-    let n = rows.len();
-    let s =
-        |name: &str, f: &dyn Fn(&(u32, &str, String, &str, String, String)) -> String| -> Column {
-            Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into()
-        };
-    let df = DataFrame::new_infer_height(vec![
-        Series::new("kind".into(), vec![kind.name(); n]).into(),
-        Series::new("sheet".into(), vec![t.sheet.clone().unwrap_or_default(); n]).into(),
-        s("column", &|r| r.1.to_string()),
-        s("value", &|r| r.2.clone()),
-        s("reason", &|r| r.3.to_string()),
-        s("detail", &|r| r.4.clone()),
-        s("row", &|r| r.5.clone()),
-        Series::new("batch_id".into(), vec![batch; n]).into(),
-        Series::new("source_file".into(), vec![shown.to_string(); n]).into(),
-        Series::new(
-            "source_line".into(),
-            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        )
-        .into(),
-    ])?;
-    Ok(df)
-}
-
-/// A 64-bit fingerprint of a rating's key. Two different keys share one
-/// with probability about n²/2⁶⁵ (1e-5 at 20 million rows); a collision would
-/// quarantine a row as a duplicate, visibly, never drop it.
-fn fingerprint(response: &str, subject: &str, item: &str) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(response.as_bytes());
-    h.update(b"\x1f");
-    h.update(subject.as_bytes());
-    h.update(b"\x1f");
-    h.update(item.as_bytes());
-    h.digest()
 }

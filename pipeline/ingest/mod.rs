@@ -8,11 +8,13 @@
 mod batch;
 mod csv;
 mod decode;
+mod dedupe;
 mod exprs;
 mod input;
 mod jsonl;
 mod mapping;
 mod privacy;
+mod quarantine;
 mod table;
 mod validate;
 mod xlsx;

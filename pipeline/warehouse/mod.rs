@@ -33,16 +33,11 @@ pub const TABLES: [&str; 6] = [
     "quarantine",
 ];
 
-/// Folders whose files the manifest lists (tables, and the quarantine as CSV for clerks).
-const LISTED_DIRS: [&str; 7] = [
-    "ratings",
-    "subjects",
-    "raters",
-    "suggestions",
-    "suggestions_history",
-    "quarantine",
-    "quarantine_csv",
-];
+/// Folders whose files the manifest lists: the tables, and the quarantine as
+/// CSV for clerks.
+fn listed_dirs() -> impl Iterator<Item = &'static str> {
+    TABLES.into_iter().chain(["quarantine_csv"])
+}
 
 pub struct Warehouse {
     pub root: PathBuf,
@@ -83,7 +78,7 @@ impl Warehouse {
             .flatten()
             .map(String::as_str)
             .collect();
-        for table in LISTED_DIRS {
+        for table in listed_dirs() {
             let dir = self.root.join(table);
             if dir.is_dir() {
                 remove_unlisted(&self.root, &dir, &live)?;

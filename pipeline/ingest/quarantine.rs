@@ -1,0 +1,123 @@
+//! Rows for the quarantine table: where (file, sheet, line), which column,
+//! the value as the file had it, the reason and how to fix it, and the whole
+//! row as JSON with clear identities replaced by their keyed hash.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::mapping::Mapping;
+use super::privacy;
+use super::table::{col_name, RawTable, LINE};
+use crate::contract::Kind;
+
+/// (line, column, value, reason, detail, row as JSON)
+pub type Row<'a> = (u32, &'a str, String, &'a str, String, String);
+
+/// The header of the column holding clear identities, masked in the quarantine.
+pub fn private_column(m: &Mapping, t: &RawTable) -> Option<String> {
+    ["rater_id", "person_id"]
+        .iter()
+        .find_map(|c| m.position(c))
+        .map(|i| t.headers[i].clone())
+}
+
+pub fn frame(kind: Kind, t: &RawTable, rows: &[Row], batch: u32, shown: &str) -> Result<DataFrame> {
+    let n = rows.len();
+    let s =
+        |name: &str, f: &dyn Fn(&(u32, &str, String, &str, String, String)) -> String| -> Column {
+            Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into()
+        };
+    let df = DataFrame::new_infer_height(vec![
+        Series::new("kind".into(), vec![kind.name(); n]).into(),
+        Series::new("sheet".into(), vec![t.sheet.clone().unwrap_or_default(); n]).into(),
+        s("column", &|r| r.1.to_string()),
+        s("value", &|r| r.2.clone()),
+        s("reason", &|r| r.3.to_string()),
+        s("detail", &|r| r.4.clone()),
+        s("row", &|r| r.5.clone()),
+        Series::new("batch_id".into(), vec![batch; n]).into(),
+        Series::new("source_file".into(), vec![shown.to_string(); n]).into(),
+        Series::new(
+            "source_line".into(),
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        )
+        .into(),
+    ])?;
+    Ok(df)
+}
+
+/// Quarantine rows for the failing rows of a table, each with its
+/// first broken check, the cell as the file had it and the whole row as
+/// JSON (clear identities replaced by their keyed hash).
+#[allow(clippy::too_many_arguments)]
+pub fn rows(
+    key: &[u8],
+    batch: u32,
+    shown: &str,
+    m: &Mapping,
+    t: &RawTable,
+    failed: &DataFrame,
+    checks: &[(&'static str, &'static str, String)],
+    private: Option<&str>,
+    by_reason: &mut BTreeMap<String, u64>,
+) -> Result<DataFrame> {
+    let mask = |header: &str, v: String| {
+        if Some(header) == private {
+            format!("hmac:{}", privacy::hash(key, v.trim()))
+        } else {
+            v
+        }
+    };
+    let cells: Vec<Vec<Option<String>>> = (0..t.headers.len())
+        .map(|i| {
+            Ok(failed
+                .column(&col_name(i))?
+                .str()?
+                .iter()
+                .map(|v| v.map(String::from))
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let index = failed.column("__check")?.u32()?.clone();
+    let lines = failed.column(LINE)?.u32()?.clone();
+    let mut rows = Vec::with_capacity(failed.height());
+    for r in 0..failed.height() {
+        let (column, reason, detail) = &checks[index.get(r).unwrap_or(0) as usize];
+        *by_reason.entry(reason.to_string()).or_default() += 1;
+        let obj: serde_json::Map<String, serde_json::Value> = t
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                (
+                    h.clone(),
+                    cells[i][r].clone().map_or(serde_json::Value::Null, |v| {
+                        serde_json::Value::String(mask(h, v))
+                    }),
+                )
+            })
+            .collect();
+        let value = match (
+            m.position(column),
+            m.constants.iter().find(|k| k.0 == *column),
+        ) {
+            (Some(i), _) => cells[i][r]
+                .clone()
+                .map(|v| mask(&t.headers[i], v))
+                .unwrap_or_default(),
+            (None, Some((_, v))) => v.clone(),
+            (None, None) => String::new(),
+        };
+        rows.push((
+            lines.get(r).unwrap_or(0),
+            *column,
+            value,
+            *reason,
+            detail.clone(),
+            serde_json::Value::Object(obj).to_string(),
+        ));
+    }
+    frame(m.kind, t, &rows, batch, shown)
+}
