@@ -140,12 +140,38 @@ impl<'a> Batch<'a> {
                     self.table(shown, file, &m, t, &source_scale, pending)?;
                 }
             }
-            Tables::Csv(mut reader) => {
-                while let Some(block) = reader.next_chunk()? {
-                    match block {
-                        Ok(t) => self.table(shown, file, &mapping, &t, &source_scale, pending)?,
-                        Err(refusal) => return Ok(Some(refusal.to_string())),
+            Tables::Csv(reader) => {
+                // A reader thread decodes and parses the next block while
+                // this one is validated and written.
+                let refusal = std::thread::scope(|scope| -> Result<Option<String>> {
+                    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                    let reading = scope.spawn(move || -> Result<()> {
+                        let mut reader = reader;
+                        while let Some(block) = reader.next_chunk()? {
+                            let last = block.is_err();
+                            if tx.send(block).is_err() || last {
+                                break;
+                            }
+                        }
+                        Ok(())
+                    });
+                    let mut refusal = None;
+                    for block in rx {
+                        match block {
+                            Ok(t) => {
+                                self.table(shown, file, &mapping, &t, &source_scale, pending)?
+                            }
+                            Err(r) => {
+                                refusal = Some(r.to_string());
+                                break;
+                            }
+                        }
                     }
+                    reading.join().expect("the reader thread does not panic")?;
+                    Ok(refusal)
+                })?;
+                if refusal.is_some() {
+                    return Ok(refusal);
                 }
             }
         }

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    Column, CsvParseOptions, CsvReadOptions, DataType, Field, NamedFrom, Schema, SerReader, Series,
+    Column, CsvParseOptions, CsvReadOptions, DataFrame, DataType, Field, NamedFrom, PolarsResult,
+    Schema, SerReader, Series,
 };
 
 use super::decode;
@@ -133,9 +134,21 @@ impl CsvChunks {
 
     /// The end of the last complete record in `pending` (after its newline).
     fn split_point(&self) -> Option<usize> {
+        // A newline ends a record when an even number of quotes precedes it:
+        // look back from the end, counting quotes (a vectorized count).
+        let buf = &self.pending;
+        let mut end = buf.len();
+        for _ in 0..64 {
+            let nl = buf[..end].iter().rposition(|&b| b == b'\n')?;
+            if buf[..nl].iter().filter(|&&b| b == b'"').count() % 2 == 0 {
+                return Some(nl + 1);
+            }
+            end = nl;
+        }
+        // Many newlines inside one quoted field: walk forward instead.
         let mut quoted = false;
         let mut last = None;
-        for (i, &b) in self.pending.iter().enumerate() {
+        for (i, &b) in buf.iter().enumerate() {
             match b {
                 b'"' => quoted = !quoted,
                 b'\n' if !quoted => last = Some(i + 1),
@@ -175,6 +188,56 @@ impl CsvChunks {
     }
 
     fn parse(&self, text: String, first_line: usize) -> Result<RawTable> {
+        // Fast path: without quotes and blank lines, record i is on line
+        // first_line + i; polars refuses rows that are too wide, and then the
+        // careful path below finds them.
+        if !text.contains('"') && !has_blank_line(&text) {
+            let records = text.bytes().filter(|&b| b == b'\n').count()
+                + usize::from(!text.ends_with('\n') && !text.is_empty());
+            let lines: Vec<u32> = (0..records).map(|i| (first_line + i) as u32).collect();
+            if let Ok(df) = self.polars(text.clone()) {
+                if df.height() == lines.len() {
+                    return self.table(df, lines, Vec::new());
+                }
+            }
+        }
+        self.parse_careful(text, first_line)
+    }
+
+    fn table(&self, mut df: DataFrame, lines: Vec<u32>, bad: Vec<BadRow>) -> Result<RawTable> {
+        anyhow::ensure!(
+            df.height() == lines.len(),
+            "internal: parsed {} rows for {} records",
+            df.height(),
+            lines.len()
+        );
+        df.with_column(Column::from(Series::new(LINE.into(), lines)))?;
+        Ok(RawTable {
+            sheet: None,
+            headers: self.headers.clone(),
+            df,
+            bad,
+        })
+    }
+
+    fn polars(&self, text: String) -> PolarsResult<DataFrame> {
+        let schema: Schema = (0..self.headers.len())
+            .map(|i| Field::new(col_name(i).into(), DataType::String))
+            .collect();
+        let sep = self.sep;
+        CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(Arc::new(schema)))
+            .map_parse_options(|o: CsvParseOptions| {
+                o.with_separator(sep).with_quote_char(Some(b'"'))
+            })
+            .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
+            .finish()
+    }
+
+    /// Locates every record, sets aside rows that are too wide, and rewrites
+    /// the block when it has blank lines or such rows.
+    fn parse_careful(&self, text: String, first_line: usize) -> Result<RawTable> {
         let n = self.headers.len();
         let mut lines: Vec<u32> = Vec::new();
         let mut bad = Vec::new();
@@ -201,31 +264,8 @@ impl CsvChunks {
         } else {
             text
         };
-        let schema: Schema = (0..n)
-            .map(|i| Field::new(col_name(i).into(), DataType::String))
-            .collect();
-        let sep = self.sep;
-        let mut df = CsvReadOptions::default()
-            .with_has_header(false)
-            .with_schema(Some(Arc::new(schema)))
-            .map_parse_options(|o: CsvParseOptions| {
-                o.with_separator(sep).with_quote_char(Some(b'"'))
-            })
-            .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
-            .finish()?;
-        anyhow::ensure!(
-            df.height() == lines.len(),
-            "internal: parsed {} rows for {} records",
-            df.height(),
-            lines.len()
-        );
-        df.with_column(Column::from(Series::new(LINE.into(), lines)))?;
-        Ok(RawTable {
-            sheet: None,
-            headers: self.headers.clone(),
-            df,
-            bad,
-        })
+        let df = self.polars(text)?;
+        self.table(df, lines, bad)
     }
 }
 
@@ -247,6 +287,14 @@ impl CsvChunks {
         }
         clean
     }
+}
+
+/// A line with nothing on it (polars would skip it and shift the line numbers).
+fn has_blank_line(text: &str) -> bool {
+    text.starts_with('\n')
+        || text.starts_with("\r\n")
+        || text.contains("\n\n")
+        || text.contains("\n\r\n")
 }
 
 /// End of the line containing byte `at` (to decode whole lines only).

@@ -5,7 +5,7 @@
 
 use anyhow::{bail, Result};
 use hmac::{Hmac, KeyInit, Mac};
-use polars::prelude::{Column, DataFrame, IntoColumn, NamedFrom, Series};
+use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::config::Config;
@@ -21,14 +21,31 @@ pub fn key(cfg: &Config) -> Option<Vec<u8>> {
         .map(String::into_bytes)
 }
 
+/// HMAC-SHA256 under one key, keyed once: each id then costs two
+/// compressions instead of four.
+#[derive(Clone)]
+pub struct Keyed(Hmac<sha2::Sha256>);
+
+impl Keyed {
+    pub fn new(key: &[u8]) -> Keyed {
+        Keyed(Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length"))
+    }
+
+    /// First 16 bytes of HMAC-SHA256(key, id), hex.
+    pub fn hash(&self, id: &str) -> String {
+        let mut mac = self.0.clone();
+        mac.update(id.as_bytes());
+        crate::fsutil::hex(&mac.finalize().into_bytes()[..16])
+    }
+}
+
 /// First 16 bytes of HMAC-SHA256(key, id), hex.
 pub fn hash(key: &[u8], id: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(id.as_bytes());
-    crate::fsutil::hex(&mac.finalize().into_bytes()[..16])
+    Keyed::new(key).hash(id)
 }
 
 /// Replaces the clear-id column `from` with its keyed hash named `to`.
+/// Each distinct id is hashed once (in parallel); rows look theirs up.
 pub fn replace(
     df: &mut DataFrame,
     from: &str,
@@ -43,16 +60,24 @@ pub fn replace(
             cfg.privacy.rater_key_env
         );
     }
-    let key = key.unwrap_or_default();
-    // HMAC is the costliest step of ingest per row: spread it over the cores.
-    let values: Vec<Option<&str>> = ids.iter().collect();
-    let hashed: Vec<Option<String>> = values
+    let keyed = Keyed::new(key.unwrap_or_default());
+    let distinct = ids.unique()?;
+    let old: Vec<&str> = distinct.iter().flatten().collect();
+    let new: Vec<String> = old
         .par_iter()
         .with_min_len(4096)
-        .map(|v| v.map(|id| hash(key, id.trim())))
+        .map(|id| keyed.hash(id.trim()))
         .collect();
-    let col: Column = Series::new(to.into(), hashed).into_column();
-    df.drop_in_place(from)?;
-    df.with_column(col)?;
+    let hashed = col(from).replace_strict(
+        lit(Series::new("old".into(), old)),
+        lit(Series::new("new".into(), new)),
+        Some(lit(NULL).cast(DataType::String)),
+        Some(DataType::String),
+    );
+    *df = std::mem::take(df)
+        .lazy()
+        .with_column(hashed.alias(to))
+        .drop(by_name([from], true, false))
+        .collect()?;
     Ok(())
 }
