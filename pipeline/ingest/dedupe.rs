@@ -56,11 +56,23 @@ pub type Seen = HashMap<u64, Origin, std::hash::BuildHasherDefault<Prehashed>>;
 /// with probability about n²/2⁶⁵ (1e-5 at 20 million rows); a collision would
 /// quarantine a row as a duplicate, visibly, never drop it.
 pub fn fingerprint(response: &str, subject: &str, item: &str) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(response.as_bytes());
-    h.update(b"\x1f");
-    h.update(subject.as_bytes());
-    h.update(b"\x1f");
-    h.update(item.as_bytes());
-    h.digest()
+    // One-shot hashing of the joined key: the streaming state costs more
+    // to set up than the few bytes cost to hash.
+    let mut key = [0u8; 128];
+    let n = response.len() + subject.len() + item.len() + 2;
+    if n > key.len() {
+        return xxhash_rust::xxh3::xxh3_64(format!("{response}\x1f{subject}\x1f{item}").as_bytes());
+    }
+    let mut at = 0;
+    for part in [
+        response.as_bytes(),
+        b"\x1f",
+        subject.as_bytes(),
+        b"\x1f",
+        item.as_bytes(),
+    ] {
+        key[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    xxhash_rust::xxh3::xxh3_64(&key[..n])
 }
