@@ -24,7 +24,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<(PathBuf, Format)>, Vec<PathBu
     let mut found = Vec::new();
     let mut other = Vec::new();
     for p in paths {
-        anyhow::ensure!(p.exists(), "{} does not exist", p.display());
+        anyhow::ensure!(p.exists(), "{} does not exist: name the files or folders to ingest, or create the inbox set in [paths] of the configuration", p.display());
         walk(p, &mut found, &mut other)?;
     }
     found.sort();

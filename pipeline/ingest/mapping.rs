@@ -145,7 +145,20 @@ pub fn resolve(
             {
                 Some(k) => *k,
                 None => {
-                    let why: Vec<String> = Kind::ALL
+                    // Name the closest kind only, when one has most of its columns.
+                    let present =
+                        |k: Kind| k.columns().iter().filter(|(c, req)| *req && has(c)).count();
+                    let best = Kind::ALL
+                        .into_iter()
+                        .max_by_key(|k| present(*k))
+                        .expect("four kinds");
+                    let required = best.columns().iter().filter(|(_, req)| *req).count();
+                    let kinds: Vec<Kind> = if 2 * present(best) > required {
+                        vec![best]
+                    } else {
+                        Kind::ALL.to_vec()
+                    };
+                    let why: Vec<String> = kinds
                         .iter()
                         .map(|k| {
                             format!("as {} it lacks {}", k.name(), describe(cfg, &missing(*k)))
