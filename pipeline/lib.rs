@@ -14,4 +14,5 @@ pub mod headers;
 pub mod ingest;
 pub mod query;
 pub mod rng;
+pub mod stats;
 pub mod warehouse;
