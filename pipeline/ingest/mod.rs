@@ -130,10 +130,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         match input::open(cfg, path, *format, hints)? {
             Ok(o) => opened.push((path.clone(), shown, sha, o)),
             Err(message) => {
-                files.push(FileReport {
-                    status: "refused".into(),
-                    ..report(&shown, "refused", message.clone())
-                });
+                files.push(report(&shown, "refused", message.clone()));
                 records.push(FileRecord {
                     path: shown,
                     sha256: sha,
@@ -199,7 +196,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             message,
         });
     }
-    let (manifest, csv) = stage(cfg, wh, &old, batch, records)?;
+    let (manifest, csv) = stage(wh, &old, batch, records)?;
     wh.commit(&manifest)?;
     Ok(Report {
         batch: manifest.batches.last().map(|b| b.id),
@@ -210,7 +207,6 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
 
 /// Writes the batch's snapshots and quarantine, and returns the new manifest.
 fn stage(
-    _cfg: &Config,
     wh: &Warehouse,
     old: &Manifest,
     batch: batch::Batch,
