@@ -110,7 +110,11 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
     for (path, format) in &found {
         let shown = shown_path(path);
         let sha = crate::fsutil::sha256_file(path)?;
-        if let Some((b, _)) = old.find_hash(&sha) {
+        let sheet = hints
+            .sheet
+            .clone()
+            .filter(|_| *format == input::Format::Xlsx);
+        if let Some((b, _)) = old.find_hash(&sha, sheet.as_deref()) {
             files.push(report(
                 &shown,
                 "already_ingested",
@@ -128,12 +132,13 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         }
         hashes_now.push(sha.clone());
         match input::open(cfg, path, *format, hints)? {
-            Ok(o) => opened.push((path.clone(), shown, sha, o)),
+            Ok(o) => opened.push((path.clone(), shown, sha, sheet, o)),
             Err(message) => {
                 files.push(report(&shown, "refused", message.clone()));
                 records.push(FileRecord {
                     path: shown,
                     sha256: sha,
+                    sheet: sheet.clone(),
                     kind: None,
                     status: FileStatus::Refused,
                     rows: 0,
@@ -152,9 +157,9 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             quarantine_csv: None,
         });
     }
-    opened.sort_by_key(|o| rank(o.3.mapping.kind));
+    opened.sort_by_key(|o| rank(o.4.mapping.kind));
     let mut batch = batch::Batch::new(cfg, wh, &old)?;
-    for (path, shown, sha, o) in opened {
+    for (path, shown, sha, sheet, o) in opened {
         let kind = o.mapping.kind;
         let mut notes = o.notes.clone();
         if !o.mapping.ignored.is_empty() {
@@ -187,6 +192,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         records.push(FileRecord {
             path: shown,
             sha256: sha,
+            sheet,
             kind: Some(kind.name().into()),
             status,
             rows: counts.rows,

@@ -35,6 +35,9 @@ pub enum FileStatus {
 pub struct FileRecord {
     pub path: String,
     pub sha256: String,
+    /// The one sheet read, when ingest was told `--sheet`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     pub kind: Option<String>,
     pub status: FileStatus,
     pub rows: u64,
@@ -77,11 +80,20 @@ impl Manifest {
         self.batches.iter().map(|b| b.id).max().unwrap_or(0) + 1
     }
 
-    /// The batch and file record of an input already seen with this content hash.
-    pub fn find_hash(&self, sha256: &str) -> Option<(&BatchRecord, &FileRecord)> {
+    /// The batch and file record of an input already ingested with this
+    /// content hash (and the same sheet, when only one sheet was read).
+    pub fn find_hash(
+        &self,
+        sha256: &str,
+        sheet: Option<&str>,
+    ) -> Option<(&BatchRecord, &FileRecord)> {
         self.batches
             .iter()
             .flat_map(|b| b.files.iter().map(move |f| (b, f)))
-            .find(|(_, f)| f.sha256 == sha256 && f.status == FileStatus::Ingested)
+            .find(|(_, f)| {
+                f.sha256 == sha256
+                    && f.sheet.as_deref() == sheet
+                    && f.status == FileStatus::Ingested
+            })
     }
 }

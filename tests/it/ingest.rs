@@ -580,3 +580,48 @@ fn rows_of_the_wrong_shape_are_quarantined_not_dropped() {
         r.stdout
     );
 }
+
+#[test]
+fn one_sheet_a_forced_encoding_and_json_for_machines() {
+    let d = refused_file_dir();
+    d.run(&["ingest"]);
+    let book = repo().join("sample-data/inbox/随机抽查评议_2012年第3季度.xlsx");
+    let r = d.run(&[
+        "ingest",
+        book.to_str().unwrap(),
+        "--sheet",
+        "金马镇",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let file = &report["files"][0];
+    assert_eq!(file["status"], "ingested");
+    assert_eq!(file["kind"], "ratings");
+    assert_eq!(
+        file["quarantined"], 0,
+        "the planted faults are on another sheet"
+    );
+    assert!(file["accepted"].as_u64().unwrap() > 100);
+    assert_eq!(one(&d, "select count(*) from subjects s join (select distinct subject_id from ratings) r on s.subject_id = r.subject_id where s.township <> '金马镇'"), "0");
+    let r = d.run(&["ingest", book.to_str().unwrap(), "--sheet", "没有这个表"]);
+    assert!(
+        r.stdout
+            .contains("no sheet named `没有这个表`; the sheets are: 中枢镇, 金马镇"),
+        "{}",
+        r.stdout
+    );
+    // A GB18030 file forced to be read as UTF-8 is refused, naming the line.
+    let (gb, _, _) = encoding_rs::GB18030.encode("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\nQ1,ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意\n");
+    std::fs::write(d.join("gb.csv"), &gb).unwrap();
+    let r = d.run(&["ingest", "gb.csv", "--encoding", "utf-8"]);
+    assert_eq!(r.code, 4);
+    assert!(
+        r.stdout.contains("line 1: bytes") && r.stdout.contains("not valid UTF-8"),
+        "{}",
+        r.stdout
+    );
+    let r = d.run(&["ingest", "gb.csv"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("[GB18030]"), "{}", r.stdout);
+}
