@@ -30,6 +30,8 @@ pub enum Command {
     Generate(cmd::generate::GenerateArgs),
     /// Ingest rating exports, rosters and ledgers into the warehouse
     Ingest(cmd::ingest::IngestArgs),
+    /// Compute the metrics tables from the warehouse
+    Compute(cmd::compute::ComputeArgs),
     /// Run SQL over the warehouse
     Query(cmd::query::QueryArgs),
 }

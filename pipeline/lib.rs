@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod compute;
 pub mod config;
 pub mod contract;
 pub mod dates;

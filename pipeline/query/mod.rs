@@ -14,7 +14,7 @@ use crate::warehouse::{Manifest, Warehouse, TABLES};
 /// A SQL context with the warehouse tables and `batches` registered.
 pub fn context(wh: &Warehouse, manifest: &Manifest) -> Result<SQLContext> {
     let ctx = SQLContext::new();
-    for t in TABLES {
+    for t in TABLES.into_iter().chain(crate::compute::METRICS) {
         ctx.register(t, wh.scan(manifest, t)?);
     }
     ctx.register("batches", batches(manifest)?.lazy());

@@ -14,6 +14,9 @@ pub struct Manifest {
     pub batches: Vec<BatchRecord>,
     /// table → files relative to the warehouse root
     pub tables: BTreeMap<String, Vec<String>>,
+    /// The as-of date of the metrics tables, when computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed_as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

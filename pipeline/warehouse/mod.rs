@@ -36,7 +36,7 @@ pub const TABLES: [&str; 6] = [
 /// Folders whose files the manifest lists: the tables, and the quarantine as
 /// CSV for clerks.
 fn listed_dirs() -> impl Iterator<Item = &'static str> {
-    TABLES.into_iter().chain(["quarantine_csv"])
+    TABLES.into_iter().chain(["quarantine_csv", "metrics"])
 }
 
 pub struct Warehouse {

@@ -1,0 +1,74 @@
+//! `pingyi compute`: metrics tables from the warehouse (DESIGN §5), written
+//! back beside it and committed through the manifest like an ingest batch.
+//!
+//! This first part computes rates with Wilson intervals by subject and by
+//! every group level, the seed's breach rule with evidence labels, the
+//! watchlist and grades. Composition, post-stratification, trends and the
+//! ledger summary follow (issue 4).
+
+mod breaches;
+mod rates;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::dates::Date;
+use crate::warehouse::{write_parquet, Warehouse};
+
+/// Rows written per metrics table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub as_of: String,
+    pub tables: Vec<(String, usize)>,
+}
+
+pub const METRICS: [&str; 5] = [
+    "subject_period",
+    "group_period",
+    "breaches",
+    "watchlist",
+    "grades",
+];
+
+pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
+    let manifest = wh.manifest()?;
+    let ratings = wh.scan(&manifest, "ratings")?;
+    let subjects = wh.scan(&manifest, "subjects")?;
+    let subject_period = rates::subject_period(ratings.clone()).collect()?;
+    let plans = vec![
+        rates::group_period(ratings.clone(), subjects.clone()),
+        breaches::breaches(cfg, subject_period.clone().lazy()),
+        breaches::watchlist(cfg, subject_period.clone().lazy(), as_of),
+        breaches::grades(cfg, ratings),
+    ];
+    // Collected together, so polars runs the plans in parallel.
+    let mut frames = vec![subject_period];
+    frames.extend(collect_all(plans)?);
+    let mut m = manifest.clone();
+    let stamp = format!("{:06}", m.next_batch_id());
+    let mut tables = Vec::new();
+    for (name, mut df) in METRICS.iter().zip(frames) {
+        let rel = format!("metrics/{name}/c{stamp}.parquet");
+        write_parquet(&mut df, &wh.root.join(&rel))?;
+        m.tables.insert(name.to_string(), vec![rel]);
+        tables.push((name.to_string(), df.height()));
+    }
+    m.computed_as_of = Some(as_of.to_string());
+    wh.commit(&m)?;
+    Ok(Summary {
+        as_of: as_of.to_string(),
+        tables,
+    })
+}
+
+/// Runs independent plans as one multi-sink query, so polars executes them
+/// concurrently on its pool and scans shared inputs once.
+fn collect_all(plans: Vec<LazyFrame>) -> Result<Vec<DataFrame>> {
+    let dsl = plans.into_iter().map(|l| l.logical_plan).collect();
+    Ok(LazyFrame::collect_all_with_engine(
+        dsl,
+        Engine::Auto,
+        OptFlags::default(),
+    )?)
+}

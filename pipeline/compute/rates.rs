@@ -1,0 +1,115 @@
+//! Rates by subject and by group, per period, with Wilson 95% intervals:
+//! valid = ratings not abstaining; satisfied = valid ratings whose level counts
+//! as satisfied; rate = satisfied / valid (null when nothing is valid).
+
+use polars::prelude::*;
+
+use crate::stats::Z95;
+
+/// Group levels of `group_period` and the column each groups by.
+pub const LEVELS: [&str; 9] = [
+    "county",
+    "township",
+    "village",
+    "org_type",
+    "pioneer_category",
+    "rater_category",
+    "method",
+    "channel",
+    "item",
+];
+
+/// valid, satisfied, abstained, score_mean over the rows of a group.
+fn counts() -> Vec<Expr> {
+    vec![
+        col("valid").cast(DataType::UInt32).sum().alias("valid"),
+        col("satisfied")
+            .fill_null(lit(false))
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("satisfied"),
+        col("valid")
+            .not()
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("abstained"),
+        col("score").mean().alias("score_mean"),
+    ]
+}
+
+/// rate, ci_low, ci_high from `satisfied` and `valid` columns (Wilson score
+/// interval, as statsmodels' proportion_confint(method="wilson")).
+pub fn with_rate(lf: LazyFrame) -> LazyFrame {
+    let n = col("valid").cast(DataType::Float64);
+    let p = col("satisfied").cast(DataType::Float64) / n.clone();
+    let z2 = lit(Z95 * Z95);
+    let denom = lit(1.0) + z2.clone() / n.clone();
+    let center = (p.clone() + z2.clone() / (lit(2.0) * n.clone())) / denom.clone();
+    let half = lit(Z95)
+        * (p.clone() * (lit(1.0) - p.clone()) / n.clone()
+            + z2 / (lit(4.0) * n.clone() * n.clone()))
+        .sqrt()
+        / denom;
+    let some = col("valid").gt(lit(0));
+    let guard = |e: Expr| {
+        when(some.clone())
+            .then(e)
+            .otherwise(lit(NULL).cast(DataType::Float64))
+    };
+    lf.with_columns([
+        guard(p).alias("rate"),
+        guard((center.clone() - half.clone()).clip_min(lit(0.0))).alias("ci_low"),
+        guard((center + half).clip_max(lit(1.0))).alias("ci_high"),
+    ])
+}
+
+pub fn subject_period(ratings: LazyFrame) -> LazyFrame {
+    with_rate(
+        ratings
+            .group_by([col("subject_id"), col("period")])
+            .agg(counts()),
+    )
+    .sort(["subject_id", "period"], Default::default())
+}
+
+/// Every level at once: one plan per level, concatenated.
+pub fn group_period(ratings: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+    let joined = ratings.join(
+        subjects.select([
+            col("subject_id"),
+            col("township"),
+            col("village"),
+            col("org_type"),
+            col("pioneer_category"),
+        ]),
+        [col("subject_id")],
+        [col("subject_id")],
+        JoinArgs::new(JoinType::Left),
+    );
+    let per_level: Vec<LazyFrame> = LEVELS
+        .iter()
+        .map(|level| {
+            let group = if *level == "county" {
+                lit("全县")
+            } else {
+                col(*level)
+            };
+            joined
+                .clone()
+                .group_by([group.alias("group"), col("period")])
+                .agg(counts())
+                .with_column(lit(*level).alias("level"))
+                .select([
+                    col("level"),
+                    col("group"),
+                    col("period"),
+                    col("valid"),
+                    col("satisfied"),
+                    col("abstained"),
+                    col("score_mean"),
+                ])
+        })
+        .collect();
+    let all = concat(per_level, UnionArgs::default()).expect("same schema by construction");
+    with_rate(all).sort(["level", "group", "period"], Default::default())
+}

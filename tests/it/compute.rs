@@ -1,0 +1,172 @@
+//! `pingyi compute`: rates, intervals, breaches, watchlist and grades on a
+//! warehouse built from hand-made ratings whose answers are worked out by
+//! hand (and, for intervals, by statsmodels).
+
+use crate::util::{split_csv, Dir};
+
+const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\nA,甲局党支部,组织,机关,中枢镇\nB,乙局党支部,组织,机关,中枢镇\nC,丙局党支部,组织,机关,金马镇\nD,丁局党支部,组织,机关,金马镇\nE,戊局党支部,组织,机关,旧城镇\nF,己局党支部,组织,机关,旧城镇\n";
+
+/// `satisfied` 满意, `unsatisfied` 不满意 and `abstain` 不了解 ratings of a subject on a date.
+fn rows(
+    out: &mut String,
+    subject: &str,
+    date: &str,
+    satisfied: u32,
+    unsatisfied: u32,
+    abstain: u32,
+) {
+    let labels = std::iter::repeat("满意")
+        .take(satisfied as usize)
+        .chain(std::iter::repeat("不满意").take(unsatisfied as usize))
+        .chain(std::iter::repeat("不了解").take(abstain as usize));
+    for (i, l) in labels.enumerate() {
+        out.push_str(&format!(
+            "{subject}-{date}-{i},{subject},{date},服务对象,群众测评,问卷,{l}\n"
+        ));
+    }
+}
+
+fn warehouse(extra_config: &str) -> Dir {
+    let d = Dir::new();
+    d.write("pingyi.toml", &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra_config}"));
+    std::fs::create_dir(d.join("in")).unwrap();
+    std::fs::write(d.join("in/roster.csv"), ROSTER).unwrap();
+    let mut r =
+        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    rows(&mut r, "A", "2012-02-01", 18, 2, 2); // 0.90 of 20
+    rows(&mut r, "A", "2012-05-01", 6, 4, 0); // exactly 0.60: not below 60%, below 70%
+    rows(&mut r, "A", "2012-08-01", 7, 3, 0); // exactly 0.70: not below 70%
+    rows(&mut r, "B", "2012-02-01", 5, 5, 0); // 0.50: below 60% once
+    rows(&mut r, "C", "2012-02-01", 13, 7, 0); // 0.65
+    rows(&mut r, "C", "2012-05-01", 13, 7, 0); // 0.65: twice below 70%
+    rows(&mut r, "D", "2012-02-01", 0, 0, 5); // all abstain: no rate
+    rows(&mut r, "E", "2011-11-15", 5, 5, 0); // 0.50 in 2011
+    rows(&mut r, "E", "2012-01-15", 13, 7, 0); // 0.65 in 2012: one below 70%
+    rows(&mut r, "F", "2012-02-01", 10, 30, 0); // 0.25 of 40: certainly below 60%
+    std::fs::write(d.join("in/ratings.csv"), r).unwrap();
+    d.ok(&["ingest"]);
+    d.ok(&["compute"]);
+    d
+}
+
+fn query(d: &Dir, sql: &str) -> Vec<Vec<String>> {
+    d.ok(&["query", "--format", "csv", sql])
+        .stdout
+        .lines()
+        .skip(1)
+        .map(split_csv)
+        .collect()
+}
+
+#[test]
+fn rates_and_wilson_intervals_per_subject_and_period() {
+    let d = warehouse("");
+    let a = query(&d, "select period, valid, satisfied, abstained, rate, ci_low, ci_high from subject_period where subject_id = 'A' order by period");
+    assert_eq!(a[0][..5], ["2012Q1", "20", "18", "2", "0.9"]);
+    // statsmodels proportion_confint(18, 20, method="wilson")
+    let (lo, hi): (f64, f64) = (a[0][5].parse().unwrap(), a[0][6].parse().unwrap());
+    assert!(
+        (lo - 0.6989663548).abs() < 1e-9 && (hi - 0.9721335188).abs() < 1e-9,
+        "{lo} {hi}"
+    );
+    // All abstain: the period is there, with no rate.
+    assert_eq!(
+        query(
+            &d,
+            "select valid, abstained, rate, ci_low from subject_period where subject_id = 'D'"
+        ),
+        vec![vec!["0", "5", "", ""]]
+    );
+    // County level pools everything of a period: 20 + 10 + 20 + 0 + 20 + 40 valid.
+    assert_eq!(query(&d, "select valid, satisfied from group_period where level = 'county' and period = '2012Q1'"), vec![vec!["110", "59"]]);
+    assert_eq!(
+        query(
+            &d,
+            "select count(*) from group_period where level = 'township' and period = '2012Q1'"
+        ),
+        vec![vec!["3"]]
+    );
+}
+
+#[test]
+fn the_seed_rule_with_evidence_exact_thresholds_and_year_windows() {
+    let d = warehouse("");
+    let b = query(&d, "select subject_id, \"window\", rule, periods, rates, evidence, action from breaches order by \"window\", subject_id");
+    assert_eq!(
+        b,
+        vec![
+            vec![
+                "E",
+                "2011",
+                "below 60% × 1",
+                "2011Q4",
+                "0.5",
+                "thin",
+                "诫勉谈话"
+            ],
+            vec![
+                "B",
+                "2012",
+                "below 60% × 1",
+                "2012Q1",
+                "0.5",
+                "thin",
+                "诫勉谈话"
+            ],
+            vec![
+                "C",
+                "2012",
+                "below 70% × 2",
+                "2012Q1,2012Q2",
+                "0.65,0.65",
+                "likely,likely",
+                "诫勉谈话"
+            ],
+            vec![
+                "F",
+                "2012",
+                "below 60% × 1",
+                "2012Q1",
+                "0.25",
+                "certain",
+                "诫勉谈话"
+            ],
+        ]
+    );
+    // A: 60% and 70% exactly are not below; one period below 70% → watchlist.
+    // E: 2011's breach does not carry over; 2012 has one period below 70%.
+    assert_eq!(
+        query(
+            &d,
+            "select subject_id, period from watchlist order by subject_id"
+        ),
+        vec![vec!["A", "2012Q2"], vec!["E", "2012Q1"]]
+    );
+    // A: 31 of 40 = 0.775 → 一般 (0.70–0.80); D: nothing valid, no grade.
+    let g = query(&d, "select subject_id, \"window\", grade from grades where subject_id in ('A', 'D', 'F') order by subject_id, \"window\"");
+    assert_eq!(
+        g,
+        vec![
+            vec!["A", "2012", "一般"],
+            vec!["D", "2012", ""],
+            vec!["F", "2012", "较差"]
+        ]
+    );
+}
+
+#[test]
+fn thresholds_come_from_configuration_only() {
+    let d = warehouse("[breach]\nrules = [ { below = 0.5, times = 1 }, { below = 0.66, times = 2 } ]\naction = \"提醒谈话\"\n");
+    let b = query(
+        &d,
+        "select subject_id, rule, action from breaches order by subject_id",
+    );
+    // B's 0.50 is not below 0.5; C's 0.65 twice is below 0.66; F's 0.25 is below 0.5.
+    assert_eq!(
+        b,
+        vec![
+            vec!["C", "below 66% × 2", "提醒谈话"],
+            vec!["F", "below 50% × 1", "提醒谈话"]
+        ]
+    );
+}
