@@ -1,12 +1,13 @@
 //! `pingyi compute`: metrics tables from the warehouse (DESIGN §5), written
 //! back beside it and committed through the manifest like an ingest batch.
 //!
-//! This first part computes rates with Wilson intervals by subject and by
-//! every group level, the seed's breach rule with evidence labels, the
-//! watchlist and grades. Composition, post-stratification, trends and the
-//! ledger summary follow (issue 4).
+//! Computed so far: rates with Wilson intervals by subject and by every group
+//! level, rater composition against quotas with post-stratified rates, the
+//! seed's breach rule with evidence labels, the watchlist and grades. Trends
+//! and the ledger summary follow (issue 4).
 
 mod breaches;
+mod composition;
 mod rates;
 
 use anyhow::Result;
@@ -23,9 +24,10 @@ pub struct Summary {
     pub tables: Vec<(String, usize)>,
 }
 
-pub const METRICS: [&str; 5] = [
+pub const METRICS: [&str; 6] = [
     "subject_period",
     "group_period",
+    "composition",
     "breaches",
     "watchlist",
     "grades",
@@ -35,9 +37,19 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let manifest = wh.manifest()?;
     let ratings = wh.scan(&manifest, "ratings")?;
     let subjects = wh.scan(&manifest, "subjects")?;
-    let subject_period = rates::subject_period(ratings.clone()).collect()?;
+    let composition =
+        composition::composition(cfg, ratings.clone(), subjects.clone())?.collect()?;
+    let subject_period = rates::subject_period(ratings.clone())
+        .join(
+            composition::post_stratified(composition.clone().lazy()),
+            [col("subject_id"), col("period")],
+            [col("subject_id"), col("period")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .collect()?;
     let plans = vec![
         rates::group_period(ratings.clone(), subjects.clone()),
+        composition.lazy(),
         breaches::breaches(cfg, subject_period.clone().lazy()),
         breaches::watchlist(cfg, subject_period.clone().lazy(), as_of),
         breaches::grades(cfg, ratings),

@@ -37,30 +37,37 @@ fn counts() -> Vec<Expr> {
     ]
 }
 
-/// rate, ci_low, ci_high from `satisfied` and `valid` columns (Wilson score
-/// interval, as statsmodels' proportion_confint(method="wilson")).
-pub fn with_rate(lf: LazyFrame) -> LazyFrame {
-    let n = col("valid").cast(DataType::Float64);
-    let p = col("satisfied").cast(DataType::Float64) / n.clone();
+/// Wilson score interval (as statsmodels' proportion_confint(method="wilson"))
+/// for a rate `p` on `n` (raw or effective); null where n is not positive.
+pub fn wilson_columns(p: Expr, n: Expr, low: &str, high: &str) -> [Expr; 2] {
     let z2 = lit(Z95 * Z95);
     let denom = lit(1.0) + z2.clone() / n.clone();
     let center = (p.clone() + z2.clone() / (lit(2.0) * n.clone())) / denom.clone();
     let half = lit(Z95)
-        * (p.clone() * (lit(1.0) - p.clone()) / n.clone()
-            + z2 / (lit(4.0) * n.clone() * n.clone()))
-        .sqrt()
+        * (p.clone() * (lit(1.0) - p) / n.clone() + z2 / (lit(4.0) * n.clone() * n.clone())).sqrt()
         / denom;
-    let some = col("valid").gt(lit(0));
+    let some = n.gt(lit(0.0));
     let guard = |e: Expr| {
         when(some.clone())
             .then(e)
             .otherwise(lit(NULL).cast(DataType::Float64))
     };
-    lf.with_columns([
-        guard(p).alias("rate"),
-        guard((center.clone() - half.clone()).clip_min(lit(0.0))).alias("ci_low"),
-        guard((center + half).clip_max(lit(1.0))).alias("ci_high"),
-    ])
+    [
+        guard((center.clone() - half.clone()).clip_min(lit(0.0))).alias(low),
+        guard((center + half).clip_max(lit(1.0))).alias(high),
+    ]
+}
+
+/// rate, ci_low, ci_high from `satisfied` and `valid` columns.
+pub fn with_rate(lf: LazyFrame) -> LazyFrame {
+    let n = col("valid").cast(DataType::Float64);
+    let p = col("satisfied").cast(DataType::Float64) / n.clone();
+    let rate = when(n.clone().gt(lit(0.0)))
+        .then(p)
+        .otherwise(lit(NULL).cast(DataType::Float64))
+        .alias("rate");
+    lf.with_column(rate)
+        .with_columns(wilson_columns(col("rate"), n, "ci_low", "ci_high"))
 }
 
 pub fn subject_period(ratings: LazyFrame) -> LazyFrame {

@@ -4,7 +4,7 @@
 
 use crate::util::{split_csv, Dir};
 
-const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\nA,甲局党支部,组织,机关,中枢镇\nB,乙局党支部,组织,机关,中枢镇\nC,丙局党支部,组织,机关,金马镇\nD,丁局党支部,组织,机关,金马镇\nE,戊局党支部,组织,机关,旧城镇\nF,己局党支部,组织,机关,旧城镇\n";
+const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\nA,甲局党支部,组织,机关,中枢镇\nB,乙局党支部,组织,机关,中枢镇\nC,丙局党支部,组织,机关,金马镇\nD,丁局党支部,组织,机关,金马镇\nE,戊局党支部,组织,机关,旧城镇\nF,己局党支部,组织,机关,旧城镇\nG,庚局党支部,组织,机关,旧城镇\n";
 
 /// `satisfied` 满意, `unsatisfied` 不满意 and `abstain` 不了解 ratings of a subject on a date.
 fn rows(
@@ -43,6 +43,13 @@ fn warehouse(extra_config: &str) -> Dir {
     rows(&mut r, "E", "2011-11-15", 5, 5, 0); // 0.50 in 2011
     rows(&mut r, "E", "2012-01-15", 13, 7, 0); // 0.65 in 2012: one below 70%
     rows(&mut r, "F", "2012-02-01", 10, 30, 0); // 0.25 of 40: certainly below 60%
+                                                // G: 10 service clients (8 satisfied), 3 retired cadres (2 satisfied, 1 abstains), no deputies.
+    rows(&mut r, "G", "2012-02-01", 8, 2, 0);
+    for (i, l) in ["满意", "满意", "不了解"].iter().enumerate() {
+        r.push_str(&format!(
+            "G-r{i},G,2012-02-01,离退休老干部,群众测评,问卷,{l}\n"
+        ));
+    }
     std::fs::write(d.join("in/ratings.csv"), r).unwrap();
     d.ok(&["ingest"]);
     d.ok(&["compute"]);
@@ -77,8 +84,8 @@ fn rates_and_wilson_intervals_per_subject_and_period() {
         ),
         vec![vec!["0", "5", "", ""]]
     );
-    // County level pools everything of a period: 20 + 10 + 20 + 0 + 20 + 40 valid.
-    assert_eq!(query(&d, "select valid, satisfied from group_period where level = 'county' and period = '2012Q1'"), vec![vec!["110", "59"]]);
+    // County level pools everything of a period: 20 + 10 + 20 + 0 + 20 + 40 + 12 valid.
+    assert_eq!(query(&d, "select valid, satisfied from group_period where level = 'county' and period = '2012Q1'"), vec![vec!["122", "69"]]);
     assert_eq!(
         query(
             &d,
@@ -169,4 +176,41 @@ fn thresholds_come_from_configuration_only() {
             vec!["F", "below 50% × 1", "提醒谈话"]
         ]
     );
+}
+
+#[test]
+fn composition_against_quota_and_post_stratified_rates_by_hand() {
+    let d = warehouse("");
+    let c = query(&d, "select quota_group, n, valid, satisfied, share, quota, compliant from composition where subject_id = 'G' order by quota_group");
+    // 机关 quota 55/35/10: deputies (两代表一委员) are a quota group with no raters.
+    assert_eq!(c[0][..4], ["两代表一委员", "0", "0", "0"]);
+    assert_eq!(c[1][..4], ["服务对象和群众代表", "10", "10", "8"]);
+    assert_eq!(c[2][..4], ["离退休老干部", "3", "2", "2"]);
+    let share: f64 = c[1][4].parse().unwrap();
+    assert!((share - 10.0 / 13.0).abs() < 1e-12);
+    assert!(
+        c.iter().all(|r| r[6] == "false"),
+        "max deviation 0.35 exceeds the 0.05 tolerance"
+    );
+    let ps = query(
+        &d,
+        "select rate, rate_ps, coverage, n_eff from subject_period where subject_id = 'G'",
+    );
+    let v: Vec<f64> = ps[0].iter().map(|x| x.parse().unwrap()).collect();
+    // raw 10/12; post-stratified (0.55·0.8 + 0.10·1.0) / 0.65; n_eff = 0.65² / (0.55²/10 + 0.10²/2)
+    assert!((v[0] - 10.0 / 12.0).abs() < 1e-12);
+    assert!(
+        (v[1] - (0.55 * 0.8 + 0.10) / 0.65).abs() < 1e-12,
+        "{}",
+        v[1]
+    );
+    assert!((v[2] - 0.65).abs() < 1e-12);
+    assert!(
+        (v[3] - 0.4225 / (0.3025 / 10.0 + 0.01 / 2.0)).abs() < 1e-9,
+        "{}",
+        v[3]
+    );
+    // One group only: the post-stratified rate is that group's rate.
+    let a = query(&d, "select rate_ps, coverage, n_eff from subject_period where subject_id = 'A' and period = '2012Q1'");
+    assert_eq!(a, vec![vec!["0.9", "0.55", "20.0"]]);
 }

@@ -1,0 +1,165 @@
+//! Who rated, against the quota of the subject's org type (评议主体构成: 机关
+//! 55/35/10), and the post-stratified rate that reweights each quota group to
+//! its quota: p_w = Σ Q_g·p_g / Σ_{g present} Q_g, coverage = Σ_{g present} Q_g,
+//! Kish n_eff = coverage² / Σ_g Q_g² / n_g (each rating weighs Q_g / n_g).
+
+use polars::prelude::*;
+
+use super::rates::wilson_columns;
+use crate::config::Config;
+
+/// (org_type, rater_category) → (quota_group, quota), and the tolerance per org type.
+fn quota_map(cfg: &Config) -> DataFrame {
+    let mut rows: (Vec<String>, Vec<String>, Vec<String>, Vec<f64>, Vec<f64>) = Default::default();
+    for o in &cfg.org_types {
+        for g in &o.quota {
+            for c in &g.categories {
+                rows.0.push(o.name.clone());
+                rows.1.push(c.clone());
+                rows.2.push(g.group.clone());
+                rows.3.push(g.share);
+                rows.4.push(o.quota_tolerance);
+            }
+        }
+    }
+    df!("org_type" => rows.0, "rater_category" => rows.1, "quota_group" => rows.2, "quota" => rows.3, "tolerance" => rows.4).expect("equal lengths")
+}
+
+/// One row per subject, period and quota group of its org type, groups
+/// without raters included (n = 0).
+pub fn composition(
+    cfg: &Config,
+    ratings: LazyFrame,
+    subjects: LazyFrame,
+) -> PolarsResult<LazyFrame> {
+    let map = quota_map(cfg).lazy();
+    let groups = map
+        .clone()
+        .select([
+            col("org_type"),
+            col("quota_group"),
+            col("quota"),
+            col("tolerance"),
+        ])
+        .unique_stable(None, UniqueKeepStrategy::First);
+    let rated = ratings.join(
+        subjects.select([col("subject_id"), col("org_type")]),
+        [col("subject_id")],
+        [col("subject_id")],
+        JoinArgs::new(JoinType::Inner),
+    );
+    let counts = rated
+        .clone()
+        .join(
+            map.select([col("org_type"), col("rater_category"), col("quota_group")]),
+            [col("org_type"), col("rater_category")],
+            [col("org_type"), col("rater_category")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("subject_id"), col("period"), col("quota_group")])
+        .agg([
+            len().cast(DataType::UInt32).alias("n"),
+            col("valid").cast(DataType::UInt32).sum().alias("valid"),
+            col("satisfied")
+                .fill_null(lit(false))
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("satisfied"),
+        ]);
+    let grid = rated
+        .select([col("subject_id"), col("period"), col("org_type")])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .join(
+            groups,
+            [col("org_type")],
+            [col("org_type")],
+            JoinArgs::new(JoinType::Inner),
+        );
+    let key = [col("subject_id"), col("period")];
+    Ok(grid
+        .join(
+            counts,
+            [col("subject_id"), col("period"), col("quota_group")],
+            [col("subject_id"), col("period"), col("quota_group")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            col("n").fill_null(lit(0u32)),
+            col("valid").fill_null(lit(0u32)),
+            col("satisfied").fill_null(lit(0u32)),
+        ])
+        .with_column(
+            (col("n").cast(DataType::Float64)
+                / col("n").sum().over(key.clone())?.cast(DataType::Float64))
+            .alias("share"),
+        )
+        .with_column((col("share") - col("quota")).alias("deviation"))
+        .with_column(
+            col("deviation")
+                .abs()
+                .max()
+                .over(key.clone())?
+                .alias("max_deviation"),
+        )
+        .with_column(
+            col("max_deviation")
+                .lt_eq(col("tolerance"))
+                .alias("compliant"),
+        )
+        .select([
+            col("subject_id"),
+            col("period"),
+            col("org_type"),
+            col("quota_group"),
+            col("n"),
+            col("valid"),
+            col("satisfied"),
+            col("share"),
+            col("quota"),
+            col("deviation"),
+            col("max_deviation"),
+            col("compliant"),
+        ])
+        .sort(["subject_id", "period", "quota_group"], Default::default()))
+}
+
+/// Post-stratified rate per subject and period from the composition rows.
+pub fn post_stratified(comp: LazyFrame) -> LazyFrame {
+    let present = col("valid").gt(lit(0));
+    let q = col("quota");
+    let p_g = col("satisfied").cast(DataType::Float64) / col("valid").cast(DataType::Float64);
+    let on = |e: Expr| when(present.clone()).then(e).otherwise(lit(0.0));
+    comp.group_by([col("subject_id"), col("period")])
+        .agg([
+            on(q.clone() * p_g).sum().alias("__weighted"),
+            on(q.clone()).sum().alias("coverage"),
+            on(q.clone() * q / col("valid").cast(DataType::Float64))
+                .sum()
+                .alias("__q2n"),
+        ])
+        .with_columns([
+            when(col("coverage").gt(lit(0.0)))
+                .then(col("__weighted") / col("coverage"))
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("rate_ps"),
+            when(col("__q2n").gt(lit(0.0)))
+                .then(col("coverage") * col("coverage") / col("__q2n"))
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("n_eff"),
+        ])
+        .with_columns(wilson_columns(
+            col("rate_ps"),
+            col("n_eff"),
+            "ps_ci_low",
+            "ps_ci_high",
+        ))
+        .select([
+            col("subject_id"),
+            col("period"),
+            col("rate_ps"),
+            col("ps_ci_low"),
+            col("ps_ci_high"),
+            col("n_eff"),
+            col("coverage"),
+        ])
+}
