@@ -1,14 +1,16 @@
 //! `pingyi compute`: metrics tables from the warehouse (DESIGN §5), written
 //! back beside it and committed through the manifest like an ingest batch.
 //!
-//! Computed so far: rates with Wilson intervals by subject and by every group
-//! level, rater composition against quotas with post-stratified rates, the
-//! seed's breach rule with evidence labels, the watchlist and grades. Trends
-//! and the ledger summary follow (issue 4).
+//! Tables: rates with Wilson intervals by subject and by every group level,
+//! rater composition against quotas with post-stratified rates, the seed's
+//! breach rule with evidence labels, the watchlist, grades, the ledger
+//! summary, headline figures and trends (Mann-Kendall, Sen's slope).
 
 mod breaches;
 mod composition;
+mod ledger;
 mod rates;
+mod trends;
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -24,19 +26,23 @@ pub struct Summary {
     pub tables: Vec<(String, usize)>,
 }
 
-pub const METRICS: [&str; 6] = [
+pub const METRICS: [&str; 9] = [
     "subject_period",
     "group_period",
     "composition",
     "breaches",
     "watchlist",
     "grades",
+    "ledger_summary",
+    "headline",
+    "trends",
 ];
 
 pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let manifest = wh.manifest()?;
     let ratings = wh.scan(&manifest, "ratings")?;
     let subjects = wh.scan(&manifest, "subjects")?;
+    let suggestions = wh.scan(&manifest, "suggestions")?;
     let composition =
         composition::composition(cfg, ratings.clone(), subjects.clone())?.collect()?;
     let subject_period = rates::subject_period(ratings.clone())
@@ -52,11 +58,14 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         composition.lazy(),
         breaches::breaches(cfg, subject_period.clone().lazy()),
         breaches::watchlist(cfg, subject_period.clone().lazy(), as_of),
-        breaches::grades(cfg, ratings),
+        breaches::grades(cfg, ratings.clone()),
+        ledger::ledger_summary(suggestions.clone(), subjects, as_of),
+        ledger::headline(ratings, suggestions),
     ];
     // Collected together, so polars runs the plans in parallel.
     let mut frames = vec![subject_period];
     frames.extend(collect_all(plans)?);
+    frames.push(trends::trends(&frames[0], &frames[1])?);
     let mut m = manifest.clone();
     let stamp = format!("{:06}", m.next_batch_id());
     let mut tables = Vec::new();

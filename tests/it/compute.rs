@@ -4,7 +4,7 @@
 
 use crate::util::{split_csv, Dir};
 
-const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\nA,甲局党支部,组织,机关,中枢镇\nB,乙局党支部,组织,机关,中枢镇\nC,丙局党支部,组织,机关,金马镇\nD,丁局党支部,组织,机关,金马镇\nE,戊局党支部,组织,机关,旧城镇\nF,己局党支部,组织,机关,旧城镇\nG,庚局党支部,组织,机关,旧城镇\n";
+const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\nA,甲局党支部,组织,机关,中枢镇\nB,乙局党支部,组织,机关,中枢镇\nC,丙局党支部,组织,机关,金马镇\nD,丁局党支部,组织,机关,金马镇\nE,戊局党支部,组织,机关,旧城镇\nF,己局党支部,组织,机关,旧城镇\nG,庚局党支部,组织,机关,旧城镇\nH,辛局党支部,组织,机关,白水镇\n";
 
 /// `satisfied` 满意, `unsatisfied` 不满意 and `abstain` 不了解 ratings of a subject on a date.
 fn rows(
@@ -50,7 +50,24 @@ fn warehouse(extra_config: &str) -> Dir {
             "G-r{i},G,2012-02-01,离退休老干部,群众测评,问卷,{l}\n"
         ));
     }
+    // H declines over five quarters of 2011: 0.9, 0.8, 0.8, 0.7, 0.6.
+    for (date, sat) in [
+        ("2011-01-10", 9),
+        ("2011-04-10", 8),
+        ("2011-07-10", 8),
+        ("2011-10-10", 7),
+        ("2012-01-10", 6),
+    ] {
+        rows(&mut r, "H", date, sat, 10 - sat, 0);
+    }
     std::fs::write(d.join("in/ratings.csv"), r).unwrap();
+    let ledger =
+        "台账编号,被评议对象编号,收集日期,收集方式,问题类别,现场答复,完成时限,整改状态,销号日期\n\
+L1,A,2012-03-01,民情恳谈,就业,是,2012-04-01,已销号,2012-03-11\n\
+L2,A,2012-03-01,民情恳谈,就业,否,2012-06-01,已销号,2012-04-30\n\
+L3,B,2012-05-01,随机抽查,困难帮扶,否,2012-07-01,整改中,\n\
+L4,B,2012-11-01,随机抽查,困难帮扶,否,2013-02-01,未整改,\n";
+    std::fs::write(d.join("in/ledger.csv"), ledger).unwrap();
     d.ok(&["ingest"]);
     d.ok(&["compute"]);
     d
@@ -84,14 +101,14 @@ fn rates_and_wilson_intervals_per_subject_and_period() {
         ),
         vec![vec!["0", "5", "", ""]]
     );
-    // County level pools everything of a period: 20 + 10 + 20 + 0 + 20 + 40 + 12 valid.
-    assert_eq!(query(&d, "select valid, satisfied from group_period where level = 'county' and period = '2012Q1'"), vec![vec!["122", "69"]]);
+    // County level pools everything of a period: 20 + 10 + 20 + 0 + 20 + 40 + 12 + 10 valid.
+    assert_eq!(query(&d, "select valid, satisfied from group_period where level = 'county' and period = '2012Q1'"), vec![vec!["132", "75"]]);
     assert_eq!(
         query(
             &d,
             "select count(*) from group_period where level = 'township' and period = '2012Q1'"
         ),
-        vec![vec!["3"]]
+        vec![vec!["4"]]
     );
 }
 
@@ -142,12 +159,17 @@ fn the_seed_rule_with_evidence_exact_thresholds_and_year_windows() {
     );
     // A: 60% and 70% exactly are not below; one period below 70% → watchlist.
     // E: 2011's breach does not carry over; 2012 has one period below 70%.
+    // H: 2011 ends at exactly 70%; 2012Q1 at exactly 60% is below 70% only.
     assert_eq!(
         query(
             &d,
             "select subject_id, period from watchlist order by subject_id"
         ),
-        vec![vec!["A", "2012Q2"], vec!["E", "2012Q1"]]
+        vec![
+            vec!["A", "2012Q2"],
+            vec!["E", "2012Q1"],
+            vec!["H", "2012Q1"]
+        ]
     );
     // A: 31 of 40 = 0.775 → 一般 (0.70–0.80); D: nothing valid, no grade.
     let g = query(&d, "select subject_id, \"window\", grade from grades where subject_id in ('A', 'D', 'F') order by subject_id, \"window\"");
@@ -213,4 +235,63 @@ fn composition_against_quota_and_post_stratified_rates_by_hand() {
     // One group only: the post-stratified rate is that group's rate.
     let a = query(&d, "select rate_ps, coverage, n_eff from subject_period where subject_id = 'A' and period = '2012Q1'");
     assert_eq!(a, vec![vec!["0.9", "0.55", "20.0"]]);
+}
+
+#[test]
+fn trends_match_pymannkendall_and_need_four_periods() {
+    let d = warehouse("");
+    let h = query(&d, "select n_periods, delta_last, mk_s, mk_var_s, mk_z, mk_p, tau, sen_slope, declining from trends where level = 'subject' and \"group\" = 'H'");
+    let v: Vec<f64> = h[0][..8].iter().map(|x| x.parse().unwrap()).collect();
+    // pymannkendall.original_test([0.9, 0.8, 0.8, 0.7, 0.6])
+    let want = [
+        5.0,
+        -10.0,
+        -9.0,
+        15.666666666666666,
+        -2.0211646105596457,
+        0.04326272780691065,
+        -0.9,
+        -0.07083333333333336,
+    ];
+    for (got, want) in v.iter().zip(want) {
+        assert!((got - want).abs() < 1e-9, "{v:?}");
+    }
+    assert_eq!(h[0][8], "true", "p < 0.05 and a negative slope");
+    // Three periods: a change, but no test.
+    assert_eq!(query(&d, "select n_periods, mk_s, declining from trends where level = 'subject' and \"group\" = 'A'"), vec![vec!["3", "", "false"]]);
+    // One period only: no change either.
+    assert_eq!(
+        query(
+            &d,
+            "select n_periods, delta_last from trends where level = 'subject' and \"group\" = 'B'"
+        ),
+        vec![vec!["1", ""]]
+    );
+}
+
+#[test]
+fn ledger_summary_as_of_the_date() {
+    let d = warehouse("");
+    let l = query(&d, "select \"group\", suggestions, closed, closure_rate, overdue, median_days_to_close, answered_on_spot from ledger_summary where level = 'subject' order by \"group\"");
+    // A: both closed, after 10 and 60 days; B: L3 overdue on 2012-12-31, L4 not yet due.
+    assert_eq!(
+        l,
+        vec![
+            vec!["A", "2", "2", "1.0", "0", "35.0", "1"],
+            vec!["B", "2", "0", "0.0", "1", "", "0"]
+        ]
+    );
+    assert_eq!(
+        query(
+            &d,
+            "select suggestions, overdue from ledger_summary where level = 'county'"
+        ),
+        vec![vec!["4", "1"]]
+    );
+    // 42 + 10 + 40 + 5 + 30 + 40 + 13 + 50 rows for 8 subjects.
+    let h = query(
+        &d,
+        "select ratings, subjects_rated, suggestions from headline",
+    );
+    assert_eq!(h, vec![vec!["230", "8", "4"]]);
 }

@@ -1,0 +1,103 @@
+//! The rectification ledger (整改销号台账) by subject, township, category and
+//! for the county: suggestions, closed (已销号), closure rate, overdue as of
+//! the date (deadline passed, not closed), median days to close, answered on
+//! the spot.
+
+use polars::prelude::*;
+
+use crate::dates::Date;
+
+pub fn ledger_summary(suggestions: LazyFrame, subjects: LazyFrame, as_of: Date) -> LazyFrame {
+    let as_of = lit(as_of.to_days() as i32).cast(DataType::Date);
+    let closed = col("status").eq(lit("已销号"));
+    let base = suggestions
+        .join(
+            subjects.select([col("subject_id"), col("township")]),
+            [col("subject_id")],
+            [col("subject_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            closed.clone().alias("__closed"),
+            col("deadline")
+                .lt(as_of)
+                .and(closed.clone().not())
+                .alias("__overdue"),
+            when(closed)
+                .then(
+                    (col("closed_at").cast(DataType::Int32)
+                        - col("received_at").cast(DataType::Int32))
+                    .cast(DataType::Float64),
+                )
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("__days"),
+        ]);
+    let per_level: Vec<LazyFrame> = [
+        ("subject", col("subject_id")),
+        ("township", col("township")),
+        ("category", col("category")),
+        ("county", lit("全县")),
+    ]
+    .into_iter()
+    .map(|(level, group)| {
+        base.clone()
+            .group_by([group.alias("group")])
+            .agg([
+                len().cast(DataType::UInt32).alias("suggestions"),
+                col("__closed").cast(DataType::UInt32).sum().alias("closed"),
+                col("__overdue")
+                    .fill_null(lit(false))
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias("overdue"),
+                col("__days").median().alias("median_days_to_close"),
+                col("answered_on_spot")
+                    .fill_null(lit(false))
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias("answered_on_spot"),
+            ])
+            .with_column(lit(level).alias("level"))
+    })
+    .collect();
+    concat(per_level, UnionArgs::default())
+        .expect("same schema by construction")
+        .with_column(
+            (col("closed").cast(DataType::Float64) / col("suggestions").cast(DataType::Float64))
+                .alias("closure_rate"),
+        )
+        .select([
+            col("level"),
+            col("group"),
+            col("suggestions"),
+            col("closed"),
+            col("closure_rate"),
+            col("overdue"),
+            col("median_days_to_close"),
+            col("answered_on_spot"),
+        ])
+        .sort(["level", "group"], Default::default())
+}
+
+/// The headline figures of the whole warehouse.
+pub fn headline(ratings: LazyFrame, suggestions: LazyFrame) -> LazyFrame {
+    let r = ratings.select([
+        col("rater_key")
+            .n_unique()
+            .cast(DataType::UInt32)
+            .alias("people_identified"),
+        len().cast(DataType::UInt32).alias("ratings"),
+        col("subject_id")
+            .n_unique()
+            .cast(DataType::UInt32)
+            .alias("subjects_rated"),
+        (col("satisfied")
+            .fill_null(lit(false))
+            .cast(DataType::Float64)
+            .sum()
+            / col("valid").cast(DataType::Float64).sum())
+        .alias("rate"),
+    ]);
+    let s = suggestions.select([len().cast(DataType::UInt32).alias("suggestions")]);
+    concat_lf_horizontal([r, s], Default::default()).expect("one row each")
+}
