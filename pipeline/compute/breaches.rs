@@ -5,8 +5,22 @@
 
 use polars::prelude::*;
 
-use crate::config::Config;
+use crate::config::{Basis, Config};
 use crate::dates::Date;
+
+/// The rate a breach is judged on: raw (as counted by hand, the default) or
+/// post-stratified, with its interval; `valid` stays the raw count for the
+/// `thin` label.
+fn on_basis(cfg: &Config, sp: LazyFrame) -> LazyFrame {
+    match cfg.breach.basis {
+        Basis::Raw => sp,
+        Basis::PostStratified => sp.with_columns([
+            col("rate_ps").alias("rate"),
+            col("ps_ci_low").alias("ci_low"),
+            col("ps_ci_high").alias("ci_high"),
+        ]),
+    }
+}
 
 /// The assessment window of a period label (`2012Q3`, `2012-09`, `2012H2`, `2012` → `2012`).
 fn window() -> Expr {
@@ -48,6 +62,7 @@ fn triggered(cfg: &Config, i: usize) -> Expr {
 /// `likely`: the rate does, the interval straddles it; `thin`: fewer valid
 /// ratings than `breach.min_valid`).
 pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
+    let sp = on_basis(cfg, sp);
     let rules = &cfg.breach.rules;
     let any: Expr = (0..rules.len())
         .map(|i| triggered(cfg, i))
@@ -130,6 +145,7 @@ pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
 /// as-of date (with the seed's rules: exactly one period below 70%, none
 /// below 60%).
 pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
+    let sp = on_basis(cfg, sp);
     let rules = &cfg.breach.rules;
     let any = (0..rules.len())
         .map(|i| triggered(cfg, i))

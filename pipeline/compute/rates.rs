@@ -93,22 +93,29 @@ pub fn group_period(ratings: LazyFrame, subjects: LazyFrame) -> LazyFrame {
         [col("subject_id")],
         JoinArgs::new(JoinType::Left),
     );
+    // Each level per period and per assessment year (`span`), the year
+    // written in `period` as `2012`.
+    let year = col("period").str().slice(lit(0), lit(4));
     let per_level: Vec<LazyFrame> = LEVELS
         .iter()
-        .map(|level| {
-            let group = if *level == "county" {
+        .flat_map(|level| {
+            [("period", col("period")), ("year", year.clone())].map(|(span, by)| (*level, span, by))
+        })
+        .map(|(level, span, by)| {
+            let group = if level == "county" {
                 lit("全县")
             } else {
-                col(*level)
+                col(level)
             };
             joined
                 .clone()
-                .group_by([group.alias("group"), col("period")])
+                .group_by([group.alias("group"), by.alias("period")])
                 .agg(counts())
-                .with_column(lit(*level).alias("level"))
+                .with_columns([lit(level).alias("level"), lit(span).alias("span")])
                 .select([
                     col("level"),
                     col("group"),
+                    col("span"),
                     col("period"),
                     col("valid"),
                     col("satisfied"),
@@ -118,5 +125,5 @@ pub fn group_period(ratings: LazyFrame, subjects: LazyFrame) -> LazyFrame {
         })
         .collect();
     let all = concat(per_level, UnionArgs::default()).expect("same schema by construction");
-    with_rate(all).sort(["level", "group", "period"], Default::default())
+    with_rate(all).sort(["level", "group", "span", "period"], Default::default())
 }

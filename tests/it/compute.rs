@@ -26,6 +26,22 @@ fn rows(
     }
 }
 
+/// A warehouse of `ratings` (CSV rows after the header) and the roster.
+fn warehouse_of(extra_config: &str, ratings: &str) -> Dir {
+    let d = Dir::new();
+    d.write("pingyi.toml", &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra_config}"));
+    std::fs::create_dir(d.join("in")).unwrap();
+    std::fs::write(d.join("in/roster.csv"), ROSTER).unwrap();
+    std::fs::write(
+        d.join("in/ratings.csv"),
+        format!("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n{ratings}"),
+    )
+    .unwrap();
+    d.ok(&["ingest"]);
+    d.ok(&["compute"]);
+    d
+}
+
 fn warehouse(extra_config: &str) -> Dir {
     let d = Dir::new();
     d.write("pingyi.toml", &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra_config}"));
@@ -109,6 +125,21 @@ fn rates_and_wilson_intervals_per_subject_and_period() {
             "select count(*) from group_period where level = 'township' and period = '2012Q1'"
         ),
         vec![vec!["4"]]
+    );
+}
+
+#[test]
+fn every_level_per_assessment_year_too() {
+    let d = warehouse("");
+    // 2011: E's 10 ratings in 2011Q4 and H's 40 over four quarters.
+    assert_eq!(query(&d, "select valid, satisfied from group_period where level = 'county' and span = 'year' and period = '2011'"), vec![vec!["50", "37"]]);
+    // 中枢镇 and 金马镇 in 2012; 旧城镇 and 白水镇 in both years.
+    assert_eq!(
+        query(
+            &d,
+            "select count(*) from group_period where level = 'township' and span = 'year'"
+        ),
+        vec![vec!["6"]]
     );
 }
 
@@ -294,4 +325,30 @@ fn ledger_summary_as_of_the_date() {
         "select ratings, subjects_rated, suggestions from headline",
     );
     assert_eq!(h, vec![vec!["230", "8", "4"]]);
+}
+
+#[test]
+fn the_breach_basis_can_be_post_stratified() {
+    // B's 2012Q1: 10 service clients, 4 satisfied; 10 deputies, all satisfied.
+    // Raw 14/20 = 0.70 (not below 70%); post-stratified (0.55·0.4 + 0.35·1.0) / 0.90 = 0.633.
+    let mut r = String::new();
+    for i in 0..10 {
+        r.push_str(&format!(
+            "s{i},B,2012-02-01,服务对象,群众测评,问卷,{}\n",
+            if i < 4 { "满意" } else { "不满意" }
+        ));
+        r.push_str(&format!(
+            "d{i},B,2012-02-01,两代表一委员,群众测评,问卷,满意\n"
+        ));
+    }
+    let raw = warehouse_of("", &r);
+    assert_eq!(
+        query(&raw, "select count(*) from watchlist"),
+        vec![vec!["0"]]
+    );
+    let ps = warehouse_of("[breach]\nbasis = \"post_stratified\"\n", &r);
+    let w = query(&ps, "select subject_id, period, rate from watchlist");
+    assert_eq!(w[0][..2], ["B", "2012Q1"]);
+    let rate: f64 = w[0][2].parse().unwrap();
+    assert!((rate - 0.57 / 0.9).abs() < 1e-12, "{rate}");
 }
