@@ -14,7 +14,11 @@ use crate::warehouse::{Manifest, Warehouse, TABLES};
 /// A SQL context with the warehouse tables and `batches` registered.
 pub fn context(wh: &Warehouse, manifest: &Manifest) -> Result<SQLContext> {
     let ctx = SQLContext::new();
-    for t in TABLES.into_iter().chain(crate::compute::METRICS) {
+    for t in TABLES {
+        ctx.register(t, wh.scan(manifest, t)?);
+    }
+    // Metrics tables exist once `pingyi compute` has run.
+    for t in crate::compute::METRICS.into_iter().filter(|t| manifest.tables.contains_key(*t)) {
         ctx.register(t, wh.scan(manifest, t)?);
     }
     ctx.register("batches", batches(manifest)?.lazy());
@@ -86,7 +90,7 @@ fn explain(e: PolarsError, tables: &[String]) -> anyhow::Error {
     if msg.contains("not found")
         && (msg.contains("relation") || msg.to_lowercase().contains("table"))
     {
-        anyhow::anyhow!("{msg}\nknown tables: {}", tables.join(", "))
+        anyhow::anyhow!("{msg}\nknown tables: {} (metrics tables appear after `pingyi compute`)", tables.join(", "))
     } else {
         anyhow::anyhow!("{msg}")
     }
