@@ -86,6 +86,27 @@ def case_ingest(args):
     return results
 
 
+def case_compute(args):
+    inbox = data(args.pingyi, args.scale) / "inbox"
+    results = {}
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "pingyi.toml").write_text(f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE)
+        ingest = measure([args.pingyi, "ingest"], cwd=d)
+        results["pingyi ingest (whole inbox)"] = {"wall_s": ingest[0], "cpu_s": ingest[1], "rss_mib": ingest[2], "runs": 1}
+        rows = int(subprocess.run([args.pingyi, "query", "--format", "csv", "select count(*) from ratings"], cwd=d, capture_output=True, text=True).stdout.split()[-1])
+        results["pingyi compute"] = median_of(args.reps, lambda: measure([args.pingyi, "compute"], cwd=d))
+        results["duckdb group-bys"] = median_of(args.reps, lambda: measure([PY, str(BENCH / "peers" / "duckdb_compute.py"), str(Path(d, "wh")), str(Path(d, "duck"))]))
+    for r in results.values():
+        r["rows"] = rows
+    results["pingyi compute"]["ratio_vs_duckdb"] = results["pingyi compute"]["wall_s"] / results["duckdb group-bys"]["wall_s"]
+    return results
+
+
+# The evaluation devices' mapping, as in the repository's pingyi.toml.
+DEVICE_SOURCE = (ROOT / "pingyi.toml").read_text().split("[sources.evaluation_device]", 1)[1]
+DEVICE_SOURCE = "[sources.evaluation_device]" + DEVICE_SOURCE
+
+
 def machine():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
@@ -98,7 +119,7 @@ def main():
     ap.add_argument("--scale", type=int, default=10_000_000)
     ap.add_argument("--ingest-scale", type=int, default=14_700_000)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--cases", default="generate,ingest")
+    ap.add_argument("--cases", default="generate,ingest,compute")
     args = ap.parse_args()
     started = time.time()
     out = {"machine": machine(), "scale": args.scale, "reps": args.reps, "cases": {}}
