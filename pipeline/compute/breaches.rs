@@ -191,7 +191,7 @@ pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
 }
 
 /// Annual rate per subject (all its ratings in the window) and its grade band.
-pub fn grades(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+pub fn grades(cfg: &Config, cube: LazyFrame) -> LazyFrame {
     let rate = col("satisfied").cast(DataType::Float64) / col("valid").cast(DataType::Float64);
     let grade = coalesce(
         &cfg.grades
@@ -203,16 +203,11 @@ pub fn grades(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
             })
             .collect::<Vec<_>>(),
     );
-    ratings
-        .with_column(window())
+    cube.with_column(window())
         .group_by([col("subject_id"), col("window")])
         .agg([
-            col("valid").cast(DataType::UInt32).sum().alias("valid"),
-            col("satisfied")
-                .fill_null(lit(false))
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("satisfied"),
+            col("valid").sum().alias("valid"),
+            col("satisfied").sum().alias("satisfied"),
         ])
         .with_column(
             when(col("valid").gt(lit(0)))

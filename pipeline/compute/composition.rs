@@ -58,13 +58,9 @@ pub fn composition(
         )
         .group_by([col("subject_id"), col("period"), col("quota_group")])
         .agg([
-            len().cast(DataType::UInt32).alias("n"),
-            col("valid").cast(DataType::UInt32).sum().alias("valid"),
-            col("satisfied")
-                .fill_null(lit(false))
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("satisfied"),
+            col("n").sum().alias("n"),
+            col("valid").sum().alias("valid"),
+            col("satisfied").sum().alias("satisfied"),
         ]);
     let grid = rated
         .select([col("subject_id"), col("period"), col("org_type")])

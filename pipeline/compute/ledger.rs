@@ -80,24 +80,21 @@ pub fn ledger_summary(suggestions: LazyFrame, subjects: LazyFrame, as_of: Date) 
 }
 
 /// The headline figures of the whole warehouse.
-pub fn headline(ratings: LazyFrame, suggestions: LazyFrame) -> LazyFrame {
-    let r = ratings.select([
-        col("rater_key")
-            .n_unique()
-            .cast(DataType::UInt32)
-            .alias("people_identified"),
-        len().cast(DataType::UInt32).alias("ratings"),
+pub fn headline(ratings: LazyFrame, cube: LazyFrame, suggestions: LazyFrame) -> LazyFrame {
+    let people = ratings.select([col("rater_key")
+        .n_unique()
+        .cast(DataType::UInt32)
+        .alias("people_identified")]);
+    let r = cube.select([
+        col("n").sum().alias("ratings"),
         col("subject_id")
             .n_unique()
             .cast(DataType::UInt32)
             .alias("subjects_rated"),
-        (col("satisfied")
-            .fill_null(lit(false))
-            .cast(DataType::Float64)
-            .sum()
-            / col("valid").cast(DataType::Float64).sum())
+        (col("satisfied").sum().cast(DataType::Float64)
+            / col("valid").sum().cast(DataType::Float64))
         .alias("rate"),
     ]);
     let s = suggestions.select([len().cast(DataType::UInt32).alias("suggestions")]);
-    concat_lf_horizontal([r, s], Default::default()).expect("one row each")
+    concat_lf_horizontal([people, r, s], Default::default()).expect("one row each")
 }

@@ -43,9 +43,10 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let ratings = wh.scan(&manifest, "ratings")?;
     let subjects = wh.scan(&manifest, "subjects")?;
     let suggestions = wh.scan(&manifest, "suggestions")?;
-    let composition =
-        composition::composition(cfg, ratings.clone(), subjects.clone())?.collect()?;
-    let subject_period = rates::subject_period(ratings.clone())
+    // One pass over the ratings; every table below aggregates the cube.
+    let cube = rates::cube(ratings.clone()).collect()?.lazy();
+    let composition = composition::composition(cfg, cube.clone(), subjects.clone())?.collect()?;
+    let subject_period = rates::subject_period(cube.clone())
         .join(
             composition::post_stratified(composition.clone().lazy()),
             [col("subject_id"), col("period")],
@@ -54,13 +55,13 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         )
         .collect()?;
     let plans = vec![
-        rates::group_period(ratings.clone(), subjects.clone()),
+        rates::group_period(cube.clone(), subjects.clone()),
         composition.lazy(),
         breaches::breaches(cfg, subject_period.clone().lazy()),
         breaches::watchlist(cfg, subject_period.clone().lazy(), as_of),
-        breaches::grades(cfg, ratings.clone()),
+        breaches::grades(cfg, cube.clone()),
         ledger::ledger_summary(suggestions.clone(), subjects, as_of),
-        ledger::headline(ratings, suggestions),
+        ledger::headline(ratings, cube, suggestions),
     ];
     // Collected together, so polars runs the plans in parallel.
     let mut frames = vec![subject_period];

@@ -18,7 +18,10 @@ pub fn context(wh: &Warehouse, manifest: &Manifest) -> Result<SQLContext> {
         ctx.register(t, wh.scan(manifest, t)?);
     }
     // Metrics tables exist once `pingyi compute` has run.
-    for t in crate::compute::METRICS.into_iter().filter(|t| manifest.tables.contains_key(*t)) {
+    for t in crate::compute::METRICS
+        .into_iter()
+        .filter(|t| manifest.tables.contains_key(*t))
+    {
         ctx.register(t, wh.scan(manifest, t)?);
     }
     ctx.register("batches", batches(manifest)?.lazy());
@@ -90,7 +93,10 @@ fn explain(e: PolarsError, tables: &[String]) -> anyhow::Error {
     if msg.contains("not found")
         && (msg.contains("relation") || msg.to_lowercase().contains("table"))
     {
-        anyhow::anyhow!("{msg}\nknown tables: {} (metrics tables appear after `pingyi compute`)", tables.join(", "))
+        anyhow::anyhow!(
+            "{msg}\nknown tables: {} (metrics tables appear after `pingyi compute`)",
+            tables.join(", ")
+        )
     } else {
         anyhow::anyhow!("{msg}")
     }
