@@ -44,7 +44,11 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let subjects = wh.scan(&manifest, "subjects")?;
     let suggestions = wh.scan(&manifest, "suggestions")?;
     // One pass over the ratings; every table below aggregates the cube.
-    let cube = rates::cube(ratings.clone()).collect()?.lazy();
+    // The streaming engine keeps the pass over millions of ratings in bounded memory.
+    let cube = rates::cube(ratings.clone())
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single()
+        .lazy();
     let composition = composition::composition(cfg, cube.clone(), subjects.clone())?.collect()?;
     let subject_period = rates::subject_period(cube.clone())
         .join(
@@ -61,11 +65,16 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         breaches::watchlist(cfg, subject_period.clone().lazy(), as_of),
         breaches::grades(cfg, cube.clone()),
         ledger::ledger_summary(suggestions.clone(), subjects, as_of),
-        ledger::headline(ratings, cube, suggestions),
     ];
     // Collected together, so polars runs the plans in parallel.
     let mut frames = vec![subject_period];
     frames.extend(collect_all(plans)?);
+    // Distinct raters over every rating: streamed, not held in memory.
+    frames.push(
+        ledger::headline(ratings, cube, suggestions)
+            .collect_with_engine(Engine::Streaming)?
+            .unwrap_single(),
+    );
     frames.push(trends::trends(&frames[0], &frames[1])?);
     let mut m = manifest.clone();
     let stamp = format!("{:06}", m.next_batch_id());
