@@ -27,6 +27,17 @@ fn window() -> Expr {
     col("period").str().slice(lit(0), lit(4)).alias("window")
 }
 
+/// `thin`: fewer valid ratings than `breach.min_valid`; `certain`: the
+/// interval lies below the threshold; `likely`: the rate does, the interval
+/// straddles it.
+fn evidence(cfg: &Config, threshold: Expr) -> Expr {
+    when(col("valid").lt(lit(cfg.breach.min_valid)))
+        .then(lit("thin"))
+        .when(col("ci_high").lt(threshold))
+        .then(lit("certain"))
+        .otherwise(lit("likely"))
+}
+
 fn label(below: f64, times: u32) -> String {
     format!("below {:.0}% × {times}", below * 100.0)
 }
@@ -95,12 +106,7 @@ pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
         rule.alias("rule"),
         threshold.alias("threshold"),
     ]);
-    let min_valid = cfg.breach.min_valid;
-    let evidence = when(col("valid").lt(lit(min_valid)))
-        .then(lit("thin"))
-        .when(col("ci_high").lt(col("threshold")))
-        .then(lit("certain"))
-        .otherwise(lit("likely"));
+    let evidence = evidence(cfg, col("threshold"));
     let fmt = |e: Expr| e.round(4, RoundMode::HalfToEven).cast(DataType::String);
     sp.with_column(window())
         .join(
@@ -169,14 +175,7 @@ pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
             JoinArgs::new(JoinType::Inner),
         )
         .filter(col("rate").lt(lit(top)))
-        .with_column(
-            when(col("valid").lt(lit(cfg.breach.min_valid)))
-                .then(lit("thin"))
-                .when(col("ci_high").lt(lit(top)))
-                .then(lit("certain"))
-                .otherwise(lit("likely"))
-                .alias("evidence"),
-        )
+        .with_column(evidence(cfg, lit(top)).alias("evidence"))
         .select([
             col("subject_id"),
             col("window"),
