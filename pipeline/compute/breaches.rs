@@ -63,6 +63,14 @@ fn counted(cfg: &Config, sp: LazyFrame) -> LazyFrame {
         .agg(aggs)
 }
 
+/// True where a subject-window breaks at least one rule.
+fn any_broken(cfg: &Config) -> Expr {
+    (0..cfg.breach.rules.len())
+        .map(|i| triggered(cfg, i))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false))
+}
+
 fn triggered(cfg: &Config, i: usize) -> Expr {
     col(format!("__below{i}")).gt_eq(lit(cfg.breach.rules[i].times))
 }
@@ -75,10 +83,7 @@ fn triggered(cfg: &Config, i: usize) -> Expr {
 pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
     let sp = on_basis(cfg, sp);
     let rules = &cfg.breach.rules;
-    let any: Expr = (0..rules.len())
-        .map(|i| triggered(cfg, i))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
+    let any = any_broken(cfg);
     let threshold = polars::lazy::dsl::max_horizontal(
         (0..rules.len())
             .map(|i| {
@@ -153,10 +158,7 @@ pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
 pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
     let sp = on_basis(cfg, sp);
     let rules = &cfg.breach.rules;
-    let any = (0..rules.len())
-        .map(|i| triggered(cfg, i))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
+    let any = any_broken(cfg);
     let near = (0..rules.len())
         .filter(|&i| rules[i].times > 1)
         .map(|i| col(format!("__below{i}")).eq(lit(rules[i].times - 1)))

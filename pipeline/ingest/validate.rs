@@ -162,6 +162,15 @@ fn bad_date(column: &'static str, parsed: &str, header: &dyn Fn(&str) -> String)
     }
 }
 
+/// True for the second and later rows carrying the same (non-empty) id.
+fn repeated(id: &str) -> Expr {
+    col(id)
+        .is_first_distinct()
+        .not()
+        .and(col(id).is_not_null())
+        .alias("__dup")
+}
+
 fn names(items: &[crate::config::Named]) -> Vec<String> {
     items.iter().map(|n| n.name.clone()).collect()
 }
@@ -292,11 +301,7 @@ fn subjects(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
         map_values(col("kind"), &kinds).alias("__kind"),
         map_values(col("org_type"), &org_types).alias("__org_type"),
         map_values(col("pioneer_category"), &pioneers).alias("__pioneer"),
-        col("subject_id")
-            .is_first_distinct()
-            .not()
-            .and(col("subject_id").is_not_null())
-            .alias("__dup"),
+        repeated("subject_id"),
     ];
     let checks = vec![
         missing("subject_id", header),
@@ -354,11 +359,7 @@ fn raters(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
     let cfg = ctx.cfg;
     let derived = vec![
         map_values(col("category"), &named_pairs(&cfg.rater_categories)).alias("__category"),
-        col("person_id")
-            .is_first_distinct()
-            .not()
-            .and(col("person_id").is_not_null())
-            .alias("__dup"),
+        repeated("person_id"),
     ];
     let checks = vec![
         missing("person_id", header),
