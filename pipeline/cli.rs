@@ -34,4 +34,6 @@ pub enum Command {
     Compute(cmd::compute::ComputeArgs),
     /// Run SQL over the warehouse
     Query(cmd::query::QueryArgs),
+    /// Render the reports: leadership, public notice board, unit cards (HTML, PDF, XLSX, CSV)
+    Report(cmd::report::ReportArgs),
 }

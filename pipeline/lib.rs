@@ -14,6 +14,7 @@ pub mod generate;
 pub mod headers;
 pub mod ingest;
 pub mod query;
+pub mod report;
 pub mod rng;
 pub mod stats;
 pub mod warehouse;

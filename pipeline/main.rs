@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Ingest(i) => cmd::ingest::run(i, config),
         Command::Compute(c) => cmd::compute::run(c, config).map(|()| exit::SUCCESS),
         Command::Query(q) => cmd::query::run(q, config).map(|()| exit::SUCCESS),
+        Command::Report(r) => cmd::report::run(r, config).map(|()| exit::SUCCESS),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -5,6 +5,7 @@ pub mod config;
 pub mod generate;
 pub mod ingest;
 pub mod query;
+pub mod report;
 
 use std::path::Path;
 

@@ -191,8 +191,13 @@ pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
         .sort(["subject_id", "period"], Default::default())
 }
 
-/// Annual rate per subject (all its ratings in the window) and its grade band.
-pub fn grades(cfg: &Config, cube: LazyFrame) -> LazyFrame {
+/// Annual rate per subject (all its ratings in the window), the raters it
+/// rests on, and its grade band.
+pub fn grades(cfg: &Config, cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
+    let raters = raters
+        .with_column(window())
+        .group_by([col("subject_id"), col("window")])
+        .agg([col("raters").sum()]);
     let rate = col("satisfied").cast(DataType::Float64) / col("valid").cast(DataType::Float64);
     let grade = coalesce(
         &cfg.grades
@@ -217,5 +222,20 @@ pub fn grades(cfg: &Config, cube: LazyFrame) -> LazyFrame {
                 .alias("rate"),
         )
         .with_column(grade.alias("grade"))
+        .join(
+            raters,
+            [col("subject_id"), col("window")],
+            [col("subject_id"), col("window")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select([
+            col("subject_id"),
+            col("window"),
+            col("valid"),
+            col("satisfied"),
+            col("raters"),
+            col("rate"),
+            col("grade"),
+        ])
         .sort(["subject_id", "window"], Default::default())
 }

@@ -26,7 +26,7 @@ pub struct Summary {
     pub tables: Vec<(String, usize)>,
 }
 
-pub const METRICS: [&str; 9] = [
+pub const METRICS: [&str; 10] = [
     "subject_period",
     "group_period",
     "composition",
@@ -36,6 +36,7 @@ pub const METRICS: [&str; 9] = [
     "ledger_summary",
     "headline",
     "trends",
+    "subject_detail",
 ];
 
 pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
@@ -49,10 +50,27 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         .collect_with_engine(Engine::Streaming)?
         .unwrap_single()
         .lazy();
+    // Distinct responses per subject-period: a second streamed pass, because
+    // the cube's cells split a form across its items.
+    let by_category = rates::raters(ratings.clone())
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    let raters = by_category
+        .clone()
+        .lazy()
+        .group_by([col("subject_id"), col("period")])
+        .agg([col("raters").sum()])
+        .collect()?;
     let composition = composition::composition(cfg, cube.clone(), subjects.clone())?.collect()?;
     let subject_period = rates::subject_period(cube.clone())
         .join(
             composition::post_stratified(composition.clone().lazy()),
+            [col("subject_id"), col("period")],
+            [col("subject_id"), col("period")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            raters.clone().lazy(),
             [col("subject_id"), col("period")],
             [col("subject_id"), col("period")],
             JoinArgs::new(JoinType::Left),
@@ -63,7 +81,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         composition.lazy(),
         breaches::breaches(cfg, subject_period.clone().lazy()),
         breaches::watchlist(cfg, subject_period.clone().lazy(), as_of),
-        breaches::grades(cfg, cube.clone()),
+        breaches::grades(cfg, cube.clone(), raters.lazy()),
         ledger::ledger_summary(suggestions.clone(), subjects, as_of),
     ];
     // Collected together, so polars runs the plans in parallel.
@@ -71,11 +89,12 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     frames.extend(collect_all(plans)?);
     // Distinct raters over every rating: streamed, not held in memory.
     frames.push(
-        ledger::headline(ratings, cube, suggestions)
+        ledger::headline(ratings, cube.clone(), suggestions)
             .collect_with_engine(Engine::Streaming)?
             .unwrap_single(),
     );
     frames.push(trends::trends(&frames[0], &frames[1])?);
+    frames.push(rates::subject_detail(cube, by_category.lazy()).collect()?);
     let mut m = manifest.clone();
     let stamp = format!("{:06}", m.next_batch_id());
     let mut tables = Vec::new();

@@ -94,6 +94,67 @@ pub fn with_rate(lf: LazyFrame) -> LazyFrame {
         .with_columns(wilson_columns(col("rate"), n, "ci_low", "ci_high"))
 }
 
+/// Distinct responses (filled forms, device votes) per subject, period and
+/// rater category: the number of raters a figure rests on, which disclosure
+/// control needs (`valid` counts ratings, several per form when a form rates
+/// several items). A response has one period and one rater category, so sums
+/// over either stay distinct.
+pub fn raters(ratings: LazyFrame) -> LazyFrame {
+    ratings
+        .group_by([col("subject_id"), col("period"), col("rater_category")])
+        .agg([col("response_id")
+            .n_unique()
+            .cast(DataType::UInt32)
+            .alias("raters")])
+}
+
+/// Per subject and assessment year, rates by item and by rater category: what
+/// a unit card shows. `dimension` is `item` or `rater_category`.
+/// `raters`: for an item, the ratings of it (one per response); for a rater
+/// category, its distinct responses.
+pub fn subject_detail(cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
+    let year = col("period").str().slice(lit(0), lit(4)).alias("window");
+    let by_category = raters
+        .group_by([col("subject_id"), year.clone(), col("rater_category").alias("group")])
+        .agg([col("raters").sum().alias("__raters")])
+        .with_column(lit("rater_category").alias("dimension"));
+    let per_dim: Vec<LazyFrame> = ["item", "rater_category"]
+        .into_iter()
+        .map(|dim| {
+            cube.clone()
+                .group_by([col("subject_id"), year.clone(), col(dim).alias("group")])
+                .agg(counts())
+                .with_column(lit(dim).alias("dimension"))
+                .select([
+                    col("subject_id"),
+                    col("window"),
+                    col("dimension"),
+                    col("group"),
+                    (col("valid") + col("abstained")).alias("raters"),
+                    col("valid"),
+                    col("satisfied"),
+                    col("abstained"),
+                    col("score_mean"),
+                ])
+        })
+        .collect();
+    let keys = [col("subject_id"), col("window"), col("dimension"), col("group")];
+    let all = concat(per_dim, UnionArgs::default())
+        .expect("same schema by construction")
+        .join(by_category, keys.clone(), keys, JoinArgs::new(JoinType::Left))
+        .with_column(
+            when(col("__raters").is_not_null())
+                .then(col("__raters"))
+                .otherwise(col("raters"))
+                .alias("raters"),
+        )
+        .drop(cols(["__raters"]));
+    with_rate(all).sort(
+        ["subject_id", "window", "dimension", "group"],
+        Default::default(),
+    )
+}
+
 pub fn subject_period(ratings: LazyFrame) -> LazyFrame {
     with_rate(
         ratings

@@ -74,6 +74,8 @@ pub struct ReportCfg {
     pub min_cell: u32,
     /// Empty for "today"; a fixed date makes runs reproducible.
     pub as_of: String,
+    /// Who issues the reports, printed in their letterhead (e.g. 中共某某县委组织部).
+    pub issuer: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

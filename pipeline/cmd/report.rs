@@ -1,0 +1,73 @@
+//! `pingyi report [--audience leadership|public|units|all] [--lang zh|en]
+//! [--pdf] [--chromium PATH] [--templates DIR] [--as-of DATE]`: renders the
+//! computed metrics into `paths.reports`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::config::Lang;
+use crate::report::{self, Audience, Options};
+use crate::warehouse::Warehouse;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which reports: leadership (领导阅览版, with the HR workbook), public (公示版), units (one card per subject), or all
+    #[arg(long, value_enum, default_value = "all")]
+    pub audience: Audience,
+    /// Language of the reports (default: report.language)
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Also print the leadership and public reports to PDF through headless Chromium
+    #[arg(long)]
+    pub pdf: bool,
+    /// The Chromium to print with (default: chromium, chromium-browser or google-chrome on PATH)
+    #[arg(long, value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+    /// A folder of templates and labels that override the built-in ones file by file
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Insist that the metrics are as of this date (YYYY-MM-DD); they are dated by `pingyi compute --as-of`
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+pub fn run(args: &ReportArgs, explicit: Option<&Path>) -> Result<()> {
+    let loaded = super::load_config(explicit)?;
+    let cfg = &loaded.config;
+    let as_of = match args.as_of.as_deref() {
+        Some(a) => Some(super::compute::as_of(Some(a), "")?.to_string()),
+        None => None,
+    };
+    let opts = Options {
+        audience: args.audience,
+        lang: match args.lang {
+            Some(LangArg::Zh) => Lang::Zh,
+            Some(LangArg::En) => Lang::En,
+            None => cfg.report.language,
+        },
+        pdf: args.pdf,
+        chromium: args.chromium.clone(),
+        templates: args.templates.clone(),
+        as_of,
+    };
+    let summary = report::run(cfg, &Warehouse::at(&cfg.paths.warehouse), &opts)?;
+    for folder in &summary.folders {
+        println!("published {}", folder.display());
+    }
+    if summary.cards > 0 {
+        println!("{} unit cards", summary.cards);
+    }
+    if summary.pdfs > 0 {
+        println!("{} PDFs", summary.pdfs);
+    }
+    println!("reports as of {} in {}", summary.as_of, cfg.paths.reports.display());
+    Ok(())
+}

@@ -1,0 +1,474 @@
+//! The leadership report (领导阅览版): headline figures, rankings, trends, the
+//! 诫勉谈话 list with evidence, the watchlist, composition against quotas, the
+//! ledger and the methodology. This file builds its view model; the layout is
+//! `report-templates/leadership.html`.
+
+use serde::Serialize;
+
+use super::charts;
+use super::ledger::{self, LedgerView};
+use super::load::{Breach, Data, Trend};
+use super::method::{self, Method};
+use super::model::{ranking, window, Index, Meta, RankRow, Who};
+use super::templates::Labels;
+use crate::config::Config;
+
+#[derive(Debug, Serialize)]
+pub struct Leadership {
+    pub meta: Meta,
+    pub headline: Headline,
+    pub townships: Vec<RankRow>,
+    pub org_types: Vec<RankRow>,
+    pub pioneers: Vec<RankRow>,
+    pub declining_groups: Vec<TrendRow>,
+    pub declining_subjects: Vec<TrendRow>,
+    pub declining_subject_count: usize,
+    pub breaches: Vec<BreachRow>,
+    pub watchlist: Vec<WatchRow>,
+    pub composition: Vec<CompositionRow>,
+    pub worst_composition: Vec<WorstRow>,
+    pub ledger: LedgerView,
+    pub method: Method,
+    pub charts: Charts,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Headline {
+    pub ratings: u64,
+    pub people: u64,
+    pub subjects_rated: u64,
+    pub rate: Option<f64>,
+    pub window_rate: Option<f64>,
+    pub window_ci_low: Option<f64>,
+    pub window_ci_high: Option<f64>,
+    pub suggestions: u64,
+    pub closure_rate: Option<f64>,
+    pub overdue: u64,
+    pub breaches: usize,
+    /// Breaches in the window by their strongest evidence.
+    pub certain: usize,
+    pub likely: usize,
+    pub thin: usize,
+    pub watchlist: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrendRow {
+    pub level: String,
+    pub group: String,
+    pub name: String,
+    pub n_periods: u64,
+    pub rate_last: Option<f64>,
+    pub delta_last: Option<f64>,
+    pub sen_slope: Option<f64>,
+    pub mk_p: Option<f64>,
+}
+
+/// One subject-window on the 诫勉谈话 list, its periods unpacked.
+#[derive(Debug, Serialize)]
+pub struct BreachRow {
+    pub window: String,
+    pub who: Who,
+    pub rule: String,
+    pub action: String,
+    pub periods: Vec<BreachPeriod>,
+    /// The strongest evidence among its periods (certain > likely > thin).
+    pub evidence: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BreachPeriod {
+    pub period: String,
+    pub rate: String,
+    pub valid: String,
+    pub interval: String,
+    pub evidence: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WatchRow {
+    pub who: Who,
+    pub period: String,
+    pub rate: f64,
+    pub valid: u64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub evidence: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompositionRow {
+    pub org_type: String,
+    pub subject_periods: usize,
+    pub compliant: usize,
+    pub compliant_share: Option<f64>,
+    pub groups: Vec<QuotaShare>,
+    pub chart: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuotaShare {
+    pub group: String,
+    pub quota: f64,
+    pub realized: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorstRow {
+    pub who: Who,
+    pub period: String,
+    pub max_deviation: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Charts {
+    pub townships: String,
+    pub trend: String,
+    pub distribution: String,
+}
+
+/// How many declining subjects the report lists by name.
+const DECLINING_LISTED: usize = 20;
+/// How many subject-periods the composition section lists by name.
+const WORST_LISTED: usize = 15;
+
+pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Leadership {
+    let idx = Index::new(data);
+    let w = window(data);
+    let townships = ranking(data, "township", &w);
+    let breaches = breach_rows(data, &idx, labels);
+    let watchlist = watch_rows(data, &idx);
+    let ledger = ledger::view(data, &idx, labels);
+    let (declining_subjects, declining_subject_count) = declining_subjects(data, &idx);
+    Leadership {
+        meta: Meta::new(cfg, data, labels, "leadership_title"),
+        headline: headline(data, &w, &breaches, &watchlist, &ledger),
+        charts: Charts {
+            townships: township_chart(&townships, cfg, labels),
+            trend: trend_chart(data, cfg, labels),
+            distribution: distribution_chart(data, &w, cfg, labels),
+        },
+        townships,
+        org_types: ranking(data, "org_type", &w),
+        pioneers: ranking(data, "pioneer_category", &w),
+        declining_groups: declining_groups(data),
+        declining_subjects,
+        declining_subject_count,
+        breaches,
+        watchlist,
+        composition: composition_rows(cfg, data, &w, labels),
+        worst_composition: worst_composition(data, &idx, &w),
+        ledger,
+        method: method::build(cfg, data, labels),
+    }
+}
+
+fn headline(
+    data: &Data,
+    w: &str,
+    breaches: &[BreachRow],
+    watchlist: &[WatchRow],
+    ledger: &LedgerView,
+) -> Headline {
+    let county = data
+        .group_period
+        .iter()
+        .find(|g| g.level == "county" && g.span == "year" && g.period == w);
+    Headline {
+        ratings: data.headline.ratings,
+        people: data.headline.people_identified,
+        subjects_rated: data.headline.subjects_rated,
+        rate: data.headline.rate,
+        window_rate: county.and_then(|c| c.rate),
+        window_ci_low: county.and_then(|c| c.ci_low),
+        window_ci_high: county.and_then(|c| c.ci_high),
+        suggestions: data.headline.suggestions,
+        closure_rate: ledger.county.as_ref().and_then(|c| c.closure_rate),
+        overdue: ledger.county.as_ref().map_or(0, |c| c.overdue),
+        breaches: breaches.iter().filter(|b| b.window == w).count(),
+        certain: count_evidence(breaches, w, "certain"),
+        likely: count_evidence(breaches, w, "likely"),
+        thin: count_evidence(breaches, w, "thin"),
+        watchlist: watchlist.len(),
+    }
+}
+
+fn count_evidence(breaches: &[BreachRow], w: &str, evidence: &str) -> usize {
+    breaches
+        .iter()
+        .filter(|b| b.window == w && b.evidence == evidence)
+        .count()
+}
+
+/// Latest window first; within it the strongest evidence first.
+pub fn breach_rows(data: &Data, idx: &Index, labels: &Labels) -> Vec<BreachRow> {
+    let mut rows: Vec<BreachRow> = data
+        .breaches
+        .iter()
+        .map(|b| breach_row(b, idx, labels))
+        .collect();
+    rows.sort_by(|a, b| {
+        b.window
+            .cmp(&a.window)
+            .then_with(|| strength(&b.evidence).cmp(&strength(&a.evidence)))
+            .then_with(|| a.who.subject_id.cmp(&b.who.subject_id))
+    });
+    rows
+}
+
+fn strength(evidence: &str) -> u8 {
+    match evidence {
+        "certain" => 3,
+        "likely" => 2,
+        _ => 1,
+    }
+}
+
+fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
+    let split = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
+    // Intervals are "[lo, hi]" joined by ","; rejoin each pair.
+    let intervals: Vec<String> = b
+        .intervals
+        .split("],")
+        .map(|s| format!("{}]", s.trim_end_matches(']')))
+        .collect();
+    let (periods, rates, valid, evidence) =
+        (split(&b.periods), split(&b.rates), split(&b.valid_n), split(&b.evidence));
+    let pct = |r: &str| r.parse::<f64>().map_or(r.to_string(), |x| super::format::pct(Some(x), 1));
+    let periods: Vec<BreachPeriod> = (0..periods.len())
+        .map(|i| BreachPeriod {
+            period: periods[i].clone(),
+            rate: rates.get(i).map_or(String::new(), |r| pct(r)),
+            valid: valid.get(i).cloned().unwrap_or_default(),
+            interval: intervals.get(i).map_or(String::new(), |s| interval_pct(s)),
+            evidence: evidence.get(i).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let strongest = periods
+        .iter()
+        .map(|p| p.evidence.as_str())
+        .max_by_key(|e| strength(e))
+        .unwrap_or("thin")
+        .to_string();
+    BreachRow {
+        window: b.window.clone(),
+        who: idx.who(&b.subject_id),
+        // compute writes rules as "below 60% × 1"; say it in the report's language.
+        rule: b.rule.replace("below", &labels.get("rule_below")),
+        action: b.action.clone(),
+        periods,
+        evidence: strongest,
+    }
+}
+
+/// "[0.0615, 0.7923]" → "[6.2%, 79.2%]".
+fn interval_pct(s: &str) -> String {
+    let nums: Vec<Option<f64>> = s
+        .trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .map(|x| x.trim().parse().ok())
+        .collect();
+    match nums.as_slice() {
+        [lo, hi] => super::format::interval(*lo, *hi),
+        _ => s.to_string(),
+    }
+}
+
+fn watch_rows(data: &Data, idx: &Index) -> Vec<WatchRow> {
+    data.watchlist
+        .iter()
+        .map(|w| WatchRow {
+            who: idx.who(&w.subject_id),
+            period: w.period.clone(),
+            rate: w.rate,
+            valid: w.valid,
+            ci_low: w.ci_low,
+            ci_high: w.ci_high,
+            evidence: w.evidence.clone(),
+        })
+        .collect()
+}
+
+fn trend_row(t: &Trend, name: String) -> TrendRow {
+    TrendRow {
+        level: t.level.clone(),
+        group: t.group.clone().unwrap_or_default(),
+        name,
+        n_periods: t.n_periods,
+        rate_last: t.rate_last,
+        delta_last: t.delta_last,
+        sen_slope: t.sen_slope,
+        mk_p: t.mk_p,
+    }
+}
+
+fn declining_groups(data: &Data) -> Vec<TrendRow> {
+    data.trends
+        .iter()
+        .filter(|t| t.declining && t.level != "subject")
+        .map(|t| trend_row(t, t.group.clone().unwrap_or_default()))
+        .collect()
+}
+
+/// The steepest declining subjects (by Sen's slope), and how many decline.
+fn declining_subjects(data: &Data, idx: &Index) -> (Vec<TrendRow>, usize) {
+    let mut rows: Vec<&Trend> = data
+        .trends
+        .iter()
+        .filter(|t| t.declining && t.level == "subject")
+        .collect();
+    rows.sort_by(|a, b| {
+        a.sen_slope
+            .unwrap_or(0.0)
+            .total_cmp(&b.sen_slope.unwrap_or(0.0))
+            .then_with(|| a.group.cmp(&b.group))
+    });
+    let count = rows.len();
+    let listed = rows
+        .into_iter()
+        .take(DECLINING_LISTED)
+        .map(|t| {
+            let id = t.group.clone().unwrap_or_default();
+            trend_row(t, idx.who(&id).name)
+        })
+        .collect();
+    (listed, count)
+}
+
+/// Per org type in the window: realized share of each quota group, and how
+/// many subject-periods were within tolerance.
+fn composition_rows(cfg: &Config, data: &Data, w: &str, labels: &Labels) -> Vec<CompositionRow> {
+    cfg.org_types
+        .iter()
+        .filter_map(|ot| {
+            let rows: Vec<_> = data
+                .composition
+                .iter()
+                .filter(|c| c.org_type == ot.name && c.period.starts_with(w))
+                .collect();
+            let total: u64 = rows.iter().map(|c| c.n).sum();
+            if total == 0 {
+                return None;
+            }
+            let mut cells = std::collections::BTreeSet::new();
+            let mut compliant = std::collections::BTreeSet::new();
+            for c in &rows {
+                cells.insert((&c.subject_id, &c.period));
+                if c.compliant {
+                    compliant.insert((&c.subject_id, &c.period));
+                }
+            }
+            let groups: Vec<QuotaShare> = ot
+                .quota
+                .iter()
+                .map(|q| {
+                    let n: u64 = rows.iter().filter(|c| c.quota_group == q.group).map(|c| c.n).sum();
+                    QuotaShare {
+                        group: q.group.clone(),
+                        quota: q.share,
+                        realized: Some(n as f64 / total as f64),
+                    }
+                })
+                .collect();
+            Some(CompositionRow {
+                org_type: ot.name.clone(),
+                subject_periods: cells.len(),
+                compliant: compliant.len(),
+                compliant_share: Some(compliant.len() as f64 / cells.len() as f64),
+                chart: composition_chart(&ot.name, &groups, labels),
+                groups,
+            })
+        })
+        .collect()
+}
+
+/// Subject-periods with ratings whose composition strays furthest from quota.
+fn worst_composition(data: &Data, idx: &Index, w: &str) -> Vec<WorstRow> {
+    let mut seen = std::collections::BTreeMap::new();
+    for c in data.composition.iter().filter(|c| c.period.starts_with(w) && !c.compliant) {
+        seen.entry((&c.subject_id, &c.period)).or_insert(c.max_deviation);
+    }
+    let mut rows: Vec<_> = seen.into_iter().collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    rows.into_iter()
+        .take(WORST_LISTED)
+        .map(|((id, period), dev)| WorstRow {
+            who: idx.who(id),
+            period: period.clone(),
+            max_deviation: dev,
+        })
+        .collect()
+}
+
+fn thresholds(cfg: &Config) -> Vec<f64> {
+    cfg.breach.rules.iter().map(|r| r.below).collect()
+}
+
+fn text(labels: &Labels, title: &str, x: &str, y: &str) -> charts::Text {
+    charts::Text {
+        title: labels.get(title),
+        x: if x.is_empty() { String::new() } else { labels.get(x) },
+        y: if y.is_empty() { String::new() } else { labels.get(y) },
+    }
+}
+
+fn township_chart(rows: &[RankRow], cfg: &Config, labels: &Labels) -> String {
+    let bars: Vec<charts::Bar> = rows
+        .iter()
+        .filter_map(|r| r.rate.map(|v| charts::Bar { label: r.group.clone(), value: v }))
+        .collect();
+    charts::ranking(&bars, &thresholds(cfg), &text(labels, "ranking_township", "rate", ""))
+}
+
+/// The county and each township, period by period.
+fn trend_chart(data: &Data, cfg: &Config, labels: &Labels) -> String {
+    let mut series: Vec<charts::Series> = Vec::new();
+    for level in ["county", "township"] {
+        let mut by_group: std::collections::BTreeMap<String, Vec<charts::Point>> = Default::default();
+        for g in data.group_period.iter().filter(|g| g.level == level && g.span == "period") {
+            by_group.entry(g.group.clone().unwrap_or_default()).or_default().push(charts::Point {
+                period: g.period.clone(),
+                rate: g.rate,
+                ci_low: g.ci_low,
+                ci_high: g.ci_high,
+            });
+        }
+        for (name, mut points) in by_group {
+            points.sort_by(|a, b| a.period.cmp(&b.period));
+            let name = if level == "county" { labels.get("county") } else { name };
+            series.push(charts::Series { name, points });
+        }
+    }
+    charts::trend(&series, &thresholds(cfg), &text(labels, "trend_chart", "period", "rate"))
+}
+
+fn distribution_chart(data: &Data, w: &str, cfg: &Config, labels: &Labels) -> String {
+    let rates: Vec<f64> = data
+        .grades
+        .iter()
+        .filter(|g| g.window == w)
+        .filter_map(|g| g.rate)
+        .collect();
+    charts::distribution(
+        &rates,
+        &thresholds(cfg),
+        &text(labels, "distribution", "rate", "subjects_count"),
+    )
+}
+
+fn composition_chart(org_type: &str, groups: &[QuotaShare], labels: &Labels) -> String {
+    let rows: Vec<charts::QuotaBar> = groups
+        .iter()
+        .map(|g| charts::QuotaBar {
+            group: g.group.clone(),
+            share: g.realized.unwrap_or(0.0),
+            quota: g.quota,
+        })
+        .collect();
+    let t = charts::Text {
+        title: format!("{} · {}", org_type, labels.get("composition")),
+        x: String::new(),
+        y: labels.get("realized_share"),
+    };
+    charts::composition(&rows, (&labels.get("realized"), &labels.get("quota")), &t)
+}

@@ -1,0 +1,272 @@
+//! What the reports read: the committed metrics tables, the subject roster,
+//! the ledger and the manifest's input files, as typed rows. Reports never
+//! touch DataFrames after this point (templates render view models).
+//!
+//! Rows travel DataFrame → JSON → serde structs: the metrics tables are small
+//! (tens of thousands of rows even for ten million ratings), and one generic
+//! conversion beats a hand-written column extractor per table.
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::{col, DataFrame, JsonFormat, JsonWriter, SerWriter};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::warehouse::{FileStatus, Manifest, Warehouse};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Subject {
+    pub subject_id: String,
+    pub name: String,
+    pub kind: String,
+    pub org_type: Option<String>,
+    pub pioneer_category: Option<String>,
+    pub township: Option<String>,
+    pub village: Option<String>,
+    pub parent: Option<String>,
+    pub position: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubjectPeriod {
+    pub subject_id: String,
+    pub period: String,
+    pub valid: u64,
+    pub raters: Option<u64>,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub rate_ps: Option<f64>,
+    pub coverage: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupPeriod {
+    pub level: String,
+    pub group: Option<String>,
+    pub span: String,
+    pub period: String,
+    pub valid: u64,
+    pub satisfied: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Composition {
+    pub subject_id: String,
+    pub period: String,
+    pub org_type: String,
+    pub quota_group: String,
+    pub n: u64,
+    pub share: f64,
+    pub quota: f64,
+    pub max_deviation: f64,
+    pub compliant: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Breach {
+    pub subject_id: String,
+    pub window: String,
+    pub rule: String,
+    pub periods: String,
+    pub rates: String,
+    pub valid_n: String,
+    pub intervals: String,
+    pub evidence: String,
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Watch {
+    pub subject_id: String,
+    pub window: String,
+    pub period: String,
+    pub rate: f64,
+    pub valid: u64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Grade {
+    pub subject_id: String,
+    pub window: String,
+    pub valid: u64,
+    pub satisfied: u64,
+    pub raters: Option<u64>,
+    pub rate: Option<f64>,
+    pub grade: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LedgerSummary {
+    pub level: String,
+    pub group: Option<String>,
+    pub suggestions: u64,
+    pub closed: u64,
+    pub closure_rate: Option<f64>,
+    pub overdue: u64,
+    pub median_days_to_close: Option<f64>,
+    pub answered_on_spot: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Headline {
+    pub people_identified: u64,
+    pub ratings: u64,
+    pub subjects_rated: u64,
+    pub rate: Option<f64>,
+    pub suggestions: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Trend {
+    pub level: String,
+    pub group: Option<String>,
+    pub n_periods: u64,
+    pub last_period: String,
+    pub rate_last: Option<f64>,
+    pub delta_last: Option<f64>,
+    pub mk_z: Option<f64>,
+    pub mk_p: Option<f64>,
+    pub tau: Option<f64>,
+    pub sen_slope: Option<f64>,
+    pub declining: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Detail {
+    pub subject_id: String,
+    pub window: String,
+    pub dimension: String,
+    pub group: Option<String>,
+    pub raters: Option<u64>,
+    pub valid: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Suggestion {
+    pub suggestion_id: String,
+    pub subject_id: Option<String>,
+    pub received_at: Option<String>,
+    pub source_method: Option<String>,
+    pub category: Option<String>,
+    pub content: Option<String>,
+    pub answered_on_spot: Option<bool>,
+    pub measure: Option<String>,
+    pub owner: Option<String>,
+    pub deadline: Option<String>,
+    pub status: Option<String>,
+    pub closed_at: Option<String>,
+    pub follow_up: Option<String>,
+}
+
+/// One ingested input file, for the methodology footnote.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: String,
+    pub sheet: Option<String>,
+    pub sha256: String,
+    pub kind: String,
+    pub rows: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+}
+
+/// Everything a report may show.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub as_of: String,
+    pub subjects: Vec<Subject>,
+    pub subject_period: Vec<SubjectPeriod>,
+    pub group_period: Vec<GroupPeriod>,
+    pub composition: Vec<Composition>,
+    pub breaches: Vec<Breach>,
+    pub watchlist: Vec<Watch>,
+    pub grades: Vec<Grade>,
+    pub ledger_summary: Vec<LedgerSummary>,
+    pub headline: Headline,
+    pub trends: Vec<Trend>,
+    pub detail: Vec<Detail>,
+    pub suggestions: Vec<Suggestion>,
+    pub inputs: Vec<Input>,
+    pub quarantined: u64,
+}
+
+pub fn load(wh: &Warehouse) -> Result<Data> {
+    let m = wh.manifest()?;
+    let Some(as_of) = m.computed_as_of.clone() else {
+        bail!(
+            "the warehouse {} has no metrics yet; run `pingyi compute` first",
+            wh.root.display()
+        );
+    };
+    let t = |name: &str| table(wh, &m, name);
+    Ok(Data {
+        as_of,
+        subjects: rows(t("subjects")?)?,
+        subject_period: rows(t("subject_period")?)?,
+        group_period: rows(t("group_period")?)?,
+        composition: rows(t("composition")?)?,
+        breaches: rows(t("breaches")?)?,
+        watchlist: rows(t("watchlist")?)?,
+        grades: rows(t("grades")?)?,
+        ledger_summary: rows(t("ledger_summary")?)?,
+        headline: rows(t("headline")?)?.into_iter().next().unwrap_or_default(),
+        trends: rows(t("trends")?)?,
+        detail: rows(t("subject_detail")?)?,
+        suggestions: rows(t("suggestions")?)?,
+        inputs: inputs(&m),
+        quarantined: m.batches.iter().flat_map(|b| &b.files).map(|f| f.quarantined).sum(),
+    })
+}
+
+fn table(wh: &Warehouse, m: &Manifest, name: &str) -> Result<DataFrame> {
+    if !m.tables.contains_key(name) && crate::compute::METRICS.contains(&name) {
+        bail!("metrics table `{name}` is missing; run `pingyi compute` again (this warehouse was computed by an older pingyi)");
+    }
+    let lf = wh.scan(m, name)?;
+    // Provenance columns are not reported; dropping them keeps the JSON small.
+    let keep: Vec<_> = lf
+        .clone()
+        .collect_schema()?
+        .iter_names()
+        .filter(|c| !matches!(c.as_str(), "batch_id" | "source_file" | "source_line"))
+        .map(|c| col(c.as_str()))
+        .collect();
+    lf.select(keep)
+        .collect()
+        .with_context(|| format!("cannot read table `{name}` from {}", wh.root.display()))
+}
+
+/// DataFrame rows as serde structs (dates arrive as `YYYY-MM-DD` text).
+fn rows<T: DeserializeOwned>(mut df: DataFrame) -> Result<Vec<T>> {
+    let mut buf = Vec::new();
+    JsonWriter::new(&mut buf)
+        .with_json_format(JsonFormat::Json)
+        .finish(&mut df)?;
+    Ok(serde_json::from_slice(&buf)?)
+}
+
+fn inputs(m: &Manifest) -> Vec<Input> {
+    m.batches
+        .iter()
+        .flat_map(|b| &b.files)
+        .filter(|f| f.status == FileStatus::Ingested)
+        .map(|f| Input {
+            path: f.path.clone(),
+            sheet: f.sheet.clone(),
+            sha256: f.sha256.clone(),
+            kind: f.kind.clone().unwrap_or_default(),
+            rows: f.rows,
+            accepted: f.accepted,
+            quarantined: f.quarantined,
+        })
+        .collect()
+}

@@ -1,0 +1,212 @@
+//! `pingyi report`: the metrics tables rendered for their readers (DESIGN §6).
+//!
+//! Stage shape: `load` reads the committed metrics into typed rows; each
+//! audience module (`leadership`, `public`, `units`) builds a serializable
+//! view model; `templates` renders it through minijinja into single-file
+//! HTML with inline CSS and SVG (`charts`); `tables` writes the HR workbook
+//! and CSVs; `pdf` prints through headless Chromium; `output` publishes each
+//! audience's folder whole. Nothing here reads the clock: the as-of date of
+//! the metrics dates every output, so equal inputs give equal bytes.
+
+pub mod charts;
+pub mod format;
+pub mod leadership;
+pub mod ledger;
+pub mod load;
+pub mod method;
+pub mod model;
+pub mod output;
+pub mod pdf;
+pub mod public;
+pub mod redact;
+pub mod suppress;
+pub mod tables;
+pub mod templates;
+pub mod units;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::{Config, Lang};
+use crate::fsutil::AtomicFile;
+use crate::warehouse::Warehouse;
+use load::Data;
+use output::Staging;
+use templates::Templates;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Audience {
+    Leadership,
+    Public,
+    Units,
+    All,
+}
+
+impl Audience {
+    fn name(self) -> &'static str {
+        match self {
+            Audience::Leadership => "leadership",
+            Audience::Public => "public",
+            Audience::Units => "units",
+            Audience::All => "all",
+        }
+    }
+}
+
+pub struct Options {
+    pub audience: Audience,
+    pub lang: Lang,
+    pub pdf: bool,
+    pub chromium: Option<PathBuf>,
+    pub templates: Option<PathBuf>,
+    pub as_of: Option<String>,
+}
+
+/// What was published where.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub as_of: String,
+    pub folders: Vec<PathBuf>,
+    pub cards: usize,
+    pub pdfs: usize,
+}
+
+pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
+    let data = load::load(wh)?;
+    if let Some(a) = opts.as_of.as_deref().filter(|a| *a != data.as_of) {
+        bail!(
+            "the metrics in {} are as of {}, not {a}; run `pingyi compute --as-of {a}` first, or leave out --as-of",
+            wh.root.display(),
+            data.as_of
+        );
+    }
+    let t = Templates::load(opts.templates.as_deref(), opts.lang)?;
+    let reports = &cfg.paths.reports;
+    output::clean_leftovers(reports)?;
+    // Found before rendering, but a missing Chromium fails only after the
+    // HTML reports are published: they are worth having on their own.
+    let chromium = opts.pdf.then(|| pdf::find_chromium(opts.chromium.as_deref()));
+    let printer = chromium.as_ref().and_then(|c| c.as_ref().ok()).map(PathBuf::as_path);
+    let audiences: Vec<Audience> = match opts.audience {
+        Audience::All => vec![Audience::Leadership, Audience::Public, Audience::Units],
+        one => vec![one],
+    };
+    let done: Vec<Published> = audiences
+        .par_iter()
+        .map(|a| render(*a, cfg, &data, &t, reports, lang_code(opts.lang), printer))
+        .collect::<Result<_>>()?;
+    write_index(&t, &data, cfg, reports)?;
+    if let Some(Err(e)) = chromium {
+        return Err(e);
+    }
+    Ok(Summary {
+        as_of: data.as_of,
+        folders: done.iter().map(|d| d.folder.clone()).collect(),
+        cards: done.iter().map(|d| d.cards).sum(),
+        pdfs: done.iter().map(|d| d.pdfs).sum(),
+    })
+}
+
+pub fn lang_code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+struct Published {
+    folder: PathBuf,
+    cards: usize,
+    pdfs: usize,
+}
+
+/// Renders one audience into its staging folder and publishes it as
+/// `reports/AUDIENCE-LANG/`.
+fn render(
+    audience: Audience,
+    cfg: &Config,
+    data: &Data,
+    t: &Templates,
+    reports: &Path,
+    lang: &str,
+    printer: Option<&Path>,
+) -> Result<Published> {
+    let stage = Staging::new(reports, &format!("{}-{lang}", audience.name()))?;
+    let dir = stage.dir.clone();
+    let mut cards = 0;
+    let mut pages = Vec::new();
+    match audience {
+        Audience::Leadership => {
+            let m = leadership::build(cfg, data, &t.labels);
+            write(&dir.join("leadership.html"), &t.render("leadership.html", &m)?)?;
+            let mut sheets = tables::hr_sheets(&m, &t.labels);
+            sheets.insert(2, tables::grades_sheet(data, &t.labels));
+            tables::write_xlsx(&sheets, &data.as_of, &dir.join("hr.xlsx"))?;
+            for s in &sheets {
+                tables::write_csv(s, &dir.join("csv").join(format!("{}.csv", s.file)))?;
+            }
+            pages.push("leadership");
+        }
+        Audience::Public => {
+            let m = public::build(cfg, data, &t.labels);
+            write(&dir.join("public.html"), &t.render("public.html", &m)?)?;
+            tables::write_csv(&tables::public_sheet(&m, &t.labels), &dir.join("public.csv"))?;
+            pages.push("public");
+        }
+        Audience::Units => cards = units::render(cfg, data, t, &dir)?,
+        Audience::All => unreachable!("expanded by the caller"),
+    }
+    let mut pdfs = 0;
+    if let Some(chromium) = printer {
+        for page in pages {
+            pdf::print_pdf(chromium, &dir.join(format!("{page}.html")), &dir.join(format!("{page}.pdf")))?;
+            pdfs += 1;
+        }
+    }
+    let folder = stage.publish()?;
+    Ok(Published { folder, cards, pdfs })
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    let mut out = AtomicFile::create(path)?;
+    std::io::Write::write_all(out.file(), text.as_bytes())?;
+    out.commit()
+}
+
+/// `reports/index.html`: links to whatever audiences and languages exist.
+fn write_index(t: &Templates, data: &Data, cfg: &Config, reports: &Path) -> Result<()> {
+    #[derive(Serialize)]
+    struct Entry {
+        folder: String,
+        audience: String,
+        lang: String,
+        files: Vec<String>,
+    }
+    #[derive(Serialize)]
+    struct IndexPage {
+        meta: model::Meta,
+        entries: Vec<Entry>,
+    }
+    let mut entries = Vec::new();
+    for audience in ["leadership", "public", "units"] {
+        for lang in ["zh", "en"] {
+            let folder = format!("{audience}-{lang}");
+            let dir = reports.join(&folder);
+            if !dir.is_dir() {
+                continue;
+            }
+            let mut files: Vec<String> = std::fs::read_dir(&dir)?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && n.contains('.'))
+                .collect();
+            files.sort();
+            entries.push(Entry { folder, audience: audience.to_string(), lang: lang.to_string(), files });
+        }
+    }
+    let page = IndexPage { meta: model::Meta::new(cfg, data, &t.labels, "index_title"), entries };
+    write(&reports.join("index.html"), &t.render("index.html", &page)?)
+}

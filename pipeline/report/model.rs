@@ -1,0 +1,200 @@
+//! View-model pieces every audience shares: the letterhead (`Meta`), ranking
+//! rows, ledger rows, and `Index`, the loaded tables keyed by subject so each
+//! builder looks things up instead of scanning.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::load::{Data, Detail, Grade, GroupPeriod, LedgerSummary, Subject, SubjectPeriod};
+use super::templates::Labels;
+use crate::config::Config;
+
+/// Letterhead and dating of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    pub title: String,
+    pub issuer: String,
+    pub as_of: String,
+    pub window: String,
+    pub first_period: String,
+    pub last_period: String,
+    pub lang: String,
+    pub version: String,
+}
+
+impl Meta {
+    pub fn new(cfg: &Config, data: &Data, labels: &Labels, title_key: &str) -> Meta {
+        let periods: Vec<&str> = data.subject_period.iter().map(|r| r.period.as_str()).collect();
+        Meta {
+            title: labels.get(title_key),
+            issuer: cfg.report.issuer.clone(),
+            as_of: data.as_of.clone(),
+            window: window(data),
+            first_period: periods.iter().min().map_or(String::new(), |p| p.to_string()),
+            last_period: periods.iter().max().map_or(String::new(), |p| p.to_string()),
+            lang: labels.get("lang"),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// The assessment year reported: the latest one with grades up to the as-of
+/// year (a report dated 2013-01-05 still reads 2012 until 2013 has ratings).
+pub fn window(data: &Data) -> String {
+    let as_of_year = data.as_of.get(..4).unwrap_or("").to_string();
+    data.grades
+        .iter()
+        .map(|g| g.window.clone())
+        .filter(|w| *w <= as_of_year)
+        .max()
+        .unwrap_or(as_of_year)
+}
+
+/// The year before `window` (`2012` → `2011`).
+pub fn previous(window: &str) -> String {
+    window.parse::<i32>().map_or(String::new(), |y| (y - 1).to_string())
+}
+
+/// A row of a ranking table (township, org type, pioneer category…).
+#[derive(Debug, Clone, Serialize)]
+pub struct RankRow {
+    pub rank: usize,
+    pub group: String,
+    pub valid: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub prev_rate: Option<f64>,
+    pub change: Option<f64>,
+}
+
+/// A level of `group_period` in one year, best first, with last year's rate.
+pub fn ranking(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
+    let prev = previous(window);
+    let year = |w: &str| -> BTreeMap<String, &GroupPeriod> {
+        data.group_period
+            .iter()
+            .filter(|g| g.level == level && g.span == "year" && g.period == w)
+            .map(|g| (g.group.clone().unwrap_or_default(), g))
+            .collect()
+    };
+    let (now, before) = (year(window), year(&prev));
+    let mut rows: Vec<RankRow> = now
+        .iter()
+        .map(|(group, g)| {
+            let prev_rate = before.get(group).and_then(|p| p.rate);
+            RankRow {
+                rank: 0,
+                group: group.clone(),
+                valid: g.valid,
+                rate: g.rate,
+                ci_low: g.ci_low,
+                ci_high: g.ci_high,
+                prev_rate,
+                change: g.rate.zip(prev_rate).map(|(a, b)| a - b),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| desc(b.rate, a.rate).then_with(|| a.group.cmp(&b.group)));
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    rows
+}
+
+/// Orders missing rates last.
+fn desc(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    a.unwrap_or(-1.0).total_cmp(&b.unwrap_or(-1.0))
+}
+
+/// A ledger summary row for tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerRow {
+    pub group: String,
+    pub suggestions: u64,
+    pub closed: u64,
+    pub closure_rate: Option<f64>,
+    pub overdue: u64,
+    pub median_days: Option<f64>,
+    pub answered_on_spot: u64,
+}
+
+pub fn ledger_rows(data: &Data, level: &str) -> Vec<LedgerRow> {
+    data.ledger_summary
+        .iter()
+        .filter(|l| l.level == level)
+        .map(ledger_row)
+        .collect()
+}
+
+fn ledger_row(l: &LedgerSummary) -> LedgerRow {
+    LedgerRow {
+        group: l.group.clone().unwrap_or_default(),
+        suggestions: l.suggestions,
+        closed: l.closed,
+        closure_rate: l.closure_rate.filter(|r| r.is_finite()),
+        overdue: l.overdue,
+        median_days: l.median_days_to_close,
+        answered_on_spot: l.answered_on_spot,
+    }
+}
+
+/// The loaded tables keyed by subject, built once per render.
+pub struct Index<'a> {
+    pub subjects: BTreeMap<&'a str, &'a Subject>,
+    pub periods: BTreeMap<&'a str, Vec<&'a SubjectPeriod>>,
+    pub grades: BTreeMap<(&'a str, &'a str), &'a Grade>,
+    pub detail: BTreeMap<&'a str, Vec<&'a Detail>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(data: &'a Data) -> Index<'a> {
+        let mut periods: BTreeMap<&str, Vec<&SubjectPeriod>> = BTreeMap::new();
+        for r in &data.subject_period {
+            periods.entry(r.subject_id.as_str()).or_default().push(r);
+        }
+        for v in periods.values_mut() {
+            v.sort_by(|a, b| a.period.cmp(&b.period));
+        }
+        let mut detail: BTreeMap<&str, Vec<&Detail>> = BTreeMap::new();
+        for d in &data.detail {
+            detail.entry(d.subject_id.as_str()).or_default().push(d);
+        }
+        Index {
+            subjects: data.subjects.iter().map(|s| (s.subject_id.as_str(), s)).collect(),
+            periods,
+            grades: data
+                .grades
+                .iter()
+                .map(|g| ((g.subject_id.as_str(), g.window.as_str()), g))
+                .collect(),
+            detail,
+        }
+    }
+
+    /// Name, township, org type of a subject, for tables that list subjects.
+    pub fn who(&self, id: &str) -> Who {
+        let s = self.subjects.get(id);
+        let text = |f: fn(&Subject) -> Option<String>| s.and_then(|s| f(s)).unwrap_or_default();
+        Who {
+            subject_id: id.to_string(),
+            name: s.map_or_else(|| id.to_string(), |s| s.name.clone()),
+            kind: s.map_or(String::new(), |s| s.kind.clone()),
+            township: text(|s| s.township.clone()),
+            org_type: text(|s| s.org_type.clone()),
+            position: text(|s| s.position.clone()),
+        }
+    }
+}
+
+/// Who a row is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct Who {
+    pub subject_id: String,
+    pub name: String,
+    pub kind: String,
+    pub township: String,
+    pub org_type: String,
+    pub position: String,
+}

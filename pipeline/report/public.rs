@@ -1,0 +1,204 @@
+//! The public notice-board report (公示版): each organization's and cadre's
+//! annual result and grade by township, township and county totals, and the
+//! ledger's progress. Disclosure control (`suppress`) decides what may show;
+//! no rater-level data and no rating comments reach this report, and ledger
+//! text is redacted.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::ledger::{self, Item};
+use super::load::{Data, GroupPeriod};
+use super::model::{ledger_rows, window, Index, LedgerRow, Meta};
+use super::redact::Redactor;
+use super::suppress::{complement, Cell};
+use super::templates::Labels;
+use crate::config::Config;
+use crate::dates::parse_loose;
+
+#[derive(Debug, Serialize)]
+pub struct Public {
+    pub meta: Meta,
+    pub min_cell: u32,
+    pub county: Row,
+    pub townships: Vec<Township>,
+    pub ledger_county: Option<LedgerRow>,
+    pub ledger_townships: Vec<LedgerRow>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Township {
+    pub total: Row,
+    pub organizations: Vec<Row>,
+    pub cadres: Vec<Row>,
+}
+
+/// A published line: figures are `None` where suppressed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub subject_id: String,
+    pub name: String,
+    pub township: String,
+    pub detail: String,
+    pub kind: String,
+    /// The raters count as shown: the number, or "<N" below the minimum cell.
+    pub raters: String,
+    pub rate: Option<f64>,
+    pub grade: Option<String>,
+    pub suppressed: bool,
+}
+
+/// A row before disclosure control, with the raters it rests on.
+struct Draft {
+    row: Row,
+    rate: Option<f64>,
+    grade: Option<String>,
+    raters: u64,
+}
+
+pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
+    let idx = Index::new(data);
+    let w = window(data);
+    let min = u64::from(cfg.report.min_cell);
+    let (mut drafts, groups) = drafts(data, &idx, &w);
+    let (totals, county) = totals(data, &w, &groups, &drafts, labels);
+    let mut cells: Vec<Cell> = drafts.iter().map(|d| Cell::new(d.raters, min)).collect();
+    let mut total_cells: Vec<Cell> = totals.iter().map(|d| Cell::new(d.raters, min)).collect();
+    let county_cell = Cell::new(county.raters, min);
+    for (t, members) in groups.values().enumerate() {
+        complement(&mut cells, members, !total_cells[t].suppressed, min);
+    }
+    let all: Vec<usize> = (0..total_cells.len()).collect();
+    complement(&mut total_cells, &all, !county_cell.suppressed, min);
+    let publish = |d: &mut Draft, c: &Cell| finish(d, c, min);
+    let rows: Vec<Row> = drafts.iter_mut().zip(&cells).map(|(d, c)| publish(d, c)).collect();
+    let townships = groups
+        .values()
+        .zip(totals.into_iter().zip(&total_cells))
+        .map(|(members, (mut total, cell))| township(&rows, members, publish(&mut total, cell)))
+        .collect();
+    let mut county = county;
+    Public {
+        meta: Meta::new(cfg, data, labels, "public_title"),
+        min_cell: cfg.report.min_cell,
+        county: publish(&mut county, &county_cell),
+        townships,
+        ledger_county: ledger_rows(data, "county").into_iter().next(),
+        ledger_townships: ledger_rows(data, "township"),
+        items: items(data, &idx, labels),
+    }
+}
+
+/// One draft per subject graded in the window, grouped by township
+/// (townships in name order, subjects by id).
+fn drafts(data: &Data, idx: &Index, w: &str) -> (Vec<Draft>, BTreeMap<String, Vec<usize>>) {
+    let mut drafts = Vec::new();
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for g in data.grades.iter().filter(|g| g.window == w) {
+        let who = idx.who(&g.subject_id);
+        let detail = if who.kind == "组织" { who.org_type.clone() } else { who.position.clone() };
+        groups.entry(who.township.clone()).or_default().push(drafts.len());
+        drafts.push(Draft {
+            row: Row {
+                subject_id: who.subject_id,
+                name: who.name,
+                township: who.township,
+                detail,
+                kind: who.kind,
+                raters: String::new(),
+                rate: None,
+                grade: None,
+                suppressed: false,
+            },
+            rate: g.rate,
+            grade: g.grade.clone(),
+            raters: g.raters.unwrap_or(0),
+        });
+    }
+    (drafts, groups)
+}
+
+/// Township totals (from `group_period`) in `groups` order, and the county's.
+/// Their raters are the sums of their members', so a total never rests on
+/// fewer raters than the cells under it.
+fn totals(
+    data: &Data,
+    w: &str,
+    groups: &BTreeMap<String, Vec<usize>>,
+    drafts: &[Draft],
+    labels: &Labels,
+) -> (Vec<Draft>, Draft) {
+    let find = |level: &str, group: &str| -> Option<&GroupPeriod> {
+        data.group_period.iter().find(|g| {
+            g.level == level && g.span == "year" && g.period == w && g.group.as_deref() == Some(group)
+        })
+    };
+    let total = |name: String, gp: Option<&GroupPeriod>, raters: u64| Draft {
+        row: Row {
+            subject_id: String::new(),
+            name: name.clone(),
+            township: name,
+            detail: labels.get("township_total"),
+            kind: String::new(),
+            raters: String::new(),
+            rate: None,
+            grade: None,
+            suppressed: false,
+        },
+        rate: gp.and_then(|g| g.rate),
+        grade: None,
+        raters,
+    };
+    let townships: Vec<Draft> = groups
+        .iter()
+        .map(|(name, members)| {
+            let raters = members.iter().map(|&i| drafts[i].raters).sum();
+            total(name.clone(), find("township", name), raters)
+        })
+        .collect();
+    let county_raters = drafts.iter().map(|d| d.raters).sum();
+    let county = total(labels.get("county"), find("county", "全县"), county_raters);
+    (townships, county)
+}
+
+fn finish(d: &mut Draft, c: &Cell, min: u64) -> Row {
+    let mut row = d.row.clone();
+    row.suppressed = c.suppressed;
+    row.raters = if d.raters < min { format!("<{min}") } else { d.raters.to_string() };
+    if !c.suppressed {
+        row.rate = d.rate;
+        row.grade = d.grade.clone();
+    }
+    row
+}
+
+fn township(rows: &[Row], members: &[usize], total: Row) -> Township {
+    let (organizations, cadres) = members
+        .iter()
+        .map(|&i| rows[i].clone())
+        .partition(|r| r.kind == "组织");
+    Township {
+        total,
+        organizations,
+        cadres,
+    }
+}
+
+/// Ledger items as the public sees them: redacted, no owner names of
+/// private persons (owners are cadres, published as the seed's 公示 does).
+fn items(data: &Data, idx: &Index, labels: &Labels) -> Vec<Item> {
+    let as_of = parse_loose(&data.as_of);
+    let redactor = Redactor::new(labels);
+    let mut items: Vec<Item> = data
+        .suggestions
+        .iter()
+        .map(|s| ledger::item(s, idx, as_of, &redactor))
+        .collect();
+    items.sort_by(|a, b| {
+        (&a.who.township, &a.received_at, &a.suggestion_id)
+            .cmp(&(&b.who.township, &b.received_at, &b.suggestion_id))
+    });
+    items
+}

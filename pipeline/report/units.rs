@@ -1,0 +1,309 @@
+//! Unit cards (反馈卡): one page per rated subject, for feedback to that unit
+//! or cadre — its year result and grade, rates by period, item and rater
+//! category, its trend, breach or watchlist status and its ledger items.
+//! Cards are built and rendered in parallel with rayon (thousands a run).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::charts;
+use super::leadership::{self, BreachRow};
+use super::ledger::{self, Item};
+use super::load::{Data, Detail, Trend};
+use super::model::{window, Index, Meta, Who};
+use super::suppress::{complement, Cell};
+use super::templates::{Labels, Templates};
+use crate::config::Config;
+use crate::stats::{wilson, Z95};
+
+#[derive(Debug, Serialize)]
+pub struct Card<'a> {
+    pub meta: &'a Meta,
+    pub who: Who,
+    pub village: String,
+    pub parent: String,
+    pub pioneer: String,
+    pub year: Option<YearResult>,
+    pub periods: Vec<PeriodRow>,
+    pub by_item: Vec<DetailRow>,
+    pub by_category: Vec<DetailRow>,
+    pub trend: Option<TrendView>,
+    pub breach: Option<&'a BreachRow>,
+    pub watch: bool,
+    pub thin: bool,
+    pub min_cell: u32,
+    pub items: Vec<Item>,
+    pub chart: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct YearResult {
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub grade: Option<String>,
+    pub valid: u64,
+    pub raters: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PeriodRow {
+    pub period: String,
+    pub valid: u64,
+    pub raters: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub rate_ps: Option<f64>,
+    pub coverage: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DetailRow {
+    pub group: String,
+    /// As shown: the number, or "<N" below the minimum cell.
+    pub raters: String,
+    pub suppressed: bool,
+    pub valid: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrendView {
+    pub n_periods: u64,
+    pub delta_last: Option<f64>,
+    pub mk_p: Option<f64>,
+    pub sen_slope: Option<f64>,
+    pub declining: bool,
+}
+
+/// An entry of the cards' index page.
+#[derive(Debug, Serialize)]
+pub struct IndexEntry {
+    pub who: Who,
+    pub file: String,
+    pub rate: Option<f64>,
+    pub grade: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CardsIndex<'a> {
+    pub meta: &'a Meta,
+    pub townships: Vec<(String, Vec<IndexEntry>)>,
+}
+
+/// Shared lookups for every card.
+struct Shared<'a> {
+    cfg: &'a Config,
+    data: &'a Data,
+    idx: Index<'a>,
+    labels: &'a Labels,
+    meta: Meta,
+    window: String,
+    breaches: BTreeMap<String, BreachRow>,
+    trends: BTreeMap<&'a str, &'a Trend>,
+}
+
+/// Renders every card into `dir/cards/` and the index into `dir/index.html`;
+/// returns the number of cards.
+pub fn render(cfg: &Config, data: &Data, t: &Templates, dir: &Path) -> Result<usize> {
+    let ctx = context(cfg, data, &t.labels);
+    let cards = dir.join("cards");
+    std::fs::create_dir_all(&cards).with_context(|| format!("cannot create {}", cards.display()))?;
+    let ids: Vec<&str> = ctx.idx.periods.keys().copied().collect();
+    ids.par_iter().try_for_each(|id| -> Result<()> {
+        let html = t.render("unit.html", &card(&ctx, id))?;
+        let path = cards.join(file_name(id));
+        std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))
+    })?;
+    let index = t.render("units-index.html", &index(&ctx, &ids))?;
+    let path = dir.join("index.html");
+    std::fs::write(&path, index).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(ids.len())
+}
+
+fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a> {
+    let idx = Index::new(data);
+    let w = window(data);
+    let breaches = leadership::breach_rows(data, &idx, labels)
+        .into_iter()
+        .filter(|b| b.window == w)
+        .map(|b| (b.who.subject_id.clone(), b))
+        .collect();
+    let trends = data
+        .trends
+        .iter()
+        .filter(|t| t.level == "subject")
+        .filter_map(|t| t.group.as_deref().map(|g| (g, t)))
+        .collect();
+    Shared {
+        cfg,
+        data,
+        meta: Meta::new(cfg, data, labels, "card_title"),
+        idx,
+        labels,
+        window: w,
+        breaches,
+        trends,
+    }
+}
+
+/// A subject id made safe as a file name (ids come from user exports).
+pub fn file_name(id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    format!("{safe}.html")
+}
+
+fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
+    let s = ctx.idx.subjects.get(id);
+    let text = |f: fn(&super::load::Subject) -> Option<String>| s.and_then(|s| f(s)).unwrap_or_default();
+    let periods = period_rows(ctx, id);
+    let year = year_result(ctx, id);
+    let thin = year.as_ref().is_some_and(|y| y.valid < u64::from(ctx.cfg.breach.min_valid));
+    Card {
+        meta: &ctx.meta,
+        who: ctx.idx.who(id),
+        village: text(|s| s.village.clone()),
+        parent: text(|s| s.parent.clone()),
+        pioneer: text(|s| s.pioneer_category.clone()),
+        chart: chart(ctx, &periods),
+        year,
+        periods,
+        by_item: detail(ctx, id, "item"),
+        by_category: detail(ctx, id, "rater_category"),
+        trend: ctx.trends.get(id).map(|t| TrendView {
+            n_periods: t.n_periods,
+            delta_last: t.delta_last,
+            mk_p: t.mk_p,
+            sen_slope: t.sen_slope,
+            declining: t.declining,
+        }),
+        breach: ctx.breaches.get(id),
+        watch: ctx.data.watchlist.iter().any(|w| w.subject_id == id),
+        thin,
+        min_cell: ctx.cfg.report.min_cell,
+        items: ledger::items_of(ctx.data, &ctx.idx, id, ctx.labels),
+    }
+}
+
+fn year_result(ctx: &Shared, id: &str) -> Option<YearResult> {
+    let g = ctx.idx.grades.get(&(id, ctx.window.as_str()))?;
+    let ci = wilson(g.satisfied as f64, g.valid as f64, Z95);
+    Some(YearResult {
+        rate: g.rate,
+        ci_low: ci.map(|c| c.0),
+        ci_high: ci.map(|c| c.1),
+        grade: g.grade.clone(),
+        valid: g.valid,
+        raters: g.raters.unwrap_or(0),
+    })
+}
+
+fn period_rows(ctx: &Shared, id: &str) -> Vec<PeriodRow> {
+    ctx.idx
+        .periods
+        .get(id)
+        .into_iter()
+        .flatten()
+        .map(|p| PeriodRow {
+            period: p.period.clone(),
+            valid: p.valid,
+            raters: p.raters.unwrap_or(0),
+            rate: p.rate,
+            ci_low: p.ci_low,
+            ci_high: p.ci_high,
+            rate_ps: p.rate_ps,
+            coverage: p.coverage,
+        })
+        .collect()
+}
+
+/// Rates by item or by rater category in the window. A card goes back to
+/// the unit rated, which knows who its raters were: a rater category with
+/// fewer raters than `report.min_cell` would show how those few people
+/// voted, so it is suppressed like a public cell (with its complement, as
+/// the card's year total is published). Items are rated by all the unit's
+/// raters and need no protection beyond the total's.
+fn detail(ctx: &Shared, id: &str, dimension: &str) -> Vec<DetailRow> {
+    let rows: Vec<&&Detail> = ctx
+        .idx
+        .detail
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter(|d| d.dimension == dimension && d.window == ctx.window)
+        .collect();
+    let min = u64::from(ctx.cfg.report.min_cell);
+    let protect = dimension == "rater_category";
+    let mut cells: Vec<Cell> = rows
+        .iter()
+        .map(|d| Cell::new(if protect { d.raters.unwrap_or(0) } else { min }, min))
+        .collect();
+    let members: Vec<usize> = (0..cells.len()).collect();
+    complement(&mut cells, &members, true, min);
+    rows.into_iter()
+        .zip(cells)
+        .map(|(d, c)| {
+            let raters = d.raters.unwrap_or(0);
+            let hide = |v: Option<f64>| if c.suppressed { None } else { v };
+            DetailRow {
+                group: d.group.clone().unwrap_or_default(),
+                raters: if raters < min { format!("<{min}") } else { raters.to_string() },
+                suppressed: c.suppressed,
+                valid: if c.suppressed { 0 } else { d.valid },
+                rate: hide(d.rate),
+                ci_low: hide(d.ci_low),
+                ci_high: hide(d.ci_high),
+            }
+        })
+        .collect()
+}
+
+fn chart(ctx: &Shared, periods: &[PeriodRow]) -> String {
+    let series = [charts::Series {
+        name: ctx.labels.get("rate"),
+        points: periods
+            .iter()
+            .map(|p| charts::Point {
+                period: p.period.clone(),
+                rate: p.rate,
+                ci_low: p.ci_low,
+                ci_high: p.ci_high,
+            })
+            .collect(),
+    }];
+    let thresholds: Vec<f64> = ctx.cfg.breach.rules.iter().map(|r| r.below).collect();
+    let text = charts::Text {
+        title: ctx.labels.get("card_trend"),
+        x: ctx.labels.get("period"),
+        y: ctx.labels.get("rate"),
+    };
+    charts::trend(&series, &thresholds, &text)
+}
+
+fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
+    let mut townships: BTreeMap<String, Vec<IndexEntry>> = BTreeMap::new();
+    for id in ids {
+        let who = ctx.idx.who(id);
+        let g = ctx.idx.grades.get(&(*id, ctx.window.as_str()));
+        townships.entry(who.township.clone()).or_default().push(IndexEntry {
+            file: format!("cards/{}", file_name(id)),
+            rate: g.and_then(|g| g.rate),
+            grade: g.and_then(|g| g.grade.clone()),
+            who,
+        });
+    }
+    CardsIndex {
+        meta: &ctx.meta,
+        townships: townships.into_iter().collect(),
+    }
+}
