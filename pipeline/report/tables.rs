@@ -126,12 +126,12 @@ pub fn grades_sheet(data: &super::load::Data, labels: &Labels) -> Sheet {
 /// The public results as one sheet, suppressed cells empty.
 pub fn public_sheet(m: &Public, labels: &Labels) -> Sheet {
     let mut s = Sheet::new(labels, "public_title", "public", &[
-        "township", "kind", "name", "detail_col", "raters", "rate", "grade",
+        "township", "subject_id", "kind", "name", "detail_col", "raters", "rate", "grade",
     ]);
-    s.headers[3] = format!("{}/{}", labels.get("org_type"), labels.get("position"));
+    s.headers[4] = format!("{}/{}", labels.get("org_type"), labels.get("position"));
     let row = |r: &super::public::Row| {
         vec![
-            text(&r.township), text(&r.kind), text(&r.name), text(&r.detail), text(&r.raters),
+            text(&r.township), text(&r.subject_id), text(&r.kind), text(&r.name), text(&r.detail), text(&r.raters),
             Cell::Pct(r.rate), text(r.grade.as_deref().unwrap_or("")),
         ]
     };

@@ -5,4 +5,5 @@ mod compute;
 mod config;
 mod generate;
 mod ingest;
+mod report;
 mod util;

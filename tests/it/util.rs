@@ -36,10 +36,16 @@ impl Dir {
 
     /// Runs `pingyi ARGS` with this folder as the working directory.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    /// Runs with extra environment variables (fault injection, keys).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_pingyi"))
             .args(args)
             .current_dir(self.path())
             .env_remove("PINGYI_RATER_KEY")
+            .envs(env.iter().copied())
             .output()
             .expect("run pingyi");
         Run {

@@ -1,0 +1,105 @@
+//! The composition chart: realized share of ratings per quota group as a
+//! bar, its quota as a tick mark across it.
+
+use std::iter::once;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::frame::{
+    draw_title, fitted_category_labels, frame, mesh, slot_px, x_area, y_area, Margins, Ticks,
+};
+use super::legend::{draw_legend, legend_layout, LegendItem, Mark};
+use super::numbers::{pct1, pct_tick, rate};
+use super::svg::{axis_label, legend_label, placeholder, render, style, text_width};
+use super::{Area, Chart, DrawResult, QuotaBar, Text, CALM, INK, QUOTA, SMALL_PX, WIDTH};
+
+/// Realized share vs quota per quota group: a bar for the realized share with
+/// its value above, and a dark tick mark across it at the quota; legend names
+/// from `legend` (realized, quota). Group labels are cut to fit their slot.
+pub fn composition(rows: &[QuotaBar], legend: (&str, &str), text: &Text) -> String {
+    if rows.is_empty() {
+        return placeholder(&text.title);
+    }
+    let shares: Vec<Option<f64>> = rows.iter().map(|r| rate(r.share)).collect();
+    let quotas: Vec<Option<f64>> = rows.iter().map(|r| rate(r.quota)).collect();
+    let top = shares
+        .iter()
+        .chain(&quotas)
+        .flatten()
+        .copied()
+        .fold(0.0, f64::max);
+    // Room above the tallest bar for its value, in whole 10 % steps.
+    let y_max = ((top + 0.05) * 10.0).ceil().clamp(1.0, 10.0) / 10.0;
+    let legend = legend_layout(&[
+        LegendItem {
+            name: legend_label(legend.0),
+            mark: Mark::Block(CALM),
+        },
+        LegendItem {
+            name: legend_label(legend.1),
+            mark: Mark::Tick(QUOTA),
+        },
+    ]);
+    let margins = Margins {
+        top: 34 + 18 * legend.rows,
+        right: 16,
+        bottom: x_area(&text.x),
+        left: y_area(&text.y, 40),
+    };
+    let groups: Vec<String> = rows.iter().map(|r| axis_label(&r.group)).collect();
+    let n = rows.len();
+    render((WIDTH, 260), &text.title, |root| {
+        draw_title(root, &text.title)?;
+        draw_legend(root, &legend, 38)?;
+        let mut chart = frame(root, &margins, -0.5..n as f64 - 0.5, 0.0..y_max)?;
+        mesh(
+            &mut chart,
+            text,
+            Ticks::CATEGORIES,
+            Ticks {
+                n: 7,
+                fmt: &pct_tick,
+                grid: true,
+            },
+        )?;
+        let slot = slot_px(&chart, n);
+        for i in 0..n {
+            draw_quota_bar(root, &mut chart, i as f64, shares[i], quotas[i], slot)?;
+        }
+        fitted_category_labels(root, &chart, &groups, slot)
+    })
+}
+
+fn draw_quota_bar(
+    root: &Area,
+    chart: &mut Chart,
+    x: f64,
+    share: Option<f64>,
+    quota: Option<f64>,
+    slot: f64,
+) -> DrawResult {
+    if let Some(s) = share {
+        chart.draw_series(once(Rectangle::new(
+            [(x - 0.25, 0.0), (x + 0.25, s)],
+            CALM.filled(),
+        )))?;
+    }
+    if let Some(q) = quota {
+        let tick = PathElement::new(vec![(x - 0.36, q), (x + 0.36, q)], QUOTA.stroke_width(3));
+        chart.draw_series(once(tick))?;
+    }
+    // The value goes above whichever is higher, bar or tick, when it fits the slot.
+    let Some(s) = share else { return Ok(()) };
+    let top = quota.map_or(s, |q| q.max(s));
+    let label = pct1(s);
+    if text_width(&label, SMALL_PX) + 4.0 > slot {
+        return Ok(());
+    }
+    let p = chart.backend_coord(&(x, top));
+    root.draw_text(
+        &label,
+        &style(SMALL_PX, INK, HPos::Center, VPos::Bottom),
+        (p.0, p.1 - 4),
+    )
+}

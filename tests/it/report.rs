@@ -1,0 +1,363 @@
+//! `pingyi report`: every audience in both languages from the sample data,
+//! disclosure control and redaction in everything the public sees, escaping
+//! of hostile names, byte-identical re-renders, template overrides, PDF
+//! through Chromium, and reports published whole.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::util::{repo, split_csv, Dir, Run};
+
+/// The sample data ingested and computed once for all report tests; each
+/// test renders into its own folder from this (read-only) warehouse.
+fn sample_warehouse() -> &'static Path {
+    static WH: OnceLock<PathBuf> = OnceLock::new();
+    WH.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-sample");
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let d = Dir { tmp: tempfile::tempdir_in(&root).unwrap() };
+        d.write("pingyi.toml", &sample_config("wh"));
+        d.run(&["ingest"]);
+        d.ok(&["compute"]);
+        // Kept for the life of the test binary.
+        let wh = d.join("wh");
+        std::mem::forget(d);
+        wh
+    })
+}
+
+/// The repository's configuration with its paths pointed elsewhere.
+fn sample_config(warehouse: &str) -> String {
+    let root = std::fs::read_to_string(repo().join("pingyi.toml")).unwrap();
+    let rest = &root[root.find("[privacy]").unwrap()..];
+    let inbox = repo().join("sample-data/inbox");
+    format!(
+        "[paths]\ninbox = {:?}\nwarehouse = {:?}\nreports = \"reports\"\n{rest}",
+        inbox.display().to_string(),
+        warehouse
+    )
+}
+
+/// A folder rendering from the shared sample warehouse.
+fn county() -> Dir {
+    let d = Dir::new();
+    d.write("pingyi.toml", &sample_config(&sample_warehouse().display().to_string()));
+    d
+}
+
+fn read(d: &Dir, rel: &str) -> String {
+    std::fs::read_to_string(d.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        for e in std::fs::read_dir(&p).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_audience_renders_in_both_languages() {
+    let d = county();
+    let zh = d.ok(&["report"]);
+    assert!(zh.stdout.contains("4116 unit cards"), "{}", zh.stdout);
+    let en = d.ok(&["report", "--lang", "en", "--audience", "all"]);
+    assert!(en.stdout.contains("published"), "{}", en.stdout);
+    let lead = read(&d, "reports/leadership-zh/leadership.html");
+    for heading in ["群众评议结果报告（领导阅览版）", "诫勉谈话名单", "预警名单", "乡镇排名", "评议主体构成", "整改落实", "说明", "<svg"] {
+        assert!(lead.contains(heading), "leadership-zh lacks {heading}");
+    }
+    // The methodology names every input with its hash.
+    assert!(lead.contains("民情恳谈及网上评议_2011-2012.csv"));
+    assert_eq!(regex_count(&lead, r"[0-9a-f]{64}"), 7, "one hash per ingested file");
+    let lead_en = read(&d, "reports/leadership-en/leadership.html");
+    for heading in ["Admonishment-talk list", "Watchlist", "Rater composition", "Methodology"] {
+        assert!(lead_en.contains(heading), "leadership-en lacks {heading}");
+    }
+    assert!(read(&d, "reports/public-zh/public.html").contains("群众评议结果公示"));
+    assert!(read(&d, "reports/public-en/public.html").contains("public notice"));
+    let cards = std::fs::read_dir(d.join("reports/units-zh/cards")).unwrap().count();
+    assert_eq!(cards, 4116);
+    assert!(read(&d, "reports/units-zh/cards/ZZ0001.html").contains("群众评议反馈卡"));
+    assert!(read(&d, "reports/units-en/cards/ZZ0001.html").contains("feedback card"));
+    assert!(read(&d, "reports/index.html").contains("units-en/index.html"));
+    // The HR workbook and CSVs with BOM.
+    let xlsx = std::fs::read(d.join("reports/leadership-zh/hr.xlsx")).unwrap();
+    assert!(xlsx.starts_with(b"PK"));
+    let breaches = std::fs::read(d.join("reports/leadership-zh/csv/breaches.csv")).unwrap();
+    assert!(breaches.starts_with("\u{feff}".as_bytes()));
+    assert!(String::from_utf8_lossy(&breaches).contains("诫勉谈话"));
+}
+
+fn regex_count(text: &str, pattern: &str) -> usize {
+    regex::Regex::new(pattern).unwrap().find_iter(text).count()
+}
+
+/// Raters per subject in the reported year, straight from the warehouse.
+fn raters_by_subject(d: &Dir) -> BTreeMap<String, u64> {
+    let r = d.ok(&["query", "--format", "csv", "select subject_id, raters from grades where \"window\" = '2012'"]);
+    r.stdout
+        .lines()
+        .skip(1)
+        .map(split_csv)
+        .map(|f| (f[0].clone(), f[1].parse().unwrap()))
+        .collect()
+}
+
+#[test]
+fn nothing_public_rests_on_fewer_raters_than_the_minimum_cell_or_can_be_derived() {
+    let d = county();
+    d.ok(&["report", "--audience", "public"]);
+    let min = 5; // report.min_cell, the default
+    let raters = raters_by_subject(&d);
+    let csv = read(&d, "reports/public-zh/public.csv");
+    let mut hidden_by_township: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut published = 0;
+    for line in csv.trim_start_matches('\u{feff}').lines().skip(1) {
+        let f = split_csv(line);
+        let (township, id, rate) = (&f[0], &f[1], &f[6]);
+        if id.is_empty() {
+            continue; // a township or county total
+        }
+        let n = raters[id.as_str()];
+        if rate.is_empty() {
+            hidden_by_township.entry(township.clone()).or_default().push(n);
+        } else {
+            published += 1;
+            assert!(n >= min, "{id} published on {n} raters");
+            assert!(!f[5].starts_with('<'));
+        }
+    }
+    assert!(published > 100, "the sample's organizations are published");
+    // Subtracting the published cells from a township total reveals only the
+    // suppressed cells together: at least two of them, on at least min raters.
+    for (township, hidden) in &hidden_by_township {
+        assert!(hidden.len() >= 2, "{township}: a lone suppressed cell");
+        assert!(hidden.iter().sum::<u64>() >= min, "{township}");
+    }
+    // The HTML shows the same: a row whose raters read "<5" has no rate.
+    let html = read(&d, "reports/public-zh/public.html");
+    let row = regex::Regex::new(r#"<td class="num">&lt;5</td><td class="num">([^<]*)</td>"#).unwrap();
+    let rows: Vec<_> = row.captures_iter(&html).collect();
+    assert!(rows.len() > 100);
+    assert!(rows.iter().all(|c| &c[1] == "—"));
+}
+
+#[test]
+fn no_report_shows_the_planted_phone_and_id_numbers_or_rater_keys() {
+    let d = county();
+    d.ok(&["report"]);
+    d.ok(&["report", "--lang", "en"]);
+    let keys = d.ok(&["query", "--format", "csv", "select rater_key from ratings where rater_key is not null limit 50"]);
+    let keys: Vec<&str> = keys.stdout.lines().skip(1).collect();
+    for (path, bytes) in tree(&d.join("reports")) {
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in ["13800001234", "532527198303150014", "138-0000-1234"] {
+            assert!(!text.contains(secret), "{path} shows {secret}");
+        }
+        for k in &keys {
+            assert!(!text.contains(k), "{path} shows a rater key");
+        }
+    }
+}
+
+/// A county whose names, comments and ledger text try to break out of HTML.
+fn hostile() -> Dir {
+    let d = Dir::new();
+    d.write("pingyi.toml", "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\nissuer = \"<b>县委</b>\"\n");
+    std::fs::create_dir(d.join("in")).unwrap();
+    d.write(
+        "in/roster.csv",
+        "被评议对象编号,名称,类型,组织类型,乡镇\nA,<script>alert(1)</script>党支部,组织,机关,\"\"\"onerror=alert(2) x=\"\nB,{{ 7*7 }}党支部,组织,机关,=HYPERLINK(\"\"http://x\"\")\n",
+    );
+    let mut r = String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,意见建议\n");
+    for (s, n) in [("A", 30), ("B", 30)] {
+        for i in 0..n {
+            let rating = if i % 4 == 0 { "不满意" } else { "满意" };
+            r.push_str(&format!("{s}{i},{s},2012-03-0{},服务对象,群众测评,问卷,{rating},<img src=x onerror=alert(3)>\n", 1 + i % 9));
+        }
+    }
+    d.write("in/ratings.csv", &r);
+    d.write(
+        "in/ledger.csv",
+        "台账编号,被评议对象编号,收集日期,收集方式,问题类别,意见建议内容,整改措施,责任人,完成时限,整改状态\nY1,A,2012-03-01,随机抽查,<i>类别</i>,</td><script>alert(4)</script>,{% raw %}x,\"\"\"onerror=\",2012-04-01,整改中\n",
+    );
+    d.ok(&["ingest"]);
+    d.ok(&["compute"]);
+    d
+}
+
+#[test]
+fn user_text_is_escaped_everywhere() {
+    let d = hostile();
+    d.ok(&["report"]);
+    d.ok(&["report", "--lang", "en"]);
+    let files = tree(&d.join("reports"));
+    let html: Vec<_> = files.iter().filter(|(p, _)| p.ends_with(".html")).collect();
+    assert!(html.len() >= 6, "{:?}", files.keys().collect::<Vec<_>>());
+    let mut saw_escaped = false;
+    for (path, bytes) in html {
+        let text = String::from_utf8_lossy(bytes);
+        for raw in ["<script>alert", "<img src=x", "\"onerror=", "<b>县委", "<i>类别", "</td><script>"] {
+            assert!(!text.contains(raw), "{path} has raw {raw}");
+        }
+        assert!(!text.contains("49党支部"), "{path} evaluated a template expression from data");
+        saw_escaped |= text.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;党支部");
+    }
+    assert!(saw_escaped);
+    let public = read(&d, "reports/public-zh/public.html");
+    assert!(public.contains("<td>{{ 7*7 }}党支部</td>"), "data is shown, never evaluated");
+    let overdue = read(&d, "reports/leadership-zh/leadership.html");
+    assert!(overdue.contains("&lt;&#x2f;td&gt;&lt;script&gt;alert(4)"), "ledger text is escaped too");
+    // A CSV cell Excel would run as a formula is defused.
+    let grades = read(&d, "reports/leadership-zh/csv/grades.csv");
+    assert!(grades.contains("'=HYPERLINK"), "{grades}");
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_reports() {
+    let d = county();
+    d.ok(&["report", "--audience", "leadership"]);
+    d.ok(&["report", "--audience", "public"]);
+    let first = tree(&d.join("reports"));
+    std::fs::remove_dir_all(d.join("reports")).unwrap();
+    d.ok(&["report", "--audience", "public", "--as-of", "2012-12-31"]);
+    d.ok(&["report", "--audience", "leadership"]);
+    let second = tree(&d.join("reports"));
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+    for (path, bytes) in &first {
+        assert!(bytes == &second[path], "{path} differs between two renders");
+    }
+    assert!(first.contains_key("leadership-zh/hr.xlsx"));
+}
+
+#[test]
+fn unit_cards_hide_rater_categories_of_fewer_than_the_minimum_cell() {
+    let d = county();
+    d.ok(&["report", "--audience", "units"]);
+    // ZZ0131 (a hospital) had 1 企业代表, 1 村组干部, 1 老党员, 2 离退休老干部
+    // and 3 先锋户 rater in 2012 (checked with `pingyi query`).
+    let card = read(&d, "reports/units-zh/cards/ZZ0131.html");
+    let cell = |group: &str| {
+        let re = regex::Regex::new(&format!(r#"<tr><td>{group}</td><td class="num">([^<]*)</td><td class="num[^"]*">([^<]*)</td>"#)).unwrap();
+        let c = re.captures(&card).unwrap_or_else(|| panic!("no {group} row"));
+        (c[1].to_string(), c[2].to_string())
+    };
+    assert_eq!(cell("企业代表"), ("&lt;5".to_string(), "—".to_string()));
+    assert_eq!(cell("先锋户"), ("&lt;5".to_string(), "—".to_string()));
+    assert_eq!(cell("服务对象"), ("10".to_string(), "76.9%".to_string()));
+    assert!(card.contains("为保护评议人"));
+}
+
+#[test]
+fn a_template_folder_overrides_file_by_file_and_a_broken_template_is_named() {
+    let d = county();
+    std::fs::create_dir_all(d.join("letterhead/i18n")).unwrap();
+    d.write("letterhead/i18n/zh.toml", "leadership_title = \"泸西县群众评议结果（专报）\"\n");
+    let base = std::fs::read_to_string(repo().join("report-templates/base.html")).unwrap();
+    d.write("letterhead/base.html", &base.replace("<header class=\"letterhead\">", "<header class=\"letterhead\"><img alt=\"县徽\">"));
+    d.ok(&["report", "--audience", "leadership", "--templates", "letterhead"]);
+    let lead = read(&d, "reports/leadership-zh/leadership.html");
+    assert!(lead.contains("泸西县群众评议结果（专报）"));
+    assert!(lead.contains("<img alt=\"县徽\">"));
+    assert!(lead.contains("诫勉谈话名单"), "labels not overridden fall back");
+    d.write("letterhead/public.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ m.meta.title \n{% endblock %}\n");
+    let r = d.run(&["report", "--audience", "public", "--templates", "letterhead"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("public.html") && r.stderr.contains("line 4"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"));
+    let r = d.run(&["report", "--templates", "nowhere"]);
+    assert!(r.stderr.contains("--templates nowhere: no such folder"), "{}", r.stderr);
+}
+
+#[test]
+fn reports_need_metrics_and_a_matching_as_of_date() {
+    let d = Dir::new();
+    d.write("pingyi.toml", "[paths]\nwarehouse = \"wh\"\n");
+    let r = d.run(&["report"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("run `pingyi compute` first"), "{}", r.stderr);
+    let d = county();
+    let r = d.run(&["report", "--as-of", "2013-06-30"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("as of 2012-12-31, not 2013-06-30"), "{}", r.stderr);
+    assert!(!d.join("reports/leadership-zh").exists());
+}
+
+#[test]
+fn a_render_killed_before_publishing_leaves_the_previous_reports_whole() {
+    let d = county();
+    d.ok(&["report", "--audience", "public"]);
+    let before = tree(&d.join("reports/public-zh"));
+    let killed = d.run_env(&["report", "--audience", "public", "--lang", "zh"], &[("PINGYI_FAULT", "report-staged")]);
+    assert_ne!(killed.code, 0);
+    assert_eq!(tree(&d.join("reports/public-zh")), before);
+    d.ok(&["report", "--audience", "public"]);
+    let left: Vec<_> = std::fs::read_dir(d.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+fn pdf_text(pdf: &Path, page: Option<u32>) -> String {
+    let mut cmd = std::process::Command::new("pdftotext");
+    if let Some(p) = page {
+        cmd.args(["-f", &p.to_string(), "-l", &p.to_string()]);
+    }
+    let out = cmd.arg(pdf).arg("-").output().expect("pdftotext (poppler-utils) is installed by .ci/run");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn pdf_pages(pdf: &Path) -> u32 {
+    let out = std::process::Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
+    let info = String::from_utf8_lossy(&out.stdout).into_owned();
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no page count in {info}"))
+}
+
+#[test]
+fn the_leadership_report_prints_to_pdf_with_its_chinese_headings_and_page_breaks() {
+    let d = county();
+    let r: Run = d.ok(&["report", "--audience", "leadership", "--pdf"]);
+    assert!(r.stdout.contains("1 PDFs"), "{}", r.stdout);
+    let pdf = d.join("reports/leadership-zh/leadership.pdf");
+    let text = pdf_text(&pdf, None);
+    for heading in ["群众评议结果报告（领导阅览版）", "诫勉谈话名单", "乡镇排名", "变化趋势", "评议主体构成", "整改落实", "说明"] {
+        assert!(text.contains(heading), "PDF text lacks {heading}");
+    }
+    // Seven sections, each starting a page; the breach list alone runs to
+    // many pages in the sample (796 subjects in 2012).
+    let pages = pdf_pages(&pdf);
+    assert!(pages >= 20, "{pages} pages");
+    let first = pdf_text(&pdf, Some(1));
+    assert!(first.contains("总体情况") && !first.contains("变化趋势"), "page 1: {first}");
+    let last = pdf_text(&pdf, Some(pages));
+    assert!(last.contains("SHA-256") || last.contains("输入文件"), "the methodology ends the report");
+}
+
+#[test]
+fn asking_for_a_pdf_without_chromium_explains_and_keeps_the_html() {
+    let d = county();
+    let r = d.run(&["report", "--audience", "public", "--pdf", "--chromium", "/nonexistent/chromium"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("/nonexistent/chromium"), "{}", r.stderr);
+    assert!(d.join("reports/public-zh/public.html").exists());
+    assert!(!d.join("reports/public-zh/public.pdf").exists());
+}
