@@ -24,6 +24,9 @@ pub struct Leadership {
     pub declining_subjects: Vec<TrendRow>,
     pub declining_subject_count: usize,
     pub breaches: Vec<BreachRow>,
+    /// Breaches resting only on thin evidence, by township: listed compactly,
+    /// as the first step for them is more ratings, not a talk.
+    pub thin_by_township: Vec<(String, Vec<BreachRow>)>,
     pub watchlist: Vec<WatchRow>,
     pub composition: Vec<CompositionRow>,
     pub worst_composition: Vec<WorstRow>,
@@ -65,7 +68,7 @@ pub struct TrendRow {
 }
 
 /// One subject-window on the 诫勉谈话 list, its periods unpacked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BreachRow {
     pub window: String,
     pub who: Who,
@@ -76,7 +79,7 @@ pub struct BreachRow {
     pub evidence: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BreachPeriod {
     pub period: String,
     pub rate: String,
@@ -140,6 +143,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Leadership {
     let watchlist = watch_rows(data, &idx);
     let ledger = ledger::view(data, &idx, labels);
     let (declining_subjects, declining_subject_count) = declining_subjects(data, &idx);
+    let thin_by_township = thin_by_township(&breaches);
     Leadership {
         meta: Meta::new(cfg, data, labels, "leadership_title"),
         headline: headline(data, &w, &breaches, &watchlist, &ledger),
@@ -155,6 +159,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Leadership {
         declining_subjects,
         declining_subject_count,
         breaches,
+        thin_by_township,
         watchlist,
         composition: composition_rows(cfg, data, &w, labels),
         worst_composition: worst_composition(data, &idx, &w),
@@ -191,6 +196,21 @@ fn headline(
         thin: count_evidence(breaches, w, "thin"),
         watchlist: watchlist.len(),
     }
+}
+
+fn thin_by_township(breaches: &[BreachRow]) -> Vec<(String, Vec<BreachRow>)> {
+    let mut by: std::collections::BTreeMap<(String, String), Vec<BreachRow>> = Default::default();
+    for b in breaches.iter().filter(|b| b.evidence == "thin") {
+        by.entry((b.window.clone(), b.who.township.clone()))
+            .or_default()
+            .push(b.clone());
+    }
+    let mut out: Vec<_> = by.into_iter().collect();
+    // Latest window first, as in the main list.
+    out.sort_by(|a, b| b.0 .0.cmp(&a.0 .0).then_with(|| a.0 .1.cmp(&b.0 .1)));
+    out.into_iter()
+        .map(|((w, t), rows)| (format!("{w} · {}", if t.is_empty() { "—" } else { &t }), rows))
+        .collect()
 }
 
 fn count_evidence(breaches: &[BreachRow], w: &str, evidence: &str) -> usize {

@@ -1,5 +1,5 @@
-//! Printing the HTML reports to PDF, and README screenshots, with headless
-//! Chromium run as an external program.
+//! Printing the HTML reports to PDF with headless Chromium, run as an
+//! external program.
 //!
 //! Chromium lays out the reports exactly as a reader's browser shows them
 //! (CSS `@page`, page breaks, inline SVG charts, the CJK font stack), which no
@@ -105,19 +105,6 @@ pub fn print_pdf(chromium: &Path, html: &Path, pdf: &Path) -> Result<()> {
     .with_context(|| format!("cannot print {} to PDF", html.display()))
 }
 
-/// A PNG screenshot of the first screen of `html` at `width`×`height` CSS
-/// px (for the README), with the same safety rules as `print_pdf`.
-pub fn screenshot(chromium: &Path, html: &Path, png: &Path, width: u32, height: u32) -> Result<()> {
-    render(chromium, html, png, TIMEOUT, |tmp| {
-        vec![
-            "--hide-scrollbars".into(),
-            format!("--window-size={width},{height}"),
-            format!("--screenshot={}", tmp.display()),
-        ]
-    })
-    .with_context(|| format!("cannot take a screenshot of {}", html.display()))
-}
-
 /// Runs Chromium on `html` with the output flags `out_flags(tmp)` and moves
 /// the file it wrote at `tmp` to `out`.
 fn render(
@@ -220,7 +207,7 @@ impl Scratch {
             RUN.fetch_add(1, Ordering::Relaxed)
         );
         let name = out.file_name().context("output path has no file name")?;
-        // The extension stays last: Chromium picks the screenshot format by it.
+        // The extension stays last, as Chromium names output formats by it.
         let ext = out
             .extension()
             .map(|e| e.to_string_lossy())
@@ -245,8 +232,7 @@ impl Scratch {
         };
         let tail = &bytes[bytes.len().saturating_sub(1024)..];
         let has = |needle: &[u8]| tail.windows(needle.len()).any(|w| w == needle);
-        (bytes.starts_with(b"%PDF-") && has(b"%%EOF"))
-            || (bytes.starts_with(b"\x89PNG") && has(b"IEND"))
+        bytes.starts_with(b"%PDF-") && has(b"%%EOF")
     }
 
     fn commit(self, out: &Path) -> Result<()> {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::util::{repo, split_csv, Dir, Run};
+use crate::util::{repo, split_csv, tree, Dir, Run};
 
 const KEY: &str = "[privacy]\nrater_key = \"test-key\"\n";
 
@@ -142,26 +142,6 @@ fn the_sample_data_ingests_and_every_planted_fault_is_quarantined_at_its_line() 
     assert!(
         String::from_utf8_lossy(&csv).contains("is not a date that exists; write it as 2012-09-03")
     );
-}
-
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        for e in std::fs::read_dir(&p).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((
-                    p.strip_prefix(dir).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
