@@ -70,10 +70,11 @@ pub fn view(data: &Data, idx: &Index, labels: &Labels) -> LedgerView {
 pub fn items_of(data: &Data, idx: &Index, subject_id: &str, labels: &Labels) -> Vec<Item> {
     let as_of = parse_loose(&data.as_of);
     let redactor = Redactor::new(labels);
-    let mut items: Vec<Item> = data
+    let mut items: Vec<Item> = idx
         .suggestions
-        .iter()
-        .filter(|s| s.subject_id.as_deref() == Some(subject_id))
+        .get(subject_id)
+        .into_iter()
+        .flatten()
         .map(|s| item(s, idx, as_of, &redactor))
         .collect();
     items.sort_by(|a, b| a.received_at.cmp(&b.received_at).then(a.suggestion_id.cmp(&b.suggestion_id)));

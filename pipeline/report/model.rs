@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::load::{Data, Detail, Grade, GroupPeriod, LedgerSummary, Subject, SubjectPeriod};
+use super::load::{Data, Detail, Grade, GroupPeriod, LedgerSummary, Subject, SubjectPeriod, Suggestion};
 use super::templates::Labels;
 use crate::config::Config;
 
@@ -146,6 +146,7 @@ pub struct Index<'a> {
     pub periods: BTreeMap<&'a str, Vec<&'a SubjectPeriod>>,
     pub grades: BTreeMap<(&'a str, &'a str), &'a Grade>,
     pub detail: BTreeMap<&'a str, Vec<&'a Detail>>,
+    pub suggestions: BTreeMap<&'a str, Vec<&'a Suggestion>>,
 }
 
 impl<'a> Index<'a> {
@@ -161,7 +162,12 @@ impl<'a> Index<'a> {
         for d in &data.detail {
             detail.entry(d.subject_id.as_str()).or_default().push(d);
         }
+        let mut suggestions: BTreeMap<&str, Vec<&Suggestion>> = BTreeMap::new();
+        for s in &data.suggestions {
+            suggestions.entry(s.subject_id.as_deref().unwrap_or("")).or_default().push(s);
+        }
         Index {
+            suggestions,
             subjects: data.subjects.iter().map(|s| (s.subject_id.as_str(), s)).collect(),
             periods,
             grades: data

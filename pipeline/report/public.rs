@@ -186,8 +186,9 @@ fn township(rows: &[Row], members: &[usize], total: Row) -> Township {
     }
 }
 
-/// Ledger items as the public sees them: redacted, no owner names of
-/// private persons (owners are cadres, published as the seed's 公示 does).
+/// The items still open (not 已销号), redacted: what the public follows
+/// up on. Closed ones are counted in the progress table; listing tens of
+/// thousands of them would bury the open ones on a notice board.
 fn items(data: &Data, idx: &Index, labels: &Labels) -> Vec<Item> {
     let as_of = parse_loose(&data.as_of);
     let redactor = Redactor::new(labels);
@@ -195,6 +196,7 @@ fn items(data: &Data, idx: &Index, labels: &Labels) -> Vec<Item> {
         .suggestions
         .iter()
         .map(|s| ledger::item(s, idx, as_of, &redactor))
+        .filter(|i| !i.closed)
         .collect();
     items.sort_by(|a, b| {
         (&a.who.township, &a.received_at, &a.suggestion_id)

@@ -108,6 +108,7 @@ struct Shared<'a> {
     window: String,
     breaches: BTreeMap<String, BreachRow>,
     trends: BTreeMap<&'a str, &'a Trend>,
+    watched: std::collections::BTreeSet<&'a str>,
 }
 
 /// Renders every card into `dir/cards/` and the index into `dir/index.html`;
@@ -151,16 +152,25 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
         window: w,
         breaches,
         trends,
+        watched: data.watchlist.iter().map(|w| w.subject_id.as_str()).collect(),
     }
 }
 
-/// A subject id made safe as a file name (ids come from user exports).
+/// A subject id made safe as a file name (ids come from user exports). An id
+/// that had to change gets a hash of the original, so `A/B` and `A_B` never
+/// share a card.
 pub fn file_name(id: &str) -> String {
     let safe: String = id
         .chars()
         .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
         .collect();
-    format!("{safe}.html")
+    if safe == id {
+        format!("{safe}.html")
+    } else {
+        use sha2::Digest;
+        let hash = crate::fsutil::hex(&sha2::Sha256::digest(id.as_bytes()));
+        format!("{safe}-{}.html", &hash[..8])
+    }
 }
 
 fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
@@ -188,7 +198,7 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
             declining: t.declining,
         }),
         breach: ctx.breaches.get(id),
-        watch: ctx.data.watchlist.iter().any(|w| w.subject_id == id),
+        watch: ctx.watched.contains(id),
         thin,
         min_cell: ctx.cfg.report.min_cell,
         items: ledger::items_of(ctx.data, &ctx.idx, id, ctx.labels),
@@ -305,5 +315,20 @@ fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
     CardsIndex {
         meta: &ctx.meta,
         townships: townships.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn card_file_names_are_safe_and_distinct() {
+        assert_eq!(file_name("ZZ0001"), "ZZ0001.html");
+        assert_eq!(file_name("干部-01"), "干部-01.html");
+        let (a, b) = (file_name("A/B"), file_name("A_B"));
+        assert_ne!(a, b);
+        assert!(a.starts_with("A_B-") && !a.contains('/'));
+        assert!(!file_name("../x").contains(".."));
     }
 }
