@@ -145,7 +145,7 @@ def main():
     ap.add_argument("--scale", type=int, default=10_000_000)
     ap.add_argument("--ingest-scale", type=int, default=14_700_000)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--cases", default="generate,ingest,compute")
+    ap.add_argument("--cases", default="generate,ingest,compute,report")
     args = ap.parse_args()
     started = time.time()
     out = {"machine": machine(), "scale": args.scale, "reps": args.reps, "cases": {}}
@@ -163,6 +163,8 @@ def main():
             ratio = f"{r['ratio_vs_duckdb']:.2f}×" if "ratio_vs_duckdb" in r else ""
             rps = f"{r.get('rows_per_s', r['rows'] / r['wall_s']):,.0f}"
             print(f"| {name} | {r['rows']:,} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['rss_mib']:.0f} | {rps} | {ratio} |")
+            if "cards" in r:
+                print(f"\n(report: {r['cards']:,} unit cards, {r['output_mib']:.0f} MiB of output)\n")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): pingyi beside DuckDB on the same generated data, in
-# the same run. Usage: bench/run.sh [--scale ROWS] [--reps N] [--cases generate,ingest]
+# the same run. Usage: bench/run.sh [--scale ROWS] [--reps N] [--cases generate,ingest,compute,report]
 # Installs its Python peers in bench/.venv; caches generated data in bench/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."

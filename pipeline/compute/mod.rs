@@ -52,9 +52,14 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         .lazy();
     // Distinct responses per subject-period: a second streamed pass, because
     // the cube's cells split a form across its items.
-    let by_category = rates::raters(ratings.clone())
-        .collect_with_engine(Engine::Streaming)?
-        .unwrap_single();
+    // One period at a time: the distinct-response sets of all periods at
+    // once cost 600 MB at ten million ratings (a response has one period,
+    // so per-period counts add up).
+    let mut per_period = vec![rates::raters(ratings.clone().clear())];
+    for part in wh.scan_partitions(&manifest, "ratings")? {
+        per_period.push(rates::raters(part).collect()?.lazy());
+    }
+    let by_category = concat(per_period, UnionArgs::default())?.collect()?;
     let raters = by_category
         .clone()
         .lazy()

@@ -12,7 +12,7 @@ mod manifest;
 mod parquet;
 pub mod schema;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -90,11 +90,23 @@ impl Warehouse {
     /// A lazy scan of a table's committed files (an empty frame with the
     /// table's schema when it has none).
     pub fn scan(&self, manifest: &Manifest, table: &str) -> Result<LazyFrame> {
-        let files: Vec<PlRefPath> = manifest
-            .tables
-            .get(table)
-            .into_iter()
-            .flatten()
+        let files: Vec<&String> = manifest.tables.get(table).into_iter().flatten().collect();
+        self.scan_files(table, &files)
+    }
+
+    /// One lazy scan per partition folder (`ratings/period=2012Q3/`), for
+    /// passes whose memory grows with the rows they see at once.
+    pub fn scan_partitions(&self, manifest: &Manifest, table: &str) -> Result<Vec<LazyFrame>> {
+        let mut parts: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for f in manifest.tables.get(table).into_iter().flatten() {
+            parts.entry(f.rsplit_once('/').map_or("", |(dir, _)| dir)).or_default().push(f);
+        }
+        parts.values().map(|files| self.scan_files(table, files)).collect()
+    }
+
+    fn scan_files(&self, table: &str, files: &[&String]) -> Result<LazyFrame> {
+        let files: Vec<PlRefPath> = files
+            .iter()
             .map(|f| PlRefPath::new(self.root.join(f).to_string_lossy().as_ref()))
             .collect();
         if files.is_empty() {
