@@ -19,6 +19,12 @@ pub struct Staging {
 
 impl Staging {
     pub fn new(reports: &Path, name: &str) -> Result<Staging> {
+        if reports.exists() && !reports.is_dir() {
+            anyhow::bail!(
+                "{} is a file, not a folder; point paths.reports at a folder",
+                reports.display()
+            );
+        }
         std::fs::create_dir_all(reports)
             .with_context(|| format!("cannot create the reports folder {}", reports.display()))?;
         let pid = std::process::id();
