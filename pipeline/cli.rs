@@ -36,4 +36,8 @@ pub enum Command {
     Query(cmd::query::QueryArgs),
     /// Render the reports: leadership, public notice board, unit cards (HTML, PDF, XLSX, CSV)
     Report(cmd::report::ReportArgs),
+    /// The nightly job: ingest the inbox, compute, render; with a lock, a run record and a log
+    Run(cmd::run::RunArgs),
+    /// Last runs, batches, quarantine by reason, warehouse size, open breaches
+    Status(cmd::status::StatusArgs),
 }

@@ -14,6 +14,8 @@ pub const QUARANTINED: u8 = 3;
 pub const REFUSED: u8 = 4;
 /// The configuration file is missing, malformed or breaks a rule.
 pub const CONFIG: u8 = 5;
+/// Another pingyi holds the warehouse lock; nothing was done.
+pub const ALREADY_RUNNING: u8 = 6;
 
 /// The exit code for an error that reached `main`.
 pub fn code_for(err: &anyhow::Error) -> u8 {
@@ -22,6 +24,11 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         .any(|e| e.downcast_ref::<ConfigError>().is_some())
     {
         CONFIG
+    } else if err
+        .chain()
+        .any(|e| e.downcast_ref::<crate::lock::Busy>().is_some())
+    {
+        ALREADY_RUNNING
     } else {
         FAILURE
     }

@@ -38,6 +38,7 @@ pub fn run(args: &ComputeArgs, explicit: Option<&Path>) -> Result<()> {
     let cfg = &loaded.config;
     let as_of = as_of(args.as_of.as_deref(), &cfg.report.as_of)?;
     let wh = Warehouse::open(&cfg.paths.warehouse)?;
+    let _lock = crate::lock::Lock::acquire(&wh.root)?;
     let summary = compute::run(cfg, &wh, as_of)?;
     for (table, rows) in &summary.tables {
         println!("{rows:>9}  {table}");

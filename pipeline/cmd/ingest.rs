@@ -77,6 +77,7 @@ pub fn run(args: &IngestArgs, explicit: Option<&Path>) -> Result<u8> {
         sheet: args.sheet.clone(),
     };
     let wh = Warehouse::open(&cfg.paths.warehouse)?;
+    let _lock = crate::lock::Lock::acquire(&wh.root)?;
     if std::io::stderr().is_terminal() && !args.json {
         eprintln!("ingesting into {} …", cfg.paths.warehouse.display());
     }

@@ -6,6 +6,8 @@ pub mod generate;
 pub mod ingest;
 pub mod query;
 pub mod report;
+pub mod run;
+pub mod status;
 
 use std::path::Path;
 

@@ -57,8 +57,15 @@ pub fn run(args: &ReportArgs, explicit: Option<&Path>) -> Result<()> {
         chromium: args.chromium.clone(),
         templates: args.templates.clone(),
         as_of,
+        only_if_changed: false,
     };
-    let summary = report::run(cfg, &Warehouse::at(&cfg.paths.warehouse), &opts)?;
+    let wh = Warehouse::at(&cfg.paths.warehouse);
+    // Without a warehouse there is nothing to lock (or report): load says so.
+    let _lock = match cfg.paths.warehouse.is_dir() {
+        true => Some(crate::lock::Lock::acquire(&wh.root)?),
+        false => None,
+    };
+    let summary = report::run(cfg, &wh, &opts)?;
     for folder in &summary.folders {
         println!("published {}", folder.display());
     }

@@ -110,11 +110,31 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         tables.push((name.to_string(), df.height()));
     }
     m.computed_as_of = Some(as_of.to_string());
+    m.metrics_input = Some(inputs_key(cfg, &manifest, as_of));
+    crate::fsutil::fault_point("compute-written");
     wh.commit(&m)?;
     Ok(Summary {
         as_of: as_of.to_string(),
         tables,
     })
+}
+
+/// What the metrics depend on, as one hash: the files of the input tables,
+/// the as-of date and the configuration's rules (the rater key left out: a
+/// hash of a secret is not stored). Equal keys mean equal metrics.
+pub fn inputs_key(cfg: &Config, m: &crate::warehouse::Manifest, as_of: Date) -> String {
+    use sha2::Digest;
+    let mut rules = serde_json::to_value(cfg).unwrap_or_default();
+    if let Some(o) = rules.as_object_mut() {
+        o.remove("privacy");
+        o.remove("paths");
+    }
+    let tables: Vec<_> = ["ratings", "subjects", "suggestions"]
+        .iter()
+        .map(|t| m.tables.get(*t).cloned().unwrap_or_default())
+        .collect();
+    let text = serde_json::json!({ "tables": tables, "as_of": as_of.to_string(), "rules": rules });
+    crate::fsutil::hex(&sha2::Sha256::digest(text.to_string().as_bytes()))
 }
 
 /// Runs independent plans as one multi-sink query, so polars executes them

@@ -38,7 +38,9 @@ use crate::warehouse::{
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
     pub path: String,
-    /// ingested | refused | already_ingested | not_an_export
+    /// SHA-256 of the file's bytes (empty for files that are not exports).
+    pub sha256: String,
+    /// ingested | refused | already_ingested | already_refused | not_an_export
     pub status: String,
     pub kind: Option<String>,
     pub rows: u64,
@@ -69,6 +71,7 @@ impl Report {
 fn report(path: &str, status: &str, message: String) -> FileReport {
     FileReport {
         path: path.to_string(),
+        sha256: String::new(),
         status: status.into(),
         kind: None,
         rows: 0,
@@ -115,26 +118,41 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             .clone()
             .filter(|_| *format == input::Format::Xlsx);
         if let Some((b, _)) = old.find_hash(&sha, sheet.as_deref()) {
-            files.push(report(
-                &shown,
-                "already_ingested",
-                format!("same content as a file ingested in batch {}", b.id),
-            ));
+            files.push(FileReport {
+                sha256: sha.clone(),
+                ..report(
+                    &shown,
+                    "already_ingested",
+                    format!("same content as a file ingested in batch {}", b.id),
+                )
+            });
             continue;
         }
         if hashes_now.contains(&sha) {
-            files.push(report(
-                &shown,
-                "already_ingested",
-                "same content as another file of this batch".into(),
-            ));
+            files.push(FileReport {
+                sha256: sha.clone(),
+                ..report(
+                    &shown,
+                    "already_ingested",
+                    "same content as another file of this batch".into(),
+                )
+            });
             continue;
         }
         hashes_now.push(sha.clone());
         match input::open(cfg, path, *format, hints)? {
             Ok(o) => opened.push((path.clone(), shown, sha, sheet, o)),
+            Err(message) if old.refused_before(&sha, sheet.as_deref(), &message) => {
+                files.push(FileReport {
+                    sha256: sha.clone(),
+                    ..report(&shown, "already_refused", message)
+                });
+            }
             Err(message) => {
-                files.push(report(&shown, "refused", message.clone()));
+                files.push(FileReport {
+                    sha256: sha.clone(),
+                    ..report(&shown, "refused", message.clone())
+                });
                 records.push(FileRecord {
                     path: shown,
                     sha256: sha,
@@ -171,11 +189,19 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         let notes = notes.join("; ");
         let (status, counts, message) = match batch.file(&path, &shown, o)? {
             Ok(c) => (FileStatus::Ingested, c, notes),
+            Err(refusal) if old.refused_before(&sha, sheet.as_deref(), &refusal) => {
+                files.push(FileReport {
+                    sha256: sha.clone(),
+                    ..report(&shown, "already_refused", refusal)
+                });
+                continue;
+            }
             Err(refusal) => (FileStatus::Refused, batch::Counts::default(), refusal),
         };
         let quarantined: u64 = counts.by_reason.values().sum();
         files.push(FileReport {
             path: shown.clone(),
+            sha256: sha.clone(),
             status: if status == FileStatus::Ingested {
                 "ingested"
             } else {
@@ -200,6 +226,14 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             quarantined,
             quarantined_by_reason: counts.by_reason,
             message,
+        });
+    }
+    if records.is_empty() {
+        // Everything was refused before, for the same reasons.
+        return Ok(Report {
+            batch: None,
+            files,
+            quarantine_csv: None,
         });
     }
     let (manifest, csv) = stage(wh, &old, batch, records)?;

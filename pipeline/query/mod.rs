@@ -25,6 +25,7 @@ pub fn context(wh: &Warehouse, manifest: &Manifest) -> Result<SQLContext> {
         ctx.register(t, wh.scan(manifest, t)?);
     }
     ctx.register("batches", batches(manifest)?.lazy());
+    ctx.register("runs", crate::run::record::table(&wh.root)?.lazy());
     Ok(ctx)
 }
 

@@ -63,13 +63,21 @@ pub struct Options {
     pub chromium: Option<PathBuf>,
     pub templates: Option<PathBuf>,
     pub as_of: Option<String>,
+    /// Skip an audience whose published folder was rendered from the same
+    /// metrics, templates and options (`run` with nothing new).
+    pub only_if_changed: bool,
 }
+
+/// Stamp file in each published folder: what it was rendered from.
+const STAMP: &str = ".stamp";
 
 /// What was published where.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub as_of: String,
     pub folders: Vec<PathBuf>,
+    /// Folders left as they were: already rendered from the same inputs.
+    pub unchanged: Vec<PathBuf>,
     pub cards: usize,
     pub pdfs: usize,
 }
@@ -94,20 +102,61 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
         Audience::All => vec![Audience::Leadership, Audience::Public, Audience::Units],
         one => vec![one],
     };
-    let done: Vec<Published> = audiences
+    let lang = lang_code(opts.lang);
+    let stamp = stamp(&data, opts)?;
+    let folder = |a: &Audience| reports.join(format!("{}-{lang}", a.name()));
+    let (todo, unchanged): (Vec<Audience>, Vec<Audience>) = audiences.into_iter().partition(|a| {
+        !opts.only_if_changed
+            || std::fs::read_to_string(folder(a).join(STAMP)).ok().as_deref() != Some(stamp.as_str())
+    });
+    let done: Vec<Published> = todo
         .par_iter()
-        .map(|a| render(*a, cfg, &data, &t, reports, lang_code(opts.lang), printer))
+        .map(|a| render(*a, cfg, &data, &t, reports, lang, printer, &stamp))
         .collect::<Result<_>>()?;
-    write_index(&t, &data, cfg, reports)?;
+    if !done.is_empty() || !reports.join("index.html").exists() {
+        write_index(&t, &data, cfg, reports)?;
+    }
     if let Some(Err(e)) = chromium {
         return Err(e);
     }
     Ok(Summary {
         as_of: data.as_of,
         folders: done.iter().map(|d| d.folder.clone()).collect(),
+        unchanged: unchanged.iter().map(folder).collect(),
         cards: done.iter().map(|d| d.cards).sum(),
         pdfs: done.iter().map(|d| d.pdfs).sum(),
     })
+}
+
+/// What a rendering depends on: the metrics' inputs, the options that
+/// change output, the template override folder's files, this pingyi.
+fn stamp(data: &Data, opts: &Options) -> Result<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let head = format!(
+        "{}|{}|{}|{}",
+        data.metrics_input,
+        lang_code(opts.lang),
+        opts.pdf,
+        env!("CARGO_PKG_VERSION")
+    );
+    h.update(head.as_bytes());
+    if let Some(dir) = &opts.templates {
+        let mut files: Vec<PathBuf> = Vec::new();
+        for sub in [dir.clone(), dir.join("i18n")] {
+            for e in std::fs::read_dir(&sub).into_iter().flatten().flatten() {
+                if e.path().is_file() {
+                    files.push(e.path());
+                }
+            }
+        }
+        files.sort();
+        for f in files {
+            h.update(f.to_string_lossy().as_bytes());
+            h.update(std::fs::read(&f)?);
+        }
+    }
+    Ok(crate::fsutil::hex(&h.finalize()))
 }
 
 pub fn lang_code(lang: Lang) -> &'static str {
@@ -133,6 +182,7 @@ fn render(
     reports: &Path,
     lang: &str,
     printer: Option<&Path>,
+    stamp: &str,
 ) -> Result<Published> {
     let stage = Staging::new(reports, &format!("{}-{lang}", audience.name()))?;
     let dir = stage.dir.clone();
@@ -166,6 +216,7 @@ fn render(
             pdfs += 1;
         }
     }
+    write(&dir.join(STAMP), stamp)?;
     let folder = stage.publish()?;
     Ok(Published { folder, cards, pdfs })
 }

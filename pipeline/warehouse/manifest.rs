@@ -17,6 +17,11 @@ pub struct Manifest {
     /// The as-of date of the metrics tables, when computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub computed_as_of: Option<String>,
+    /// What the metrics were computed from (`compute::inputs_key`): the
+    /// input tables' files, the as-of date and the configuration. `run`
+    /// skips compute when it has not changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_input: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,6 +82,17 @@ impl Manifest {
         std::fs::rename(&tmp, path).with_context(|| format!("cannot commit {}", path.display()))?;
         crate::fsutil::sync_dir(path.parent().unwrap_or(Path::new(".")));
         Ok(())
+    }
+
+    /// A file refused before with the same content and the same reason:
+    /// refusing it again adds nothing to the record.
+    pub fn refused_before(&self, sha256: &str, sheet: Option<&str>, message: &str) -> bool {
+        self.batches.iter().flat_map(|b| &b.files).any(|f| {
+            f.sha256 == sha256
+                && f.sheet.as_deref() == sheet
+                && f.status == FileStatus::Refused
+                && f.message == message
+        })
     }
 
     pub fn next_batch_id(&self) -> u32 {

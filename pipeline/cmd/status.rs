@@ -1,0 +1,130 @@
+//! `pingyi status [--runs N] [--json]`: the last runs and their outcome,
+//! batches, quarantined rows by reason, warehouse size, open breaches.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use crate::run::record::{self, RunRecord};
+use crate::warehouse::Warehouse;
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// How many of the last runs to show
+    #[arg(long, default_value_t = 10)]
+    pub runs: usize,
+    /// Print as JSON for machines
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Status {
+    warehouse: String,
+    bytes: u64,
+    running: Option<String>,
+    runs: Vec<RunRecord>,
+    batches: usize,
+    files_ingested: usize,
+    quarantined_by_reason: BTreeMap<String, u64>,
+    computed_as_of: Option<String>,
+    breaches_by_window: BTreeMap<String, u64>,
+}
+
+pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<()> {
+    let loaded = super::load_config(explicit)?;
+    let root = &loaded.config.paths.warehouse;
+    let wh = Warehouse::at(root);
+    let m = wh.manifest()?;
+    let mut quarantined = BTreeMap::new();
+    for f in m.batches.iter().flat_map(|b| &b.files) {
+        for (reason, n) in &f.quarantined_by_reason {
+            *quarantined.entry(reason.clone()).or_insert(0) += n;
+        }
+    }
+    let mut runs = record::all(root)?;
+    let keep = runs.len().saturating_sub(args.runs);
+    runs.drain(..keep);
+    let s = Status {
+        warehouse: root.display().to_string(),
+        bytes: size(root),
+        running: std::fs::read_to_string(root.join(crate::lock::LOCK)).ok().map(|t| t.trim().to_string()),
+        runs,
+        batches: m.batches.len(),
+        files_ingested: m.batches.iter().flat_map(|b| &b.files).filter(|f| f.status == crate::warehouse::FileStatus::Ingested).count(),
+        quarantined_by_reason: quarantined,
+        computed_as_of: m.computed_as_of.clone(),
+        breaches_by_window: breaches(&wh, &m),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        print(&s);
+    }
+    Ok(())
+}
+
+fn breaches(wh: &Warehouse, m: &crate::warehouse::Manifest) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    if !m.tables.contains_key("breaches") {
+        return out;
+    }
+    if let Ok(df) = wh.scan(m, "breaches").and_then(|lf| Ok(lf.collect()?)) {
+        if let Ok(w) = df.column("window").and_then(|c| c.str().cloned()) {
+            for v in w.iter().flatten() {
+                *out.entry(v.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    out
+}
+
+fn size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() { size(&p) } else { e.metadata().map_or(0, |m| m.len()) }
+        })
+        .sum()
+}
+
+fn print(s: &Status) {
+    println!("warehouse {} ({:.1} MiB)", s.warehouse, s.bytes as f64 / 1048576.0);
+    if let Some(l) = &s.running {
+        println!("locked by pid/started: {l}");
+    }
+    println!("{} batches, {} files ingested; metrics as of {}", s.batches, s.files_ingested, s.computed_as_of.as_deref().unwrap_or("(not computed)"));
+    let q: Vec<String> = s.quarantined_by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!("quarantined rows by reason: {}", if q.is_empty() { "none".into() } else { q.join(", ") });
+    let b: Vec<String> = s.breaches_by_window.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    println!("诫勉谈话 list (breaches) by year: {}", if b.is_empty() { "none".into() } else { b.join(", ") });
+    println!("last runs:");
+    if s.runs.is_empty() {
+        println!("  none yet (`pingyi run`)");
+    }
+    for r in &s.runs {
+        let status = if r.status == "running" && s.running.as_deref().is_none_or(|l| !l.starts_with(&r.pid.to_string())) {
+            "interrupted"
+        } else {
+            r.status.as_str()
+        };
+        println!(
+            "  run {:>4}  {}  {:<11} exit {}  {:>6.1} s  accepted {:>9}  quarantined {:>6}  refused {}  breaches {}",
+            r.run_id,
+            r.started_at,
+            status,
+            r.exit_code,
+            r.seconds,
+            r.rows_accepted,
+            r.rows_quarantined,
+            r.files_refused,
+            r.breaches.map_or("-".to_string(), |b| b.to_string())
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! Run records: one JSON file per `pingyi run` in `warehouse/runs/`, written
+//! when the run starts (status `running`) and replaced when it ends, so a
+//! killed run leaves a trace (`status` shows it as interrupted). The `runs`
+//! table of `pingyi query` is read from these files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::{Column, DataFrame};
+use serde::{Deserialize, Serialize};
+
+use crate::fsutil::AtomicFile;
+
+pub const DIR: &str = "runs";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stage {
+    pub name: String,
+    /// done | skipped | failed
+    pub outcome: String,
+    pub seconds: f64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Input {
+    pub path: String,
+    pub sha256: String,
+    pub status: String,
+    pub rows: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run_id: u32,
+    pub pid: u32,
+    pub started_at: String,
+    pub finished_at: String,
+    pub as_of: String,
+    /// running | success | quarantined | refused | failed
+    pub status: String,
+    pub exit_code: u8,
+    pub seconds: f64,
+    pub stages: Vec<Stage>,
+    pub inputs: Vec<Input>,
+    pub batch: Option<u32>,
+    pub rows_accepted: u64,
+    pub rows_quarantined: u64,
+    pub files_refused: u64,
+    pub breaches: Option<u64>,
+    pub outputs: Vec<String>,
+    pub error: Option<String>,
+}
+
+impl RunRecord {
+    pub fn path(warehouse: &Path, id: u32) -> PathBuf {
+        warehouse.join(DIR).join(format!("run-{id:06}.json"))
+    }
+
+    pub fn store(&self, warehouse: &Path) -> Result<()> {
+        let path = Self::path(warehouse, self.run_id);
+        let mut out = AtomicFile::create(&path)?;
+        serde_json::to_writer_pretty(out.file(), self)?;
+        out.commit()
+    }
+}
+
+/// Every run record, oldest first (unreadable files are skipped with a warning).
+pub fn all(warehouse: &Path) -> Result<Vec<RunRecord>> {
+    let dir = warehouse.join(DIR);
+    let mut runs = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(runs);
+    };
+    for e in entries {
+        let path = e?.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            match serde_json::from_str::<RunRecord>(&text) {
+                Ok(r) => runs.push(r),
+                Err(e) => tracing::warn!(file = %path.display(), %e, "unreadable run record"),
+            }
+        }
+    }
+    runs.sort_by_key(|r| r.run_id);
+    Ok(runs)
+}
+
+pub fn next_id(warehouse: &Path) -> Result<u32> {
+    Ok(all(warehouse)?.last().map_or(1, |r| r.run_id + 1))
+}
+
+/// The `runs` table: one row per run.
+pub fn table(warehouse: &Path) -> Result<DataFrame> {
+    let runs = all(warehouse)?;
+    let strs = |f: fn(&RunRecord) -> String| runs.iter().map(f).collect::<Vec<_>>();
+    let u64s = |f: fn(&RunRecord) -> u64| runs.iter().map(f).collect::<Vec<_>>();
+    let stage_s = |name: &'static str| {
+        runs.iter()
+            .map(|r| r.stages.iter().find(|s| s.name == name).map(|s| s.seconds))
+            .collect::<Vec<_>>()
+    };
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("run_id".into(), runs.iter().map(|r| r.run_id).collect::<Vec<_>>()),
+        Column::new("started_at".into(), strs(|r| r.started_at.clone())),
+        Column::new("finished_at".into(), strs(|r| r.finished_at.clone())),
+        Column::new("as_of".into(), strs(|r| r.as_of.clone())),
+        Column::new("status".into(), strs(|r| r.status.clone())),
+        Column::new("exit_code".into(), runs.iter().map(|r| r.exit_code as u32).collect::<Vec<_>>()),
+        Column::new("seconds".into(), runs.iter().map(|r| r.seconds).collect::<Vec<_>>()),
+        Column::new("ingest_s".into(), stage_s("ingest")),
+        Column::new("compute_s".into(), stage_s("compute")),
+        Column::new("report_s".into(), stage_s("report")),
+        Column::new("batch".into(), runs.iter().map(|r| r.batch).collect::<Vec<_>>()),
+        Column::new("rows_accepted".into(), u64s(|r| r.rows_accepted)),
+        Column::new("rows_quarantined".into(), u64s(|r| r.rows_quarantined)),
+        Column::new("files_refused".into(), u64s(|r| r.files_refused)),
+        Column::new("breaches".into(), runs.iter().map(|r| r.breaches).collect::<Vec<_>>()),
+        Column::new("error".into(), runs.iter().map(|r| r.error.clone()).collect::<Vec<_>>()),
+    ])?)
+}
