@@ -80,7 +80,7 @@ fn owner(path: &Path) -> (Option<u32>, String) {
 
 /// Whether a process with this pid exists (Linux: /proc). Elsewhere a lock
 /// is assumed live, and the message says how to remove it.
-fn alive(pid: u32) -> bool {
+pub fn alive(pid: u32) -> bool {
     if cfg!(target_os = "linux") {
         pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
     } else {

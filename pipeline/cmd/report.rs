@@ -59,12 +59,10 @@ pub fn run(args: &ReportArgs, explicit: Option<&Path>) -> Result<()> {
         as_of,
         only_if_changed: false,
     };
+    // No warehouse lock: report only reads the committed snapshot the
+    // manifest names, and publishes each folder whole, so it may run beside
+    // an ingest (the nightly `run` holds the lock through all its stages).
     let wh = Warehouse::at(&cfg.paths.warehouse);
-    // Without a warehouse there is nothing to lock (or report): load says so.
-    let _lock = match cfg.paths.warehouse.is_dir() {
-        true => Some(crate::lock::Lock::acquire(&wh.root)?),
-        false => None,
-    };
     let summary = report::run(cfg, &wh, &opts)?;
     for folder in &summary.folders {
         println!("published {}", folder.display());

@@ -80,6 +80,9 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
             [col("subject_id"), col("period")],
             JoinArgs::new(JoinType::Left),
         )
+        // Joins need not keep row order: sort last, so equal inputs give
+        // byte-identical files.
+        .sort(["subject_id", "period"], Default::default())
         .collect()?;
     let plans = vec![
         rates::group_period(cube.clone(), subjects.clone()),

@@ -71,8 +71,8 @@ impl Drop for Staging {
     }
 }
 
-/// Removes hidden leftovers of renders that were killed. The caller holds
-/// the run lock (or is the only renderer), so no live render owns them.
+/// Removes hidden leftovers of renders that were killed (their pid, the
+/// last part of the name, is gone).
 pub fn clean_leftovers(reports: &Path) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(reports) else {
         return Ok(());
@@ -81,6 +81,11 @@ pub fn clean_leftovers(reports: &Path) -> Result<()> {
         let path = entry?.path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if path.is_dir() && (name.starts_with(".staging-") || name.starts_with(".old-")) {
+            // Another render working beside this one keeps its folders.
+            let pid = name.rsplit('-').next().and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(crate::lock::alive) {
+                continue;
+            }
             restore_or_remove(&path, &name)?;
         }
     }

@@ -6,4 +6,5 @@ mod config;
 mod generate;
 mod ingest;
 mod report;
+mod run;
 mod util;
