@@ -174,6 +174,7 @@ struct Published {
 
 /// Renders one audience into its staging folder and publishes it as
 /// `reports/AUDIENCE-LANG/`.
+#[allow(clippy::too_many_arguments)] // each is a different input of one render
 fn render(
     audience: Audience,
     cfg: &Config,
