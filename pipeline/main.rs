@@ -22,6 +22,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // `pingyi query … | head` closing the pipe early is not an error.
+        Err(err)
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(exit::SUCCESS)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(exit::code_for(&err))

@@ -1,6 +1,7 @@
 //! SQL over the warehouse: every table registered as a lazy scan of its
 //! committed files, so a query reads only the columns it names.
 
+pub mod named;
 mod output;
 
 use anyhow::Result;

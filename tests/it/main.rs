@@ -5,6 +5,7 @@ mod compute;
 mod config;
 mod generate;
 mod ingest;
+mod query;
 mod report;
 mod run;
 mod util;

@@ -1,0 +1,142 @@
+//! Named queries: `queries/NAME.sql` files with a header comment (first
+//! line the description, then `-- param: NAME — meaning`) and `:NAME`
+//! placeholders, bound from `--param NAME=VALUE` as SQL literals.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: String,
+    pub description: String,
+    /// (name, meaning)
+    pub params: Vec<(String, String)>,
+    pub sql: String,
+}
+
+pub fn parse(name: &str, text: &str) -> Named {
+    let header: Vec<&str> = text
+        .lines()
+        .take_while(|l| l.trim_start().starts_with("--"))
+        .map(|l| l.trim_start().trim_start_matches('-').trim())
+        .collect();
+    let params = header
+        .iter()
+        .filter_map(|l| l.strip_prefix("param:"))
+        .map(|p| {
+            let p = p.trim();
+            match p.split_once(['—', '-']) {
+                Some((n, m)) => (n.trim().to_string(), m.trim().to_string()),
+                None => (p.to_string(), String::new()),
+            }
+        })
+        .collect();
+    Named {
+        name: name.to_string(),
+        description: header.first().map_or(String::new(), |s| s.to_string()),
+        params,
+        sql: text.to_string(),
+    }
+}
+
+/// Every `*.sql` in `dir`, by name.
+pub fn list(dir: &Path) -> Result<Vec<Named>> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("no named queries: cannot read {} (pass --queries DIR)", dir.display()))?;
+    for e in entries {
+        let p = e?.path();
+        if p.extension().is_some_and(|x| x == "sql") {
+            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+            out.push(parse(&name, &text));
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+pub fn find(dir: &Path, name: &str) -> Result<Named> {
+    let all = list(dir)?;
+    let names: Vec<&str> = all.iter().map(|n| n.name.as_str()).collect();
+    match all.iter().find(|n| n.name == name) {
+        Some(n) => Ok(n.clone()),
+        None => bail!("no named query `{name}` in {}; known: {}", dir.display(), names.join(", ")),
+    }
+}
+
+/// The SQL with every `:param` replaced by its value as a literal (numbers
+/// as they are, anything else quoted). Missing and unknown parameters are
+/// errors naming what the query takes.
+pub fn bind(q: &Named, given: &[(String, String)]) -> Result<String> {
+    let takes = || {
+        q.params
+            .iter()
+            .map(|(n, m)| format!("{n} ({m})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (k, _) in given {
+        if !q.params.iter().any(|(n, _)| n == k) {
+            bail!("query `{}` has no parameter `{k}`; it takes: {}", q.name, or_none(takes()));
+        }
+    }
+    let mut sql = q.sql.clone();
+    for (name, meaning) in &q.params {
+        let Some((_, v)) = given.iter().find(|(k, _)| k == name) else {
+            bail!("query `{}` needs --param {name}=VALUE ({meaning}); it takes: {}", q.name, takes());
+        };
+        sql = replace_placeholder(&sql, name, &literal(v));
+    }
+    Ok(sql)
+}
+
+fn or_none(s: String) -> String {
+    if s.is_empty() { "no parameters".into() } else { s }
+}
+
+fn literal(v: &str) -> String {
+    if v.parse::<f64>().is_ok() {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', "''"))
+    }
+}
+
+/// Replaces `:name` where it is a whole placeholder (not `::cast`, not a
+/// longer name).
+fn replace_placeholder(sql: &str, name: &str, value: &str) -> String {
+    let pat = format!(":{name}");
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(i) = rest.find(&pat) {
+        let before = out.chars().last().or_else(|| rest[..i].chars().last());
+        let prev = rest[..i].chars().last().or(before);
+        let next = rest[i + pat.len()..].chars().next();
+        let whole = prev != Some(':') && !next.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        out.push_str(&rest[..i]);
+        out.push_str(if whole { value } else { &pat });
+        rest = &rest[i + pat.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_and_binding() {
+        let q = parse("x", "-- The lowest.\n-- param: township — 乡镇\n-- param: n - how many\nselect * from t where a = :township and b::int < :n and c = :townships\n");
+        assert_eq!(q.description, "The lowest.");
+        assert_eq!(q.params, [("township".into(), "乡镇".into()), ("n".into(), "how many".into())]);
+        let sql = bind(&q, &[("township".into(), "O'Hare".into()), ("n".into(), "10".into())]).unwrap();
+        assert!(sql.contains("a = 'O''Hare' and b::int < 10 and c = :townships"), "{sql}");
+        let e = bind(&q, &[("township".into(), "x".into())]).unwrap_err().to_string();
+        assert!(e.contains("needs --param n=VALUE"), "{e}");
+        let e = bind(&q, &[("town".into(), "x".into())]).unwrap_err().to_string();
+        assert!(e.contains("no parameter `town`"), "{e}");
+    }
+}
