@@ -16,7 +16,7 @@ pub mod ingest;
 pub mod lock;
 pub mod query;
 pub mod report;
-pub mod run;
 pub mod rng;
+pub mod run;
 pub mod stats;
 pub mod warehouse;

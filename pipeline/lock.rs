@@ -33,7 +33,11 @@ impl Lock {
         let path = warehouse.join(LOCK);
         // Two tries: the second after removing a stale lock.
         for _ in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(mut f) => {
                     writeln!(f, "{} {}", std::process::id(), crate::fsutil::now_utc())
                         .and_then(|()| f.sync_all())
@@ -59,7 +63,10 @@ impl Lock {
                 }
             }
         }
-        anyhow::bail!("cannot take the lock {}: it keeps reappearing", path.display())
+        anyhow::bail!(
+            "cannot take the lock {}: it keeps reappearing",
+            path.display()
+        )
     }
 }
 

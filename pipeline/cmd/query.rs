@@ -72,7 +72,12 @@ fn statement(args: &QueryArgs) -> Result<String> {
             let text = std::fs::read_to_string(s).with_context(|| format!("cannot read {s}"))?;
             named::parse(s, &text)
         }
-        (None, Some(s)) => named::Named { name: "(command line)".into(), description: String::new(), params: Vec::new(), sql: s.clone() },
+        (None, Some(s)) => named::Named {
+            name: "(command line)".into(),
+            description: String::new(),
+            params: Vec::new(),
+            sql: s.clone(),
+        },
         (None, None) => bail!("give a SQL statement, a .sql file, --name NAME or --list"),
     };
     named::bind(&q, &params)

@@ -73,6 +73,10 @@ pub fn run(args: &ReportArgs, explicit: Option<&Path>) -> Result<()> {
     if summary.pdfs > 0 {
         println!("{} PDFs", summary.pdfs);
     }
-    println!("reports as of {} in {}", summary.as_of, cfg.paths.reports.display());
+    println!(
+        "reports as of {} in {}",
+        summary.as_of,
+        cfg.paths.reports.display()
+    );
     Ok(())
 }

@@ -56,7 +56,10 @@ pub fn run(args: &RunArgs, explicit: Option<&Path>) -> Result<u8> {
     // Quiet under cron: the exit code and the run record say it all.
     if args.verbose || std::io::stdout().is_terminal() {
         for s in &rec.stages {
-            println!("{:<8} {:<8} {:>7.1} s  {}", s.name, s.outcome, s.seconds, s.detail);
+            println!(
+                "{:<8} {:<8} {:>7.1} s  {}",
+                s.name, s.outcome, s.seconds, s.detail
+            );
         }
         println!(
             "run {} {}: {} rows accepted, {} quarantined, {} files refused, {} breaches; record {}",

@@ -51,10 +51,17 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<()> {
     let s = Status {
         warehouse: root.display().to_string(),
         bytes: size(root),
-        running: std::fs::read_to_string(root.join(crate::lock::LOCK)).ok().map(|t| t.trim().to_string()),
+        running: std::fs::read_to_string(root.join(crate::lock::LOCK))
+            .ok()
+            .map(|t| t.trim().to_string()),
         runs,
         batches: m.batches.len(),
-        files_ingested: m.batches.iter().flat_map(|b| &b.files).filter(|f| f.status == crate::warehouse::FileStatus::Ingested).count(),
+        files_ingested: m
+            .batches
+            .iter()
+            .flat_map(|b| &b.files)
+            .filter(|f| f.status == crate::warehouse::FileStatus::Ingested)
+            .count(),
         quarantined_by_reason: quarantined,
         computed_as_of: m.computed_as_of.clone(),
         breaches_by_window: breaches(&wh, &m),
@@ -89,27 +96,66 @@ fn size(dir: &Path) -> u64 {
         .flatten()
         .map(|e| {
             let p = e.path();
-            if p.is_dir() { size(&p) } else { e.metadata().map_or(0, |m| m.len()) }
+            if p.is_dir() {
+                size(&p)
+            } else {
+                e.metadata().map_or(0, |m| m.len())
+            }
         })
         .sum()
 }
 
 fn print(s: &Status) {
-    println!("warehouse {} ({:.1} MiB)", s.warehouse, s.bytes as f64 / 1048576.0);
+    println!(
+        "warehouse {} ({:.1} MiB)",
+        s.warehouse,
+        s.bytes as f64 / 1048576.0
+    );
     if let Some(l) = &s.running {
         println!("locked by pid/started: {l}");
     }
-    println!("{} batches, {} files ingested; metrics as of {}", s.batches, s.files_ingested, s.computed_as_of.as_deref().unwrap_or("(not computed)"));
-    let q: Vec<String> = s.quarantined_by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("quarantined rows by reason: {}", if q.is_empty() { "none".into() } else { q.join(", ") });
-    let b: Vec<String> = s.breaches_by_window.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    println!("诫勉谈话 list (breaches) by year: {}", if b.is_empty() { "none".into() } else { b.join(", ") });
+    println!(
+        "{} batches, {} files ingested; metrics as of {}",
+        s.batches,
+        s.files_ingested,
+        s.computed_as_of.as_deref().unwrap_or("(not computed)")
+    );
+    let q: Vec<String> = s
+        .quarantined_by_reason
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "quarantined rows by reason: {}",
+        if q.is_empty() {
+            "none".into()
+        } else {
+            q.join(", ")
+        }
+    );
+    let b: Vec<String> = s
+        .breaches_by_window
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    println!(
+        "诫勉谈话 list (breaches) by year: {}",
+        if b.is_empty() {
+            "none".into()
+        } else {
+            b.join(", ")
+        }
+    );
     println!("last runs:");
     if s.runs.is_empty() {
         println!("  none yet (`pingyi run`)");
     }
     for r in &s.runs {
-        let status = if r.status == "running" && s.running.as_deref().is_none_or(|l| !l.starts_with(&r.pid.to_string())) {
+        let status = if r.status == "running"
+            && s.running
+                .as_deref()
+                .is_none_or(|l| !l.starts_with(&r.pid.to_string()))
+        {
             "interrupted"
         } else {
             r.status.as_str()

@@ -115,7 +115,11 @@ pub fn raters(ratings: LazyFrame) -> LazyFrame {
 pub fn subject_detail(cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
     let year = col("period").str().slice(lit(0), lit(4)).alias("window");
     let by_category = raters
-        .group_by([col("subject_id"), year.clone(), col("rater_category").alias("group")])
+        .group_by([
+            col("subject_id"),
+            year.clone(),
+            col("rater_category").alias("group"),
+        ])
         .agg([col("raters").sum().alias("__raters")])
         .with_column(lit("rater_category").alias("dimension"));
     let per_dim: Vec<LazyFrame> = ["item", "rater_category"]
@@ -138,10 +142,20 @@ pub fn subject_detail(cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
                 ])
         })
         .collect();
-    let keys = [col("subject_id"), col("window"), col("dimension"), col("group")];
+    let keys = [
+        col("subject_id"),
+        col("window"),
+        col("dimension"),
+        col("group"),
+    ];
     let all = concat(per_dim, UnionArgs::default())
         .expect("same schema by construction")
-        .join(by_category, keys.clone(), keys, JoinArgs::new(JoinType::Left))
+        .join(
+            by_category,
+            keys.clone(),
+            keys,
+            JoinArgs::new(JoinType::Left),
+        )
         .with_column(
             when(col("__raters").is_not_null())
                 .then(col("__raters"))

@@ -43,13 +43,21 @@ pub fn parse(name: &str, text: &str) -> Named {
 /// Every `*.sql` in `dir`, by name.
 pub fn list(dir: &Path) -> Result<Vec<Named>> {
     let mut out = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("no named queries: cannot read {} (pass --queries DIR)", dir.display()))?;
+    let entries = std::fs::read_dir(dir).with_context(|| {
+        format!(
+            "no named queries: cannot read {} (pass --queries DIR)",
+            dir.display()
+        )
+    })?;
     for e in entries {
         let p = e?.path();
         if p.extension().is_some_and(|x| x == "sql") {
-            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
             out.push(parse(&name, &text));
         }
     }
@@ -62,7 +70,11 @@ pub fn find(dir: &Path, name: &str) -> Result<Named> {
     let names: Vec<&str> = all.iter().map(|n| n.name.as_str()).collect();
     match all.iter().find(|n| n.name == name) {
         Some(n) => Ok(n.clone()),
-        None => bail!("no named query `{name}` in {}; known: {}", dir.display(), names.join(", ")),
+        None => bail!(
+            "no named query `{name}` in {}; known: {}",
+            dir.display(),
+            names.join(", ")
+        ),
     }
 }
 
@@ -79,13 +91,21 @@ pub fn bind(q: &Named, given: &[(String, String)]) -> Result<String> {
     };
     for (k, _) in given {
         if !q.params.iter().any(|(n, _)| n == k) {
-            bail!("query `{}` has no parameter `{k}`; it takes: {}", q.name, or_none(takes()));
+            bail!(
+                "query `{}` has no parameter `{k}`; it takes: {}",
+                q.name,
+                or_none(takes())
+            );
         }
     }
     let mut sql = q.sql.clone();
     for (name, meaning) in &q.params {
         let Some((_, v)) = given.iter().find(|(k, _)| k == name) else {
-            bail!("query `{}` needs --param {name}=VALUE ({meaning}); it takes: {}", q.name, takes());
+            bail!(
+                "query `{}` needs --param {name}=VALUE ({meaning}); it takes: {}",
+                q.name,
+                takes()
+            );
         };
         sql = replace_placeholder(&sql, name, &literal(v));
     }
@@ -93,7 +113,11 @@ pub fn bind(q: &Named, given: &[(String, String)]) -> Result<String> {
 }
 
 fn or_none(s: String) -> String {
-    if s.is_empty() { "no parameters".into() } else { s }
+    if s.is_empty() {
+        "no parameters".into()
+    } else {
+        s
+    }
 }
 
 fn literal(v: &str) -> String {
@@ -131,12 +155,32 @@ mod tests {
     fn header_and_binding() {
         let q = parse("x", "-- The lowest.\n-- param: township — 乡镇\n-- param: n - how many\nselect * from t where a = :township and b::int < :n and c = :townships\n");
         assert_eq!(q.description, "The lowest.");
-        assert_eq!(q.params, [("township".into(), "乡镇".into()), ("n".into(), "how many".into())]);
-        let sql = bind(&q, &[("township".into(), "O'Hare".into()), ("n".into(), "10".into())]).unwrap();
-        assert!(sql.contains("a = 'O''Hare' and b::int < 10 and c = :townships"), "{sql}");
-        let e = bind(&q, &[("township".into(), "x".into())]).unwrap_err().to_string();
+        assert_eq!(
+            q.params,
+            [
+                ("township".into(), "乡镇".into()),
+                ("n".into(), "how many".into())
+            ]
+        );
+        let sql = bind(
+            &q,
+            &[
+                ("township".into(), "O'Hare".into()),
+                ("n".into(), "10".into()),
+            ],
+        )
+        .unwrap();
+        assert!(
+            sql.contains("a = 'O''Hare' and b::int < 10 and c = :townships"),
+            "{sql}"
+        );
+        let e = bind(&q, &[("township".into(), "x".into())])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("needs --param n=VALUE"), "{e}");
-        let e = bind(&q, &[("town".into(), "x".into())]).unwrap_err().to_string();
+        let e = bind(&q, &[("town".into(), "x".into())])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no parameter `town`"), "{e}");
     }
 }

@@ -209,7 +209,12 @@ fn thin_by_township(breaches: &[BreachRow]) -> Vec<(String, Vec<BreachRow>)> {
     // Latest window first, as in the main list.
     out.sort_by(|a, b| b.0 .0.cmp(&a.0 .0).then_with(|| a.0 .1.cmp(&b.0 .1)));
     out.into_iter()
-        .map(|((w, t), rows)| (format!("{w} · {}", if t.is_empty() { "—" } else { &t }), rows))
+        .map(|((w, t), rows)| {
+            (
+                format!("{w} · {}", if t.is_empty() { "—" } else { &t }),
+                rows,
+            )
+        })
         .collect()
 }
 
@@ -252,9 +257,16 @@ fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
         .split("],")
         .map(|s| format!("{}]", s.trim_end_matches(']')))
         .collect();
-    let (periods, rates, valid, evidence) =
-        (split(&b.periods), split(&b.rates), split(&b.valid_n), split(&b.evidence));
-    let pct = |r: &str| r.parse::<f64>().map_or(r.to_string(), |x| super::format::pct(Some(x), 1));
+    let (periods, rates, valid, evidence) = (
+        split(&b.periods),
+        split(&b.rates),
+        split(&b.valid_n),
+        split(&b.evidence),
+    );
+    let pct = |r: &str| {
+        r.parse::<f64>()
+            .map_or(r.to_string(), |x| super::format::pct(Some(x), 1))
+    };
     let periods: Vec<BreachPeriod> = (0..periods.len())
         .map(|i| BreachPeriod {
             period: periods[i].clone(),
@@ -382,7 +394,11 @@ fn composition_rows(cfg: &Config, data: &Data, w: &str, labels: &Labels) -> Vec<
                 .quota
                 .iter()
                 .map(|q| {
-                    let n: u64 = rows.iter().filter(|c| c.quota_group == q.group).map(|c| c.n).sum();
+                    let n: u64 = rows
+                        .iter()
+                        .filter(|c| c.quota_group == q.group)
+                        .map(|c| c.n)
+                        .sum();
                     QuotaShare {
                         group: q.group.clone(),
                         quota: q.share,
@@ -405,8 +421,13 @@ fn composition_rows(cfg: &Config, data: &Data, w: &str, labels: &Labels) -> Vec<
 /// Subject-periods with ratings whose composition strays furthest from quota.
 fn worst_composition(data: &Data, idx: &Index, w: &str) -> Vec<WorstRow> {
     let mut seen = std::collections::BTreeMap::new();
-    for c in data.composition.iter().filter(|c| c.period.starts_with(w) && !c.compliant) {
-        seen.entry((&c.subject_id, &c.period)).or_insert(c.max_deviation);
+    for c in data
+        .composition
+        .iter()
+        .filter(|c| c.period.starts_with(w) && !c.compliant)
+    {
+        seen.entry((&c.subject_id, &c.period))
+            .or_insert(c.max_deviation);
     }
     let mut rows: Vec<_> = seen.into_iter().collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -427,39 +448,72 @@ fn thresholds(cfg: &Config) -> Vec<f64> {
 fn text(labels: &Labels, title: &str, x: &str, y: &str) -> charts::Text {
     charts::Text {
         title: labels.get(title),
-        x: if x.is_empty() { String::new() } else { labels.get(x) },
-        y: if y.is_empty() { String::new() } else { labels.get(y) },
+        x: if x.is_empty() {
+            String::new()
+        } else {
+            labels.get(x)
+        },
+        y: if y.is_empty() {
+            String::new()
+        } else {
+            labels.get(y)
+        },
     }
 }
 
 fn township_chart(rows: &[RankRow], cfg: &Config, labels: &Labels) -> String {
     let bars: Vec<charts::Bar> = rows
         .iter()
-        .filter_map(|r| r.rate.map(|v| charts::Bar { label: r.group.clone(), value: v }))
+        .filter_map(|r| {
+            r.rate.map(|v| charts::Bar {
+                label: r.group.clone(),
+                value: v,
+            })
+        })
         .collect();
-    charts::ranking(&bars, &thresholds(cfg), &text(labels, "ranking_township", "rate", ""))
+    charts::ranking(
+        &bars,
+        &thresholds(cfg),
+        &text(labels, "ranking_township", "rate", ""),
+    )
 }
 
 /// The county and each township, period by period.
 fn trend_chart(data: &Data, cfg: &Config, labels: &Labels) -> String {
     let mut series: Vec<charts::Series> = Vec::new();
     for level in ["county", "township"] {
-        let mut by_group: std::collections::BTreeMap<String, Vec<charts::Point>> = Default::default();
-        for g in data.group_period.iter().filter(|g| g.level == level && g.span == "period") {
-            by_group.entry(g.group.clone().unwrap_or_default()).or_default().push(charts::Point {
-                period: g.period.clone(),
-                rate: g.rate,
-                ci_low: g.ci_low,
-                ci_high: g.ci_high,
-            });
+        let mut by_group: std::collections::BTreeMap<String, Vec<charts::Point>> =
+            Default::default();
+        for g in data
+            .group_period
+            .iter()
+            .filter(|g| g.level == level && g.span == "period")
+        {
+            by_group
+                .entry(g.group.clone().unwrap_or_default())
+                .or_default()
+                .push(charts::Point {
+                    period: g.period.clone(),
+                    rate: g.rate,
+                    ci_low: g.ci_low,
+                    ci_high: g.ci_high,
+                });
         }
         for (name, mut points) in by_group {
             points.sort_by(|a, b| a.period.cmp(&b.period));
-            let name = if level == "county" { labels.get("county") } else { name };
+            let name = if level == "county" {
+                labels.get("county")
+            } else {
+                name
+            };
             series.push(charts::Series { name, points });
         }
     }
-    charts::trend(&series, &thresholds(cfg), &text(labels, "trend_chart", "period", "rate"))
+    charts::trend(
+        &series,
+        &thresholds(cfg),
+        &text(labels, "trend_chart", "period", "rate"),
+    )
 }
 
 fn distribution_chart(data: &Data, w: &str, cfg: &Config, labels: &Labels) -> String {

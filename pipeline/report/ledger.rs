@@ -77,7 +77,11 @@ pub fn items_of(data: &Data, idx: &Index, subject_id: &str, labels: &Labels) -> 
         .flatten()
         .map(|s| item(s, idx, as_of, &redactor))
         .collect();
-    items.sort_by(|a, b| a.received_at.cmp(&b.received_at).then(a.suggestion_id.cmp(&b.suggestion_id)));
+    items.sort_by(|a, b| {
+        a.received_at
+            .cmp(&b.received_at)
+            .then(a.suggestion_id.cmp(&b.suggestion_id))
+    });
     items
 }
 
@@ -117,13 +121,23 @@ pub fn burndown(suggestions: &[Suggestion], as_of: Option<Date>) -> Vec<charts::
         .filter_map(|s| {
             let received = s.received_at.as_deref().and_then(parse_loose)?.to_days();
             let closed = (s.status.as_deref() == Some(CLOSED))
-                .then(|| s.closed_at.as_deref().and_then(parse_loose).map(Date::to_days))
+                .then(|| {
+                    s.closed_at
+                        .as_deref()
+                        .and_then(parse_loose)
+                        .map(Date::to_days)
+                })
                 .flatten();
-            let deadline = s.deadline.as_deref().and_then(parse_loose).map(Date::to_days);
+            let deadline = s
+                .deadline
+                .as_deref()
+                .and_then(parse_loose)
+                .map(Date::to_days);
             Some((received, closed, deadline))
         })
         .collect();
-    let (Some(first), Some(end)) = (dated.iter().map(|d| d.0).min(), as_of.map(Date::to_days)) else {
+    let (Some(first), Some(end)) = (dated.iter().map(|d| d.0).min(), as_of.map(Date::to_days))
+    else {
         return Vec::new();
     };
     let step = ((end - first) / BURN_POINTS).max(7);
@@ -137,7 +151,10 @@ pub fn burndown(suggestions: &[Suggestion], as_of: Option<Date>) -> Vec<charts::
         points.push(charts::BurnPoint {
             date: Date::from_days(day).to_string(),
             open: open.len() as u32,
-            overdue: open.iter().filter(|(_, _, d)| d.is_some_and(|d| d < day)).count() as u32,
+            overdue: open
+                .iter()
+                .filter(|(_, _, d)| d.is_some_and(|d| d < day))
+                .count() as u32,
         });
         day += step;
     }

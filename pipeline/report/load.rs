@@ -226,7 +226,12 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
         detail: rows(t("subject_detail")?)?,
         suggestions: rows(t("suggestions")?)?,
         inputs: inputs(&m),
-        quarantined: m.batches.iter().flat_map(|b| &b.files).map(|f| f.quarantined).sum(),
+        quarantined: m
+            .batches
+            .iter()
+            .flat_map(|b| &b.files)
+            .map(|f| f.quarantined)
+            .sum(),
     })
 }
 

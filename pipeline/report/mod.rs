@@ -96,8 +96,13 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
     output::clean_leftovers(reports)?;
     // Found before rendering, but a missing Chromium fails only after the
     // HTML reports are published: they are worth having on their own.
-    let chromium = opts.pdf.then(|| pdf::find_chromium(opts.chromium.as_deref()));
-    let printer = chromium.as_ref().and_then(|c| c.as_ref().ok()).map(PathBuf::as_path);
+    let chromium = opts
+        .pdf
+        .then(|| pdf::find_chromium(opts.chromium.as_deref()));
+    let printer = chromium
+        .as_ref()
+        .and_then(|c| c.as_ref().ok())
+        .map(PathBuf::as_path);
     let audiences: Vec<Audience> = match opts.audience {
         Audience::All => vec![Audience::Leadership, Audience::Public, Audience::Units],
         one => vec![one],
@@ -107,7 +112,10 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
     let folder = |a: &Audience| reports.join(format!("{}-{lang}", a.name()));
     let (todo, unchanged): (Vec<Audience>, Vec<Audience>) = audiences.into_iter().partition(|a| {
         !opts.only_if_changed
-            || std::fs::read_to_string(folder(a).join(STAMP)).ok().as_deref() != Some(stamp.as_str())
+            || std::fs::read_to_string(folder(a).join(STAMP))
+                .ok()
+                .as_deref()
+                != Some(stamp.as_str())
     });
     let done: Vec<Published> = todo
         .par_iter()
@@ -192,7 +200,10 @@ fn render(
     match audience {
         Audience::Leadership => {
             let m = leadership::build(cfg, data, &t.labels);
-            write(&dir.join("leadership.html"), &t.render("leadership.html", &m)?)?;
+            write(
+                &dir.join("leadership.html"),
+                &t.render("leadership.html", &m)?,
+            )?;
             let mut sheets = tables::hr_sheets(&m, &t.labels);
             sheets.insert(2, tables::grades_sheet(data, &t.labels));
             tables::write_xlsx(&sheets, &data.as_of, &dir.join("hr.xlsx"))?;
@@ -204,7 +215,10 @@ fn render(
         Audience::Public => {
             let m = public::build(cfg, data, &t.labels);
             write(&dir.join("public.html"), &t.render("public.html", &m)?)?;
-            tables::write_csv(&tables::public_sheet(&m, &t.labels), &dir.join("public.csv"))?;
+            tables::write_csv(
+                &tables::public_sheet(&m, &t.labels),
+                &dir.join("public.csv"),
+            )?;
             pages.push("public");
         }
         Audience::Units => cards = units::render(cfg, data, t, &dir)?,
@@ -213,13 +227,21 @@ fn render(
     let mut pdfs = 0;
     if let Some(chromium) = printer {
         for page in pages {
-            pdf::print_pdf(chromium, &dir.join(format!("{page}.html")), &dir.join(format!("{page}.pdf")))?;
+            pdf::print_pdf(
+                chromium,
+                &dir.join(format!("{page}.html")),
+                &dir.join(format!("{page}.pdf")),
+            )?;
             pdfs += 1;
         }
     }
     write(&dir.join(STAMP), stamp)?;
     let folder = stage.publish()?;
-    Ok(Published { folder, cards, pdfs })
+    Ok(Published {
+        folder,
+        cards,
+        pdfs,
+    })
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -256,9 +278,17 @@ fn write_index(t: &Templates, data: &Data, cfg: &Config, reports: &Path) -> Resu
                 .filter(|n| !n.starts_with('.') && n.contains('.'))
                 .collect();
             files.sort();
-            entries.push(Entry { folder, audience: audience.to_string(), lang: lang.to_string(), files });
+            entries.push(Entry {
+                folder,
+                audience: audience.to_string(),
+                lang: lang.to_string(),
+                files,
+            });
         }
     }
-    let page = IndexPage { meta: model::Meta::new(cfg, data, &t.labels, "index_title"), entries };
+    let page = IndexPage {
+        meta: model::Meta::new(cfg, data, &t.labels, "index_title"),
+        entries,
+    };
     write(&reports.join("index.html"), &t.render("index.html", &page)?)
 }

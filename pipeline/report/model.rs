@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::load::{Data, Detail, Grade, GroupPeriod, LedgerSummary, Subject, SubjectPeriod, Suggestion};
+use super::load::{
+    Data, Detail, Grade, GroupPeriod, LedgerSummary, Subject, SubjectPeriod, Suggestion,
+};
 use super::templates::Labels;
 use crate::config::Config;
 
@@ -25,14 +27,24 @@ pub struct Meta {
 
 impl Meta {
     pub fn new(cfg: &Config, data: &Data, labels: &Labels, title_key: &str) -> Meta {
-        let periods: Vec<&str> = data.subject_period.iter().map(|r| r.period.as_str()).collect();
+        let periods: Vec<&str> = data
+            .subject_period
+            .iter()
+            .map(|r| r.period.as_str())
+            .collect();
         Meta {
             title: labels.get(title_key),
             issuer: cfg.report.issuer.clone(),
             as_of: data.as_of.clone(),
             window: window(data),
-            first_period: periods.iter().min().map_or(String::new(), |p| p.to_string()),
-            last_period: periods.iter().max().map_or(String::new(), |p| p.to_string()),
+            first_period: periods
+                .iter()
+                .min()
+                .map_or(String::new(), |p| p.to_string()),
+            last_period: periods
+                .iter()
+                .max()
+                .map_or(String::new(), |p| p.to_string()),
             lang: labels.get("lang"),
             version: env!("CARGO_PKG_VERSION").to_string(),
         }
@@ -53,7 +65,9 @@ pub fn window(data: &Data) -> String {
 
 /// The year before `window` (`2012` → `2011`).
 pub fn previous(window: &str) -> String {
-    window.parse::<i32>().map_or(String::new(), |y| (y - 1).to_string())
+    window
+        .parse::<i32>()
+        .map_or(String::new(), |y| (y - 1).to_string())
 }
 
 /// A row of a ranking table (township, org type, pioneer category…).
@@ -164,11 +178,18 @@ impl<'a> Index<'a> {
         }
         let mut suggestions: BTreeMap<&str, Vec<&Suggestion>> = BTreeMap::new();
         for s in &data.suggestions {
-            suggestions.entry(s.subject_id.as_deref().unwrap_or("")).or_default().push(s);
+            suggestions
+                .entry(s.subject_id.as_deref().unwrap_or(""))
+                .or_default()
+                .push(s);
         }
         Index {
             suggestions,
-            subjects: data.subjects.iter().map(|s| (s.subject_id.as_str(), s)).collect(),
+            subjects: data
+                .subjects
+                .iter()
+                .map(|s| (s.subject_id.as_str(), s))
+                .collect(),
             periods,
             grades: data
                 .grades

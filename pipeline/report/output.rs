@@ -79,7 +79,10 @@ pub fn clean_leftovers(reports: &Path) -> Result<()> {
     };
     for entry in entries {
         let path = entry?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path.is_dir() && (name.starts_with(".staging-") || name.starts_with(".old-")) {
             // Another render working beside this one keeps its folders.
             let pid = name.rsplit('-').next().and_then(|p| p.parse::<u32>().ok());

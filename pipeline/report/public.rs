@@ -73,7 +73,11 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
     let all: Vec<usize> = (0..total_cells.len()).collect();
     complement(&mut total_cells, &all, !county_cell.suppressed, min);
     let publish = |d: &mut Draft, c: &Cell| finish(d, c, min);
-    let rows: Vec<Row> = drafts.iter_mut().zip(&cells).map(|(d, c)| publish(d, c)).collect();
+    let rows: Vec<Row> = drafts
+        .iter_mut()
+        .zip(&cells)
+        .map(|(d, c)| publish(d, c))
+        .collect();
     let townships = groups
         .values()
         .zip(totals.into_iter().zip(&total_cells))
@@ -98,8 +102,15 @@ fn drafts(data: &Data, idx: &Index, w: &str) -> (Vec<Draft>, BTreeMap<String, Ve
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for g in data.grades.iter().filter(|g| g.window == w) {
         let who = idx.who(&g.subject_id);
-        let detail = if who.kind == "组织" { who.org_type.clone() } else { who.position.clone() };
-        groups.entry(who.township.clone()).or_default().push(drafts.len());
+        let detail = if who.kind == "组织" {
+            who.org_type.clone()
+        } else {
+            who.position.clone()
+        };
+        groups
+            .entry(who.township.clone())
+            .or_default()
+            .push(drafts.len());
         drafts.push(Draft {
             row: Row {
                 subject_id: who.subject_id,
@@ -132,7 +143,10 @@ fn totals(
 ) -> (Vec<Draft>, Draft) {
     let find = |level: &str, group: &str| -> Option<&GroupPeriod> {
         data.group_period.iter().find(|g| {
-            g.level == level && g.span == "year" && g.period == w && g.group.as_deref() == Some(group)
+            g.level == level
+                && g.span == "year"
+                && g.period == w
+                && g.group.as_deref() == Some(group)
         })
     };
     let total = |name: String, gp: Option<&GroupPeriod>, raters: u64| Draft {
@@ -166,7 +180,11 @@ fn totals(
 fn finish(d: &mut Draft, c: &Cell, min: u64) -> Row {
     let mut row = d.row.clone();
     row.suppressed = c.suppressed;
-    row.raters = if d.raters < min { format!("<{min}") } else { d.raters.to_string() };
+    row.raters = if d.raters < min {
+        format!("<{min}")
+    } else {
+        d.raters.to_string()
+    };
     if !c.suppressed {
         row.rate = d.rate;
         row.grade = d.grade.clone();
@@ -199,8 +217,11 @@ fn items(data: &Data, idx: &Index, labels: &Labels) -> Vec<Item> {
         .filter(|i| !i.closed)
         .collect();
     items.sort_by(|a, b| {
-        (&a.who.township, &a.received_at, &a.suggestion_id)
-            .cmp(&(&b.who.township, &b.received_at, &b.suggestion_id))
+        (&a.who.township, &a.received_at, &a.suggestion_id).cmp(&(
+            &b.who.township,
+            &b.received_at,
+            &b.suggestion_id,
+        ))
     });
     items
 }

@@ -85,7 +85,11 @@ mod tests {
     #[test]
     fn leaves_dates_amounts_and_long_serials_alone() {
         let r = redactor();
-        for s in ["2012年9月3日", "修路3公里，投资120万元", "编号 12345678901234567890123"] {
+        for s in [
+            "2012年9月3日",
+            "修路3公里，投资120万元",
+            "编号 12345678901234567890123",
+        ] {
             assert_eq!(r.redact(s), s);
         }
     }

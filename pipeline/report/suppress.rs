@@ -35,7 +35,11 @@ pub fn complement(cells: &mut [Cell], members: &[usize], total_published: bool, 
         return;
     }
     loop {
-        let hidden: Vec<usize> = members.iter().copied().filter(|&i| cells[i].suppressed).collect();
+        let hidden: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&i| cells[i].suppressed)
+            .collect();
         if hidden.is_empty() {
             return;
         }

@@ -47,31 +47,79 @@ fn text(s: &str) -> Cell {
 
 /// The HR workbook's sheets, from the leadership view model.
 pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
-    let mut breaches = Sheet::new(labels, "breaches", "breaches", &[
-        "window", "subject_id", "name", "kind", "township", "org_type", "rule", "period", "rate",
-        "valid", "interval", "evidence", "action",
-    ]);
+    let mut breaches = Sheet::new(
+        labels,
+        "breaches",
+        "breaches",
+        &[
+            "window",
+            "subject_id",
+            "name",
+            "kind",
+            "township",
+            "org_type",
+            "rule",
+            "period",
+            "rate",
+            "valid",
+            "interval",
+            "evidence",
+            "action",
+        ],
+    );
     for b in &m.breaches {
         for p in &b.periods {
             breaches.rows.push(vec![
-                text(&b.window), text(&b.who.subject_id), text(&b.who.name), text(&b.who.kind),
-                text(&b.who.township), text(&b.who.org_type), text(&b.rule), text(&p.period),
-                text(&p.rate), text(&p.valid), text(&p.interval),
-                text(&labels.get(&format!("evidence_{}", p.evidence))), text(&b.action),
+                text(&b.window),
+                text(&b.who.subject_id),
+                text(&b.who.name),
+                text(&b.who.kind),
+                text(&b.who.township),
+                text(&b.who.org_type),
+                text(&b.rule),
+                text(&p.period),
+                text(&p.rate),
+                text(&p.valid),
+                text(&p.interval),
+                text(&labels.get(&format!("evidence_{}", p.evidence))),
+                text(&b.action),
             ]);
         }
     }
-    let mut watch = Sheet::new(labels, "watchlist", "watchlist", &[
-        "subject_id", "name", "township", "period", "rate", "valid", "interval", "evidence",
-    ]);
+    let mut watch = Sheet::new(
+        labels,
+        "watchlist",
+        "watchlist",
+        &[
+            "subject_id",
+            "name",
+            "township",
+            "period",
+            "rate",
+            "valid",
+            "interval",
+            "evidence",
+        ],
+    );
     for w in &m.watchlist {
         watch.rows.push(vec![
-            text(&w.who.subject_id), text(&w.who.name), text(&w.who.township), text(&w.period),
-            Cell::Pct(Some(w.rate)), Cell::Int(w.valid), text(&format::interval(w.ci_low, w.ci_high)),
+            text(&w.who.subject_id),
+            text(&w.who.name),
+            text(&w.who.township),
+            text(&w.period),
+            Cell::Pct(Some(w.rate)),
+            Cell::Int(w.valid),
+            text(&format::interval(w.ci_low, w.ci_high)),
             text(&labels.get(&format!("evidence_{}", w.evidence))),
         ]);
     }
-    vec![breaches, watch, ranking_sheet(m, labels, true), ranking_sheet(m, labels, false), ledger_sheet(m, labels)]
+    vec![
+        breaches,
+        watch,
+        ranking_sheet(m, labels, true),
+        ranking_sheet(m, labels, false),
+        ledger_sheet(m, labels),
+    ]
 }
 
 fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
@@ -80,25 +128,63 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
     } else {
         ("ranking_org_type", "ranking_org_type", &m.org_types)
     };
-    let mut s = Sheet::new(labels, key, file, &["rank", "group", "valid", "rate", "interval", "prev_year", "change"]);
+    let mut s = Sheet::new(
+        labels,
+        key,
+        file,
+        &[
+            "rank",
+            "group",
+            "valid",
+            "rate",
+            "interval",
+            "prev_year",
+            "change",
+        ],
+    );
     for r in rows {
         s.rows.push(vec![
-            Cell::Int(r.rank as u64), text(&r.group), Cell::Int(r.valid), Cell::Pct(r.rate),
-            text(&format::interval(r.ci_low, r.ci_high)), Cell::Pct(r.prev_rate), text(&format::pp(r.change)),
+            Cell::Int(r.rank as u64),
+            text(&r.group),
+            Cell::Int(r.valid),
+            Cell::Pct(r.rate),
+            text(&format::interval(r.ci_low, r.ci_high)),
+            Cell::Pct(r.prev_rate),
+            text(&format::pp(r.change)),
         ]);
     }
     s
 }
 
 fn ledger_sheet(m: &Leadership, labels: &Labels) -> Sheet {
-    let mut s = Sheet::new(labels, "overdue_items", "overdue", &[
-        "subject_id", "name", "township", "category", "content", "measure", "owner", "received_at",
-        "deadline", "days_overdue",
-    ]);
+    let mut s = Sheet::new(
+        labels,
+        "overdue_items",
+        "overdue",
+        &[
+            "subject_id",
+            "name",
+            "township",
+            "category",
+            "content",
+            "measure",
+            "owner",
+            "received_at",
+            "deadline",
+            "days_overdue",
+        ],
+    );
     for i in &m.ledger.overdue {
         s.rows.push(vec![
-            text(&i.who.subject_id), text(&i.who.name), text(&i.who.township), text(&i.category),
-            text(&i.content), text(&i.measure), text(&i.owner), text(&i.received_at), text(&i.deadline),
+            text(&i.who.subject_id),
+            text(&i.who.name),
+            text(&i.who.township),
+            text(&i.category),
+            text(&i.content),
+            text(&i.measure),
+            text(&i.owner),
+            text(&i.received_at),
+            text(&i.deadline),
             Cell::Int(i.days_overdue.unwrap_or(0).max(0) as u64),
         ]);
     }
@@ -109,15 +195,36 @@ fn ledger_sheet(m: &Leadership, labels: &Labels) -> Sheet {
 pub fn grades_sheet(data: &super::load::Data, labels: &Labels) -> Sheet {
     let idx = super::model::Index::new(data);
     let w = super::model::window(data);
-    let mut s = Sheet::new(labels, "grade", "grades", &[
-        "subject_id", "name", "kind", "township", "org_type", "position", "raters", "valid", "rate", "grade",
-    ]);
+    let mut s = Sheet::new(
+        labels,
+        "grade",
+        "grades",
+        &[
+            "subject_id",
+            "name",
+            "kind",
+            "township",
+            "org_type",
+            "position",
+            "raters",
+            "valid",
+            "rate",
+            "grade",
+        ],
+    );
     for g in data.grades.iter().filter(|g| g.window == w) {
         let who = idx.who(&g.subject_id);
         s.rows.push(vec![
-            text(&who.subject_id), text(&who.name), text(&who.kind), text(&who.township),
-            text(&who.org_type), text(&who.position), Cell::Int(g.raters.unwrap_or(0)), Cell::Int(g.valid),
-            Cell::Pct(g.rate), text(g.grade.as_deref().unwrap_or("")),
+            text(&who.subject_id),
+            text(&who.name),
+            text(&who.kind),
+            text(&who.township),
+            text(&who.org_type),
+            text(&who.position),
+            Cell::Int(g.raters.unwrap_or(0)),
+            Cell::Int(g.valid),
+            Cell::Pct(g.rate),
+            text(g.grade.as_deref().unwrap_or("")),
         ]);
     }
     s
@@ -125,20 +232,39 @@ pub fn grades_sheet(data: &super::load::Data, labels: &Labels) -> Sheet {
 
 /// The public results as one sheet, suppressed cells empty.
 pub fn public_sheet(m: &Public, labels: &Labels) -> Sheet {
-    let mut s = Sheet::new(labels, "public_title", "public", &[
-        "township", "subject_id", "kind", "name", "detail_col", "raters", "rate", "grade",
-    ]);
+    let mut s = Sheet::new(
+        labels,
+        "public_title",
+        "public",
+        &[
+            "township",
+            "subject_id",
+            "kind",
+            "name",
+            "detail_col",
+            "raters",
+            "rate",
+            "grade",
+        ],
+    );
     s.headers[4] = format!("{}/{}", labels.get("org_type"), labels.get("position"));
     let row = |r: &super::public::Row| {
         vec![
-            text(&r.township), text(&r.subject_id), text(&r.kind), text(&r.name), text(&r.detail), text(&r.raters),
-            Cell::Pct(r.rate), text(r.grade.as_deref().unwrap_or("")),
+            text(&r.township),
+            text(&r.subject_id),
+            text(&r.kind),
+            text(&r.name),
+            text(&r.detail),
+            text(&r.raters),
+            Cell::Pct(r.rate),
+            text(r.grade.as_deref().unwrap_or("")),
         ]
     };
     s.rows.push(row(&m.county));
     for t in &m.townships {
         s.rows.push(row(&t.total));
-        s.rows.extend(t.organizations.iter().chain(&t.cadres).map(row));
+        s.rows
+            .extend(t.organizations.iter().chain(&t.cadres).map(row));
     }
     s
 }
@@ -148,13 +274,22 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
     let mut book = Workbook::new();
     let d = parse_loose(as_of).unwrap_or(Date::from_days(0));
     let created = ExcelDateTime::from_ymd(d.year as u16, d.month as u8, d.day as u8)?;
-    book.set_properties(&DocProperties::new().set_creation_datetime(&created).set_author("pingyi"));
+    book.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_author("pingyi"),
+    );
     let bold = Format::new().set_bold().set_text_wrap();
     let percent = Format::new().set_num_format("0.0%");
     for sheet in sheets {
         let ws = book.add_worksheet();
         // Excel caps sheet names at 31 characters and forbids some symbols.
-        let name: String = sheet.name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+        let name: String = sheet
+            .name
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect();
         ws.set_name(&name)?;
         for (c, h) in sheet.headers.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, h, &bold)?;
@@ -181,7 +316,12 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
         }
         ws.set_freeze_panes(1, 0)?;
         if !sheet.rows.is_empty() {
-            ws.autofilter(0, 0, sheet.rows.len() as u32, sheet.headers.len().saturating_sub(1) as u16)?;
+            ws.autofilter(
+                0,
+                0,
+                sheet.rows.len() as u32,
+                sheet.headers.len().saturating_sub(1) as u16,
+            )?;
         }
     }
     let bytes = book.save_to_buffer()?;
@@ -193,7 +333,11 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
 
 /// Column width in Excel units: CJK characters count double, capped.
 fn width(sheet: &Sheet, c: usize) -> f64 {
-    let w = |s: &str| s.chars().map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 }).sum::<f64>();
+    let w = |s: &str| {
+        s.chars()
+            .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
+            .sum::<f64>()
+    };
     let longest = sheet
         .rows
         .iter()
@@ -209,7 +353,8 @@ fn width(sheet: &Sheet, c: usize) -> f64 {
 /// Writes a sheet as CSV, UTF-8 with BOM, RFC 4180 quoting, atomically.
 pub fn write_csv(sheet: &Sheet, path: &Path) -> Result<()> {
     let mut text = String::from("\u{feff}");
-    let line = |cells: Vec<String>| cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",") + "\r\n";
+    let line =
+        |cells: Vec<String>| cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",") + "\r\n";
     text.push_str(&line(sheet.headers.clone()));
     for row in &sheet.rows {
         text.push_str(&line(row.iter().map(csv_value).collect()));
@@ -225,7 +370,9 @@ fn csv_value(c: &Cell) -> String {
         Cell::Text(t) => defuse(t),
         Cell::Int(n) => n.to_string(),
         // Four decimals: a CSV is read by programs too, not only by eye.
-        Cell::Pct(p) => p.filter(|x| x.is_finite()).map_or(String::new(), |x| format!("{x:.4}")),
+        Cell::Pct(p) => p
+            .filter(|x| x.is_finite())
+            .map_or(String::new(), |x| format!("{x:.4}")),
     }
 }
 

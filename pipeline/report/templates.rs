@@ -19,16 +19,46 @@ use crate::config::Lang;
 
 /// Every template and label file, as shipped.
 const EMBEDDED: [(&str, &str); 10] = [
-    ("base.html", include_str!("../../report-templates/base.html")),
-    ("style.css", include_str!("../../report-templates/style.css")),
-    ("macros.html", include_str!("../../report-templates/macros.html")),
-    ("leadership.html", include_str!("../../report-templates/leadership.html")),
-    ("public.html", include_str!("../../report-templates/public.html")),
-    ("unit.html", include_str!("../../report-templates/unit.html")),
-    ("units-index.html", include_str!("../../report-templates/units-index.html")),
-    ("index.html", include_str!("../../report-templates/index.html")),
-    ("i18n/zh.toml", include_str!("../../report-templates/i18n/zh.toml")),
-    ("i18n/en.toml", include_str!("../../report-templates/i18n/en.toml")),
+    (
+        "base.html",
+        include_str!("../../report-templates/base.html"),
+    ),
+    (
+        "style.css",
+        include_str!("../../report-templates/style.css"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../report-templates/macros.html"),
+    ),
+    (
+        "leadership.html",
+        include_str!("../../report-templates/leadership.html"),
+    ),
+    (
+        "public.html",
+        include_str!("../../report-templates/public.html"),
+    ),
+    (
+        "unit.html",
+        include_str!("../../report-templates/unit.html"),
+    ),
+    (
+        "units-index.html",
+        include_str!("../../report-templates/units-index.html"),
+    ),
+    (
+        "index.html",
+        include_str!("../../report-templates/index.html"),
+    ),
+    (
+        "i18n/zh.toml",
+        include_str!("../../report-templates/i18n/zh.toml"),
+    ),
+    (
+        "i18n/en.toml",
+        include_str!("../../report-templates/i18n/en.toml"),
+    ),
 ];
 
 /// Labels of one language: `t.key` in templates, `labels.get("key")` in code.
@@ -111,14 +141,20 @@ fn labels(dir: Option<&Path>, lang: Lang) -> Result<Labels> {
         Lang::Zh => "i18n/zh.toml",
         Lang::En => "i18n/en.toml",
     };
-    let builtin = EMBEDDED.iter().find(|(n, _)| *n == file).map_or("", |(_, s)| s);
+    let builtin = EMBEDDED
+        .iter()
+        .find(|(n, _)| *n == file)
+        .map_or("", |(_, s)| s);
     let mut map: BTreeMap<String, String> =
         toml::from_str(builtin).context("built-in labels do not parse")?;
     if let Some(p) = dir.map(|d| d.join(file)).filter(|p| p.is_file()) {
         let text = std::fs::read_to_string(&p)
             .with_context(|| format!("cannot read labels {}", p.display()))?;
         let over: BTreeMap<String, String> = toml::from_str(&text).with_context(|| {
-            format!("labels {}: every entry must be `key = \"text\"`", p.display())
+            format!(
+                "labels {}: every entry must be `key = \"text\"`",
+                p.display()
+            )
         })?;
         map.extend(over);
     }
@@ -130,7 +166,9 @@ fn register_filters(env: &mut Environment<'static>) {
         format::pct(v, digits.unwrap_or(1))
     });
     env.add_filter("pp", |v: Option<f64>| format::pp(v));
-    env.add_filter("num", |v: Option<u64>| v.map_or("—".to_string(), format::thousands));
+    env.add_filter("num", |v: Option<u64>| {
+        v.map_or("—".to_string(), format::thousands)
+    });
     env.add_filter("fixed", |v: Option<f64>, digits: Option<usize>| {
         format::fixed(v, digits.unwrap_or(2))
     });

@@ -116,7 +116,8 @@ struct Shared<'a> {
 pub fn render(cfg: &Config, data: &Data, t: &Templates, dir: &Path) -> Result<usize> {
     let ctx = context(cfg, data, &t.labels);
     let cards = dir.join("cards");
-    std::fs::create_dir_all(&cards).with_context(|| format!("cannot create {}", cards.display()))?;
+    std::fs::create_dir_all(&cards)
+        .with_context(|| format!("cannot create {}", cards.display()))?;
     let ids: Vec<&str> = ctx.idx.periods.keys().copied().collect();
     ids.par_iter().try_for_each(|id| -> Result<()> {
         let html = t.render("unit.html", &card(&ctx, id))?;
@@ -152,7 +153,11 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
         window: w,
         breaches,
         trends,
-        watched: data.watchlist.iter().map(|w| w.subject_id.as_str()).collect(),
+        watched: data
+            .watchlist
+            .iter()
+            .map(|w| w.subject_id.as_str())
+            .collect(),
     }
 }
 
@@ -162,7 +167,13 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
 pub fn file_name(id: &str) -> String {
     let safe: String = id
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if safe == id {
         format!("{safe}.html")
@@ -175,10 +186,13 @@ pub fn file_name(id: &str) -> String {
 
 fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
     let s = ctx.idx.subjects.get(id);
-    let text = |f: fn(&super::load::Subject) -> Option<String>| s.and_then(|s| f(s)).unwrap_or_default();
+    let text =
+        |f: fn(&super::load::Subject) -> Option<String>| s.and_then(|s| f(s)).unwrap_or_default();
     let periods = period_rows(ctx, id);
     let year = year_result(ctx, id);
-    let thin = year.as_ref().is_some_and(|y| y.valid < u64::from(ctx.cfg.breach.min_valid));
+    let thin = year
+        .as_ref()
+        .is_some_and(|y| y.valid < u64::from(ctx.cfg.breach.min_valid));
     Card {
         meta: &ctx.meta,
         who: ctx.idx.who(id),
@@ -267,7 +281,11 @@ fn detail(ctx: &Shared, id: &str, dimension: &str) -> Vec<DetailRow> {
             let hide = |v: Option<f64>| if c.suppressed { None } else { v };
             DetailRow {
                 group: d.group.clone().unwrap_or_default(),
-                raters: if raters < min { format!("<{min}") } else { raters.to_string() },
+                raters: if raters < min {
+                    format!("<{min}")
+                } else {
+                    raters.to_string()
+                },
                 suppressed: c.suppressed,
                 valid: if c.suppressed { 0 } else { d.valid },
                 rate: hide(d.rate),
@@ -305,12 +323,15 @@ fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
     for id in ids {
         let who = ctx.idx.who(id);
         let g = ctx.idx.grades.get(&(*id, ctx.window.as_str()));
-        townships.entry(who.township.clone()).or_default().push(IndexEntry {
-            file: format!("cards/{}", file_name(id)),
-            rate: g.and_then(|g| g.rate),
-            grade: g.and_then(|g| g.grade.clone()),
-            who,
-        });
+        townships
+            .entry(who.township.clone())
+            .or_default()
+            .push(IndexEntry {
+                file: format!("cards/{}", file_name(id)),
+                rate: g.and_then(|g| g.rate),
+                grade: g.and_then(|g| g.grade.clone()),
+                who,
+            });
     }
     CardsIndex {
         meta: &ctx.meta,

@@ -18,17 +18,27 @@ pub fn reject(warehouse: &Path, files: &[FileReport]) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for f in files.iter().filter(|f| f.status == "refused") {
         let src = Path::new(&f.path);
-        let name = src.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let name = src
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let copy = dir.join(&name);
-        std::fs::copy(src, &copy)
-            .with_context(|| format!("cannot copy refused {} to {}", src.display(), copy.display()))?;
+        std::fs::copy(src, &copy).with_context(|| {
+            format!(
+                "cannot copy refused {} to {}",
+                src.display(),
+                copy.display()
+            )
+        })?;
         let reason = dir.join(format!("{name}.reason.txt"));
         let text = format!(
             "file: {}\nsha256: {}\nrefused: {}\n\nFix the file (or add aliases under [columns] in pingyi.toml) and put it in the inbox again.\n",
             f.path, f.sha256, f.message
         );
-        std::fs::write(&reason, text).with_context(|| format!("cannot write {}", reason.display()))?;
+        std::fs::write(&reason, text)
+            .with_context(|| format!("cannot write {}", reason.display()))?;
         written.push(reason);
     }
     Ok(written)
@@ -38,20 +48,26 @@ pub fn reject(warehouse: &Path, files: &[FileReport]) -> Result<Vec<PathBuf>> {
 /// the same place below `archive`. Files outside the inbox stay.
 pub fn archive(inbox: &Path, archive: &Path, files: &[FileReport]) -> Result<usize> {
     let mut moved = 0;
-    for f in files.iter().filter(|f| matches!(f.status.as_str(), "ingested" | "already_ingested")) {
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.status.as_str(), "ingested" | "already_ingested"))
+    {
         let src = absolute(Path::new(&f.path));
         let Ok(rel) = src.strip_prefix(absolute(inbox)) else {
             continue;
         };
         let dest = archive.join(rel);
         if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
         // Across file systems rename fails: copy, then remove the original.
         if std::fs::rename(&src, &dest).is_err() {
-            std::fs::copy(&src, &dest)
-                .with_context(|| format!("cannot archive {} to {}", src.display(), dest.display()))?;
-            std::fs::remove_file(&src).with_context(|| format!("cannot remove archived {}", src.display()))?;
+            std::fs::copy(&src, &dest).with_context(|| {
+                format!("cannot archive {} to {}", src.display(), dest.display())
+            })?;
+            std::fs::remove_file(&src)
+                .with_context(|| format!("cannot remove archived {}", src.display()))?;
         }
         moved += 1;
     }

@@ -32,7 +32,11 @@ pub fn init(warehouse: &Path, verbose: bool) -> Result<PathBuf> {
         .with_target(false)
         .without_time()
         .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(if loud { LevelFilter::INFO } else { LevelFilter::WARN });
+        .with_filter(if loud {
+            LevelFilter::INFO
+        } else {
+            LevelFilter::WARN
+        });
     let json = fmt::layer()
         .json()
         .with_writer(Mutex::new(file))

@@ -127,10 +127,18 @@ fn timed(
     result.map(|_| ())
 }
 
-fn ingest_stage(cfg: &Config, opts: &Options, wh: &Warehouse, rec: &mut RunRecord) -> Result<Option<String>> {
+fn ingest_stage(
+    cfg: &Config,
+    opts: &Options,
+    wh: &Warehouse,
+    rec: &mut RunRecord,
+) -> Result<Option<String>> {
     let inbox = &cfg.paths.inbox;
     if !inbox.is_dir() {
-        anyhow::bail!("the inbox {} does not exist; create it or set paths.inbox", inbox.display());
+        anyhow::bail!(
+            "the inbox {} does not exist; create it or set paths.inbox",
+            inbox.display()
+        );
     }
     let report = ingest::run(cfg, wh, std::slice::from_ref(inbox), &Hints::default())?;
     for f in report.files.iter().filter(|f| f.status == "refused") {
@@ -174,10 +182,19 @@ fn compute_stage(cfg: &Config, opts: &Options, wh: &Warehouse) -> Result<Option<
     }
     let summary = crate::compute::run(cfg, wh, opts.as_of)?;
     let rows: usize = summary.tables.iter().map(|(_, n)| n).sum();
-    Ok(Some(format!("{} tables, {rows} rows, as of {}", summary.tables.len(), summary.as_of)))
+    Ok(Some(format!(
+        "{} tables, {rows} rows, as of {}",
+        summary.tables.len(),
+        summary.as_of
+    )))
 }
 
-fn report_stage(cfg: &Config, opts: &Options, wh: &Warehouse, rec: &mut RunRecord) -> Result<Option<String>> {
+fn report_stage(
+    cfg: &Config,
+    opts: &Options,
+    wh: &Warehouse,
+    rec: &mut RunRecord,
+) -> Result<Option<String>> {
     let summary = report::run(
         cfg,
         wh,
@@ -198,7 +215,12 @@ fn report_stage(cfg: &Config, opts: &Options, wh: &Warehouse, rec: &mut RunRecor
         .map(|p| p.display().to_string())
         .collect();
     Ok((!summary.folders.is_empty()).then(|| {
-        format!("{} folders published, {} unit cards, {} PDFs", summary.folders.len(), summary.cards, summary.pdfs)
+        format!(
+            "{} folders published, {} unit cards, {} PDFs",
+            summary.folders.len(),
+            summary.cards,
+            summary.pdfs
+        )
     }))
 }
 

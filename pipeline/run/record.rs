@@ -105,21 +105,39 @@ pub fn table(warehouse: &Path) -> Result<DataFrame> {
             .collect::<Vec<_>>()
     };
     Ok(DataFrame::new_infer_height(vec![
-        Column::new("run_id".into(), runs.iter().map(|r| r.run_id).collect::<Vec<_>>()),
+        Column::new(
+            "run_id".into(),
+            runs.iter().map(|r| r.run_id).collect::<Vec<_>>(),
+        ),
         Column::new("started_at".into(), strs(|r| r.started_at.clone())),
         Column::new("finished_at".into(), strs(|r| r.finished_at.clone())),
         Column::new("as_of".into(), strs(|r| r.as_of.clone())),
         Column::new("status".into(), strs(|r| r.status.clone())),
-        Column::new("exit_code".into(), runs.iter().map(|r| r.exit_code as u32).collect::<Vec<_>>()),
-        Column::new("seconds".into(), runs.iter().map(|r| r.seconds).collect::<Vec<_>>()),
+        Column::new(
+            "exit_code".into(),
+            runs.iter().map(|r| r.exit_code as u32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "seconds".into(),
+            runs.iter().map(|r| r.seconds).collect::<Vec<_>>(),
+        ),
         Column::new("ingest_s".into(), stage_s("ingest")),
         Column::new("compute_s".into(), stage_s("compute")),
         Column::new("report_s".into(), stage_s("report")),
-        Column::new("batch".into(), runs.iter().map(|r| r.batch).collect::<Vec<_>>()),
+        Column::new(
+            "batch".into(),
+            runs.iter().map(|r| r.batch).collect::<Vec<_>>(),
+        ),
         Column::new("rows_accepted".into(), u64s(|r| r.rows_accepted)),
         Column::new("rows_quarantined".into(), u64s(|r| r.rows_quarantined)),
         Column::new("files_refused".into(), u64s(|r| r.files_refused)),
-        Column::new("breaches".into(), runs.iter().map(|r| r.breaches).collect::<Vec<_>>()),
-        Column::new("error".into(), runs.iter().map(|r| r.error.clone()).collect::<Vec<_>>()),
+        Column::new(
+            "breaches".into(),
+            runs.iter().map(|r| r.breaches).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "error".into(),
+            runs.iter().map(|r| r.error.clone()).collect::<Vec<_>>(),
+        ),
     ])?)
 }

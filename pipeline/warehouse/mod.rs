@@ -99,9 +99,15 @@ impl Warehouse {
     pub fn scan_partitions(&self, manifest: &Manifest, table: &str) -> Result<Vec<LazyFrame>> {
         let mut parts: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
         for f in manifest.tables.get(table).into_iter().flatten() {
-            parts.entry(f.rsplit_once('/').map_or("", |(dir, _)| dir)).or_default().push(f);
+            parts
+                .entry(f.rsplit_once('/').map_or("", |(dir, _)| dir))
+                .or_default()
+                .push(f);
         }
-        parts.values().map(|files| self.scan_files(table, files)).collect()
+        parts
+            .values()
+            .map(|files| self.scan_files(table, files))
+            .collect()
     }
 
     fn scan_files(&self, table: &str, files: &[&String]) -> Result<LazyFrame> {

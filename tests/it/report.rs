@@ -17,7 +17,9 @@ fn sample_warehouse() -> &'static Path {
         let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-sample");
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
-        let d = Dir { tmp: tempfile::tempdir_in(&root).unwrap() };
+        let d = Dir {
+            tmp: tempfile::tempdir_in(&root).unwrap(),
+        };
         d.write("pingyi.toml", &sample_config("wh"));
         d.run(&["ingest"]);
         d.ok(&["compute"]);
@@ -43,7 +45,10 @@ fn sample_config(warehouse: &str) -> String {
 /// A folder rendering from the shared sample warehouse.
 fn county() -> Dir {
     let d = Dir::new();
-    d.write("pingyi.toml", &sample_config(&sample_warehouse().display().to_string()));
+    d.write(
+        "pingyi.toml",
+        &sample_config(&sample_warehouse().display().to_string()),
+    );
     d
 }
 
@@ -64,19 +69,39 @@ fn every_audience_renders_in_both_languages() {
     let en = d.ok(&["report", "--lang", "en", "--audience", "all"]);
     assert!(en.stdout.contains("published"), "{}", en.stdout);
     let lead = read(&d, "reports/leadership-zh/leadership.html");
-    for heading in ["群众评议结果报告（领导阅览版）", "诫勉谈话名单", "预警名单", "乡镇排名", "评议主体构成", "整改落实", "说明", "<svg"] {
+    for heading in [
+        "群众评议结果报告（领导阅览版）",
+        "诫勉谈话名单",
+        "预警名单",
+        "乡镇排名",
+        "评议主体构成",
+        "整改落实",
+        "说明",
+        "<svg",
+    ] {
         assert!(lead.contains(heading), "leadership-zh lacks {heading}");
     }
     // The methodology names every input with its hash.
     assert!(lead.contains("民情恳谈及网上评议_2011-2012.csv"));
-    assert_eq!(regex_count(&lead, r"[0-9a-f]{64}"), 7, "one hash per ingested file");
+    assert_eq!(
+        regex_count(&lead, r"[0-9a-f]{64}"),
+        7,
+        "one hash per ingested file"
+    );
     let lead_en = read(&d, "reports/leadership-en/leadership.html");
-    for heading in ["Admonishment-talk list", "Watchlist", "Rater composition", "Methodology"] {
+    for heading in [
+        "Admonishment-talk list",
+        "Watchlist",
+        "Rater composition",
+        "Methodology",
+    ] {
         assert!(lead_en.contains(heading), "leadership-en lacks {heading}");
     }
     assert!(read(&d, "reports/public-zh/public.html").contains("群众评议结果公示"));
     assert!(read(&d, "reports/public-en/public.html").contains("public notice"));
-    let cards = std::fs::read_dir(d.join("reports/units-zh/cards")).unwrap().count();
+    let cards = std::fs::read_dir(d.join("reports/units-zh/cards"))
+        .unwrap()
+        .count();
     assert_eq!(cards, 4116);
     assert!(read(&d, "reports/units-zh/cards/ZZ0001.html").contains("群众评议反馈卡"));
     assert!(read(&d, "reports/units-en/cards/ZZ0001.html").contains("feedback card"));
@@ -95,7 +120,12 @@ fn regex_count(text: &str, pattern: &str) -> usize {
 
 /// Raters per subject in the reported year, straight from the warehouse.
 fn raters_by_subject(d: &Dir) -> BTreeMap<String, u64> {
-    let r = d.ok(&["query", "--format", "csv", "select subject_id, raters from grades where \"window\" = '2012'"]);
+    let r = d.ok(&[
+        "query",
+        "--format",
+        "csv",
+        "select subject_id, raters from grades where \"window\" = '2012'",
+    ]);
     r.stdout
         .lines()
         .skip(1)
@@ -121,7 +151,10 @@ fn nothing_public_rests_on_fewer_raters_than_the_minimum_cell_or_can_be_derived(
         }
         let n = raters[id.as_str()];
         if rate.is_empty() {
-            hidden_by_township.entry(township.clone()).or_default().push(n);
+            hidden_by_township
+                .entry(township.clone())
+                .or_default()
+                .push(n);
         } else {
             published += 1;
             assert!(n >= min, "{id} published on {n} raters");
@@ -137,7 +170,8 @@ fn nothing_public_rests_on_fewer_raters_than_the_minimum_cell_or_can_be_derived(
     }
     // The HTML shows the same: a row whose raters read "<5" has no rate.
     let html = read(&d, "reports/public-zh/public.html");
-    let row = regex::Regex::new(r#"<td class="num">&lt;5</td><td class="num">([^<]*)</td>"#).unwrap();
+    let row =
+        regex::Regex::new(r#"<td class="num">&lt;5</td><td class="num">([^<]*)</td>"#).unwrap();
     let rows: Vec<_> = row.captures_iter(&html).collect();
     assert!(rows.len() > 100);
     assert!(rows.iter().all(|c| &c[1] == "—"));
@@ -148,7 +182,12 @@ fn no_report_shows_the_planted_phone_and_id_numbers_or_rater_keys() {
     let d = county();
     d.ok(&["report"]);
     d.ok(&["report", "--lang", "en"]);
-    let keys = d.ok(&["query", "--format", "csv", "select rater_key from ratings where rater_key is not null limit 50"]);
+    let keys = d.ok(&[
+        "query",
+        "--format",
+        "csv",
+        "select rater_key from ratings where rater_key is not null limit 50",
+    ]);
     let keys: Vec<&str> = keys.stdout.lines().skip(1).collect();
     for (path, bytes) in tree(&d.join("reports")) {
         let text = String::from_utf8_lossy(&bytes);
@@ -170,7 +209,9 @@ fn hostile() -> Dir {
         "in/roster.csv",
         "被评议对象编号,名称,类型,组织类型,乡镇\nA,<script>alert(1)</script>党支部,组织,机关,\"\"\"onerror=alert(2) x=\"\nB,{{ 7*7 }}党支部,组织,机关,=HYPERLINK(\"\"http://x\"\")\n",
     );
-    let mut r = String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,意见建议\n");
+    let mut r = String::from(
+        "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,意见建议\n",
+    );
     for (s, n) in [("A", 30), ("B", 30)] {
         for i in 0..n {
             let rating = if i % 4 == 0 { "不满意" } else { "满意" };
@@ -198,17 +239,33 @@ fn user_text_is_escaped_everywhere() {
     let mut saw_escaped = false;
     for (path, bytes) in html {
         let text = String::from_utf8_lossy(bytes);
-        for raw in ["<script>alert", "<img src=x", "\"onerror=", "<b>县委", "<i>类别", "</td><script>"] {
+        for raw in [
+            "<script>alert",
+            "<img src=x",
+            "\"onerror=",
+            "<b>县委",
+            "<i>类别",
+            "</td><script>",
+        ] {
             assert!(!text.contains(raw), "{path} has raw {raw}");
         }
-        assert!(!text.contains("49党支部"), "{path} evaluated a template expression from data");
+        assert!(
+            !text.contains("49党支部"),
+            "{path} evaluated a template expression from data"
+        );
         saw_escaped |= text.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;党支部");
     }
     assert!(saw_escaped);
     let public = read(&d, "reports/public-zh/public.html");
-    assert!(public.contains("<td>{{ 7*7 }}党支部</td>"), "data is shown, never evaluated");
+    assert!(
+        public.contains("<td>{{ 7*7 }}党支部</td>"),
+        "data is shown, never evaluated"
+    );
     let overdue = read(&d, "reports/leadership-zh/leadership.html");
-    assert!(overdue.contains("&lt;&#x2f;td&gt;&lt;script&gt;alert(4)"), "ledger text is escaped too");
+    assert!(
+        overdue.contains("&lt;&#x2f;td&gt;&lt;script&gt;alert(4)"),
+        "ledger text is escaped too"
+    );
     // A CSV cell Excel would run as a formula is defused.
     let grades = read(&d, "reports/leadership-zh/csv/grades.csv");
     assert!(grades.contains("'=HYPERLINK"), "{grades}");
@@ -225,7 +282,10 @@ fn the_same_inputs_give_byte_identical_reports() {
     d.ok(&["report", "--audience", "units"]);
     d.ok(&["report", "--audience", "leadership"]);
     let second = tree(&d.join("reports"));
-    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
     for (path, bytes) in &first {
         assert!(bytes == &second[path], "{path} differs between two renders");
     }
@@ -240,8 +300,13 @@ fn unit_cards_hide_rater_categories_of_fewer_than_the_minimum_cell() {
     // and 3 先锋户 rater in 2012 (checked with `pingyi query`).
     let card = read(&d, "reports/units-zh/cards/ZZ0131.html");
     let cell = |group: &str| {
-        let re = regex::Regex::new(&format!(r#"<tr><td>{group}</td><td class="num">([^<]*)</td><td class="num[^"]*">([^<]*)</td>"#)).unwrap();
-        let c = re.captures(&card).unwrap_or_else(|| panic!("no {group} row"));
+        let re = regex::Regex::new(&format!(
+            r#"<tr><td>{group}</td><td class="num">([^<]*)</td><td class="num[^"]*">([^<]*)</td>"#
+        ))
+        .unwrap();
+        let c = re
+            .captures(&card)
+            .unwrap_or_else(|| panic!("no {group} row"));
         (c[1].to_string(), c[2].to_string())
     };
     assert_eq!(cell("企业代表"), ("&lt;5".to_string(), "—".to_string()));
@@ -254,21 +319,56 @@ fn unit_cards_hide_rater_categories_of_fewer_than_the_minimum_cell() {
 fn a_template_folder_overrides_file_by_file_and_a_broken_template_is_named() {
     let d = county();
     std::fs::create_dir_all(d.join("letterhead/i18n")).unwrap();
-    d.write("letterhead/i18n/zh.toml", "leadership_title = \"泸西县群众评议结果（专报）\"\n");
+    d.write(
+        "letterhead/i18n/zh.toml",
+        "leadership_title = \"泸西县群众评议结果（专报）\"\n",
+    );
     let base = std::fs::read_to_string(repo().join("report-templates/base.html")).unwrap();
-    d.write("letterhead/base.html", &base.replace("<header class=\"letterhead\">", "<header class=\"letterhead\"><img alt=\"县徽\">"));
-    d.ok(&["report", "--audience", "leadership", "--templates", "letterhead"]);
+    d.write(
+        "letterhead/base.html",
+        &base.replace(
+            "<header class=\"letterhead\">",
+            "<header class=\"letterhead\"><img alt=\"县徽\">",
+        ),
+    );
+    d.ok(&[
+        "report",
+        "--audience",
+        "leadership",
+        "--templates",
+        "letterhead",
+    ]);
     let lead = read(&d, "reports/leadership-zh/leadership.html");
     assert!(lead.contains("泸西县群众评议结果（专报）"));
     assert!(lead.contains("<img alt=\"县徽\">"));
-    assert!(lead.contains("诫勉谈话名单"), "labels not overridden fall back");
-    d.write("letterhead/public.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ m.meta.title \n{% endblock %}\n");
-    let r = d.run(&["report", "--audience", "public", "--templates", "letterhead"]);
+    assert!(
+        lead.contains("诫勉谈话名单"),
+        "labels not overridden fall back"
+    );
+    d.write(
+        "letterhead/public.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n{{ m.meta.title \n{% endblock %}\n",
+    );
+    let r = d.run(&[
+        "report",
+        "--audience",
+        "public",
+        "--templates",
+        "letterhead",
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("public.html") && r.stderr.contains("line 4"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("public.html") && r.stderr.contains("line 4"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("panicked"));
     let r = d.run(&["report", "--templates", "nowhere"]);
-    assert!(r.stderr.contains("--templates nowhere: no such folder"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--templates nowhere: no such folder"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -277,11 +377,19 @@ fn reports_need_metrics_and_a_matching_as_of_date() {
     d.write("pingyi.toml", "[paths]\nwarehouse = \"wh\"\n");
     let r = d.run(&["report"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("run `pingyi compute` first"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("run `pingyi compute` first"),
+        "{}",
+        r.stderr
+    );
     let d = county();
     let r = d.run(&["report", "--as-of", "2013-06-30"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("as of 2012-12-31, not 2013-06-30"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("as of 2012-12-31, not 2013-06-30"),
+        "{}",
+        r.stderr
+    );
     assert!(!d.join("reports/leadership-zh").exists());
 }
 
@@ -290,7 +398,10 @@ fn a_render_killed_before_publishing_leaves_the_previous_reports_whole() {
     let d = county();
     d.ok(&["report", "--audience", "public"]);
     let before = tree(&d.join("reports/public-zh"));
-    let killed = d.run_env(&["report", "--audience", "public", "--lang", "zh"], &[("PINGYI_FAULT", "report-staged")]);
+    let killed = d.run_env(
+        &["report", "--audience", "public", "--lang", "zh"],
+        &[("PINGYI_FAULT", "report-staged")],
+    );
     assert_ne!(killed.code, 0);
     assert_eq!(tree(&d.join("reports/public-zh")), before);
     d.ok(&["report", "--audience", "public"]);
@@ -307,12 +418,19 @@ fn pdf_text(pdf: &Path, page: Option<u32>) -> String {
     if let Some(p) = page {
         cmd.args(["-f", &p.to_string(), "-l", &p.to_string()]);
     }
-    let out = cmd.arg(pdf).arg("-").output().expect("pdftotext (poppler-utils) is installed by .ci/run");
+    let out = cmd
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by .ci/run");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn pdf_pages(pdf: &Path) -> u32 {
-    let out = std::process::Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
+    let out = std::process::Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo");
     let info = String::from_utf8_lossy(&out.stdout).into_owned();
     info.lines()
         .find_map(|l| l.strip_prefix("Pages:"))
@@ -327,22 +445,43 @@ fn the_leadership_report_prints_to_pdf_with_its_chinese_headings_and_page_breaks
     assert!(r.stdout.contains("1 PDFs"), "{}", r.stdout);
     let pdf = d.join("reports/leadership-zh/leadership.pdf");
     let text = pdf_text(&pdf, None);
-    for heading in ["群众评议结果报告（领导阅览版）", "诫勉谈话名单", "乡镇排名", "变化趋势", "评议主体构成", "整改落实", "说明"] {
+    for heading in [
+        "群众评议结果报告（领导阅览版）",
+        "诫勉谈话名单",
+        "乡镇排名",
+        "变化趋势",
+        "评议主体构成",
+        "整改落实",
+        "说明",
+    ] {
         assert!(text.contains(heading), "PDF text lacks {heading}");
     }
     // Six sections start a page each, and none is empty.
     let pages = pdf_pages(&pdf);
     assert!((7..=60).contains(&pages), "{pages} pages");
     let first = pdf_text(&pdf, Some(1));
-    assert!(first.contains("总体情况") && !first.contains("变化趋势"), "page 1: {first}");
+    assert!(
+        first.contains("总体情况") && !first.contains("变化趋势"),
+        "page 1: {first}"
+    );
     let last = pdf_text(&pdf, Some(pages));
-    assert!(last.contains("SHA-256") || last.contains("输入文件"), "the methodology ends the report");
+    assert!(
+        last.contains("SHA-256") || last.contains("输入文件"),
+        "the methodology ends the report"
+    );
 }
 
 #[test]
 fn asking_for_a_pdf_without_chromium_explains_and_keeps_the_html() {
     let d = county();
-    let r = d.run(&["report", "--audience", "public", "--pdf", "--chromium", "/nonexistent/chromium"]);
+    let r = d.run(&[
+        "report",
+        "--audience",
+        "public",
+        "--pdf",
+        "--chromium",
+        "/nonexistent/chromium",
+    ]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("/nonexistent/chromium"), "{}", r.stderr);
     assert!(d.join("reports/public-zh/public.html").exists());

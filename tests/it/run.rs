@@ -36,7 +36,11 @@ fn state(d: &Dir) -> BTreeMap<String, Vec<u8>> {
         b.as_object_mut().unwrap().remove("committed_at");
     }
     out.insert("MANIFEST.json".into(), m.to_string().into_bytes());
-    out.extend(tree(&d.join("reports")).into_iter().map(|(p, b)| (format!("reports/{p}"), b)));
+    out.extend(
+        tree(&d.join("reports"))
+            .into_iter()
+            .map(|(p, b)| (format!("reports/{p}"), b)),
+    );
     out
 }
 
@@ -49,36 +53,75 @@ fn runs(d: &Dir) -> Vec<Vec<String>> {
 fn the_nightly_run_on_the_sample_data_then_nothing_new_changes_nothing() {
     let d = county();
     let first = d.run(&["run"]);
-    assert_eq!(first.code, 3, "planted faults are quarantined: {}", first.stderr);
+    assert_eq!(
+        first.code, 3,
+        "planted faults are quarantined: {}",
+        first.stderr
+    );
     // Quiet under cron: nothing on stdout or stderr when they are not terminals.
     assert_eq!(first.stdout, "");
     assert_eq!(first.stderr, "");
-    for f in ["reports/index.html", "reports/leadership-zh/leadership.html", "reports/public-zh/public.csv", "reports/units-zh/cards/ZZ0001.html", "warehouse/runs/run-000001.json", "warehouse/logs/pingyi.log"] {
+    for f in [
+        "reports/index.html",
+        "reports/leadership-zh/leadership.html",
+        "reports/public-zh/public.csv",
+        "reports/units-zh/cards/ZZ0001.html",
+        "warehouse/runs/run-000001.json",
+        "warehouse/logs/pingyi.log",
+    ] {
         assert!(d.join(f).exists(), "{f}");
     }
-    let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("warehouse/runs/run-000001.json")).unwrap()).unwrap();
+    let rec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("warehouse/runs/run-000001.json")).unwrap())
+            .unwrap();
     assert_eq!(rec["inputs"].as_array().unwrap().len(), 7);
     assert_eq!(rec["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
-    let stages: Vec<&str> = rec["stages"].as_array().unwrap().iter().map(|s| s["outcome"].as_str().unwrap()).collect();
+    let stages: Vec<&str> = rec["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["outcome"].as_str().unwrap())
+        .collect();
     assert_eq!(stages, ["done", "done", "done"]);
     let log = std::fs::read_to_string(d.join("warehouse/logs/pingyi.log")).unwrap();
-    assert!(log.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "JSON lines");
+    assert!(
+        log.lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "JSON lines"
+    );
     assert!(log.contains("\"stage\":\"compute\""));
 
     let before = state(&d);
     let second = d.run(&["run"]);
     assert_eq!(second.code, 0, "{}", second.stderr);
-    assert_eq!(state(&d), before, "a run with nothing new changes no data file");
+    assert_eq!(
+        state(&d),
+        before,
+        "a run with nothing new changes no data file"
+    );
     let rows = runs(&d);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0][1..5], ["quarantined", "3", "1", "25"]);
     assert_eq!(rows[1][1..5], ["success", "0", "", "0"]);
-    assert_eq!(rows[0][5], rows[1][5], "breaches are findings, counted each run");
-    let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("warehouse/runs/run-000002.json")).unwrap()).unwrap();
-    let outcomes: Vec<&str> = rec["stages"].as_array().unwrap().iter().map(|s| s["outcome"].as_str().unwrap()).collect();
+    assert_eq!(
+        rows[0][5], rows[1][5],
+        "breaches are findings, counted each run"
+    );
+    let rec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("warehouse/runs/run-000002.json")).unwrap())
+            .unwrap();
+    let outcomes: Vec<&str> = rec["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["outcome"].as_str().unwrap())
+        .collect();
     assert_eq!(outcomes, ["skipped", "skipped", "skipped"]);
     let status = d.ok(&["status"]).stdout;
-    assert!(status.contains("quarantined rows by reason: bad_date 5"), "{status}");
+    assert!(
+        status.contains("quarantined rows by reason: bad_date 5"),
+        "{status}"
+    );
     assert!(status.contains("2012: 796"), "{status}");
 }
 
@@ -88,11 +131,23 @@ fn a_second_run_while_one_is_active_is_refused_and_a_stale_lock_is_taken_over() 
     std::fs::create_dir_all(d.join("warehouse")).unwrap();
     // A live process holds the lock.
     let mut holder = Command::new("sleep").arg("60").spawn().unwrap();
-    std::fs::write(d.join("warehouse/.pingyi.lock"), format!("{} 2026-11-24T00:00:00Z\n", holder.id())).unwrap();
+    std::fs::write(
+        d.join("warehouse/.pingyi.lock"),
+        format!("{} 2026-11-24T00:00:00Z\n", holder.id()),
+    )
+    .unwrap();
     let r = d.run(&["run"]);
     assert_eq!(r.code, 6, "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("another pingyi (pid {},", holder.id())), "{}", r.stderr);
-    assert!(!d.join("warehouse/MANIFEST.json").exists(), "nothing was done");
+    assert!(
+        r.stderr
+            .contains(&format!("another pingyi (pid {},", holder.id())),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !d.join("warehouse/MANIFEST.json").exists(),
+        "nothing was done"
+    );
     let r = d.run(&["ingest"]);
     assert_eq!(r.code, 6, "ingest takes the same lock");
     holder.kill().unwrap();
@@ -107,7 +162,11 @@ fn a_second_run_while_one_is_active_is_refused_and_a_stale_lock_is_taken_over() 
 fn two_runs_started_together_one_works_and_one_is_refused() {
     let d = county();
     let bin = env!("CARGO_BIN_EXE_pingyi");
-    let mut first = Command::new(bin).arg("run").current_dir(d.path()).spawn().unwrap();
+    let mut first = Command::new(bin)
+        .arg("run")
+        .current_dir(d.path())
+        .spawn()
+        .unwrap();
     let lock = d.join("warehouse/.pingyi.lock");
     let t = std::time::Instant::now();
     while !lock.exists() && t.elapsed().as_secs() < 20 {
@@ -123,16 +182,38 @@ fn a_run_killed_at_any_stage_then_rerun_equals_one_uninterrupted_run() {
     let clean = county();
     assert_eq!(clean.run(&["run"]).code, 3);
     let want = state(&clean);
-    for fault in ["after-ratings-file", "before-manifest", "run-ingested", "compute-written", "run-computed", "report-staged"] {
+    for fault in [
+        "after-ratings-file",
+        "before-manifest",
+        "run-ingested",
+        "compute-written",
+        "run-computed",
+        "report-staged",
+    ] {
         let d = county();
         let killed = d.run_env(&["run"], &[("PINGYI_FAULT", fault)]);
-        assert!(killed.code != 0 && killed.code != 3, "{fault}: the fault point was not reached ({})", killed.code);
+        assert!(
+            killed.code != 0 && killed.code != 3,
+            "{fault}: the fault point was not reached ({})",
+            killed.code
+        );
         let again = d.run(&["run"]);
-        assert!(again.code == 0 || again.code == 3, "{fault}: {}", again.stderr);
+        assert!(
+            again.code == 0 || again.code == 3,
+            "{fault}: {}",
+            again.stderr
+        );
         let got = state(&d);
-        assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "{fault}");
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "{fault}"
+        );
         for (k, v) in &want {
-            assert!(&got[k] == v, "{fault}: {k} differs from an uninterrupted run");
+            assert!(
+                &got[k] == v,
+                "{fault}: {k} differs from an uninterrupted run"
+            );
         }
         let status = d.ok(&["status"]).stdout;
         assert!(status.contains("interrupted"), "{fault}: {status}");
@@ -146,15 +227,30 @@ fn a_refused_file_gets_a_reason_file_and_archived_inputs_move_after_commit() {
     let inbox_before = tree(&d.join("sample-data/inbox"));
     let r = d.run(&["run"]);
     assert_eq!(r.code, 4, "{}", r.stderr);
-    assert_eq!(tree(&d.join("sample-data/inbox")), inbox_before, "inputs are never modified");
-    let reason = std::fs::read_to_string(d.join("warehouse/rejected/broken.csv.reason.txt")).unwrap();
-    assert!(reason.contains("refused: ") && reason.contains("sha256: "), "{reason}");
+    assert_eq!(
+        tree(&d.join("sample-data/inbox")),
+        inbox_before,
+        "inputs are never modified"
+    );
+    let reason =
+        std::fs::read_to_string(d.join("warehouse/rejected/broken.csv.reason.txt")).unwrap();
+    assert!(
+        reason.contains("refused: ") && reason.contains("sha256: "),
+        "{reason}"
+    );
     assert!(d.join("warehouse/rejected/broken.csv").exists());
     // Refused again for the same reason: known, not a new batch.
     let r = d.run(&["run", "--archive", "archive"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let left: Vec<String> = tree(&d.join("sample-data/inbox")).into_iter().map(|(p, _)| p).collect();
-    assert_eq!(left, ["broken.csv"], "committed inputs moved, the refused one stays");
+    let left: Vec<String> = tree(&d.join("sample-data/inbox"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        left,
+        ["broken.csv"],
+        "committed inputs moved, the refused one stays"
+    );
     assert_eq!(tree(&d.join("archive")).len(), 7);
     assert!(!Path::new(&d.join("archive/broken.csv")).exists());
 }
