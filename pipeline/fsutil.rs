@@ -56,6 +56,15 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Writes `bytes` to `path` through an `AtomicFile`: the old content or the
+/// new, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut out = AtomicFile::create(path)?;
+    std::io::Write::write_all(out.file(), bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    out.commit()
+}
+
 /// Makes a rename durable (best effort: not every file system supports it).
 pub fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {

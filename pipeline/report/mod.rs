@@ -31,7 +31,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::{Config, Lang};
-use crate::fsutil::AtomicFile;
 use crate::warehouse::Warehouse;
 use load::Data;
 use output::Staging;
@@ -245,9 +244,7 @@ fn render(
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
-    let mut out = AtomicFile::create(path)?;
-    std::io::Write::write_all(out.file(), text.as_bytes())?;
-    out.commit()
+    crate::fsutil::write_atomic(path, text.as_bytes())
 }
 
 /// `reports/index.html`: links to whatever audiences and languages exist.

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 use super::format;
@@ -13,7 +13,7 @@ use super::leadership::Leadership;
 use super::public::Public;
 use super::templates::Labels;
 use crate::dates::{parse_loose, Date};
-use crate::fsutil::AtomicFile;
+use crate::fsutil::write_atomic;
 
 pub enum Cell {
     Text(String),
@@ -324,11 +324,7 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
             )?;
         }
     }
-    let bytes = book.save_to_buffer()?;
-    let mut out = AtomicFile::create(path)?;
-    std::io::Write::write_all(out.file(), &bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    out.commit()
+    write_atomic(path, &book.save_to_buffer()?)
 }
 
 /// Column width in Excel units: CJK characters count double, capped.
@@ -359,10 +355,7 @@ pub fn write_csv(sheet: &Sheet, path: &Path) -> Result<()> {
     for row in &sheet.rows {
         text.push_str(&line(row.iter().map(csv_value).collect()));
     }
-    let mut out = AtomicFile::create(path)?;
-    std::io::Write::write_all(out.file(), text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    out.commit()
+    write_atomic(path, text.as_bytes())
 }
 
 fn csv_value(c: &Cell) -> String {
