@@ -16,6 +16,16 @@ pub struct ReportArgs {
     /// Which reports: leadership (领导阅览版, with the HR workbook), public (公示版), units (one card per subject), or all
     #[arg(long, value_enum, default_value = "all")]
     pub audience: Audience,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Insist that the metrics are as of this date (YYYY-MM-DD); they are dated by `pingyi compute --as-of`
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+/// How reports are rendered: shared by `report` and `run`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
     /// Language of the reports (default: report.language)
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
@@ -28,9 +38,17 @@ pub struct ReportArgs {
     /// A folder of templates and labels that override the built-in ones file by file
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Insist that the metrics are as of this date (YYYY-MM-DD); they are dated by `pingyi compute --as-of`
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
+}
+
+impl RenderArgs {
+    /// `--lang`, else the configured language.
+    pub fn lang(&self, configured: Lang) -> Lang {
+        match self.lang {
+            Some(LangArg::Zh) => Lang::Zh,
+            Some(LangArg::En) => Lang::En,
+            None => configured,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -48,14 +66,10 @@ pub fn run(args: &ReportArgs, explicit: Option<&Path>) -> Result<()> {
     };
     let opts = Options {
         audience: args.audience,
-        lang: match args.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => cfg.report.language,
-        },
-        pdf: args.pdf,
-        chromium: args.chromium.clone(),
-        templates: args.templates.clone(),
+        lang: args.render.lang(cfg.report.language),
+        pdf: args.render.pdf,
+        chromium: args.render.chromium.clone(),
+        templates: args.render.templates.clone(),
         as_of,
         only_if_changed: false,
     };

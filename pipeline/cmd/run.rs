@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 
-use super::report::LangArg;
-use crate::config::Lang;
+use super::report::RenderArgs;
 use crate::run::{self, Options};
 
 #[derive(Debug, Args)]
@@ -16,18 +15,8 @@ pub struct RunArgs {
     /// Move inputs whose content is committed here after the run (default: leave them in the inbox)
     #[arg(long, value_name = "DIR")]
     pub archive: Option<PathBuf>,
-    /// Also print the leadership and public reports to PDF
-    #[arg(long)]
-    pub pdf: bool,
-    /// The Chromium to print with
-    #[arg(long, value_name = "PATH")]
-    pub chromium: Option<PathBuf>,
-    /// Template override folder (see `pingyi report`)
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-    /// Report language (default: report.language)
-    #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// The as-of date (default: report.as_of, else today)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
@@ -41,14 +30,10 @@ pub fn run(args: &RunArgs, explicit: Option<&Path>) -> Result<u8> {
     let cfg = &loaded.config;
     let opts = Options {
         archive: args.archive.clone(),
-        pdf: args.pdf,
-        chromium: args.chromium.clone(),
-        templates: args.templates.clone(),
-        lang: match args.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => cfg.report.language,
-        },
+        pdf: args.render.pdf,
+        chromium: args.render.chromium.clone(),
+        templates: args.render.templates.clone(),
+        lang: args.render.lang(cfg.report.language),
         as_of: super::compute::as_of(args.as_of.as_deref(), &cfg.report.as_of)?,
         verbose: args.verbose,
     };
