@@ -64,7 +64,7 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<()> {
             .count(),
         quarantined_by_reason: quarantined,
         computed_as_of: m.computed_as_of.clone(),
-        breaches_by_window: breaches(&wh, &m),
+        breaches_by_window: crate::run::breaches_by_window(&wh)?,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
@@ -72,21 +72,6 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<()> {
         print(&s);
     }
     Ok(())
-}
-
-fn breaches(wh: &Warehouse, m: &crate::warehouse::Manifest) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    if !m.tables.contains_key("breaches") {
-        return out;
-    }
-    if let Ok(df) = wh.scan(m, "breaches").and_then(|lf| Ok(lf.collect()?)) {
-        if let Ok(w) = df.column("window").and_then(|c| c.str().cloned()) {
-            for v in w.iter().flatten() {
-                *out.entry(v.to_string()).or_insert(0) += 1;
-            }
-        }
-    }
-    out
 }
 
 fn size(dir: &Path) -> u64 {

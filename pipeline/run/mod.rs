@@ -13,11 +13,12 @@ pub mod files;
 pub mod log;
 pub mod record;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use polars::prelude::{col, lit};
+use polars::prelude::col;
 
 use crate::config::{Config, Lang};
 use crate::dates::Date;
@@ -97,7 +98,10 @@ fn stages(cfg: &Config, opts: &Options, rec: &mut RunRecord) -> Result<()> {
     timed(rec, "compute", |_| compute_stage(cfg, opts, &wh))?;
     fault_point("run-computed");
     timed(rec, "report", |rec| report_stage(cfg, opts, &wh, rec))?;
-    rec.breaches = breaches(&wh, opts.as_of).ok();
+    let year = opts.as_of.year.to_string();
+    rec.breaches = breaches_by_window(&wh)
+        .ok()
+        .map(|b| b.get(&year).copied().unwrap_or(0));
     Ok(())
 }
 
@@ -224,14 +228,20 @@ fn report_stage(
     }))
 }
 
-/// Subjects on the 诫勉谈话 list in the as-of year.
-fn breaches(wh: &Warehouse, as_of: Date) -> Result<u64> {
+/// Subjects on the 诫勉谈话 list, by assessment year (none before compute).
+pub fn breaches_by_window(wh: &Warehouse) -> Result<BTreeMap<String, u64>> {
     let m = wh.manifest()?;
-    let n = wh
+    let mut out = BTreeMap::new();
+    if !m.tables.contains_key("breaches") {
+        return Ok(out);
+    }
+    let df = wh
         .scan(&m, "breaches")?
-        .filter(col("window").eq(lit(as_of.year.to_string())))
+        .select([col("window")])
         .collect()
-        .context("cannot count breaches")?
-        .height();
-    Ok(n as u64)
+        .context("cannot count breaches")?;
+    for w in df.column("window")?.str()?.iter().flatten() {
+        *out.entry(w.to_string()).or_insert(0) += 1;
+    }
+    Ok(out)
 }
