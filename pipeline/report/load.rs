@@ -183,8 +183,6 @@ pub struct Input {
 #[derive(Debug, Clone)]
 pub struct Data {
     pub as_of: String,
-    /// `compute::inputs_key` of the metrics: what they were computed from.
-    pub metrics_input: String,
     pub subjects: Vec<Subject>,
     pub subject_period: Vec<SubjectPeriod>,
     pub group_period: Vec<GroupPeriod>,
@@ -212,7 +210,6 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
     let t = |name: &str| table(wh, &m, name);
     Ok(Data {
         as_of,
-        metrics_input: m.metrics_input.clone().unwrap_or_default(),
         subjects: rows(t("subjects")?)?,
         subject_period: rows(t("subject_period")?)?,
         group_period: rows(t("group_period")?)?,

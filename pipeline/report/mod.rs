@@ -82,6 +82,33 @@ pub struct Summary {
 }
 
 pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
+    let reports = &cfg.paths.reports;
+    let lang = lang_code(opts.lang);
+    let audiences: Vec<Audience> = match opts.audience {
+        Audience::All => vec![Audience::Leadership, Audience::Public, Audience::Units],
+        one => vec![one],
+    };
+    // The stamp needs only the manifest: a run with nothing new decides
+    // here, without reading the metrics or loading templates.
+    let manifest = wh.manifest()?;
+    let stamp = stamp(manifest.metrics_input.as_deref().unwrap_or(""), opts)?;
+    let folder = |a: &Audience| reports.join(format!("{}-{lang}", a.name()));
+    let (todo, unchanged): (Vec<Audience>, Vec<Audience>) = audiences.into_iter().partition(|a| {
+        !opts.only_if_changed
+            || std::fs::read_to_string(folder(a).join(STAMP))
+                .ok()
+                .as_deref()
+                != Some(stamp.as_str())
+    });
+    if todo.is_empty() && reports.join("index.html").exists() {
+        return Ok(Summary {
+            as_of: manifest.computed_as_of.unwrap_or_default(),
+            folders: Vec::new(),
+            unchanged: unchanged.iter().map(folder).collect(),
+            cards: 0,
+            pdfs: 0,
+        });
+    }
     let data = load::load(wh)?;
     if let Some(a) = opts.as_of.as_deref().filter(|a| *a != data.as_of) {
         bail!(
@@ -91,7 +118,6 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
         );
     }
     let t = Templates::load(opts.templates.as_deref(), opts.lang)?;
-    let reports = &cfg.paths.reports;
     output::clean_leftovers(reports)?;
     // Found before rendering, but a missing Chromium fails only after the
     // HTML reports are published: they are worth having on their own.
@@ -102,27 +128,11 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
         .as_ref()
         .and_then(|c| c.as_ref().ok())
         .map(PathBuf::as_path);
-    let audiences: Vec<Audience> = match opts.audience {
-        Audience::All => vec![Audience::Leadership, Audience::Public, Audience::Units],
-        one => vec![one],
-    };
-    let lang = lang_code(opts.lang);
-    let stamp = stamp(&data, opts)?;
-    let folder = |a: &Audience| reports.join(format!("{}-{lang}", a.name()));
-    let (todo, unchanged): (Vec<Audience>, Vec<Audience>) = audiences.into_iter().partition(|a| {
-        !opts.only_if_changed
-            || std::fs::read_to_string(folder(a).join(STAMP))
-                .ok()
-                .as_deref()
-                != Some(stamp.as_str())
-    });
     let done: Vec<Published> = todo
         .par_iter()
         .map(|a| render(*a, cfg, &data, &t, reports, lang, printer, &stamp))
         .collect::<Result<_>>()?;
-    if !done.is_empty() || !reports.join("index.html").exists() {
-        write_index(&t, &data, cfg, reports)?;
-    }
+    write_index(&t, &data, cfg, reports)?;
     if let Some(Err(e)) = chromium {
         return Err(e);
     }
@@ -137,12 +147,12 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
 
 /// What a rendering depends on: the metrics' inputs, the options that
 /// change output, the template override folder's files, this pingyi.
-fn stamp(data: &Data, opts: &Options) -> Result<String> {
+fn stamp(metrics_input: &str, opts: &Options) -> Result<String> {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     let head = format!(
         "{}|{}|{}|{}",
-        data.metrics_input,
+        metrics_input,
         lang_code(opts.lang),
         opts.pdf,
         env!("CARGO_PKG_VERSION")
