@@ -1,5 +1,6 @@
 -- Rectification items past their deadline and not closed (已销号) as of a date, oldest deadline first.
 -- param: as_of — the date, YYYY-MM-DD
+-- example: as_of=2012-12-31
 with open_items as (
     select suggestion_id, subject_id, category, content, measure, owner, deadline, status
     from suggestions

@@ -1,20 +1,24 @@
 //! `pingyi query "SQL" | FILE.sql | --name NAME [--param K=V]... | --list`:
 //! SQL over the warehouse tables, ad hoc or from the named queries in
-//! `queries/`.
+//! `queries/`; with no statement, SQL from standard input or, on a
+//! terminal, an interactive session.
 
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::query::{self, named, Format};
+use crate::fsutil::write_atomic;
+use crate::query::{self, named, repl, Format};
 use crate::warehouse::Warehouse;
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// One SQL statement, or a .sql file; tables: ratings, subjects, raters,
     /// suggestions, suggestions_history, quarantine, batches, runs, and the
-    /// metrics tables once computed
+    /// metrics tables once computed. Without it: read SQL from standard
+    /// input, or on a terminal start an interactive session
     pub sql: Option<String>,
     /// Run the named query queries/NAME.sql
     #[arg(long, value_name = "NAME", conflicts_with = "sql")]
@@ -22,15 +26,21 @@ pub struct QueryArgs {
     /// A parameter of the query: --param township=中枢镇 (repeatable)
     #[arg(long, value_name = "KEY=VALUE")]
     pub param: Vec<String>,
+    /// Run the named query with the parameters of its `-- example:` line
+    #[arg(long, requires = "name", conflicts_with = "param")]
+    pub example: bool,
     /// List the named queries with their descriptions and parameters
     #[arg(long, conflicts_with_all = ["sql", "name"])]
     pub list: bool,
     /// Folder of named queries
     #[arg(long, value_name = "DIR", default_value = "queries")]
     pub queries: PathBuf,
-    /// Output format
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    /// Output format [default: from --out's extension, else table]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the result to FILE (atomically) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// With --format csv: start with a byte-order mark so Excel shows Chinese
     #[arg(long)]
     pub bom: bool,
@@ -38,26 +48,75 @@ pub struct QueryArgs {
 
 pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
     if args.list {
-        for q in named::list(&args.queries)? {
-            let params: Vec<String> = q.params.iter().map(|(n, m)| format!("{n} ({m})")).collect();
-            println!("{:<32} {}", q.name, q.description);
-            if !params.is_empty() {
-                println!("{:<32}   params: {}", "", params.join(", "));
-            }
-        }
-        return Ok(());
+        return list(&args.queries);
     }
-    let sql = statement(args)?;
+    let format = output_format(args)?;
     let loaded = super::load_config(explicit)?;
     let wh = Warehouse::at(&loaded.config.paths.warehouse);
+    let sql = match statement(args)? {
+        Some(sql) => sql,
+        None if std::io::stdin().is_terminal() => return repl::run(&wh),
+        None => {
+            let mut sql = String::new();
+            std::io::stdin().read_to_string(&mut sql)?;
+            sql
+        }
+    };
     let mut df = query::run(&wh, &sql)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    query::write(&mut df, args.format, args.bom, &mut out)
+    match &args.out {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            query::write(&mut df, format, args.bom, &mut bytes)?;
+            write_atomic(path, &bytes)?;
+            eprintln!("wrote {} rows to {}", df.height(), path.display());
+            Ok(())
+        }
+        None => query::write(&mut df, format, args.bom, &mut std::io::stdout().lock()),
+    }
+}
+
+fn output_format(args: &QueryArgs) -> Result<Format> {
+    let format = args
+        .format
+        .or_else(|| args.out.as_deref().and_then(Format::from_extension))
+        .unwrap_or(Format::Table);
+    if format == Format::Parquet && args.out.is_none() {
+        bail!("--format parquet writes a file: add --out FILE.parquet");
+    }
+    if args.bom && format != Format::Csv {
+        bail!("--bom is for CSV: add --format csv (or --out FILE.csv)");
+    }
+    Ok(format)
+}
+
+fn list(dir: &Path) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    for q in named::list(dir)? {
+        writeln!(out, "{:<32} {}", q.name, q.description)?;
+        let params: Vec<String> = q.params.iter().map(|(n, m)| format!("{n} ({m})")).collect();
+        if !params.is_empty() {
+            writeln!(out, "{:<32}   params: {}", "", params.join(", "))?;
+        }
+        if !q.example.is_empty() {
+            let ex: Vec<String> = q
+                .example
+                .iter()
+                .map(|(k, v)| format!("--param {k}={v}"))
+                .collect();
+            writeln!(
+                out,
+                "{:<32}   e.g. pingyi query --name {} {}",
+                "",
+                q.name,
+                ex.join(" ")
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The SQL to run, with parameters bound.
-fn statement(args: &QueryArgs) -> Result<String> {
+fn statement(args: &QueryArgs) -> Result<Option<String>> {
     let params = args
         .param
         .iter()
@@ -76,9 +135,15 @@ fn statement(args: &QueryArgs) -> Result<String> {
             name: "(command line)".into(),
             description: String::new(),
             params: Vec::new(),
+            example: Vec::new(),
             sql: s.clone(),
         },
-        (None, None) => bail!("give a SQL statement, a .sql file, --name NAME or --list"),
+        (None, None) => return Ok(None),
     };
-    named::bind(&q, &params)
+    let params = if args.example {
+        q.example.clone()
+    } else {
+        params
+    };
+    named::bind(&q, &params).map(Some)
 }

@@ -12,6 +12,9 @@ pub struct Named {
     pub description: String,
     /// (name, meaning)
     pub params: Vec<(String, String)>,
+    /// `-- example: year=2012 n=10`: the parameters the query is shown,
+    /// tested and compared with DuckDB on.
+    pub example: Vec<(String, String)>,
     pub sql: String,
 }
 
@@ -32,8 +35,16 @@ pub fn parse(name: &str, text: &str) -> Named {
             }
         })
         .collect();
+    let example = header
+        .iter()
+        .filter_map(|l| l.strip_prefix("example:"))
+        .flat_map(|e| e.split_whitespace())
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     Named {
         name: name.to_string(),
+        example,
         description: header.first().map_or(String::new(), |s| s.to_string()),
         params,
         sql: text.to_string(),
@@ -121,7 +132,9 @@ fn or_none(s: String) -> String {
 }
 
 fn literal(v: &str) -> String {
-    if v.parse::<f64>().is_ok() {
+    // Not `inf` or `NaN`, which parse as floats but are not SQL numbers.
+    let numeric = v.chars().all(|c| c.is_ascii_digit() || ".-+eE".contains(c));
+    if numeric && v.parse::<f64>().is_ok() {
         v.to_string()
     } else {
         format!("'{}'", v.replace('\'', "''"))
@@ -153,7 +166,7 @@ mod tests {
 
     #[test]
     fn header_and_binding() {
-        let q = parse("x", "-- The lowest.\n-- param: township — 乡镇\n-- param: n - how many\nselect * from t where a = :township and b::int < :n and c = :townships\n");
+        let q = parse("x", "-- The lowest.\n-- param: township — 乡镇\n-- param: n - how many\n-- example: township=中枢镇 n=3\nselect * from t where a = :township and b::int < :n and c = :townships\n");
         assert_eq!(q.description, "The lowest.");
         assert_eq!(
             q.params,
@@ -162,6 +175,14 @@ mod tests {
                 ("n".into(), "how many".into())
             ]
         );
+        assert_eq!(
+            q.example,
+            [
+                ("township".into(), "中枢镇".into()),
+                ("n".into(), "3".into())
+            ]
+        );
+        assert_eq!(literal("NaN"), "'NaN'");
         let sql = bind(
             &q,
             &[

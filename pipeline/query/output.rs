@@ -1,5 +1,6 @@
-//! Printing a result: an aligned table that counts Chinese characters as two
-//! columns wide, CSV (optionally with a BOM for Excel), or JSON lines.
+//! Writing a result: an aligned table that counts Chinese characters as two
+//! columns wide, CSV (optionally with a BOM for Excel), JSON lines, or
+//! Parquet (to a file only).
 
 use std::io::Write;
 
@@ -10,7 +11,23 @@ use polars::prelude::*;
 pub enum Format {
     Table,
     Csv,
+    /// JSON lines: one object per row
     Json,
+    /// Parquet, with --out FILE
+    Parquet,
+}
+
+impl Format {
+    /// The format a file name asks for: `.csv`, `.jsonl`/`.json`, `.parquet`.
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" | "jsonl" | "ndjson" => Some(Format::Json),
+            "parquet" => Some(Format::Parquet),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
 }
 
 pub fn write(df: &mut DataFrame, format: Format, bom: bool, out: &mut dyn Write) -> Result<()> {
@@ -25,6 +42,9 @@ pub fn write(df: &mut DataFrame, format: Format, bom: bool, out: &mut dyn Write)
             .with_json_format(JsonFormat::JsonLines)
             .finish(df)?,
         Format::Table => table(df, out)?,
+        Format::Parquet => {
+            ParquetWriter::new(out).finish(df)?;
+        }
     }
     Ok(())
 }
