@@ -5,4 +5,4 @@ with by_category as (
     where level = 'rater_category' and span = 'year'
 )
 select * from by_category
-order by year, rate
+order by year, rate, rater_category

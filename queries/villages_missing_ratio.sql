@@ -1,7 +1,7 @@
 -- Villages whose random draw (随机抽查) missed the 2:7:1 ratio of 村组干部 : 普通群众 : 先锋户 in a period by more than a tolerance.
 -- param: year — the assessment year, e.g. 2012
--- param: tolerance — allowed gap in any stratum's share, e.g. 0.05
--- example: year=2012 tolerance=0.05
+-- param: tolerance — allowed gap in any stratum's share, e.g. 0.05 as in [sampling] tolerance
+-- example: year=2012 tolerance=0.03
 with plan as (
     select '村组干部' as category, 0.2 as planned
     union all

@@ -4,53 +4,9 @@
 //! through Chromium, and reports published whole.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
-use crate::util::{self, repo, split_csv, Dir, Run};
-
-/// The sample data ingested and computed once for all report tests; each
-/// test renders into its own folder from this (read-only) warehouse.
-fn sample_warehouse() -> &'static Path {
-    static WH: OnceLock<PathBuf> = OnceLock::new();
-    WH.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-sample");
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).unwrap();
-        let d = Dir {
-            tmp: tempfile::tempdir_in(&root).unwrap(),
-        };
-        d.write("pingyi.toml", &sample_config("wh"));
-        d.run(&["ingest"]);
-        d.ok(&["compute"]);
-        // Kept for the life of the test binary.
-        let wh = d.join("wh");
-        std::mem::forget(d);
-        wh
-    })
-}
-
-/// The repository's configuration with its paths pointed elsewhere.
-fn sample_config(warehouse: &str) -> String {
-    let root = std::fs::read_to_string(repo().join("pingyi.toml")).unwrap();
-    let rest = &root[root.find("[privacy]").unwrap()..];
-    let inbox = repo().join("sample-data/inbox");
-    format!(
-        "[paths]\ninbox = {:?}\nwarehouse = {:?}\nreports = \"reports\"\n{rest}",
-        inbox.display().to_string(),
-        warehouse
-    )
-}
-
-/// A folder rendering from the shared sample warehouse.
-fn county() -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
-        &sample_config(&sample_warehouse().display().to_string()),
-    );
-    d
-}
+use crate::util::{self, county, repo, split_csv, Dir, Run};
 
 fn read(d: &Dir, rel: &str) -> String {
     std::fs::read_to_string(d.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
 
 pub struct Dir {
     pub tmp: tempfile::TempDir,
@@ -110,4 +111,97 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     }
     out.sort();
     out
+}
+
+/// The sample data ingested and computed once for the tests that only read
+/// it (reports, queries); each test works in its own folder.
+pub fn sample_warehouse() -> &'static Path {
+    static WH: OnceLock<PathBuf> = OnceLock::new();
+    WH.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sample-warehouse");
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let d = Dir {
+            tmp: tempfile::tempdir_in(&root).unwrap(),
+        };
+        d.write("pingyi.toml", &sample_config("wh"));
+        d.run(&["ingest"]);
+        d.ok(&["compute"]);
+        // Kept for the life of the test binary.
+        let wh = d.join("wh");
+        std::mem::forget(d);
+        wh
+    })
+}
+
+/// The repository's configuration with its paths pointed elsewhere.
+pub fn sample_config(warehouse: &str) -> String {
+    let root = std::fs::read_to_string(repo().join("pingyi.toml")).unwrap();
+    let rest = &root[root.find("[privacy]").unwrap()..];
+    let inbox = repo().join("sample-data/inbox");
+    format!(
+        "[paths]\ninbox = {:?}\nwarehouse = {:?}\nreports = \"reports\"\n{rest}",
+        inbox.display().to_string(),
+        warehouse
+    )
+}
+
+/// A folder rendering from the shared sample warehouse.
+pub fn county() -> Dir {
+    let d = Dir::new();
+    d.write(
+        "pingyi.toml",
+        &sample_config(&sample_warehouse().display().to_string()),
+    );
+    d
+}
+
+/// A Python with the engines of `queries/engines/requirements.txt`
+/// (DuckDB): `PINGYI_PYTHON` if set, else a virtual environment under the
+/// build folder, created and installed on first use. Fails, never skips,
+/// when that cannot be done.
+pub fn engines_python() -> PathBuf {
+    if let Some(p) = std::env::var_os("PINGYI_PYTHON") {
+        return p.into();
+    }
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _once = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("engines-venv");
+    let python = venv.join("bin/python");
+    let has = |p: &Path| {
+        Command::new(p)
+            .args(["-c", "import duckdb"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if has(&python) {
+        return python;
+    }
+    let step = |cmd: &mut Command, what: &str| {
+        let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            out.status.success(),
+            "{what} failed (on Debian: apt-get install python3-venv; or set PINGYI_PYTHON to a python with duckdb):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    step(
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        "python3 -m venv",
+    );
+    step(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(repo().join("queries/engines/requirements.txt")),
+        "pip install -r queries/engines/requirements.txt",
+    );
+    assert!(has(&python), "duckdb not importable after install");
+    python
 }
