@@ -168,6 +168,40 @@ def case_run(args):
     return results
 
 
+# Analyst queries timed beside DuckDB: two that scan the raw ratings (a
+# distinct count by method and channel; the 2:7:1 recount per village) and
+# one over the metrics tables.
+ANALYST_QUERIES = ["methods_channels_compared", "villages_missing_ratio", "breach_list"]
+
+
+def case_query(args):
+    """Named queries over the 10M-rating warehouse: `pingyi query --name`
+    beside DuckDB running the same SQL file on the same Parquet files
+    (queries/engines/duckdb_run.py). Both are a fresh process per query, so
+    both pay their start-up: Python and `import duckdb` on one side, reading
+    the manifest on the other."""
+    sys.path.insert(0, str(ROOT / "queries" / "engines"))
+    import common
+    inbox = data(args.pingyi, args.scale) / "inbox"
+    queries = {q["name"]: q for q in common.load_queries(ROOT / "queries")}
+    results = {}
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "pingyi.toml").write_text(f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE)
+        subprocess.run([args.pingyi, "ingest"], cwd=d, capture_output=True)
+        subprocess.run([args.pingyi, "compute"], cwd=d, check=True, capture_output=True)
+        rows = int(subprocess.run([args.pingyi, "query", "--format", "csv", "select count(*) from ratings"], cwd=d, capture_output=True, text=True).stdout.split()[-1])
+        for name in ANALYST_QUERIES:
+            params = [f"--param={k}={v}" for k, v in queries[name]["example"].items()]
+            mine = median_of(args.reps, lambda: measure([args.pingyi, "query", "--queries", str(ROOT / "queries"), "--name", name, "--format", "csv", *params], cwd=d))
+            duck = median_of(args.reps, lambda: measure([PY, str(ROOT / "queries" / "engines" / "duckdb_run.py"), "--warehouse", "wh", "--name", name, *params], cwd=d))
+            mine["ratio_vs_duckdb"] = mine["wall_s"] / duck["wall_s"]
+            results[f"pingyi query {name}"] = mine
+            results[f"duckdb, same SQL: {name}"] = duck
+    for r in results.values():
+        r["rows"] = rows
+    return results
+
+
 # The evaluation devices' mapping, as in the repository's pingyi.toml.
 DEVICE_SOURCE = (ROOT / "pingyi.toml").read_text().split("[sources.evaluation_device]", 1)[1]
 DEVICE_SOURCE = "[sources.evaluation_device]" + DEVICE_SOURCE

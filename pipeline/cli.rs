@@ -34,6 +34,10 @@ pub enum Command {
     Compute(cmd::compute::ComputeArgs),
     /// Run SQL over the warehouse
     Query(cmd::query::QueryArgs),
+    /// Draw raters per village at the configured ratio (随机抽查), reproducibly
+    Sample(cmd::sample::SampleArgs),
+    /// The rectification ledger: open, overdue and closed items (with the rate before and after)
+    Ledger(cmd::ledger::LedgerArgs),
     /// Render the reports: leadership, public notice board, unit cards (HTML, PDF, XLSX, CSV)
     Report(cmd::report::ReportArgs),
     /// The nightly job: ingest the inbox, compute, render; with a lock, a run record and a log

@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Command::Compute(c) => cmd::compute::run(c, config).map(|()| exit::SUCCESS),
         Command::Query(q) => cmd::query::run(q, config).map(|()| exit::SUCCESS),
         Command::Report(r) => cmd::report::run(r, config).map(|()| exit::SUCCESS),
+        Command::Ledger(l) => cmd::ledger::run(l, config).map(|()| exit::SUCCESS),
+        Command::Sample(s) => cmd::sample::run(s, config).map(|()| exit::SUCCESS),
         Command::Run(r) => cmd::run::run(r, config),
         Command::Status(s) => cmd::status::run(s, config).map(|()| exit::SUCCESS),
     };

@@ -142,9 +142,36 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// Splits `total` in proportion to integer `weights` (exact arithmetic): each
+/// gets floor(total·w/W); the remaining units go to the largest remainders,
+/// ties to the lower index. The sum is exactly `total`.
+pub fn largest_remainder(total: u64, weights: &[u64]) -> Vec<u64> {
+    let sum: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let share = |w: u64| u128::from(total) * u128::from(w);
+    let mut counts: Vec<u64> = weights.iter().map(|&w| (share(w) / sum) as u64).collect();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(share(weights[i]) % sum), i));
+    let short = total - counts.iter().sum::<u64>();
+    for &i in order.iter().take(short as usize) {
+        counts[i] += 1;
+    }
+    counts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn largest_remainder_sums_exactly() {
+        assert_eq!(largest_remainder(10, &[2, 7, 1]), vec![2, 7, 1]);
+        // 4.4, 15.4, 2.2: one unit left, the 0.4 tie goes to the lower index.
+        assert_eq!(largest_remainder(22, &[2, 7, 1]), vec![5, 15, 2]);
+        assert_eq!(largest_remainder(0, &[2, 7, 1]), vec![0, 0, 0]);
+    }
 
     fn close(a: f64, b: f64, tol: f64) {
         assert!((a - b).abs() <= tol, "{a} vs {b}");

@@ -12,4 +12,4 @@ named as (
     left join subjects as s on s.subject_id = b.subject_id
 )
 select * from named
-order by township, subject_id
+order by township nulls last, subject_id

@@ -4,9 +4,11 @@ pub mod compute;
 pub mod config;
 pub mod generate;
 pub mod ingest;
+pub mod ledger;
 pub mod query;
 pub mod report;
 pub mod run;
+pub mod sample;
 pub mod status;
 
 use std::path::Path;

@@ -102,7 +102,11 @@ fn publish(staging: &Path, out: &Path) -> Result<()> {
         let entry = entry?;
         std::fs::rename(entry.path(), target_inbox.join(entry.file_name()))?;
     }
-    for name in ["EXPECTED-DEFECTS.csv", "generate-summary.json"] {
+    for name in [
+        "EXPECTED-DEFECTS.csv",
+        "EXPECTED-LEDGER.csv",
+        "generate-summary.json",
+    ] {
         std::fs::rename(staging.join(name), out.join(name))?;
     }
     std::fs::remove_dir_all(staging)?;
@@ -221,6 +225,7 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
         rows: people,
     });
     write::expected_defects(&staging.join("EXPECTED-DEFECTS.csv"), &planted)?;
+    write::expected_ledger(&staging.join("EXPECTED-LEDGER.csv"), &items, stamp)?;
     let county = &plan.county;
     let summary = Summary {
         seed: opts.seed,

@@ -431,3 +431,31 @@ pub fn expected_defects(path: &Path, planted: &[Planted]) -> Result<()> {
     }
     out.finish()
 }
+
+/// The ledger as generated, for checking `pingyi ledger` against: each
+/// item's status, deadline, closing date, and whether it is overdue on the
+/// as-of date (not closed, deadline before it). Planted bad rows are not
+/// items and are not listed.
+pub fn expected_ledger(path: &Path, items: &[Item], as_of: Date) -> Result<()> {
+    let mut out = CsvOut::create(path, Encoding::Utf8Bom)?;
+    out.row([
+        "suggestion_id",
+        "status",
+        "deadline",
+        "closed_at",
+        "as_of",
+        "overdue",
+    ])?;
+    for it in items {
+        let overdue = it.closed.is_none() && it.deadline < as_of;
+        out.row([
+            it.id.as_str(),
+            it.status,
+            &it.deadline.to_string(),
+            &it.closed.map(|d| d.to_string()).unwrap_or_default(),
+            &as_of.to_string(),
+            if overdue { "true" } else { "false" },
+        ])?;
+    }
+    out.finish()
+}

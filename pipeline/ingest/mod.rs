@@ -13,6 +13,7 @@ mod exprs;
 mod input;
 mod jsonl;
 mod mapping;
+pub mod plain;
 mod privacy;
 mod quarantine;
 mod table;

@@ -49,6 +49,48 @@ pub fn write(df: &mut DataFrame, format: Format, bom: bool, out: &mut dyn Write)
     Ok(())
 }
 
+/// Tables as the sheets of one workbook (name, table): numbers and booleans
+/// as Excel values, everything else as text; the header row bold and frozen.
+pub fn xlsx(sheets: &[(&str, DataFrame)]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format as Style, Workbook};
+    let mut book = Workbook::new();
+    // A fixed creation date: the same tables give the same bytes.
+    book.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?)
+            .set_author("pingyi"),
+    );
+    let bold = Style::new().set_bold();
+    for (name, df) in sheets {
+        let ws = book.add_worksheet().set_name(*name)?;
+        for (c, column) in df.columns().iter().enumerate() {
+            let c = c as u16;
+            ws.write_with_format(0, c, column.name().as_str(), &bold)?;
+            for (r, v) in (0..df.height())
+                .map(|i| column.get(i).unwrap_or(AnyValue::Null))
+                .enumerate()
+            {
+                let r = r as u32 + 1;
+                match v {
+                    AnyValue::Null => {}
+                    AnyValue::Boolean(b) => {
+                        ws.write_boolean(r, c, b)?;
+                    }
+                    v if v.is_primitive_numeric() => {
+                        ws.write_number(r, c, v.extract::<f64>().unwrap_or(f64::NAN))?;
+                    }
+                    v => {
+                        ws.write_string(r, c, cell(v))?;
+                    }
+                }
+            }
+        }
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofit();
+    }
+    Ok(book.save_to_buffer()?)
+}
+
 /// Display width: East Asian wide characters take two columns.
 pub fn width(s: &str) -> usize {
     s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()

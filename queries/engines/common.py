@@ -6,9 +6,13 @@ Only the manifest says which files are committed: a file in the warehouse
 folder that the manifest does not list is an interrupted write, never data.
 """
 
+import argparse
+import csv
 import json
 import math
 import re
+import subprocess
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -82,3 +86,79 @@ def same(a, b):
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     return a == b
+
+
+def pingyi_answer(binary, config, queries, name):
+    """pingyi's rows for a named query with its example, as dicts in order."""
+    cmd = [binary, "--config", config, "query", "--queries", queries, "--name", name, "--example", "--format", "json"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"pingyi failed on {name}: {done.stderr.strip()}")
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def difference(engine, columns, rows, theirs):
+    """None when the engine's rows equal pingyi's, else what differs."""
+    if len(theirs) != len(rows):
+        return f"{len(rows)} rows on {engine}, {len(theirs)} in pingyi"
+    if theirs and list(theirs[0].keys()) != columns:
+        return f"columns differ: {engine} {columns}, pingyi {list(theirs[0].keys())}"
+    for i, (mine, other) in enumerate(zip(rows, theirs)):
+        bad = [c for c, v in zip(columns, mine) if not same(v, other[c])]
+        if bad:
+            return f"row {i + 1} differs in {bad}: {engine} {mine}, pingyi {other}"
+    return None
+
+
+def compare(engine, run, handle, queries, args):
+    """Every named query with its example on the engine and in pingyi; one
+    line each; returns how many differ (an engine error counts)."""
+    differ = 0
+    for q in queries:
+        try:
+            columns, rows = run(handle, q, q["example"])
+        except Exception as e:  # a query the engine cannot run is a difference
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            print(f"{q['name']:<32} {'-':>6} rows  DIFFERENT: {engine} failed: {first}", flush=True)
+            differ += 1
+            continue
+        theirs = pingyi_answer(args.compare, args.config, args.queries, q["name"])
+        problem = difference(engine, columns, rows, theirs)
+        status = "same" if problem is None else "DIFFERENT: " + problem
+        print(f"{q['name']:<32} {len(rows):>6} rows  {status}", flush=True)
+        differ += problem is not None
+    return differ
+
+
+def arguments(doc, folder):
+    """The command line both engine scripts take."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--warehouse", required=True, help="the warehouse folder (holds MANIFEST.json)")
+    ap.add_argument("--queries", default=str(Path(folder).resolve().parent.parent), help="folder of NAME.sql")
+    ap.add_argument("--name", help="run one named query and print its rows as CSV")
+    ap.add_argument("--param", action="append", default=[], help="KEY=VALUE (repeatable)")
+    ap.add_argument("--compare", metavar="PINGYI", help="compare every named query with this pingyi binary")
+    ap.add_argument("--config", default="pingyi.toml", help="pingyi.toml for --compare")
+    return ap
+
+
+def main(engine, args, connect, run, close=lambda handle: None):
+    """--compare, or one --name query printed as CSV; exits with the status."""
+    queries = load_queries(args.queries)
+    by_name = {q["name"]: q for q in queries}
+    if not args.compare and args.name not in by_name:
+        sys.exit(f"no named query {args.name!r}; known: {', '.join(by_name)}")
+    handle = connect(args)
+    try:
+        if args.compare:
+            code = compare(engine, run, handle, queries, args)
+        else:
+            values = dict(p.split("=", 1) for p in args.param)
+            columns, rows = run(handle, by_name[args.name], values)
+            out = csv.writer(sys.stdout)
+            out.writerow(columns)
+            out.writerows(rows)
+            code = 0
+    finally:
+        close(handle)
+    sys.exit(code)

@@ -1,0 +1,190 @@
+//! `pingyi sample --roster FILE --seed N (--per-village N | --total N) --out DIR`:
+//! the random draw of raters (随机抽查) from the rater roster, and
+//! `pingyi sample --check DIR`, which re-derives a draw from its audit
+//! record and says whether the list in DIR is exactly that draw.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use crate::config::Stratum;
+use crate::fsutil::sha256_file;
+use crate::sample::output::{self, Audit, Inputs, AUDIT, LIST_CSV};
+use crate::sample::{draw, roster, Size};
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// The rater roster (参评人员名册): CSV or XLSX with person id, township,
+    /// village and category (Chinese headers as configured)
+    #[arg(long, value_name = "FILE", required_unless_present = "check")]
+    pub roster: Option<PathBuf>,
+    /// The seed, announced before the draw so anyone can re-derive it
+    #[arg(long, required_unless_present = "check")]
+    pub seed: Option<u64>,
+    /// People per village, split across strata by the configured ratio
+    #[arg(long, value_name = "N", conflicts_with = "total")]
+    pub per_village: Option<u64>,
+    /// People in all, split across villages in proportion to their eligible people
+    #[arg(long, value_name = "N")]
+    pub total: Option<u64>,
+    /// Folder for 抽查名单.csv, 抽查名单.xlsx and audit.json
+    #[arg(long, value_name = "DIR", required_unless_present = "check")]
+    pub out: Option<PathBuf>,
+    /// Re-derive the draw in DIR from its audit.json and compare the list
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["seed", "per_village", "total", "out"])]
+    pub check: Option<PathBuf>,
+}
+
+pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
+    let loaded = super::load_config(explicit)?;
+    let cfg = &loaded.config;
+    if let Some(dir) = &args.check {
+        return check(cfg, dir, args.roster.as_deref());
+    }
+    let size = match (args.per_village, args.total) {
+        (Some(n), None) => Size::PerVillage(n),
+        (None, Some(n)) => Size::Total(n),
+        _ => bail!("say how many to draw: --per-village N or --total N"),
+    };
+    let (path, seed, out) = (
+        args.roster.as_deref().expect("clap requires --roster"),
+        args.seed.expect("clap requires --seed"),
+        args.out.as_deref().expect("clap requires --out"),
+    );
+    let strata = &cfg.sampling.strata;
+    let r = roster::read(cfg, path)?;
+    let d = draw(&r.people, strata, seed, size);
+    let inputs = Inputs {
+        roster_path: path,
+        roster_sha256: sha256_file(path)?,
+        roster_rows: r.rows,
+        eligible: r
+            .people
+            .iter()
+            .filter(|p| strata.iter().any(|s| s.category == p.category))
+            .count() as u64,
+        excluded: &r.excluded,
+        strata,
+        seed,
+        size,
+    };
+    let audit = output::write(out, &d, &inputs)?;
+    summary(&audit, out);
+    Ok(())
+}
+
+fn summary(a: &Audit, out: &Path) {
+    let per = |v: &[u64]| -> String {
+        a.ratio
+            .iter()
+            .zip(v)
+            .map(|(s, n)| format!("{} {n}", s.category))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "drew {} people in {} villages (seed {}): {}",
+        a.list.rows,
+        a.totals.villages,
+        a.seed,
+        per(&a.totals.drawn)
+    );
+    println!("planned: {}", per(&a.totals.planned));
+    if a.totals.villages_short > 0 {
+        eprintln!(
+            "warning: {} villages have fewer people than planned in a stratum (short: {}); they gave everyone they have and nobody was substituted:",
+            a.totals.villages_short,
+            per(&a.totals.shortfall)
+        );
+        for v in a
+            .villages
+            .iter()
+            .filter(|v| v.shortfall.iter().any(|&s| s > 0))
+            .take(20)
+        {
+            eprintln!(
+                "  {} {}: short {}",
+                v.township,
+                v.village,
+                per(&v.shortfall)
+            );
+        }
+    }
+    if !a.roster.excluded.is_empty() {
+        eprintln!(
+            "warning: {} roster rows left out of the draw:",
+            a.roster.excluded.len()
+        );
+        for e in a.roster.excluded.iter().take(20) {
+            eprintln!("  {} line {}: {}", a.roster.path, e.line, e.reason);
+        }
+    }
+    println!(
+        "wrote {}, {} and {} in {}",
+        LIST_CSV,
+        output::LIST_XLSX,
+        AUDIT,
+        out.display()
+    );
+}
+
+/// Re-derives the draw from `dir/audit.json` and compares the list.
+fn check(cfg: &crate::config::Config, dir: &Path, roster_override: Option<&Path>) -> Result<()> {
+    let text = std::fs::read_to_string(dir.join(AUDIT)).with_context(|| {
+        format!(
+            "cannot read {}; is {} a draw's folder?",
+            dir.join(AUDIT).display(),
+            dir.display()
+        )
+    })?;
+    let a: Audit = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a draw's audit record", dir.join(AUDIT).display()))?;
+    let path = roster_override.map_or_else(|| PathBuf::from(&a.roster.path), Path::to_path_buf);
+    let hash = sha256_file(&path)?;
+    if hash != a.roster.sha256 {
+        bail!(
+            "{} is not the roster the draw used (SHA-256 {hash}, the audit record says {}); pass the original with --roster",
+            path.display(),
+            a.roster.sha256
+        );
+    }
+    let strata: &[Stratum] = &a.ratio;
+    let size = Size::from_record(&a.size)
+        .context("the audit record's size mode is neither per_village nor total")?;
+    let r = roster::read(cfg, &path)?;
+    let again = output::csv(&draw(&r.people, strata, a.seed, size).list);
+    let listed = std::fs::read_to_string(dir.join(LIST_CSV))
+        .with_context(|| format!("cannot read {}", dir.join(LIST_CSV).display()))?;
+    if again != listed {
+        let line = again
+            .lines()
+            .zip(listed.lines())
+            .position(|(x, y)| x != y)
+            .map_or_else(
+                || {
+                    format!(
+                        "the lists differ in length ({} and {} lines)",
+                        again.lines().count(),
+                        listed.lines().count()
+                    )
+                },
+                |i| format!("line {} differs", i + 1),
+            );
+        bail!(
+            "{} is not the draw its audit record describes: {line}",
+            dir.join(LIST_CSV).display()
+        );
+    }
+    println!(
+        "{}: the list re-derives exactly from the roster (SHA-256 {}), seed {}, ratio {}, {} {} ({} people)",
+        dir.display(),
+        &hash[..12],
+        a.seed,
+        a.ratio.iter().map(|s| s.weight.to_string()).collect::<Vec<_>>().join(":"),
+        a.size.mode,
+        a.size.n,
+        a.list.rows
+    );
+    Ok(())
+}

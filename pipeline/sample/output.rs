@@ -1,0 +1,227 @@
+//! What the draw hands over: the list for the teams going door to door as
+//! CSV (UTF-8 with BOM, for Excel) and XLSX, and the audit record as JSON.
+//! Each file is written atomically and the audit record last, so a folder
+//! with an audit record always holds the list it describes.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::roster::Excluded;
+use super::{Draw, Drawn, Size, Village};
+use crate::config::Stratum;
+use crate::fsutil::write_atomic;
+
+pub const LIST_CSV: &str = "抽查名单.csv";
+pub const LIST_XLSX: &str = "抽查名单.xlsx";
+pub const AUDIT: &str = "audit.json";
+
+const HEADERS: [&str; 7] = [
+    "序号",
+    "乡镇",
+    "村(社区)",
+    "人员类别",
+    "抽签序",
+    "人员编号",
+    "抽签码",
+];
+
+/// Everything needed to re-derive the list and check it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Audit {
+    pub roster: RosterRecord,
+    pub seed: u64,
+    pub ratio: Vec<Stratum>,
+    pub size: SizeRecord,
+    pub rule: String,
+    pub villages: Vec<Village>,
+    pub totals: Totals,
+    pub list: ListRecord,
+    pub pingyi_version: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RosterRecord {
+    pub path: String,
+    pub sha256: String,
+    pub rows: usize,
+    pub eligible: u64,
+    pub excluded: Vec<Excluded>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SizeRecord {
+    /// per_village | total
+    pub mode: String,
+    pub n: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Totals {
+    pub villages: usize,
+    pub planned: Vec<u64>,
+    pub drawn: Vec<u64>,
+    pub shortfall: Vec<u64>,
+    pub villages_short: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ListRecord {
+    pub csv: String,
+    pub xlsx: String,
+    pub rows: usize,
+    /// SHA-256 of the CSV file's bytes
+    pub csv_sha256: String,
+}
+
+impl Size {
+    pub fn record(self) -> SizeRecord {
+        match self {
+            Size::PerVillage(n) => SizeRecord {
+                mode: "per_village".into(),
+                n,
+            },
+            Size::Total(n) => SizeRecord {
+                mode: "total".into(),
+                n,
+            },
+        }
+    }
+
+    pub fn from_record(r: &SizeRecord) -> Option<Size> {
+        match r.mode.as_str() {
+            "per_village" => Some(Size::PerVillage(r.n)),
+            "total" => Some(Size::Total(r.n)),
+            _ => None,
+        }
+    }
+}
+
+pub struct Inputs<'a> {
+    pub roster_path: &'a Path,
+    pub roster_sha256: String,
+    pub roster_rows: usize,
+    pub eligible: u64,
+    pub excluded: &'a [Excluded],
+    pub strata: &'a [Stratum],
+    pub seed: u64,
+    pub size: Size,
+}
+
+pub const RULE: &str = "key = lowercase hex SHA-256 of the UTF-8 text \"<seed>:<person_id>\"; \
+in each village and stratum the smallest keys are drawn; a village's size is split across strata \
+by weight with largest-remainder rounding (ties to the stratum listed first); with a total, the \
+total is split across villages in proportion to eligible people the same way (ties to the first \
+village in (township, village) order); a short stratum gives everyone and a shortfall.";
+
+/// The list as CSV text (with BOM), in list order.
+pub fn csv(list: &[Drawn]) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&HEADERS.join(","));
+    out.push('\n');
+    for (i, d) in list.iter().enumerate() {
+        let cells = row(i, d);
+        let quoted: Vec<String> = cells.iter().map(|c| quote(c)).collect();
+        out.push_str(&quoted.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn row(i: usize, d: &Drawn) -> [String; 7] {
+    [
+        (i + 1).to_string(),
+        d.township.clone(),
+        d.village.clone(),
+        d.category.clone(),
+        d.place.to_string(),
+        d.person_id.clone(),
+        d.key[..12].to_string(),
+    ]
+}
+
+/// CSV quoting, and a leading `'` on what Excel would run as a formula.
+fn quote(c: &str) -> String {
+    let c = if c.starts_with(['=', '+', '-', '@']) {
+        format!("'{c}")
+    } else {
+        c.to_string()
+    };
+    if c.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c
+    }
+}
+
+fn xlsx(list: &[Drawn]) -> Result<Vec<u8>> {
+    let rows: Vec<[String; 7]> = list.iter().enumerate().map(|(i, d)| row(i, d)).collect();
+    let columns: Vec<polars::prelude::Column> = HEADERS
+        .iter()
+        .enumerate()
+        .map(|(c, h)| {
+            let cells: Vec<&str> = rows.iter().map(|r| r[c].as_str()).collect();
+            polars::prelude::Column::new((*h).into(), cells)
+        })
+        .collect();
+    let df = polars::prelude::DataFrame::new_infer_height(columns)?;
+    crate::query::xlsx(&[("抽查名单", df)])
+}
+
+/// Writes the list and, last, the audit record into `dir`.
+pub fn write(dir: &Path, draw: &Draw, inputs: &Inputs) -> Result<Audit> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let text = csv(&draw.list);
+    write_atomic(&dir.join(LIST_CSV), text.as_bytes())?;
+    write_atomic(&dir.join(LIST_XLSX), &xlsx(&draw.list)?)?;
+    let audit = audit(
+        draw,
+        inputs,
+        crate::fsutil::hex(&<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())),
+    );
+    let json = serde_json::to_string_pretty(&audit)? + "\n";
+    write_atomic(&dir.join(AUDIT), json.as_bytes())?;
+    Ok(audit)
+}
+
+fn audit(draw: &Draw, i: &Inputs, csv_sha256: String) -> Audit {
+    let n = i.strata.len();
+    let sum = |f: &dyn Fn(&Village) -> &Vec<u64>| -> Vec<u64> {
+        (0..n)
+            .map(|s| draw.villages.iter().map(|v| f(v)[s]).sum())
+            .collect()
+    };
+    Audit {
+        roster: RosterRecord {
+            path: i.roster_path.display().to_string(),
+            sha256: i.roster_sha256.clone(),
+            rows: i.roster_rows,
+            eligible: i.eligible,
+            excluded: i.excluded.to_vec(),
+        },
+        seed: i.seed,
+        ratio: i.strata.to_vec(),
+        size: i.size.record(),
+        rule: RULE.into(),
+        villages: draw.villages.clone(),
+        totals: Totals {
+            villages: draw.villages.len(),
+            planned: sum(&|v| &v.planned),
+            drawn: sum(&|v| &v.drawn),
+            shortfall: sum(&|v| &v.shortfall),
+            villages_short: draw
+                .villages
+                .iter()
+                .filter(|v| v.shortfall.iter().any(|&s| s > 0))
+                .count(),
+        },
+        list: ListRecord {
+            csv: LIST_CSV.into(),
+            xlsx: LIST_XLSX.into(),
+            rows: draw.list.len(),
+            csv_sha256,
+        },
+        pingyi_version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
