@@ -102,16 +102,22 @@ def case_compute(args):
     return results
 
 
+def computed_warehouse(pingyi, inbox, d):
+    """Ingests `inbox` into d/wh and computes it (untimed); returns the ratings count."""
+    Path(d, "pingyi.toml").write_text(f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\nreports = "reports"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE)
+    subprocess.run([pingyi, "ingest"], cwd=d, capture_output=True)
+    subprocess.run([pingyi, "compute"], cwd=d, check=True, capture_output=True)
+    out = subprocess.run([pingyi, "query", "--format", "csv", "select count(*) from ratings"], cwd=d, capture_output=True, text=True)
+    return int(out.stdout.split()[-1])
+
+
 def case_report(args):
     """All audiences (leadership, public, every unit card) from a computed
     10M-rating warehouse, HTML + workbook + CSVs (no PDF: that is Chromium's time)."""
     inbox = data(args.pingyi, args.scale) / "inbox"
     results = {}
     with tempfile.TemporaryDirectory() as d:
-        Path(d, "pingyi.toml").write_text(f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\nreports = "reports"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE)
-        subprocess.run([args.pingyi, "ingest"], cwd=d, capture_output=True)
-        subprocess.run([args.pingyi, "compute"], cwd=d, check=True, capture_output=True)
-        rows = int(subprocess.run([args.pingyi, "query", "--format", "csv", "select count(*) from ratings"], cwd=d, capture_output=True, text=True).stdout.split()[-1])
+        rows = computed_warehouse(args.pingyi, inbox, d)
         last = {}
 
         def run():
@@ -186,10 +192,7 @@ def case_query(args):
     queries = {q["name"]: q for q in common.load_queries(ROOT / "queries")}
     results = {}
     with tempfile.TemporaryDirectory() as d:
-        Path(d, "pingyi.toml").write_text(f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE)
-        subprocess.run([args.pingyi, "ingest"], cwd=d, capture_output=True)
-        subprocess.run([args.pingyi, "compute"], cwd=d, check=True, capture_output=True)
-        rows = int(subprocess.run([args.pingyi, "query", "--format", "csv", "select count(*) from ratings"], cwd=d, capture_output=True, text=True).stdout.split()[-1])
+        rows = computed_warehouse(args.pingyi, inbox, d)
         for name in ANALYST_QUERIES:
             params = [f"--param={k}={v}" for k, v in queries[name]["example"].items()]
             mine = median_of(args.reps, lambda: measure([args.pingyi, "query", "--queries", str(ROOT / "queries"), "--name", name, "--format", "csv", *params], cwd=d))

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use crate::fsutil::write_atomic;
@@ -81,7 +81,11 @@ pub fn run(args: &LedgerArgs, explicit: Option<&Path>) -> Result<()> {
         closed_since: args
             .closed_since
             .as_deref()
-            .map(|d| super::compute::as_of(Some(d), ""))
+            .map(|d| {
+                crate::dates::parse_loose(d).with_context(|| {
+                    format!("--closed-since `{d}` is not a date; write YYYY-MM-DD")
+                })
+            })
             .transpose()?,
     };
     match &args.out {
@@ -114,9 +118,7 @@ pub fn run(args: &LedgerArgs, explicit: Option<&Path>) -> Result<()> {
         Some(path) => {
             let format = Format::from_extension(path).unwrap_or(args.format);
             let mut df = ledger.view(args.view, &filter)?;
-            let mut bytes = Vec::new();
-            query::write(&mut df, format, format == Format::Csv, &mut bytes)?;
-            write_atomic(path, &bytes)?;
+            query::write_file(&mut df, format, format == Format::Csv, path)?;
             eprintln!("wrote {} items to {}", df.height(), path.display());
             Ok(())
         }

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::fsutil::write_atomic;
 use crate::query::{self, named, repl, Format};
 use crate::warehouse::Warehouse;
 
@@ -65,9 +64,7 @@ pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
     let mut df = query::run(&wh, &sql)?;
     match &args.out {
         Some(path) => {
-            let mut bytes = Vec::new();
-            query::write(&mut df, format, args.bom, &mut bytes)?;
-            write_atomic(path, &bytes)?;
+            query::write_file(&mut df, format, args.bom, path)?;
             eprintln!("wrote {} rows to {}", df.height(), path.display());
             Ok(())
         }

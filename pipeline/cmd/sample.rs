@@ -10,6 +10,7 @@ use clap::Args;
 
 use crate::config::Stratum;
 use crate::fsutil::sha256_file;
+use crate::report::tables::csv_text;
 use crate::sample::output::{self, Audit, Inputs, AUDIT, LIST_CSV};
 use crate::sample::{draw, roster, Size};
 
@@ -59,11 +60,6 @@ pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
         roster_path: path,
         roster_sha256: sha256_file(path)?,
         roster_rows: r.rows,
-        eligible: r
-            .people
-            .iter()
-            .filter(|p| strata.iter().any(|s| s.category == p.category))
-            .count() as u64,
         excluded: &r.excluded,
         strata,
         seed,
@@ -153,7 +149,7 @@ fn check(cfg: &crate::config::Config, dir: &Path, roster_override: Option<&Path>
     let size = Size::from_record(&a.size)
         .context("the audit record's size mode is neither per_village nor total")?;
     let r = roster::read(cfg, &path)?;
-    let again = output::csv(&draw(&r.people, strata, a.seed, size).list);
+    let again = csv_text(&output::sheet(&draw(&r.people, strata, a.seed, size).list));
     let listed = std::fs::read_to_string(dir.join(LIST_CSV))
         .with_context(|| format!("cannot read {}", dir.join(LIST_CSV).display()))?;
     if again != listed {

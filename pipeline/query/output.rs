@@ -49,6 +49,18 @@ pub fn write(df: &mut DataFrame, format: Format, bom: bool, out: &mut dyn Write)
     Ok(())
 }
 
+/// Writes a result to `path` atomically: the old file or the new, never part.
+pub fn write_file(
+    df: &mut DataFrame,
+    format: Format,
+    bom: bool,
+    path: &std::path::Path,
+) -> Result<()> {
+    let mut bytes = Vec::new();
+    write(df, format, bom, &mut bytes)?;
+    crate::fsutil::write_atomic(path, &bytes)
+}
+
 /// Tables as the sheets of one workbook (name, table): numbers and booleans
 /// as Excel values, everything else as text; the header row bold and frozen.
 pub fn xlsx(sheets: &[(&str, DataFrame)]) -> Result<Vec<u8>> {

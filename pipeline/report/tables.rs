@@ -348,6 +348,11 @@ fn width(sheet: &Sheet, c: usize) -> f64 {
 
 /// Writes a sheet as CSV, UTF-8 with BOM, RFC 4180 quoting, atomically.
 pub fn write_csv(sheet: &Sheet, path: &Path) -> Result<()> {
+    write_atomic(path, csv_text(sheet).as_bytes())
+}
+
+/// A sheet as CSV text: BOM, RFC 4180 quoting, formula-like text defused.
+pub fn csv_text(sheet: &Sheet) -> String {
     let mut text = String::from("\u{feff}");
     let line =
         |cells: Vec<String>| cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",") + "\r\n";
@@ -355,7 +360,7 @@ pub fn write_csv(sheet: &Sheet, path: &Path) -> Result<()> {
     for row in &sheet.rows {
         text.push_str(&line(row.iter().map(csv_value).collect()));
     }
-    write_atomic(path, text.as_bytes())
+    text
 }
 
 fn csv_value(c: &Cell) -> String {

@@ -12,6 +12,7 @@ use super::roster::Excluded;
 use super::{Draw, Drawn, Size, Village};
 use crate::config::Stratum;
 use crate::fsutil::write_atomic;
+use crate::report::tables::{csv_text, write_xlsx, Cell, Sheet};
 
 pub const LIST_CSV: &str = "抽查名单.csv";
 pub const LIST_XLSX: &str = "抽查名单.xlsx";
@@ -102,7 +103,6 @@ pub struct Inputs<'a> {
     pub roster_path: &'a Path,
     pub roster_sha256: String,
     pub roster_rows: usize,
-    pub eligible: u64,
     pub excluded: &'a [Excluded],
     pub strata: &'a [Stratum],
     pub seed: u64,
@@ -115,66 +115,41 @@ by weight with largest-remainder rounding (ties to the stratum listed first); wi
 total is split across villages in proportion to eligible people the same way (ties to the first \
 village in (township, village) order); a short stratum gives everyone and a shortfall.";
 
-/// The list as CSV text (with BOM), in list order.
-pub fn csv(list: &[Drawn]) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str(&HEADERS.join(","));
-    out.push('\n');
-    for (i, d) in list.iter().enumerate() {
-        let cells = row(i, d);
-        let quoted: Vec<String> = cells.iter().map(|c| quote(c)).collect();
-        out.push_str(&quoted.join(","));
-        out.push('\n');
+/// The list as one sheet, in list order: the CSV and the workbook are
+/// written from it by the report's table writers (BOM, quoting, formula-like
+/// text defused), so they always agree.
+pub fn sheet(list: &[Drawn]) -> Sheet {
+    let text = |s: &str| Cell::Text(s.to_string());
+    Sheet {
+        name: "抽查名单".into(),
+        file: "",
+        headers: HEADERS.iter().map(|h| h.to_string()).collect(),
+        rows: list
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                vec![
+                    Cell::Int(i as u64 + 1),
+                    text(&d.township),
+                    text(&d.village),
+                    text(&d.category),
+                    Cell::Int(d.place),
+                    text(&d.person_id),
+                    text(&d.key[..12]),
+                ]
+            })
+            .collect(),
     }
-    out
-}
-
-fn row(i: usize, d: &Drawn) -> [String; 7] {
-    [
-        (i + 1).to_string(),
-        d.township.clone(),
-        d.village.clone(),
-        d.category.clone(),
-        d.place.to_string(),
-        d.person_id.clone(),
-        d.key[..12].to_string(),
-    ]
-}
-
-/// CSV quoting, and a leading `'` on what Excel would run as a formula.
-fn quote(c: &str) -> String {
-    let c = if c.starts_with(['=', '+', '-', '@']) {
-        format!("'{c}")
-    } else {
-        c.to_string()
-    };
-    if c.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", c.replace('"', "\"\""))
-    } else {
-        c
-    }
-}
-
-fn xlsx(list: &[Drawn]) -> Result<Vec<u8>> {
-    let rows: Vec<[String; 7]> = list.iter().enumerate().map(|(i, d)| row(i, d)).collect();
-    let columns: Vec<polars::prelude::Column> = HEADERS
-        .iter()
-        .enumerate()
-        .map(|(c, h)| {
-            let cells: Vec<&str> = rows.iter().map(|r| r[c].as_str()).collect();
-            polars::prelude::Column::new((*h).into(), cells)
-        })
-        .collect();
-    let df = polars::prelude::DataFrame::new_infer_height(columns)?;
-    crate::query::xlsx(&[("抽查名单", df)])
 }
 
 /// Writes the list and, last, the audit record into `dir`.
 pub fn write(dir: &Path, draw: &Draw, inputs: &Inputs) -> Result<Audit> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let text = csv(&draw.list);
+    let list = sheet(&draw.list);
+    let text = csv_text(&list);
     write_atomic(&dir.join(LIST_CSV), text.as_bytes())?;
-    write_atomic(&dir.join(LIST_XLSX), &xlsx(&draw.list)?)?;
+    // A fixed creation date: the same draw gives the same workbook bytes.
+    write_xlsx(&[list], "2000-01-01", &dir.join(LIST_XLSX))?;
     let audit = audit(
         draw,
         inputs,
@@ -197,7 +172,8 @@ fn audit(draw: &Draw, i: &Inputs, csv_sha256: String) -> Audit {
             path: i.roster_path.display().to_string(),
             sha256: i.roster_sha256.clone(),
             rows: i.roster_rows,
-            eligible: i.eligible,
+            // People in a stratum, as the villages counted them.
+            eligible: draw.villages.iter().flat_map(|v| &v.eligible).sum(),
             excluded: i.excluded.to_vec(),
         },
         seed: i.seed,

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::util::{county, repo, split_csv, Dir};
+use crate::util::{county, repo, sample_config, split_csv, Dir};
 
 type Rows = Vec<BTreeMap<String, String>>;
 
@@ -158,16 +158,7 @@ fn the_workbook_holds_the_three_views() {
 #[test]
 fn a_ledger_export_closing_an_item_updates_it_and_keeps_its_history() {
     let d = Dir::new();
-    let inbox = repo().join("sample-data/inbox");
-    let root = std::fs::read_to_string(repo().join("pingyi.toml")).unwrap();
-    let rest = &root[root.find("[privacy]").unwrap()..];
-    d.write(
-        "pingyi.toml",
-        &format!(
-            "[paths]\ninbox = {:?}\nwarehouse = \"wh\"\n{rest}",
-            inbox.display().to_string()
-        ),
-    );
+    d.write("pingyi.toml", &sample_config("wh"));
     d.run(&["ingest"]);
     d.ok(&["compute"]);
     let open = ledger(&d, &["--view", "overdue"]);
