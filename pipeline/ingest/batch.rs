@@ -8,12 +8,13 @@ use std::path::Path;
 use anyhow::Result;
 use polars::prelude::*;
 
+use std::collections::hash_map::Entry;
+
 use super::dedupe::{fingerprint, Origin, Seen};
 use super::input::{mapping_for, Opened, Tables};
+use super::prepare::{workers, Prep, Prepared};
 use super::privacy;
 use super::quarantine;
-use super::table::{RawTable, LINE};
-use super::validate::{validate, Context, Validated};
 use crate::config::Config;
 use crate::contract::Kind;
 use crate::warehouse::{write_parquet, Manifest, Warehouse};
@@ -133,43 +134,42 @@ impl<'a> Batch<'a> {
             source_scale,
             ..
         } = opened;
+        let prep = Prep {
+            cfg: self.cfg,
+            key: self.key.clone(),
+            subjects: Series::new("ids".into(), &self.known_subjects),
+            source_scale,
+            batch: self.id,
+            shown: shown.to_string(),
+        };
         match tables {
             Tables::Loaded(tables) => {
                 for t in &tables {
                     let m = mapping_for(self.cfg, &mapping, t, path);
-                    self.table(shown, file, &m, t, &source_scale, pending)?;
+                    let p = prep.prepare(&m, t)?;
+                    self.absorb(file, &m, p, pending)?;
                 }
             }
-            Tables::Csv(reader) => {
-                // A reader thread decodes and parses the next block while
-                // this one is validated and written.
-                let refusal = std::thread::scope(|scope| -> Result<Option<String>> {
-                    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-                    let reading = scope.spawn(move || -> Result<()> {
-                        let mut reader = reader;
-                        while let Some(block) = reader.next_chunk()? {
-                            let last = block.is_err();
-                            if tx.send(block).is_err() || last {
-                                break;
-                            }
+            Tables::Csv(mut reader) => {
+                // Blocks are decoded, parsed and validated on several threads
+                // while this one takes them in file order for the duplicate check.
+                let parser = reader.parser();
+                let mut refusal = None;
+                super::parallel::ordered(
+                    workers(),
+                    || reader.next_block(),
+                    |block| match parser.parse(block)? {
+                        Ok(t) => Ok(Ok(prep.prepare(&mapping, &t)?)),
+                        Err(r) => Ok(Err(r.to_string())),
+                    },
+                    |prepared| match prepared {
+                        Ok(p) => self.absorb(file, &mapping, p, pending).map(|()| true),
+                        Err(r) => {
+                            refusal = Some(r);
+                            Ok(false)
                         }
-                        Ok(())
-                    });
-                    let mut refusal = None;
-                    for block in rx {
-                        match block {
-                            Ok(t) => {
-                                self.table(shown, file, &mapping, &t, &source_scale, pending)?
-                            }
-                            Err(r) => {
-                                refusal = Some(r.to_string());
-                                break;
-                            }
-                        }
-                    }
-                    reading.join().expect("the reader thread does not panic")?;
-                    Ok(refusal)
-                })?;
+                    },
+                )?;
                 if refusal.is_some() {
                     return Ok(refusal);
                 }
@@ -179,108 +179,55 @@ impl<'a> Batch<'a> {
         Ok(None)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn table(
+    /// Takes a prepared table in file order: duplicates against everything
+    /// seen before, then counts, quarantine and the accepted rows.
+    fn absorb(
         &mut self,
-        shown: &str,
         file: u32,
         m: &super::mapping::Mapping,
-        t: &RawTable,
-        scale: &[(String, String)],
+        p: Prepared,
         pending: &mut Pending,
     ) -> Result<()> {
-        let ctx = Context {
-            cfg: self.cfg,
-            subjects: Series::new("ids".into(), &self.known_subjects),
-            source_scale: scale.to_vec(),
-        };
-        let Validated {
+        let Prepared {
+            rows,
             mut accepted,
-            failed,
-            checks,
-        } = anyhow::Context::with_context(validate(&ctx, m, t), || format!("validating {shown}"))?;
-        pending.counts.rows += (t.df.height() + t.bad.len()) as u64;
-        progress(shown, pending.counts.rows);
-        let private = quarantine::private_column(m, t);
-        pending.quarantine.push(quarantine::rows(
-            self.key.as_deref().unwrap_or_default(),
-            self.id,
-            shown,
-            m,
-            t,
-            &failed,
-            &checks,
-            private.as_deref(),
-            &mut pending.counts.by_reason,
-        )?);
-        for b in &t.bad {
+            fingerprints,
+            quarantine,
+            by_reason,
+            sheet,
+            key_header,
+        } = p;
+        pending.counts.rows += rows;
+        progress(&self.files[file as usize], pending.counts.rows);
+        for (reason, n) in by_reason {
+            *pending.counts.by_reason.entry(reason).or_default() += n;
+        }
+        pending.quarantine.extend(quarantine);
+        if m.kind != Kind::Ratings {
+            pending.counts.accepted += accepted.height() as u64;
+            pending.frames.push(accepted);
+            return Ok(());
+        }
+        let dups = self.duplicates(&accepted, &fingerprints, file)?;
+        if dups.any() {
+            let rows = self.duplicate_rows(&accepted, &dups, &key_header)?;
             *pending
                 .counts
                 .by_reason
-                .entry("malformed_row".into())
-                .or_default() += 1;
+                .entry("duplicate".into())
+                .or_default() += rows.len() as u64;
+            let shown = &self.files[file as usize];
             pending.quarantine.push(quarantine::frame(
                 m.kind,
-                t,
-                &[(
-                    b.line,
-                    "",
-                    b.raw.clone(),
-                    "malformed_row",
-                    b.reason.clone(),
-                    String::new(),
-                )],
+                sheet.as_deref(),
+                &rows,
                 self.id,
                 shown,
             )?);
+            accepted = accepted.filter(&!&dups)?;
         }
-        match m.kind {
-            Kind::Ratings => {
-                privacy::replace(
-                    &mut accepted,
-                    "__rater_id",
-                    "rater_key",
-                    self.key.as_deref(),
-                    self.cfg,
-                )?;
-                let dups = self.duplicates(&accepted, file)?;
-                if dups.any() {
-                    let rows = self.duplicate_rows(&accepted, &dups, m, t)?;
-                    *pending
-                        .counts
-                        .by_reason
-                        .entry("duplicate".into())
-                        .or_default() += rows.len() as u64;
-                    pending
-                        .quarantine
-                        .push(quarantine::frame(m.kind, t, &rows, self.id, shown)?);
-                    accepted = accepted.filter(&!&dups)?;
-                }
-                let accepted = self.provenance(accepted, shown, "ratings")?;
-                pending.counts.accepted += accepted.height() as u64;
-                self.buffer_ratings(accepted, file, pending)?;
-            }
-            kind => {
-                if kind == Kind::Raters {
-                    privacy::replace(
-                        &mut accepted,
-                        "__person_id",
-                        "person_key",
-                        self.key.as_deref(),
-                        self.cfg,
-                    )?;
-                }
-                let table = if kind == Kind::Ledger {
-                    "suggestions"
-                } else {
-                    kind.name()
-                };
-                let accepted = self.provenance(accepted, shown, table)?;
-                pending.counts.accepted += accepted.height() as u64;
-                pending.frames.push(accepted);
-            }
-        }
-        Ok(())
+        pending.counts.accepted += accepted.height() as u64;
+        self.buffer_ratings(accepted, file, pending)
     }
 
     fn refresh_subjects(&mut self) -> Result<()> {
@@ -298,47 +245,25 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// Adds batch_id, source_file, source_line and puts columns in table order.
-    fn provenance(&self, df: DataFrame, shown: &str, table: &str) -> Result<DataFrame> {
-        let schema = crate::warehouse::schema::of(table);
-        let exprs: Vec<Expr> = schema
-            .iter()
-            .map(|(name, dtype)| {
-                match name.as_str() {
-                    "batch_id" => lit(self.id),
-                    "source_file" => lit(shown.to_string()),
-                    "source_line" => col(LINE),
-                    n => col(n),
-                }
-                .cast(dtype.clone())
-                .alias(name.clone())
-            })
-            .collect();
-        Ok(df.lazy().select(exprs).collect()?)
-    }
-
     /// Marks rows whose (response_id, subject_id, item) was seen before in
-    /// this batch or is already in the warehouse.
-    fn duplicates(&mut self, df: &DataFrame, file: u32) -> Result<BooleanChunked> {
+    /// this batch or is already in the warehouse; the first one seen wins.
+    fn duplicates(&mut self, df: &DataFrame, keys: &[u64], file: u32) -> Result<BooleanChunked> {
         if self.seen.is_none() {
             self.seen = Some(self.warehouse_keys()?);
         }
         let seen = self.seen.as_mut().expect("loaded");
-        let (r, s, i, l) = (
-            df.column("response_id")?.str()?,
-            df.column("subject_id")?.str()?,
-            df.column("item")?.str()?,
-            df.column(LINE)?.u32()?,
-        );
-        let mut dup = Vec::with_capacity(df.height());
-        for (((r, s), i), line) in r.iter().zip(s.iter()).zip(i.iter()).zip(l.iter()) {
-            let k = fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or(""));
-            let new = !seen.contains_key(&k);
-            if new {
-                seen.insert(k, Origin::line(file, line.unwrap_or(0)));
-            }
-            dup.push(!new);
-        }
+        let lines = df.column("source_line")?.u32()?;
+        let dup: Vec<bool> = keys
+            .iter()
+            .zip(lines.iter())
+            .map(|(&k, line)| match seen.entry(k) {
+                Entry::Occupied(_) => true,
+                Entry::Vacant(v) => {
+                    v.insert(Origin::line(file, line.unwrap_or(0)));
+                    false
+                }
+            })
+            .collect();
         Ok(BooleanChunked::from_slice("dup".into(), &dup))
     }
 
@@ -373,26 +298,15 @@ impl<'a> Batch<'a> {
         &self,
         df: &DataFrame,
         dups: &BooleanChunked,
-        m: &super::mapping::Mapping,
-        t: &RawTable,
-    ) -> Result<Vec<(u32, &'static str, String, &'static str, String, String)>> {
+        key: &str,
+    ) -> Result<Vec<quarantine::Row<'static>>> {
         let d = df.filter(dups)?;
         let seen = self.seen.as_ref().expect("loaded");
-        let header = |c: &str| {
-            m.position(c)
-                .map_or_else(|| c.to_string(), |i| t.headers[i].clone())
-        };
-        let key = format!(
-            "{}+{}+{}",
-            header("response_id"),
-            header("subject_id"),
-            header("item")
-        );
         let (r, s, i, l) = (
             d.column("response_id")?.str()?,
             d.column("subject_id")?.str()?,
             d.column("item")?.str()?,
-            d.column(LINE)?.u32()?,
+            d.column("source_line")?.u32()?,
         );
         let mut out = Vec::new();
         for (((r, s), i), line) in r.iter().zip(s.iter()).zip(i.iter()).zip(l.iter()) {

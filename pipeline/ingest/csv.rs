@@ -1,8 +1,11 @@
 //! CSV and TSV exports, read in blocks of whole records so memory stays
-//! bounded on files of any size. Each block is decoded (UTF-8 or GB18030),
-//! its records located with their physical line numbers (quotes may hold
-//! newlines), blank lines dropped, rows with too many fields set aside, and
-//! the rest parsed by polars' CSV reader into text columns.
+//! bounded on files of any size. `CsvChunks` cuts the file into blocks of
+//! bytes with the physical line each starts on (cheap, sequential); a
+//! `Parser` turns a block into a table (the costly part, so blocks can be
+//! parsed in parallel): it decodes it (UTF-8 or GB18030), locates its records
+//! with their physical line numbers (quotes may hold newlines), drops blank
+//! lines, sets aside rows with too many fields, and has polars' CSV reader
+//! parse the rest into text columns.
 
 use std::fs::File;
 use std::io::{Cursor, Read};
@@ -28,6 +31,8 @@ pub struct CsvChunks {
     encoding: Encoding,
     sep: u8,
     pending: Vec<u8>,
+    /// Every byte read so far, hashed on the way (the file's SHA-256).
+    hasher: sha2::Sha256,
     eof: bool,
     /// Physical line number of the first line in `pending`.
     next_line: usize,
@@ -36,6 +41,20 @@ pub struct CsvChunks {
 }
 
 /// A file-level problem: the file is refused whole.
+/// Bytes of whole records and the physical line the first one starts on.
+pub struct Block {
+    pub bytes: Vec<u8>,
+    pub first_line: usize,
+}
+
+/// What turns a block into a table; shared by the threads that parse blocks.
+#[derive(Clone)]
+pub struct Parser {
+    encoding: Encoding,
+    sep: u8,
+    pub headers: Vec<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
     #[error("the file is empty")]
@@ -56,10 +75,13 @@ impl CsvChunks {
         (&mut file).take(BLOCK as u64).read_to_end(&mut head)?;
         let eof = head.len() < BLOCK;
         let encoding = decode::detect(&head, told);
+        let mut hasher = sha2::Sha256::default();
+        sha2::Digest::update(&mut hasher, &head);
         let mut me = CsvChunks {
             file,
             encoding,
             sep: b',',
+            hasher,
             pending: head,
             eof,
             next_line: 1,
@@ -159,7 +181,7 @@ impl CsvChunks {
     }
 
     /// The next block of records, or None at the end of the file.
-    pub fn next_chunk(&mut self) -> Result<Option<std::result::Result<RawTable, Refusal>>> {
+    pub fn next_block(&mut self) -> Result<Option<Block>> {
         loop {
             if self.pending.is_empty() && self.eof {
                 return Ok(None);
@@ -171,23 +193,50 @@ impl CsvChunks {
             };
             if let Some(cut) = cut {
                 let rest = self.pending.split_off(cut);
-                let block = std::mem::replace(&mut self.pending, rest);
-                let first = self.next_line;
-                self.next_line += block.iter().filter(|&&b| b == b'\n').count();
-                let text = match decode::decode_owned(block, self.encoding, first) {
-                    Ok(t) => t,
-                    Err(e) => return Ok(Some(Err(e.into()))),
-                };
-                return Ok(Some(Ok(self.parse(text, first)?)));
+                let bytes = std::mem::replace(&mut self.pending, rest);
+                let first_line = self.next_line;
+                self.next_line += bytes.iter().filter(|&&b| b == b'\n').count();
+                return Ok(Some(Block { bytes, first_line }));
             }
-            let mut more = Vec::new();
+            let mut more = Vec::with_capacity(BLOCK);
             (&mut self.file).take(BLOCK as u64).read_to_end(&mut more)?;
+            sha2::Digest::update(&mut self.hasher, &more);
             self.eof = more.len() < BLOCK;
             self.pending.extend_from_slice(&more);
         }
     }
 
-    fn parse(&self, text: String, first_line: usize) -> Result<RawTable> {
+    /// The next block parsed, or None at the end of the file.
+    pub fn next_chunk(&mut self) -> Result<Option<std::result::Result<RawTable, Refusal>>> {
+        let parser = self.parser();
+        self.next_block()?.map(|b| parser.parse(b)).transpose()
+    }
+
+    pub fn parser(&self) -> Parser {
+        Parser {
+            encoding: self.encoding,
+            sep: self.sep,
+            headers: self.headers.clone(),
+        }
+    }
+
+    /// The SHA-256 of the whole file, once every block has been read.
+    pub fn sha256(self) -> String {
+        crate::fsutil::hex(&sha2::Digest::finalize(self.hasher))
+    }
+}
+
+impl Parser {
+    /// Decodes and parses one block; Ok(Err) when it cannot be decoded.
+    pub fn parse(&self, block: Block) -> Result<std::result::Result<RawTable, Refusal>> {
+        let Block { bytes, first_line } = block;
+        match decode::decode_owned(bytes, self.encoding, first_line) {
+            Ok(text) => Ok(Ok(self.parse_text(text, first_line)?)),
+            Err(e) => Ok(Err(e.into())),
+        }
+    }
+
+    fn parse_text(&self, text: String, first_line: usize) -> Result<RawTable> {
         // Fast path: without quotes and blank lines, record i is on line
         // first_line + i; polars refuses rows that are too wide, and then the
         // careful path below finds them.
@@ -195,7 +244,7 @@ impl CsvChunks {
             let records = text.bytes().filter(|&b| b == b'\n').count()
                 + usize::from(!text.ends_with('\n') && !text.is_empty());
             let lines: Vec<u32> = (0..records).map(|i| (first_line + i) as u32).collect();
-            if let Ok(df) = self.polars(text.clone()) {
+            if let Ok(df) = self.polars(text.as_bytes()) {
                 if df.height() == lines.len() {
                     return self.table(df, lines, Vec::new());
                 }
@@ -220,7 +269,7 @@ impl CsvChunks {
         })
     }
 
-    fn polars(&self, text: String) -> PolarsResult<DataFrame> {
+    fn polars(&self, text: &[u8]) -> PolarsResult<DataFrame> {
         let schema: Schema = (0..self.headers.len())
             .map(|i| Field::new(col_name(i).into(), DataType::String))
             .collect();
@@ -231,7 +280,7 @@ impl CsvChunks {
             .map_parse_options(|o: CsvParseOptions| {
                 o.with_separator(sep).with_quote_char(Some(b'"'))
             })
-            .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
+            .into_reader_with_file_handle(Cursor::new(text))
             .finish()
     }
 
@@ -264,12 +313,12 @@ impl CsvChunks {
         } else {
             text
         };
-        let df = self.polars(text)?;
+        let df = self.polars(text.as_bytes())?;
         self.table(df, lines, bad)
     }
 }
 
-impl CsvChunks {
+impl Parser {
     /// The block without blank lines, CRs and too-wide rows; short rows padded.
     fn rewrite(&self, text: &str, first_line: usize) -> String {
         let n = self.headers.len();

@@ -23,7 +23,13 @@ pub fn private_column(m: &Mapping, t: &RawTable) -> Option<String> {
         .map(|i| t.headers[i].clone())
 }
 
-pub fn frame(kind: Kind, t: &RawTable, rows: &[Row], batch: u32, shown: &str) -> Result<DataFrame> {
+pub fn frame(
+    kind: Kind,
+    sheet: Option<&str>,
+    rows: &[Row],
+    batch: u32,
+    shown: &str,
+) -> Result<DataFrame> {
     let n = rows.len();
     let s =
         |name: &str, f: &dyn Fn(&(u32, &str, String, &str, String, String)) -> String| -> Column {
@@ -31,7 +37,7 @@ pub fn frame(kind: Kind, t: &RawTable, rows: &[Row], batch: u32, shown: &str) ->
         };
     let df = DataFrame::new_infer_height(vec![
         Series::new("kind".into(), vec![kind.name(); n]).into(),
-        Series::new("sheet".into(), vec![t.sheet.clone().unwrap_or_default(); n]).into(),
+        Series::new("sheet".into(), vec![sheet.unwrap_or_default(); n]).into(),
         s("column", &|r| r.1.to_string()),
         s("value", &|r| r.2.clone()),
         s("reason", &|r| r.3.to_string()),
@@ -119,5 +125,5 @@ pub fn rows(
             serde_json::Value::Object(obj).to_string(),
         ));
     }
-    frame(m.kind, t, &rows, batch, shown)
+    frame(m.kind, t.sheet.as_deref(), &rows, batch, shown)
 }

@@ -1,0 +1,172 @@
+//! Preparing one table of a file on its own, so the tables (blocks) of a big
+//! file can be prepared on several threads at once: validation, quarantine
+//! rows for the failures, keyed hashing of identities, the table's final
+//! columns, and each rating's duplicate-key fingerprint. What needs every
+//! earlier row (the duplicate check) is left to `Batch::absorb`.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::dedupe::fingerprint;
+use super::mapping::Mapping;
+use super::privacy;
+use super::quarantine;
+use super::table::{RawTable, LINE};
+use super::validate::{validate, Context, Validated};
+use crate::config::Config;
+use crate::contract::Kind;
+
+/// Threads preparing blocks of one file (the machine's cores; polars adds
+/// its own parallelism inside each block).
+pub fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
+/// What every thread preparing a file's tables shares (read-only).
+pub struct Prep<'a> {
+    pub cfg: &'a Config,
+    pub key: Option<Vec<u8>>,
+    /// Subject ids known so far: the warehouse's roster and this batch's.
+    pub subjects: Series,
+    pub source_scale: Vec<(String, String)>,
+    pub batch: u32,
+    pub shown: String,
+}
+
+/// One table validated and ready, waiting for its turn at the duplicate check.
+pub struct Prepared {
+    /// Rows read, good and bad.
+    pub rows: u64,
+    /// Accepted rows in the table's columns (with batch_id, source_file, source_line).
+    pub accepted: DataFrame,
+    /// Ratings: the fingerprint of each accepted row's (response_id, subject_id, item).
+    pub fingerprints: Vec<u64>,
+    pub quarantine: Vec<DataFrame>,
+    pub by_reason: BTreeMap<String, u64>,
+    pub sheet: Option<String>,
+    /// The duplicate key as the file names it, e.g. `问卷编号+被评议对象编号+评议内容`.
+    pub key_header: String,
+}
+
+impl Prep<'_> {
+    pub fn prepare(&self, m: &Mapping, t: &RawTable) -> Result<Prepared> {
+        let ctx = Context {
+            cfg: self.cfg,
+            subjects: self.subjects.clone(),
+            source_scale: self.source_scale.clone(),
+        };
+        let Validated {
+            mut accepted,
+            failed,
+            checks,
+        } = anyhow::Context::with_context(validate(&ctx, m, t), || {
+            format!("validating {}", self.shown)
+        })?;
+        let mut by_reason = BTreeMap::new();
+        let key = self.key.as_deref().unwrap_or_default();
+        let private = quarantine::private_column(m, t);
+        let mut frames = vec![quarantine::rows(
+            key,
+            self.batch,
+            &self.shown,
+            m,
+            t,
+            &failed,
+            &checks,
+            private.as_deref(),
+            &mut by_reason,
+        )?];
+        if !t.bad.is_empty() {
+            *by_reason.entry("malformed_row".into()).or_default() += t.bad.len() as u64;
+            let rows: Vec<quarantine::Row> = t
+                .bad
+                .iter()
+                .map(|b| {
+                    let reason = b.reason.clone();
+                    (b.line, "", b.raw.clone(), "malformed_row", reason, String::new())
+                })
+                .collect();
+            frames.push(quarantine::frame(
+                m.kind,
+                t.sheet.as_deref(),
+                &rows,
+                self.batch,
+                &self.shown,
+            )?);
+        }
+        let identity = match m.kind {
+            Kind::Ratings => Some(("__rater_id", "rater_key")),
+            Kind::Raters => Some(("__person_id", "person_key")),
+            _ => None,
+        };
+        if let Some((from, to)) = identity {
+            privacy::replace(&mut accepted, from, to, self.key.as_deref(), self.cfg)?;
+        }
+        let accepted = self.provenance(accepted, table_of(m.kind))?;
+        let fingerprints = if m.kind == Kind::Ratings {
+            fingerprints(&accepted)?
+        } else {
+            Vec::new()
+        };
+        let header = |c: &str| {
+            m.position(c)
+                .map_or_else(|| c.to_string(), |i| t.headers[i].clone())
+        };
+        Ok(Prepared {
+            rows: (t.df.height() + t.bad.len()) as u64,
+            accepted,
+            fingerprints,
+            quarantine: frames,
+            by_reason,
+            sheet: t.sheet.clone(),
+            key_header: format!(
+                "{}+{}+{}",
+                header("response_id"),
+                header("subject_id"),
+                header("item")
+            ),
+        })
+    }
+
+    /// Adds batch_id, source_file, source_line and puts columns in table order.
+    fn provenance(&self, df: DataFrame, table: &str) -> Result<DataFrame> {
+        let schema = crate::warehouse::schema::of(table);
+        let exprs: Vec<Expr> = schema
+            .iter()
+            .map(|(name, dtype)| {
+                match name.as_str() {
+                    "batch_id" => lit(self.batch),
+                    "source_file" => lit(self.shown.clone()),
+                    "source_line" => col(LINE),
+                    n => col(n),
+                }
+                .cast(dtype.clone())
+                .alias(name.clone())
+            })
+            .collect();
+        Ok(df.lazy().select(exprs).collect()?)
+    }
+}
+
+/// The warehouse table a kind of export feeds.
+fn table_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Ledger => "suggestions",
+        kind => kind.name(),
+    }
+}
+
+fn fingerprints(df: &DataFrame) -> Result<Vec<u64>> {
+    let (r, s, i) = (
+        df.column("response_id")?.str()?,
+        df.column("subject_id")?.str()?,
+        df.column("item")?.str()?,
+    );
+    Ok(r.iter()
+        .zip(s.iter())
+        .zip(i.iter())
+        .map(|((r, s), i)| fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or("")))
+        .collect())
+}
