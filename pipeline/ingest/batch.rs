@@ -45,6 +45,8 @@ pub struct Batch<'a> {
 /// One file's staged output, merged into the batch only if the file is not refused.
 #[derive(Default)]
 struct Pending {
+    /// The file's SHA-256 when it was taken while reading (CSV).
+    sha256: Option<String>,
     written: Vec<String>,
     /// Accepted ratings by period, written out in files of many blocks.
     buffers: BTreeMap<String, Vec<DataFrame>>,
@@ -83,19 +85,21 @@ impl<'a> Batch<'a> {
         })
     }
 
-    /// Ingests every table of a file; Ok(Err(message)) when the file is refused.
+    /// Ingests every table of a file; Ok(Err(message)) when the file is
+    /// refused. Also returns the file's SHA-256 when it was taken while reading.
     pub fn file(
         &mut self,
         path: &Path,
         shown: &str,
         opened: Opened,
-    ) -> Result<std::result::Result<Counts, String>> {
+    ) -> Result<(Option<String>, std::result::Result<Counts, String>)> {
         let file = self.files.len() as u32;
         self.files.push(shown.to_string());
         let mut pending = Pending::default();
         let kind = opened.mapping.kind;
         let result = self.tables(path, shown, file, opened, &mut pending);
-        match result {
+        let sha = pending.sha256.take();
+        let outcome = match result {
             Ok(None) => {
                 self.ratings_files.extend(pending.written);
                 self.new.entry(kind).or_default().extend(pending.frames);
@@ -116,7 +120,8 @@ impl<'a> Batch<'a> {
                 Ok(Err(refusal))
             }
             Err(e) => Err(e),
-        }
+        };
+        Ok((sha, outcome?))
     }
 
     /// Ok(Some(message)) when a later block of the file refuses it.
@@ -170,6 +175,7 @@ impl<'a> Batch<'a> {
                         }
                     },
                 )?;
+                pending.sha256 = Some(reader.finish_sha256()?);
                 if refusal.is_some() {
                     return Ok(refusal);
                 }
@@ -334,7 +340,19 @@ impl<'a> Batch<'a> {
     fn buffer_ratings(&self, df: DataFrame, file: u32, pending: &mut Pending) -> Result<()> {
         const FLUSH_ROWS: usize = 500_000;
         pending.buffered += df.height();
-        for part in df.partition_by_stable(["period"], true)? {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        // Exports run in date order: most blocks hold one period, and
+        // splitting them would copy every value for nothing.
+        let periods = df.column("period")?.str()?;
+        let first = periods.get(0).unwrap_or_default();
+        let parts = if periods.equal(first).all() {
+            vec![df]
+        } else {
+            df.partition_by_stable(["period"], true)?
+        };
+        for part in parts {
             let period = part
                 .column("period")?
                 .str()?

@@ -220,9 +220,18 @@ impl CsvChunks {
         }
     }
 
-    /// The SHA-256 of the whole file, once every block has been read.
-    pub fn sha256(self) -> String {
-        crate::fsutil::hex(&sha2::Digest::finalize(self.hasher))
+    /// The SHA-256 of the whole file: of the bytes read, and of the rest
+    /// when reading stopped early (a refused file).
+    pub fn finish_sha256(mut self) -> Result<String> {
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = self.file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            sha2::Digest::update(&mut self.hasher, &buf[..n]);
+        }
+        Ok(crate::fsutil::hex(&sha2::Digest::finalize(self.hasher)))
     }
 }
 

@@ -113,45 +113,42 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
     let mut records = Vec::new();
     let mut opened = Vec::new();
     let mut hashes_now: Vec<String> = Vec::new();
-    for (path, format) in &found {
+    let sizes = sizes(&found)?;
+    for ((path, format), &bytes) in found.iter().zip(&sizes) {
         let shown = shown_path(path);
-        let sha = crate::fsutil::sha256_file(path)?;
+        // Hashing a big file before reading it costs a pass over it: a CSV
+        // whose size no other input has cannot repeat one, so its hash is
+        // taken while it is read.
+        let may_repeat = *format != input::Format::Csv
+            || old.may_hold_size(bytes)
+            || sizes.iter().filter(|&&b| b == bytes).count() > 1;
+        let sha = if may_repeat {
+            Some(crate::fsutil::sha256_file(path)?)
+        } else {
+            None
+        };
         let sheet = hints
             .sheet
             .clone()
             .filter(|_| *format == input::Format::Xlsx);
-        if let Some((b, _)) = old.find_hash(&sha, sheet.as_deref()) {
-            files.push(FileReport {
-                sha256: sha.clone(),
-                ..report(
-                    &shown,
-                    "already_ingested",
-                    format!("same content as a file ingested in batch {}", b.id),
-                )
-            });
-            continue;
-        }
-        if hashes_now.contains(&sha) {
-            files.push(FileReport {
-                sha256: sha.clone(),
-                ..report(
-                    &shown,
-                    "already_ingested",
-                    "same content as another file of this batch".into(),
-                )
-            });
-            continue;
-        }
-        hashes_now.push(sha.clone());
-        match input::open(cfg, path, *format, hints)? {
-            Ok(o) => opened.push((path.clone(), shown, sha, sheet, o)),
-            Err(message) if old.refused_before(&sha, sheet.as_deref(), &message) => {
-                files.push(FileReport {
-                    sha256: sha.clone(),
-                    ..report(&shown, "already_refused", message)
-                });
+        if let Some(sha) = &sha {
+            if let Some(seen) = seen_before(&old, &hashes_now, sha, sheet.as_deref(), &shown) {
+                files.push(seen);
+                continue;
             }
+            hashes_now.push(sha.clone());
+        }
+        match input::open(cfg, path, *format, hints)? {
+            Ok(o) => opened.push((path.clone(), shown, sha, bytes, sheet, o)),
             Err(message) => {
+                let sha = sha.map_or_else(|| crate::fsutil::sha256_file(path), Ok)?;
+                if old.refused_before(&sha, sheet.as_deref(), &message) {
+                    files.push(FileReport {
+                        sha256: sha.clone(),
+                        ..report(&shown, "already_refused", message)
+                    });
+                    continue;
+                }
                 files.push(FileReport {
                     sha256: sha.clone(),
                     ..report(&shown, "refused", message.clone())
@@ -159,6 +156,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
                 records.push(FileRecord {
                     path: shown,
                     sha256: sha,
+                    bytes: Some(bytes),
                     sheet: sheet.clone(),
                     kind: None,
                     status: FileStatus::Refused,
@@ -178,9 +176,9 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             quarantine_csv: None,
         });
     }
-    opened.sort_by_key(|o| rank(o.4.mapping.kind));
+    opened.sort_by_key(|o| rank(o.5.mapping.kind));
     let mut batch = batch::Batch::new(cfg, wh, &old)?;
-    for (path, shown, sha, sheet, o) in opened {
+    for (path, shown, sha, bytes, sheet, o) in opened {
         let kind = o.mapping.kind;
         let mut notes = o.notes.clone();
         if !o.mapping.ignored.is_empty() {
@@ -190,7 +188,9 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             ));
         }
         let notes = notes.join("; ");
-        let (status, counts, message) = match batch.file(&path, &shown, o)? {
+        let (read_sha, outcome) = batch.file(&path, &shown, o)?;
+        let sha = sha.or(read_sha).expect("hashed before or while reading");
+        let (status, counts, message) = match outcome {
             Ok(c) => (FileStatus::Ingested, c, notes),
             Err(refusal) if old.refused_before(&sha, sheet.as_deref(), &refusal) => {
                 files.push(FileReport {
@@ -221,6 +221,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         records.push(FileRecord {
             path: shown,
             sha256: sha,
+            bytes: Some(bytes),
             sheet,
             kind: Some(kind.name().into()),
             status,
@@ -245,6 +246,39 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         batch: manifest.batches.last().map(|b| b.id),
         files,
         quarantine_csv: csv,
+    })
+}
+
+fn sizes(found: &[(PathBuf, input::Format)]) -> Result<Vec<u64>> {
+    found
+        .iter()
+        .map(|(p, _)| {
+            Ok(std::fs::metadata(p)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?
+                .len())
+        })
+        .collect()
+}
+
+/// The report of a file whose content was ingested before, in an earlier
+/// batch or earlier in this one.
+fn seen_before(
+    old: &Manifest,
+    hashes_now: &[String],
+    sha: &str,
+    sheet: Option<&str>,
+    shown: &str,
+) -> Option<FileReport> {
+    let message = match old.find_hash(sha, sheet) {
+        Some((b, _)) => format!("same content as a file ingested in batch {}", b.id),
+        None if hashes_now.iter().any(|h| h == sha) => {
+            "same content as another file of this batch".into()
+        }
+        None => return None,
+    };
+    Some(FileReport {
+        sha256: sha.to_string(),
+        ..report(shown, "already_ingested", message)
     })
 }
 

@@ -121,7 +121,13 @@ mod tests {
                 m += 1;
                 Ok((m <= 10).then_some(m))
             },
-            |i| if i == 7 { anyhow::bail!("item 7 is bad") } else { Ok(i) },
+            |i| {
+                if i == 7 {
+                    anyhow::bail!("item 7 is bad")
+                } else {
+                    Ok(i)
+                }
+            },
             |_| Ok(true),
         )
         .unwrap_err();

@@ -85,7 +85,14 @@ impl Prep<'_> {
                 .iter()
                 .map(|b| {
                     let reason = b.reason.clone();
-                    (b.line, "", b.raw.clone(), "malformed_row", reason, String::new())
+                    (
+                        b.line,
+                        "",
+                        b.raw.clone(),
+                        "malformed_row",
+                        reason,
+                        String::new(),
+                    )
                 })
                 .collect();
             frames.push(quarantine::frame(

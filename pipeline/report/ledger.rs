@@ -66,16 +66,17 @@ pub fn view(data: &Data, idx: &Index, labels: &Labels) -> LedgerView {
     }
 }
 
-/// Items of one subject, oldest first (for unit cards).
-pub fn items_of(data: &Data, idx: &Index, subject_id: &str, labels: &Labels) -> Vec<Item> {
+/// Items of one subject, oldest first (for unit cards). The redactor is
+/// built once for all cards: compiling its patterns per card cost more
+/// than rendering the card.
+pub fn items_of(data: &Data, idx: &Index, subject_id: &str, redactor: &Redactor) -> Vec<Item> {
     let as_of = parse_loose(&data.as_of);
-    let redactor = Redactor::new(labels);
     let mut items: Vec<Item> = idx
         .suggestions
         .get(subject_id)
         .into_iter()
         .flatten()
-        .map(|s| item(s, idx, as_of, &redactor))
+        .map(|s| item(s, idx, as_of, redactor))
         .collect();
     items.sort_by(|a, b| {
         a.received_at

@@ -109,6 +109,7 @@ struct Shared<'a> {
     breaches: BTreeMap<String, BreachRow>,
     trends: BTreeMap<&'a str, &'a Trend>,
     watched: std::collections::BTreeSet<&'a str>,
+    redactor: super::redact::Redactor,
 }
 
 /// Renders every card into `dir/cards/` and the index into `dir/index.html`;
@@ -158,6 +159,7 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
             .iter()
             .map(|w| w.subject_id.as_str())
             .collect(),
+        redactor: super::redact::Redactor::new(labels),
     }
 }
 
@@ -215,7 +217,7 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
         watch: ctx.watched.contains(id),
         thin,
         min_cell: ctx.cfg.report.min_cell,
-        items: ledger::items_of(ctx.data, &ctx.idx, id, ctx.labels),
+        items: ledger::items_of(ctx.data, &ctx.idx, id, &ctx.redactor),
     }
 }
 

@@ -43,6 +43,9 @@ pub enum FileStatus {
 pub struct FileRecord {
     pub path: String,
     pub sha256: String,
+    /// The file's size; None in records written before sizes were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
     /// The one sheet read, when ingest was told `--sheet`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
@@ -93,6 +96,15 @@ impl Manifest {
                 && f.status == FileStatus::Refused
                 && f.message == message
         })
+    }
+
+    /// Whether some recorded file may have this size (records without a
+    /// size may have any): a file of a size never seen cannot repeat one.
+    pub fn may_hold_size(&self, bytes: u64) -> bool {
+        self.batches
+            .iter()
+            .flat_map(|b| &b.files)
+            .any(|f| f.bytes.is_none_or(|b| b == bytes))
     }
 
     pub fn next_batch_id(&self) -> u32 {
