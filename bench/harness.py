@@ -1,12 +1,26 @@
-"""The benchmark harness: runs each case several times, reports the median
-wall time, CPU time and peak RSS, and ratios against peers measured in the
-same run. Writes bench/results/latest.json and prints a Markdown table for
-BENCHMARKS.md.
+"""The benchmark harness: at each scale (1M and 10M ratings by default) it
+runs every stage of the nightly job several times beside DuckDB and
+Python polars on the same files, in the same run, and reports the median
+wall time, the median CPU time and the largest peak RSS, the ratio of
+pingyi to the faster peer, and the growth from the smallest to the largest
+scale. Writes bench/results/latest.json and the table into BENCHMARKS.md
+(between the harness markers) with the machine's description.
+
+Stages:
+  ingest   the largest CSV export into a warehouse holding the roster;
+           peers: CSV → Parquet partitioned by period, dates parsed
+  compute  every metric from the warehouse of the whole inbox;
+           peers: the core group-bys on the same Parquet files
+  report   every audience (leadership, public, 4,116 unit cards); no peer
+  run      the whole `pingyi run` on the whole inbox (7 exports);
+           peers: ingest + core group-bys of the largest CSV
+  query    named analyst queries; peer: DuckDB running the same SQL file
 """
 import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -17,15 +31,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+PEERS = BENCH / "peers"
 PY = sys.executable
+# The evaluation devices' mapping, as in the repository's pingyi.toml.
+DEVICE_SOURCE = "[sources.evaluation_device]" + (ROOT / "pingyi.toml").read_text().split("[sources.evaluation_device]", 1)[1]
+# A query scanning all ratings (distinct forms by method × channel), one
+# that row-group statistics prune (the random-draw recount), one over metrics.
+ANALYST_QUERIES = ["methods_channels_compared", "villages_missing_ratio", "breach_list"]
 
 
-def measure(cmd, cwd=None, env=None):
-    """Runs cmd under GNU time; returns wall s, cpu s, peak RSS MiB."""
-    fmt = "%e %U %S %M"
+def measure(cmd, cwd=None):
+    """Runs cmd under GNU time; returns (wall s, CPU s, peak RSS MiB, stdout)."""
     with tempfile.NamedTemporaryFile("r") as t:
-        proc = subprocess.run(["/usr/bin/time", "-f", fmt, "-o", t.name, *cmd], cwd=cwd, env=env, capture_output=True, text=True)
-        if proc.returncode not in (0, 3):
+        proc = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", t.name, *map(str, cmd)], cwd=cwd, capture_output=True, text=True)
+        if proc.returncode not in (0, 3):  # 3: rows quarantined, as planted
             sys.exit(f"failed: {' '.join(map(str, cmd))}\n{proc.stdout}\n{proc.stderr}")
         wall, user, sys_, rss = t.read().split()[-4:]
     return float(wall), float(user) + float(sys_), int(rss) / 1024, proc.stdout
@@ -37,177 +56,121 @@ def median_of(reps, run):
         "wall_s": statistics.median(r[0] for r in results),
         "cpu_s": statistics.median(r[1] for r in results),
         "rss_mib": max(r[2] for r in results),
-        "runs": len(results),
     }
 
 
-def data(pingyi, scale):
-    out = BENCH / "data" / f"scale-{scale}"
-    if not (out / "generate-summary.json").exists():
-        shutil.rmtree(out, ignore_errors=True)
-        subprocess.run([pingyi, "generate", "--seed", "2012", "--scale", str(scale), "--out", str(out)], check=True, capture_output=True)
+def config(inbox):
+    return f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\nreports = "reports"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE
+
+
+class Scale:
+    """One generated data set (cached in bench/data) and, built once, a
+    warehouse of its whole inbox with metrics computed."""
+
+    def __init__(self, pingyi, ratings):
+        self.pingyi, self.ratings = pingyi, ratings
+        out = BENCH / "data" / f"scale-{ratings}"
+        if not (out / "generate-summary.json").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            print(f"generating {ratings:,} ratings into {out} …", file=sys.stderr)
+            subprocess.run([pingyi, "generate", "--seed", "2012", "--scale", str(ratings), "--out", str(out)], check=True, capture_output=True)
+        self.inbox = out / "inbox"
+        self.csv = max(self.inbox.glob("*.csv"), key=lambda p: p.stat().st_size)
+        self.roster = next(self.inbox.glob("评议对象名册.csv"))
+        with open(self.csv, encoding="utf-8-sig") as f:
+            self.csv_rows = sum(1 for _ in f) - 1
+        self._wh = None
+
+    def warehouse(self):
+        """A folder with the whole inbox ingested and computed (untimed)."""
+        if self._wh is None:
+            self._wh = tempfile.TemporaryDirectory()
+            d = self._wh.name
+            Path(d, "pingyi.toml").write_text(config(self.inbox))
+            subprocess.run([self.pingyi, "ingest"], cwd=d, capture_output=True)
+            subprocess.run([self.pingyi, "compute"], cwd=d, check=True, capture_output=True)
+            out = subprocess.run([self.pingyi, "query", "--format", "csv", "select count(*) from ratings"], cwd=d, capture_output=True, text=True, check=True)
+            self.warehouse_rows = int(out.stdout.split()[-1])
+        return self._wh.name
+
+
+def row(stage, who, rows, r, note=""):
+    return {"stage": stage, "who": who, "rows": rows, "note": note, **r}
+
+
+def in_temp(run):
+    def wrapped():
+        with tempfile.TemporaryDirectory() as d:
+            return run(d)
+    return wrapped
+
+
+def stage_ingest(s, reps):
+    def pingyi(d):
+        Path(d, "pingyi.toml").write_text('[paths]\nwarehouse = "wh"\n[privacy]\nrater_key = "bench"\n')
+        subprocess.run([s.pingyi, "ingest", s.roster], cwd=d, check=False, capture_output=True)
+        return measure([s.pingyi, "ingest", s.csv], cwd=d)
+    note = f"{s.csv.name}, {s.csv.stat().st_size / 2**20:,.0f} MiB"
+    return [
+        row("ingest", "pingyi", s.csv_rows, median_of(reps, in_temp(pingyi)), note),
+        row("ingest", "DuckDB", s.csv_rows, median_of(reps, in_temp(lambda d: measure([PY, PEERS / "duckdb_ingest.py", s.csv, Path(d) / "out"])))),
+        row("ingest", "Python polars", s.csv_rows, median_of(reps, in_temp(lambda d: measure([PY, PEERS / "polars_ingest.py", s.csv, Path(d) / "out"])))),
+    ]
+
+
+def stage_compute(s, reps):
+    d = s.warehouse()
+    peer = lambda script: median_of(reps, in_temp(lambda o: measure([PY, PEERS / script, Path(d, "wh"), o])))
+    return [
+        row("compute", "pingyi", s.warehouse_rows, median_of(reps, lambda: measure([s.pingyi, "compute"], cwd=d)), "all metrics"),
+        row("compute", "DuckDB", s.warehouse_rows, peer("duckdb_compute.py"), "core group-bys"),
+        row("compute", "Python polars", s.warehouse_rows, peer("polars_compute.py"), "core group-bys"),
+    ]
+
+
+def stage_report(s, reps):
+    d = s.warehouse()
+    r = median_of(reps, lambda: measure([s.pingyi, "report", "--audience", "all"], cwd=d))
+    size = sum(f.stat().st_size for f in Path(d, "reports").rglob("*") if f.is_file())
+    return [row("report", "pingyi", s.warehouse_rows, r, f"all audiences, {size / 2**20:.0f} MiB of HTML, XLSX, CSV")]
+
+
+def stage_run(s, reps):
+    stages = []
+
+    def pingyi(d):
+        Path(d, "pingyi.toml").write_text(config(s.inbox))
+        r = measure([s.pingyi, "run"], cwd=d)
+        rec = json.loads(Path(d, "wh/runs/run-000001.json").read_text())
+        stages.append({x["name"]: x["seconds"] for x in rec["stages"]} | {"rows": rec["rows_accepted"]})
+        return r
+    main = median_of(reps, in_temp(pingyi))
+    split = ", ".join(f"{n} {statistics.median(x[n] for x in stages):.1f} s" for n in ("ingest", "compute", "report"))
+    peer = lambda script: median_of(reps, in_temp(lambda d: measure([PY, PEERS / script, s.csv, s.roster, Path(d) / "out"])))
+    return [
+        row("run", "pingyi", stages[-1]["rows"], main, f"whole inbox, 7 exports; {split}"),
+        row("run", "DuckDB", s.csv_rows, peer("duckdb_run.py"), "largest CSV: ingest + core group-bys"),
+        row("run", "Python polars", s.csv_rows, peer("polars_run.py"), "largest CSV: ingest + core group-bys"),
+    ]
+
+
+def stage_query(s, reps):
+    sys.path.insert(0, str(ROOT / "queries" / "engines"))
+    import common
+    d = s.warehouse()
+    queries = {q["name"]: q for q in common.load_queries(ROOT / "queries")}
+    out = []
+    for name in ANALYST_QUERIES:
+        params = [f"--param={k}={v}" for k, v in queries[name]["example"].items()]
+        mine = median_of(reps, lambda: measure([s.pingyi, "query", "--queries", ROOT / "queries", "--name", name, "--format", "csv", *params], cwd=d))
+        duck = median_of(reps, lambda: measure([PY, ROOT / "queries" / "engines" / "duckdb_run.py", "--warehouse", "wh", "--name", name, *params], cwd=d))
+        out += [row(f"query {name}", "pingyi", s.warehouse_rows, mine), row(f"query {name}", "DuckDB", s.warehouse_rows, duck, "same SQL file")]
     return out
 
 
-def case_generate(args):
-    def run():
-        with tempfile.TemporaryDirectory() as d:
-            return measure([args.pingyi, "generate", "--seed", "2012", "--scale", str(args.scale), "--out", d])
-    r = median_of(args.reps, run)
-    r["rows"] = args.scale
-    return {"pingyi generate": r}
-
-
-def case_ingest(args):
-    # A scale whose largest CSV export (talks and online forms) has ~10M rows.
-    inbox = data(args.pingyi, args.ingest_scale) / "inbox"
-    csv = max(inbox.glob("*.csv"), key=lambda p: p.stat().st_size)
-    roster = next(inbox.glob("评议对象名册.csv"))
-    rows = sum(1 for _ in open(csv, encoding="utf-8-sig")) - 1
-    results = {}
-
-    def pingyi_run():
-        with tempfile.TemporaryDirectory() as d:
-            Path(d, "pingyi.toml").write_text('[paths]\nwarehouse = "wh"\n[privacy]\nrater_key = "bench"\n')
-            subprocess.run([args.pingyi, "ingest", str(roster)], cwd=d, check=False, capture_output=True)
-            return measure([args.pingyi, "ingest", str(csv)], cwd=d)
-
-    def duckdb_run():
-        with tempfile.TemporaryDirectory() as d:
-            return measure([PY, str(BENCH / "peers" / "duckdb_ingest.py"), str(csv), str(Path(d) / "out")])
-
-    results["pingyi ingest"] = median_of(args.reps, pingyi_run)
-    results["duckdb csv→parquet"] = median_of(args.reps, duckdb_run)
-    for r in results.values():
-        r["rows"] = rows
-        r["rows_per_s"] = rows / r["wall_s"]
-    results["pingyi ingest"]["ratio_vs_duckdb"] = results["pingyi ingest"]["wall_s"] / results["duckdb csv→parquet"]["wall_s"]
-    results["_file"] = {"name": csv.name, "bytes": csv.stat().st_size}
-    return results
-
-
-def case_compute(args):
-    inbox = data(args.pingyi, args.scale) / "inbox"
-    results = {}
-    with tempfile.TemporaryDirectory() as d:
-        Path(d, "pingyi.toml").write_text(f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE)
-        ingest = measure([args.pingyi, "ingest"], cwd=d)
-        results["pingyi ingest (whole inbox)"] = {"wall_s": ingest[0], "cpu_s": ingest[1], "rss_mib": ingest[2], "runs": 1}
-        rows = int(subprocess.run([args.pingyi, "query", "--format", "csv", "select count(*) from ratings"], cwd=d, capture_output=True, text=True).stdout.split()[-1])
-        results["pingyi compute"] = median_of(args.reps, lambda: measure([args.pingyi, "compute"], cwd=d))
-        results["duckdb group-bys"] = median_of(args.reps, lambda: measure([PY, str(BENCH / "peers" / "duckdb_compute.py"), str(Path(d, "wh")), str(Path(d, "duck"))]))
-    for r in results.values():
-        r["rows"] = rows
-    results["pingyi compute"]["ratio_vs_duckdb"] = results["pingyi compute"]["wall_s"] / results["duckdb group-bys"]["wall_s"]
-    return results
-
-
-def computed_warehouse(pingyi, inbox, d):
-    """Ingests `inbox` into d/wh and computes it (untimed); returns the ratings count."""
-    Path(d, "pingyi.toml").write_text(f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\nreports = "reports"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE)
-    subprocess.run([pingyi, "ingest"], cwd=d, capture_output=True)
-    subprocess.run([pingyi, "compute"], cwd=d, check=True, capture_output=True)
-    out = subprocess.run([pingyi, "query", "--format", "csv", "select count(*) from ratings"], cwd=d, capture_output=True, text=True)
-    return int(out.stdout.split()[-1])
-
-
-def case_report(args):
-    """All audiences (leadership, public, every unit card) from a computed
-    10M-rating warehouse, HTML + workbook + CSVs (no PDF: that is Chromium's time)."""
-    inbox = data(args.pingyi, args.scale) / "inbox"
-    results = {}
-    with tempfile.TemporaryDirectory() as d:
-        rows = computed_warehouse(args.pingyi, inbox, d)
-        last = {}
-
-        def run():
-            r = measure([args.pingyi, "report", "--audience", "all"], cwd=d)
-            last["stdout"] = r[3]
-            return r
-        results["pingyi report (all audiences)"] = median_of(args.reps, run)
-        cards = next((int(l.split()[0]) for l in last["stdout"].splitlines() if l.endswith("unit cards")), 0)
-        size = sum(f.stat().st_size for f in Path(d, "reports").rglob("*") if f.is_file())
-    r = results["pingyi report (all audiences)"]
-    r["rows"] = rows
-    r["cards"] = cards
-    r["output_mib"] = size / 2**20
-    return results
-
-
-def case_run(args):
-    """The whole nightly `pingyi run` on the 10M inbox (all seven exports,
-    every metric, every report), beside DuckDB and Python polars doing the
-    core ingest and group-bys of its largest export."""
-    inbox = data(args.pingyi, args.scale) / "inbox"
-    csv = max(inbox.glob("*.csv"), key=lambda p: p.stat().st_size)
-    roster = next(inbox.glob("评议对象名册.csv"))
-    csv_rows = sum(1 for _ in open(csv, encoding="utf-8-sig")) - 1
-    results, stages, rerun = {}, [], []
-
-    def pingyi_run():
-        with tempfile.TemporaryDirectory() as d:
-            Path(d, "pingyi.toml").write_text(f'[paths]\ninbox = "{inbox}"\nwarehouse = "wh"\nreports = "reports"\n[privacy]\nrater_key = "bench"\n[report]\nas_of = "2012-12-31"\n' + DEVICE_SOURCE)
-            r = measure([args.pingyi, "run"], cwd=d)
-            rec = json.loads(Path(d, "wh/runs/run-000001.json").read_text())
-            stages.append({s["name"]: s["seconds"] for s in rec["stages"]})
-            stages[-1]["rows"] = rec["rows_accepted"]
-            rerun.append(measure([args.pingyi, "run"], cwd=d))
-            return r
-
-    def peer(script):
-        def run():
-            with tempfile.TemporaryDirectory() as d:
-                return measure([PY, str(BENCH / "peers" / script), str(csv), str(roster), str(Path(d) / "out")])
-        return run
-
-    results["pingyi run (whole inbox)"] = median_of(args.reps, pingyi_run)
-    results["pingyi run (whole inbox)"]["rows"] = stages[-1]["rows"]
-    for name in ("ingest", "compute", "report"):
-        results[f"  of which {name}"] = {"wall_s": statistics.median(s[name] for s in stages), "cpu_s": float("nan"), "rss_mib": float("nan"), "runs": len(stages), "rows": stages[-1]["rows"]}
-    results["pingyi run, nothing new"] = {"wall_s": statistics.median(r[0] for r in rerun), "cpu_s": statistics.median(r[1] for r in rerun), "rss_mib": max(r[2] for r in rerun), "runs": len(rerun), "rows": stages[-1]["rows"]}
-    results["duckdb ingest + group-bys (largest CSV)"] = median_of(args.reps, peer("duckdb_run.py"))
-    results["python polars ingest + group-bys (largest CSV)"] = median_of(args.reps, peer("polars_run.py"))
-    for k in ("duckdb ingest + group-bys (largest CSV)", "python polars ingest + group-bys (largest CSV)"):
-        results[k]["rows"] = csv_rows
-    faster = min(results[k]["wall_s"] for k in ("duckdb ingest + group-bys (largest CSV)", "python polars ingest + group-bys (largest CSV)"))
-    results["pingyi run (whole inbox)"]["ratio_vs_faster_peer"] = results["pingyi run (whole inbox)"]["wall_s"] / faster
-    return results
-
-
-# Analyst queries timed beside DuckDB: two that scan the raw ratings (a
-# distinct count by method and channel; the 2:7:1 recount per village) and
-# one over the metrics tables.
-ANALYST_QUERIES = ["methods_channels_compared", "villages_missing_ratio", "breach_list"]
-
-
-def case_query(args):
-    """Named queries over the 10M-rating warehouse: `pingyi query --name`
-    beside DuckDB running the same SQL file on the same Parquet files
-    (queries/engines/duckdb_run.py). Both are a fresh process per query, so
-    both pay their start-up: Python and `import duckdb` on one side, reading
-    the manifest on the other."""
-    sys.path.insert(0, str(ROOT / "queries" / "engines"))
-    import common
-    inbox = data(args.pingyi, args.scale) / "inbox"
-    queries = {q["name"]: q for q in common.load_queries(ROOT / "queries")}
-    results = {}
-    with tempfile.TemporaryDirectory() as d:
-        rows = computed_warehouse(args.pingyi, inbox, d)
-        for name in ANALYST_QUERIES:
-            params = [f"--param={k}={v}" for k, v in queries[name]["example"].items()]
-            mine = median_of(args.reps, lambda: measure([args.pingyi, "query", "--queries", str(ROOT / "queries"), "--name", name, "--format", "csv", *params], cwd=d))
-            duck = median_of(args.reps, lambda: measure([PY, str(ROOT / "queries" / "engines" / "duckdb_run.py"), "--warehouse", "wh", "--name", name, *params], cwd=d))
-            mine["ratio_vs_duckdb"] = mine["wall_s"] / duck["wall_s"]
-            results[f"pingyi query {name}"] = mine
-            results[f"duckdb, same SQL: {name}"] = duck
-    for r in results.values():
-        r["rows"] = rows
-    return results
-
-
-# The evaluation devices' mapping, as in the repository's pingyi.toml.
-DEVICE_SOURCE = (ROOT / "pingyi.toml").read_text().split("[sources.evaluation_device]", 1)[1]
-DEVICE_SOURCE = "[sources.evaluation_device]" + DEVICE_SOURCE
+def generate(pingyi, ratings, reps):
+    r = median_of(reps, in_temp(lambda d: measure([pingyi, "generate", "--seed", "2012", "--scale", ratings, "--out", d])))
+    return [row("generate", "pingyi", ratings, r, "the synthetic county, all export formats")]
 
 
 def machine():
@@ -216,34 +179,101 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}"
 
 
+def ratios(rows):
+    """pingyi / the faster peer, per stage and scale."""
+    for r in rows:
+        peers = [p["wall_s"] for p in rows if p["stage"] == r["stage"] and p["scale"] == r["scale"] and p["who"] != "pingyi"]
+        if r["who"] == "pingyi" and peers:
+            r["vs_faster_peer"] = r["wall_s"] / min(peers)
+
+
+def table(rows, scales):
+    head = "| stage | program | " + " | ".join(f"{s / 1e6:g}M: rows | wall s | CPU s | peak MiB | ×faster peer" for s in scales)
+    head += " | growth (wall) | notes (largest scale) |" if len(scales) > 1 else " | notes |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    keys = list(dict.fromkeys((r["stage"], r["who"]) for r in rows))
+    for stage, who in keys:
+        cells = [stage, who]
+        at = {r["scale"]: r for r in rows if (r["stage"], r["who"]) == (stage, who)}
+        for s in scales:
+            r = at.get(s)
+            if r is None:
+                cells += [""] * 5
+                continue
+            ratio = f"{r['vs_faster_peer']:.2f}×" if "vs_faster_peer" in r else ""
+            cells += [f"{r['rows']:,}", f"{r['wall_s']:.2f}", f"{r['cpu_s']:.1f}", f"{r['rss_mib']:.0f}", ratio]
+        if len(scales) > 1:
+            lo, hi = at.get(scales[0]), at.get(scales[-1])
+            cells.append(f"{hi['wall_s'] / lo['wall_s']:.1f}×" if lo and hi else "")
+        cells.append(at[max(at)]["note"])
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def targets(rows, scales):
+    """Issue 9's targets at the largest scale, checked."""
+    big = scales[-1]
+    get = lambda stage, who="pingyi", s=big: next((r for r in rows if (r["stage"], r["who"], r["scale"]) == (stage, who, s)), None)
+    out = []
+    ingest, run = get("ingest"), get("run")
+    if ingest:
+        rps = ingest["rows"] / ingest["wall_s"]
+        out.append(f"- ingest: {rps / 1e6:.2f} M rows/s (target ≥ 3 M rows/s): {'met' if rps >= 3e6 else 'not met'}")
+    if run and "vs_faster_peer" in run:
+        out.append(f"- whole `pingyi run`: {run['vs_faster_peer']:.2f}× the faster peer's wall time (target ≤ 1.0×): {'met' if run['vs_faster_peer'] <= 1 else 'not met'}")
+    peak = max((r["rss_mib"] for r in rows if r["who"] == "pingyi" and r["scale"] == big and r["stage"] != "generate"), default=None)
+    if peak is not None:
+        out.append(f"- peak RSS of any pingyi stage at {big / 1e6:g}M: {peak:.0f} MiB (target < 1024 MiB): {'met' if peak < 1024 else 'not met'}")
+    if len(scales) > 1:
+        for stage in ("ingest", "compute", "report", "run"):
+            lo, hi = get(stage, s=scales[0]), get(stage, s=big)
+            if lo and hi:
+                g = hi["wall_s"] / lo["wall_s"]
+                out.append(f"- growth {scales[0] / 1e6:g}M → {big / 1e6:g}M, {stage}: {g:.1f}× the time, {hi['rss_mib'] / lo['rss_mib']:.1f}× the memory (target ≤ 10× time): {'met' if g <= 10 else 'not met'}")
+    return "\n".join(out)
+
+
+def write_benchmarks(text):
+    path = ROOT / "BENCHMARKS.md"
+    doc = path.read_text()
+    begin, end = "<!-- harness:begin -->", "<!-- harness:end -->"
+    block = f"{begin}\n{text}\n{end}"
+    doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, doc, flags=re.S) if begin in doc else doc + "\n" + block + "\n"
+    path.write_text(doc)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pingyi", required=True)
-    ap.add_argument("--scale", type=int, default=10_000_000)
-    ap.add_argument("--ingest-scale", type=int, default=14_700_000)
+    ap.add_argument("--scales", default="1000000,10000000", help="ratings per data set, comma-separated")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--cases", default="generate,ingest,compute,report,run")
+    ap.add_argument("--stages", default="ingest,compute,report,run,query", help="also: generate")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
-    started = time.time()
-    out = {"machine": machine(), "scale": args.scale, "reps": args.reps, "cases": {}}
-    for case in args.cases.split(","):
-        out["cases"][case] = globals()[f"case_{case}"](args)
+    scales = sorted(int(s) for s in args.scales.split(","))
+    stages = args.stages.split(",")
+    started, rows = time.time(), []
+    for ratings in scales:
+        if "generate" in stages:
+            rows += [r | {"scale": ratings} for r in generate(args.pingyi, ratings, args.reps)]
+        s = Scale(args.pingyi, ratings)
+        for stage in stages:
+            if stage != "generate":
+                print(f"{ratings:,} ratings: {stage} …", file=sys.stderr)
+                rows += [r | {"scale": ratings} for r in globals()[f"stage_{stage}"](s, args.reps)]
+    ratios(rows)
+    when = time.strftime("%Y-%m-%d")
+    text = (
+        f"`bench/run.sh` ({when}; {machine()}; median of {args.reps}, peak RSS the largest of them; "
+        f"{time.time() - started:.0f} s in all). Peers: DuckDB and Python polars as pinned in "
+        f"`bench/peers/requirements.txt`, on the same files in the same run.\n\n"
+        f"{table(rows, scales)}\n\n{targets(rows, scales)}"
+    )
     (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / "latest.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
-    print(f"machine: {out['machine']}; scale {args.scale}; median of {args.reps}; {time.time() - started:.0f} s in all\n")
-    print("| case | rows | wall s | CPU s | peak RSS MiB | rows/s | vs DuckDB |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for case in out["cases"].values():
-        for name, r in case.items():
-            if name.startswith("_"):
-                continue
-            ratio = f"{r['ratio_vs_duckdb']:.2f}×" if "ratio_vs_duckdb" in r else ""
-            if "ratio_vs_faster_peer" in r:
-                ratio = f"{r['ratio_vs_faster_peer']:.2f}× faster peer"
-            rps = f"{r.get('rows_per_s', r['rows'] / r['wall_s']):,.0f}"
-            print(f"| {name} | {r['rows']:,} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['rss_mib']:.0f} | {rps} | {ratio} |".replace("nan", "–"))
-            if "cards" in r:
-                print(f"\n(report: {r['cards']:,} unit cards, {r['output_mib']:.0f} MiB of output)\n")
+    (BENCH / "results" / "latest.json").write_text(json.dumps({"machine": machine(), "reps": args.reps, "rows": rows}, indent=2, ensure_ascii=False))
+    print(text)
+    if not args.no_write:
+        write_benchmarks(text)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): pingyi beside DuckDB on the same generated data, in
-# the same run. Usage: bench/run.sh [--scale ROWS] [--reps N] [--cases generate,ingest,compute,report]
+# Benchmarks (not tests): pingyi beside DuckDB and Python polars on the same
+# generated data, in the same run, at 1M and 10M ratings; writes the table
+# into BENCHMARKS.md. Usage:
+#   bench/run.sh [--scales 1000000,10000000] [--reps N] [--stages ingest,compute,report,run,query,generate] [--no-write]
 # Installs its Python peers in bench/.venv; caches generated data in bench/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -118,3 +118,22 @@ pub fn now_utc() -> String {
     let s = secs.rem_euclid(86_400);
     format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
+
+/// Hands memory freed by a finished stage back to the system. glibc keeps
+/// freed blocks in its per-thread arenas for reuse, so without this the
+/// nightly run's peak was the sum of its stages' leftovers rather than the
+/// largest stage (1.35 GB against ingest's 1.15 GB at ten million ratings).
+/// Allocators that return memory on their own cost 5-10 s of page faults
+/// in the same run (BENCHMARKS.md).
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only returns free pages of glibc's own heaps.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}

@@ -8,8 +8,6 @@ use std::path::Path;
 use anyhow::Result;
 use polars::prelude::*;
 
-use std::collections::hash_map::Entry;
-
 use super::dedupe::{fingerprint, Origin, Seen};
 use super::input::{mapping_for, Opened, Tables};
 use super::prepare::{workers, Prep, Prepared};
@@ -115,7 +113,7 @@ impl<'a> Batch<'a> {
                 }
                 // Forget the refused file's keys (the only rows of file index `file`).
                 if let Some(seen) = &mut self.seen {
-                    seen.retain(|_, o| o.0 >> 24 != file.min(0xFE));
+                    seen.retain(|o| o.0 >> 24 != file.min(0xFE));
                 }
                 Ok(Err(refusal))
             }
@@ -262,13 +260,7 @@ impl<'a> Batch<'a> {
         let dup: Vec<bool> = keys
             .iter()
             .zip(lines.iter())
-            .map(|(&k, line)| match seen.entry(k) {
-                Entry::Occupied(_) => true,
-                Entry::Vacant(v) => {
-                    v.insert(Origin::line(file, line.unwrap_or(0)));
-                    false
-                }
-            })
+            .map(|(&k, line)| !seen.insert_new(k, Origin::line(file, line.unwrap_or(0))))
             .collect();
         Ok(BooleanChunked::from_slice("dup".into(), &dup))
     }
@@ -290,9 +282,9 @@ impl<'a> Batch<'a> {
             df.column("item")?.str()?,
             df.column("batch_id")?.u32()?,
         );
-        let mut map = Seen::with_capacity_and_hasher(df.height(), Default::default());
+        let mut map = Seen::with_capacity(df.height());
         for (((r, s), i), b) in r.iter().zip(s.iter()).zip(i.iter()).zip(b.iter()) {
-            map.insert(
+            map.insert_new(
                 fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or("")),
                 Origin::warehouse(b.unwrap_or(0)),
             );
@@ -317,7 +309,7 @@ impl<'a> Batch<'a> {
         let mut out = Vec::new();
         for (((r, s), i), line) in r.iter().zip(s.iter()).zip(i.iter()).zip(l.iter()) {
             let (r, s, i) = (r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or(""));
-            let detail = match seen.get(&fingerprint(r, s, i)) {
+            let detail = match seen.get(fingerprint(r, s, i)) {
                 Some(origin) => format!("{key} {}", origin.describe(&self.files)),
                 None => format!("{key} repeats an earlier row"),
             };

@@ -50,7 +50,52 @@ impl std::hash::Hasher for Prehashed {
     }
 }
 
-pub type Seen = HashMap<u64, Origin, std::hash::BuildHasherDefault<Prehashed>>;
+type Shard = HashMap<u64, Origin, std::hash::BuildHasherDefault<Prehashed>>;
+
+/// The keys seen, in 64 maps chosen by the fingerprint's top bits. One map of
+/// ten million keys doubles in one step, holding its old and new tables at
+/// once (about 400 MB at 7 M keys); a shard doubles on its own, so the
+/// transient is 1/64 of that.
+pub struct Seen {
+    shards: Vec<Shard>,
+}
+
+impl Seen {
+    const SHARDS: usize = 64;
+
+    pub fn with_capacity(n: usize) -> Seen {
+        Seen {
+            shards: (0..Self::SHARDS)
+                .map(|_| Shard::with_capacity_and_hasher(n / Self::SHARDS, Default::default()))
+                .collect(),
+        }
+    }
+
+    fn shard(key: u64) -> usize {
+        (key >> 58) as usize
+    }
+
+    pub fn get(&self, key: u64) -> Option<Origin> {
+        self.shards[Self::shard(key)].get(&key).copied()
+    }
+
+    /// Records the key's origin; true when it is new.
+    pub fn insert_new(&mut self, key: u64, origin: Origin) -> bool {
+        match self.shards[Self::shard(key)].entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(origin);
+                true
+            }
+        }
+    }
+
+    pub fn retain(&mut self, keep: impl Fn(&Origin) -> bool) {
+        for shard in &mut self.shards {
+            shard.retain(|_, o| keep(o));
+        }
+    }
+}
 
 /// A 64-bit fingerprint of a rating's key. Two different keys share one
 /// with probability about n²/2⁶⁵ (1e-5 at 20 million rows); a collision would

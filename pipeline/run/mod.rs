@@ -115,6 +115,7 @@ fn timed(
     let t = Instant::now();
     tracing::info!(stage = name, "stage started");
     let result = stage(rec);
+    crate::fsutil::release_freed_memory();
     let (outcome, detail) = match &result {
         Ok(Some(d)) => ("done", d.clone()),
         Ok(None) => ("skipped", "up to date".to_string()),
