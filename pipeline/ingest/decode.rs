@@ -18,10 +18,16 @@ pub fn detect(bytes: &[u8], told: Option<Encoding>) -> Encoding {
     if let Some(e) = told {
         return e;
     }
-    if bytes.starts_with(b"\xef\xbb\xbf") || std::str::from_utf8(bytes).is_ok() {
-        Encoding::Utf8
-    } else {
-        Encoding::Gb18030
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        return Encoding::Utf8;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(_) => Encoding::Utf8,
+        // Only the end is cut short: the sample is the file's first block,
+        // and the cut can fall inside a character (a BOM-less UTF-8 file over
+        // 8 MB was taken for GB18030 and refused).
+        Err(e) if e.error_len().is_none() => Encoding::Utf8,
+        Err(_) => Encoding::Gb18030,
     }
 }
 
@@ -114,6 +120,9 @@ mod tests {
         let bom = "\u{feff}评议\n".as_bytes();
         assert_eq!(detect(bom, None), Encoding::Utf8);
         assert_eq!(decode(bom, Encoding::Utf8, 1).unwrap(), "评议\n");
+        // A first block cut inside a character is still UTF-8.
+        let cut = &"评议,满意".as_bytes()[..8];
+        assert_eq!(detect(cut, None), Encoding::Utf8);
     }
 
     #[test]

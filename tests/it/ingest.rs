@@ -605,3 +605,44 @@ fn one_sheet_a_forced_encoding_and_json_for_machines() {
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("[GB18030]"), "{}", r.stdout);
 }
+
+/// A CSV no earlier file has the size of is hashed while it is read; when a
+/// later block refuses it, the hash must still be of the whole file, so the
+/// next run knows it as refused before.
+#[test]
+fn a_file_refused_in_a_later_block_is_recorded_with_its_whole_hash() {
+    use sha2::Digest;
+    let d = refused_file_dir();
+    let mut csv =
+        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    let mut i = 0;
+    // Past the reader's first 8 MB block.
+    while csv.len() < 9 << 20 {
+        i += 1;
+        csv.push_str(&format!(
+            "Q{i:07},ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意\n"
+        ));
+    }
+    let mut bytes = csv.into_bytes();
+    bytes.extend_from_slice(b"Q9999999,ZZ0001,2012-09-03,\xff\xfe,x,y,z\n");
+    let r = ingest_one(&d, "late-bad-bytes.csv", &bytes);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    let line = format!("line {}", i + 2);
+    assert!(r.stdout.contains(&line), "{line} not named:\n{}", r.stdout);
+    let sha = fsutil_hex(&sha2::Sha256::digest(&bytes));
+    assert_eq!(
+        one(&d, "select sha256 from batches where status = 'refused'"),
+        sha
+    );
+    assert_eq!(one(&d, "select count(*) from ratings"), "0");
+    let again = d.run(&["ingest"]);
+    assert!(
+        again.stdout.contains("already_refused") || again.stdout.contains("already refused"),
+        "{}",
+        again.stdout
+    );
+}
+
+fn fsutil_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
