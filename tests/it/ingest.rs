@@ -629,7 +629,7 @@ fn a_file_refused_in_a_later_block_is_recorded_with_its_whole_hash() {
     assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
     let line = format!("line {}", i + 2);
     assert!(r.stdout.contains(&line), "{line} not named:\n{}", r.stdout);
-    let sha = fsutil_hex(&sha2::Sha256::digest(&bytes));
+    let sha = pingyi::fsutil::hex(&sha2::Sha256::digest(&bytes));
     assert_eq!(
         one(&d, "select sha256 from batches where status = 'refused'"),
         sha
@@ -641,8 +641,4 @@ fn a_file_refused_in_a_later_block_is_recorded_with_its_whole_hash() {
         "{}",
         again.stdout
     );
-}
-
-fn fsutil_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
