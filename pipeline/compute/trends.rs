@@ -38,7 +38,16 @@ pub fn trends(subject_period: &DataFrame, group_period: &DataFrame) -> Result<Da
             col("rate"),
         ])
         .collect()?;
-    for df in [&sp, group_period] {
+    // A series holds periods of one granularity: group_period also has the
+    // assessment-year rows (`span = "year"`), which would interleave with
+    // the quarters ("2012" sorts before "2012Q1") and count as periods.
+    let gp = group_period
+        .clone()
+        .lazy()
+        .filter(col("span").eq(lit("period")))
+        .drop(cols(["span"]))
+        .collect()?;
+    for df in [&sp, &gp] {
         let df = df
             .clone()
             .lazy()

@@ -122,6 +122,10 @@ pub struct Headline {
     pub suggestions: u64,
 }
 
+fn points_to_fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.map(|pp| pp / 100.0))
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Trend {
     pub level: String,
@@ -129,6 +133,9 @@ pub struct Trend {
     pub n_periods: u64,
     pub last_period: String,
     pub rate_last: Option<f64>,
+    /// As a fraction, like every rate and change the reports format (`pp`
+    /// multiplies by 100); the table holds percentage points (DESIGN §5).
+    #[serde(deserialize_with = "points_to_fraction")]
     pub delta_last: Option<f64>,
     pub mk_z: Option<f64>,
     pub mk_p: Option<f64>,

@@ -300,6 +300,36 @@ fn trends_match_pymannkendall_and_need_four_periods() {
     );
 }
 
+/// A group's series holds its quarters only, in time order: the
+/// assessment-year rows of `group_period` (`2011`, `2012`) are not periods.
+#[test]
+fn group_trends_are_quarterly_series_matching_pymannkendall() {
+    let d = warehouse("");
+    let get = |level: &str, group: &str| -> Vec<f64> {
+        let r = query(&d, &format!("select n_periods, delta_last, mk_s, mk_var_s, mk_z, mk_p, tau, sen_slope from trends where level = '{level}' and \"group\" = '{group}'"));
+        assert_eq!(r.len(), 1, "{level} {group}: {r:?}");
+        r[0].iter().map(|x| x.parse().unwrap()).collect()
+    };
+    let close = |got: &[f64], want: &[f64]| {
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-9, "got {got:?}, want {want:?}");
+        }
+    };
+    // 白水镇 holds only H: its series is H's five quarters.
+    // pymannkendall.original_test([0.9, 0.8, 0.8, 0.7, 0.6]); the last change −10 pp.
+    close(
+        &get("township", "白水镇"),
+        &[5.0, -10.0, -9.0, 15.666666666666666, -2.0211646105596457, 0.04326272780691065, -0.9, -0.07083333333333336],
+    );
+    // The county by quarter, counted by hand from the rows above:
+    // 2011Q1..Q4 9/10, 8/10, 8/10, 12/20; 2012Q1 75/132, Q2 19/30, Q3 7/10.
+    // pymannkendall.original_test of that series; last change (0.7 − 19/30) × 100.
+    close(
+        &get("county", "全县"),
+        &[7.0, 6.666666666666665, -10.0, 43.333333333333336, -1.3671981455629498, 0.17156320646337742, -0.47619047619047616, -0.041666666666666685],
+    );
+}
+
 #[test]
 fn ledger_summary_as_of_the_date() {
     let d = warehouse("");
