@@ -72,6 +72,9 @@ pub enum Lang {
 pub struct ReportCfg {
     pub language: Lang,
     pub min_cell: u32,
+    /// A 0% or 100% on fewer raters than this is withheld from the public
+    /// report: it would tell what every one of them answered.
+    pub min_cell_extreme: u32,
     /// Empty for "today"; a fixed date makes runs reproducible.
     pub as_of: String,
     /// Who issues the reports, printed in their letterhead (e.g. 中共某某县委组织部).

@@ -17,6 +17,15 @@ pub fn check(c: &Config) -> Check {
     if c.report.min_cell == 0 {
         return fail("report.min_cell", "must be at least 1");
     }
+    if c.report.min_cell_extreme < c.report.min_cell {
+        return fail(
+            "report.min_cell_extreme",
+            format!(
+                "is {} but must be at least report.min_cell ({})",
+                c.report.min_cell_extreme, c.report.min_cell
+            ),
+        );
+    }
     if !c.report.as_of.is_empty() && !is_iso_date(&c.report.as_of) {
         return fail(
             "report.as_of",

@@ -48,6 +48,14 @@ pub fn interval(low: Option<f64>, high: Option<f64>) -> String {
     }
 }
 
+/// `88.2%–96.0%` for running text, `—` when either bound is missing.
+pub fn range(low: Option<f64>, high: Option<f64>) -> String {
+    match (low, high) {
+        (Some(l), Some(h)) => format!("{}–{}", pct(Some(l), 1), pct(Some(h), 1)),
+        _ => "—".to_string(),
+    }
+}
+
 /// A fixed-precision number, `—` when missing.
 pub fn fixed(v: Option<f64>, digits: usize) -> String {
     match v {

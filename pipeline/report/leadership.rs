@@ -5,10 +5,12 @@
 
 use serde::Serialize;
 
+use super::attention::{self, strength, Attention};
 use super::charts;
 use super::ledger::{self, LedgerView};
 use super::load::{Breach, Data, Trend};
 use super::method::{self, Method};
+use super::summary::{self, Finding, Headline};
 use super::model::{ranking, window, Index, Meta, RankRow, Who};
 use super::templates::Labels;
 use crate::config::Config;
@@ -23,36 +25,21 @@ pub struct Leadership {
     pub declining_groups: Vec<TrendRow>,
     pub declining_subjects: Vec<TrendRow>,
     pub declining_subject_count: usize,
+    /// The executive summary, first on the page.
+    pub summary: Vec<Finding>,
+    /// Breaches with firm evidence (certain or likely), latest window first.
+    /// Thin ones are in `attention.needs`: their first step is more
+    /// ratings, not a talk.
     pub breaches: Vec<BreachRow>,
-    /// Breaches resting only on thin evidence, by township: listed compactly,
-    /// as the first step for them is more ratings, not a talk.
-    pub thin_by_township: Vec<(String, Vec<BreachRow>)>,
-    pub watchlist: Vec<WatchRow>,
+    /// Firm watch entries, and the subjects needing more ratings by township.
+    pub attention: Attention,
+    /// The unit cards' folder, relative to this report.
+    pub cards: String,
     pub composition: Vec<CompositionRow>,
     pub worst_composition: Vec<WorstRow>,
     pub ledger: LedgerView,
     pub method: Method,
     pub charts: Charts,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Headline {
-    pub ratings: u64,
-    pub people: u64,
-    pub subjects_rated: u64,
-    pub rate: Option<f64>,
-    pub window_rate: Option<f64>,
-    pub window_ci_low: Option<f64>,
-    pub window_ci_high: Option<f64>,
-    pub suggestions: u64,
-    pub closure_rate: Option<f64>,
-    pub overdue: u64,
-    pub breaches: usize,
-    /// Breaches in the window by their strongest evidence.
-    pub certain: usize,
-    pub likely: usize,
-    pub thin: usize,
-    pub watchlist: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,13 +69,14 @@ pub struct BreachRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct BreachPeriod {
     pub period: String,
-    pub rate: String,
-    pub valid: String,
-    pub interval: String,
+    pub rate: f64,
+    pub valid: u64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
     pub evidence: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct WatchRow {
     pub who: Who,
     pub period: String,
@@ -135,18 +123,53 @@ const DECLINING_LISTED: usize = 20;
 /// How many subject-periods the composition section lists by name.
 const WORST_LISTED: usize = 15;
 
-pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Leadership {
+/// `lang` names the sibling folders the report links to (`units-zh`).
+pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadership {
     let idx = Index::new(data);
     let w = window(data);
     let townships = ranking(data, "township", &w);
-    let breaches = breach_rows(data, &idx, labels);
-    let watchlist = watch_rows(data, &idx);
+    let all_breaches = breach_rows(data, &idx, labels);
     let ledger = ledger::view(data, &idx, labels);
     let (declining_subjects, declining_subject_count) = declining_subjects(data, &idx);
-    let thin_by_township = thin_by_township(&breaches);
+    let composition = composition_rows(cfg, data, &w, labels);
+    let cards = format!("../units-{lang}/cards");
+    let open: Vec<&BreachRow> = all_breaches.iter().filter(|b| b.window == w).collect();
+    let attention = attention::build(
+        &open,
+        &watch_rows(data, &idx),
+        &idx,
+        u64::from(cfg.breach.min_valid),
+        &cards,
+    );
+    let headline = summary::headline(&summary::Figures {
+        data,
+        window: &w,
+        breaches: &all_breaches,
+        attention: &attention,
+        composition: &composition,
+        overdue: ledger.county.as_ref().map_or(0, |c| c.overdue),
+        closure_rate: ledger.county.as_ref().and_then(|c| c.closure_rate),
+    });
+    let breaches: Vec<BreachRow> = all_breaches
+        .into_iter()
+        .filter(|b| b.evidence != "thin")
+        .collect();
+    let firm_now: Vec<&BreachRow> = breaches.iter().filter(|b| b.window == w).collect();
+    let county_trend = data.trends.iter().find(|t| t.level == "county");
+    let summary = summary::findings(
+        &headline,
+        &w,
+        &firm_now,
+        &attention,
+        &townships,
+        county_trend,
+        labels,
+        &cards,
+    );
     Leadership {
         meta: Meta::new(cfg, data, labels, "leadership_title"),
-        headline: headline(data, &w, &breaches, &watchlist, &ledger),
+        headline,
+        summary,
         charts: Charts {
             townships: township_chart(&townships, cfg, labels),
             trend: trend_chart(data, cfg, labels),
@@ -159,70 +182,13 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Leadership {
         declining_subjects,
         declining_subject_count,
         breaches,
-        thin_by_township,
-        watchlist,
-        composition: composition_rows(cfg, data, &w, labels),
+        attention,
+        cards,
+        composition,
         worst_composition: worst_composition(data, &idx, &w),
         ledger,
         method: method::build(cfg, data, labels),
     }
-}
-
-fn headline(
-    data: &Data,
-    w: &str,
-    breaches: &[BreachRow],
-    watchlist: &[WatchRow],
-    ledger: &LedgerView,
-) -> Headline {
-    let county = data
-        .group_period
-        .iter()
-        .find(|g| g.level == "county" && g.span == "year" && g.period == w);
-    Headline {
-        ratings: data.headline.ratings,
-        people: data.headline.people_identified,
-        subjects_rated: data.headline.subjects_rated,
-        rate: data.headline.rate,
-        window_rate: county.and_then(|c| c.rate),
-        window_ci_low: county.and_then(|c| c.ci_low),
-        window_ci_high: county.and_then(|c| c.ci_high),
-        suggestions: data.headline.suggestions,
-        closure_rate: ledger.county.as_ref().and_then(|c| c.closure_rate),
-        overdue: ledger.county.as_ref().map_or(0, |c| c.overdue),
-        breaches: breaches.iter().filter(|b| b.window == w).count(),
-        certain: count_evidence(breaches, w, "certain"),
-        likely: count_evidence(breaches, w, "likely"),
-        thin: count_evidence(breaches, w, "thin"),
-        watchlist: watchlist.len(),
-    }
-}
-
-fn thin_by_township(breaches: &[BreachRow]) -> Vec<(String, Vec<BreachRow>)> {
-    let mut by: std::collections::BTreeMap<(String, String), Vec<BreachRow>> = Default::default();
-    for b in breaches.iter().filter(|b| b.evidence == "thin") {
-        by.entry((b.window.clone(), b.who.township.clone()))
-            .or_default()
-            .push(b.clone());
-    }
-    let mut out: Vec<_> = by.into_iter().collect();
-    // Latest window first, as in the main list.
-    out.sort_by(|a, b| b.0 .0.cmp(&a.0 .0).then_with(|| a.0 .1.cmp(&b.0 .1)));
-    out.into_iter()
-        .map(|((w, t), rows)| {
-            (
-                format!("{w} · {}", if t.is_empty() { "—" } else { &t }),
-                rows,
-            )
-        })
-        .collect()
-}
-
-fn count_evidence(breaches: &[BreachRow], w: &str, evidence: &str) -> usize {
-    breaches
-        .iter()
-        .filter(|b| b.window == w && b.evidence == evidence)
-        .count()
 }
 
 /// Latest window first; within it the strongest evidence first.
@@ -241,14 +207,6 @@ pub fn breach_rows(data: &Data, idx: &Index, labels: &Labels) -> Vec<BreachRow> 
     rows
 }
 
-fn strength(evidence: &str) -> u8 {
-    match evidence {
-        "certain" => 3,
-        "likely" => 2,
-        _ => 1,
-    }
-}
-
 fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
     let split = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
     // Intervals are "[lo, hi]" joined by ","; rejoin each pair.
@@ -263,17 +221,18 @@ fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
         split(&b.valid_n),
         split(&b.evidence),
     );
-    let pct = |r: &str| {
-        r.parse::<f64>()
-            .map_or(r.to_string(), |x| super::format::pct(Some(x), 1))
-    };
+    let num = |v: Option<&String>| v.and_then(|x| x.parse::<f64>().ok());
     let periods: Vec<BreachPeriod> = (0..periods.len())
-        .map(|i| BreachPeriod {
-            period: periods[i].clone(),
-            rate: rates.get(i).map_or(String::new(), |r| pct(r)),
-            valid: valid.get(i).cloned().unwrap_or_default(),
-            interval: intervals.get(i).map_or(String::new(), |s| interval_pct(s)),
-            evidence: evidence.get(i).cloned().unwrap_or_default(),
+        .map(|i| {
+            let (lo, hi) = intervals.get(i).map_or((None, None), |s| bounds(s));
+            BreachPeriod {
+                period: periods[i].clone(),
+                rate: num(rates.get(i)).unwrap_or(f64::NAN),
+                valid: num(valid.get(i)).map_or(0, |v| v as u64),
+                ci_low: lo,
+                ci_high: hi,
+                evidence: evidence.get(i).cloned().unwrap_or_default(),
+            }
         })
         .collect();
     let strongest = periods
@@ -293,16 +252,16 @@ fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
     }
 }
 
-/// "[0.0615, 0.7923]" → "[6.2%, 79.2%]".
-fn interval_pct(s: &str) -> String {
+/// "[0.0615, 0.7923]" → (0.0615, 0.7923).
+fn bounds(s: &str) -> (Option<f64>, Option<f64>) {
     let nums: Vec<Option<f64>> = s
         .trim_matches(|c| c == '[' || c == ']')
         .split(',')
         .map(|x| x.trim().parse().ok())
         .collect();
     match nums.as_slice() {
-        [lo, hi] => super::format::interval(*lo, *hi),
-        _ => s.to_string(),
+        [lo, hi] => (*lo, *hi),
+        _ => (None, None),
     }
 }
 

@@ -8,6 +8,7 @@
 //! audience's folder whole. Nothing here reads the clock: the as-of date of
 //! the metrics dates every output, so equal inputs give equal bytes.
 
+pub mod attention;
 pub mod charts;
 pub mod format;
 pub mod leadership;
@@ -19,6 +20,7 @@ pub mod output;
 pub mod pdf;
 pub mod public;
 pub mod redact;
+pub mod summary;
 pub mod suppress;
 pub mod tables;
 pub mod templates;
@@ -208,13 +210,13 @@ fn render(
     let mut pages = Vec::new();
     match audience {
         Audience::Leadership => {
-            let m = leadership::build(cfg, data, &t.labels);
+            let m = leadership::build(cfg, data, &t.labels, lang);
             write(
                 &dir.join("leadership.html"),
                 &t.render("leadership.html", &m)?,
             )?;
             let mut sheets = tables::hr_sheets(&m, &t.labels);
-            sheets.insert(2, tables::grades_sheet(data, &t.labels));
+            sheets.insert(3, tables::grades_sheet(data, &t.labels));
             tables::write_xlsx(&sheets, &data.as_of, &dir.join("hr.xlsx"))?;
             for s in &sheets {
                 tables::write_csv(s, &dir.join("csv").join(format!("{}.csv", s.file)))?;

@@ -21,6 +21,7 @@ use crate::dates::parse_loose;
 pub struct Public {
     pub meta: Meta,
     pub min_cell: u32,
+    pub min_cell_extreme: u32,
     pub county: Row,
     pub townships: Vec<Township>,
     pub ledger_county: Option<LedgerRow>,
@@ -28,11 +29,15 @@ pub struct Public {
     pub items: Vec<Item>,
 }
 
+/// A township's page: its total and the results that may be published.
+/// Withheld results are counted, not listed: a notice board of rows of
+/// dashes hides the results people look for.
 #[derive(Debug, Serialize)]
 pub struct Township {
     pub total: Row,
     pub organizations: Vec<Row>,
     pub cadres: Vec<Row>,
+    pub withheld: usize,
 }
 
 /// A published line: figures are `None` where suppressed.
@@ -62,11 +67,13 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
     let idx = Index::new(data);
     let w = window(data);
     let min = u64::from(cfg.report.min_cell);
+    let extreme = u64::from(cfg.report.min_cell_extreme);
     let (mut drafts, groups) = drafts(data, &idx, &w);
     let (totals, county) = totals(data, &w, &groups, &drafts, labels);
-    let mut cells: Vec<Cell> = drafts.iter().map(|d| Cell::new(d.raters, min)).collect();
-    let mut total_cells: Vec<Cell> = totals.iter().map(|d| Cell::new(d.raters, min)).collect();
-    let county_cell = Cell::new(county.raters, min);
+    let primary = |d: &Draft| Cell::primary(d.raters, d.rate, min, extreme);
+    let mut cells: Vec<Cell> = drafts.iter().map(primary).collect();
+    let mut total_cells: Vec<Cell> = totals.iter().map(primary).collect();
+    let county_cell = primary(&county);
     for (t, members) in groups.values().enumerate() {
         complement(&mut cells, members, !total_cells[t].suppressed, min);
     }
@@ -87,6 +94,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
     Public {
         meta: Meta::new(cfg, data, labels, "public_title"),
         min_cell: cfg.report.min_cell,
+        min_cell_extreme: cfg.report.min_cell_extreme,
         county: publish(&mut county, &county_cell),
         townships,
         ledger_county: ledger_rows(data, "county").into_iter().next(),
@@ -193,14 +201,17 @@ fn finish(d: &mut Draft, c: &Cell, min: u64) -> Row {
 }
 
 fn township(rows: &[Row], members: &[usize], total: Row) -> Township {
+    let withheld = members.iter().filter(|&&i| rows[i].suppressed).count();
     let (organizations, cadres) = members
         .iter()
         .map(|&i| rows[i].clone())
+        .filter(|r| !r.suppressed)
         .partition(|r| r.kind == "组织");
     Township {
         total,
         organizations,
         cadres,
+        withheld,
     }
 }
 

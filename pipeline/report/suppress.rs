@@ -1,7 +1,9 @@
 //! Disclosure control for the public report (公示版).
 //!
 //! Primary suppression: a cell (a subject's or group's annual result) resting
-//! on fewer raters than `report.min_cell` is not published.
+//! on fewer raters than `report.min_cell` is not published; nor is a rate of
+//! exactly 0% or 100% on fewer than `report.min_cell_extreme` raters, which
+//! would tell what every one of them answered (a group disclosure).
 //!
 //! Secondary (complementary) suppression: a published total minus the
 //! published cells under it gives away what the suppressed cells hold
@@ -24,6 +26,16 @@ impl Cell {
         Cell {
             raters,
             suppressed: raters < min_cell,
+        }
+    }
+
+    /// A cell under both primary rules: too few raters, or a unanimous rate
+    /// (0% or 100%) on fewer than `min_extreme` raters.
+    pub fn primary(raters: u64, rate: Option<f64>, min_cell: u64, min_extreme: u64) -> Cell {
+        let unanimous = rate.is_some_and(|r| r <= 0.0 || r >= 1.0);
+        Cell {
+            raters,
+            suppressed: raters < min_cell || (unanimous && raters < min_extreme),
         }
     }
 }

@@ -8,18 +8,23 @@ use std::path::Path;
 use anyhow::Result;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
-use super::format;
 use super::leadership::Leadership;
 use super::public::Public;
 use super::templates::Labels;
 use crate::dates::{parse_loose, Date};
 use crate::fsutil::write_atomic;
 
+/// A cell keeps its type to the workbook: numbers and dates stay numbers
+/// and dates, so HR can sort, sum and filter them in Excel.
 pub enum Cell {
     Text(String),
     Int(u64),
     /// A rate 0..1, shown as a percentage; `None` is empty (no rate, or suppressed).
     Pct(Option<f64>),
+    /// A change in percentage points (already ×100), shown signed.
+    Points(Option<f64>),
+    /// A date as `YYYY-MM-DD` (empty or unparsable: written as text).
+    Date(String),
 }
 
 pub struct Sheet {
@@ -62,7 +67,8 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
             "period",
             "rate",
             "valid",
-            "interval",
+            "ci_low",
+            "ci_high",
             "evidence",
             "action",
         ],
@@ -70,7 +76,7 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
     for b in &m.breaches {
         for p in &b.periods {
             breaches.rows.push(vec![
-                text(&b.window),
+                window(&b.window),
                 text(&b.who.subject_id),
                 text(&b.who.name),
                 text(&b.who.kind),
@@ -78,9 +84,10 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
                 text(&b.who.org_type),
                 text(&b.rule),
                 text(&p.period),
-                text(&p.rate),
-                text(&p.valid),
-                text(&p.interval),
+                Cell::Pct(Some(p.rate)),
+                Cell::Int(p.valid),
+                Cell::Pct(p.ci_low),
+                Cell::Pct(p.ci_high),
                 text(&labels.get(&format!("evidence_{}", p.evidence))),
                 text(&b.action),
             ]);
@@ -97,11 +104,12 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
             "period",
             "rate",
             "valid",
-            "interval",
+            "ci_low",
+            "ci_high",
             "evidence",
         ],
     );
-    for w in &m.watchlist {
+    for w in &m.attention.firm_watch {
         watch.rows.push(vec![
             text(&w.who.subject_id),
             text(&w.who.name),
@@ -109,13 +117,15 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
             text(&w.period),
             Cell::Pct(Some(w.rate)),
             Cell::Int(w.valid),
-            text(&format::interval(w.ci_low, w.ci_high)),
+            Cell::Pct(w.ci_low),
+            Cell::Pct(w.ci_high),
             text(&labels.get(&format!("evidence_{}", w.evidence))),
         ]);
     }
     vec![
         breaches,
         watch,
+        needs_sheet(m, labels),
         ranking_sheet(m, labels, true),
         ranking_sheet(m, labels, false),
         ledger_sheet(m, labels),
@@ -123,10 +133,11 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
 }
 
 fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
-    let (key, file, rows) = if township {
-        ("ranking_township", "ranking_township", &m.townships)
+    // The first column says what is ranked, not "category".
+    let (key, file, rows, what) = if township {
+        ("ranking_township", "ranking_township", &m.townships, "township")
     } else {
-        ("ranking_org_type", "ranking_org_type", &m.org_types)
+        ("ranking_org_type", "ranking_org_type", &m.org_types, "org_type")
     };
     let mut s = Sheet::new(
         labels,
@@ -134,12 +145,13 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
         file,
         &[
             "rank",
-            "group",
+            what,
             "valid",
             "rate",
-            "interval",
+            "ci_low",
+            "ci_high",
             "prev_year",
-            "change",
+            "change_pp",
         ],
     );
     for r in rows {
@@ -148,12 +160,51 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
             text(&r.group),
             Cell::Int(r.valid),
             Cell::Pct(r.rate),
-            text(&format::interval(r.ci_low, r.ci_high)),
+            Cell::Pct(r.ci_low),
+            Cell::Pct(r.ci_high),
             Cell::Pct(r.prev_rate),
-            text(&format::pp(r.change)),
+            Cell::Points(r.change.map(|c| c * 100.0)),
         ]);
     }
     s
+}
+
+/// Subjects whose breach or watch entry rests on too few ratings: their
+/// lowest period and the ratings still missing. Also `needs-ratings.csv`,
+/// the target list of `pingyi sample --targets`.
+pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
+    let mut s = Sheet::new(
+        labels,
+        "needs_ratings",
+        "needs-ratings",
+        &[
+            "township", "village", "subject_id", "name", "kind", "org_type", "reason", "period",
+            "rate", "valid", "needed",
+        ],
+    );
+    for t in &m.attention.needs {
+        for n in &t.subjects {
+            s.rows.push(vec![
+                text(&n.who.township),
+                text(&n.village),
+                text(&n.who.subject_id),
+                text(&n.who.name),
+                text(&n.who.kind),
+                text(&n.who.org_type),
+                text(&labels.get(&format!("reason_{}", n.reason))),
+                text(&n.period),
+                Cell::Pct(Some(n.rate)),
+                Cell::Int(n.valid),
+                Cell::Int(n.needed),
+            ]);
+        }
+    }
+    s
+}
+
+/// An assessment year as a number when it is one.
+fn window(w: &str) -> Cell {
+    w.parse().map_or_else(|_| text(w), Cell::Int)
 }
 
 fn ledger_sheet(m: &Leadership, labels: &Labels) -> Sheet {
@@ -183,8 +234,8 @@ fn ledger_sheet(m: &Leadership, labels: &Labels) -> Sheet {
             text(&i.content),
             text(&i.measure),
             text(&i.owner),
-            text(&i.received_at),
-            text(&i.deadline),
+            Cell::Date(i.received_at.clone()),
+            Cell::Date(i.deadline.clone()),
             Cell::Int(i.days_overdue.unwrap_or(0).max(0) as u64),
         ]);
     }
@@ -281,6 +332,8 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
     );
     let bold = Format::new().set_bold().set_text_wrap();
     let percent = Format::new().set_num_format("0.0%");
+    let points = Format::new().set_num_format("+0.0;-0.0;0.0");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
     for sheet in sheets {
         let ws = book.add_worksheet();
         // Excel caps sheet names at 31 characters and forbids some symbols.
@@ -310,7 +363,20 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
                     Cell::Pct(Some(p)) if p.is_finite() => {
                         ws.write_number_with_format(r, c, *p, &percent)?;
                     }
-                    Cell::Pct(_) => {}
+                    Cell::Pct(_) | Cell::Points(None) => {}
+                    Cell::Points(Some(p)) => {
+                        ws.write_number_with_format(r, c, *p, &points)?;
+                    }
+                    Cell::Date(d) => match parse_loose(d) {
+                        Some(d) => {
+                            let x = ExcelDateTime::from_ymd(d.year as u16, d.month as u8, d.day as u8)?;
+                            ws.write_datetime_with_format(r, c, &x, &date)?;
+                        }
+                        None if d.is_empty() => {}
+                        None => {
+                            ws.write_string(r, c, d)?;
+                        }
+                    },
                 }
             }
         }
@@ -339,7 +405,7 @@ fn width(sheet: &Sheet, c: usize) -> f64 {
         .iter()
         .take(200)
         .filter_map(|r| match r.get(c) {
-            Some(Cell::Text(t)) => Some(w(t)),
+            Some(Cell::Text(t) | Cell::Date(t)) => Some(w(t)),
             _ => None,
         })
         .fold(w(&sheet.headers[c]), f64::max);
@@ -371,6 +437,10 @@ fn csv_value(c: &Cell) -> String {
         Cell::Pct(p) => p
             .filter(|x| x.is_finite())
             .map_or(String::new(), |x| format!("{x:.4}")),
+        Cell::Points(p) => p
+            .filter(|x| x.is_finite())
+            .map_or(String::new(), |x| format!("{x:.2}")),
+        Cell::Date(d) => defuse(d),
     }
 }
 

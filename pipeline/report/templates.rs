@@ -176,6 +176,8 @@ fn register_filters(env: &mut Environment<'static>) {
         format::interval(lo, hi)
     });
     env.add_filter("fill", fill);
+    // A unit card's file name, as `units` writes it.
+    env.add_filter("card", |id: String| super::units::file_name(&id));
 }
 
 /// `{{ t.note|fill(n=3) }}`: replaces `{n}` in a label with the value.

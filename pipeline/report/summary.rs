@@ -1,0 +1,327 @@
+//! The first screen of the leadership report: the headline tiles (each
+//! compared with the year before where a year before exists) and the
+//! executive summary, sentences generated from the figures in the report's
+//! language, each linking to the section or the unit cards behind it.
+//!
+//! The order is what a leader acts on: who must be talked to (firm
+//! evidence), who needs more ratings before anyone concludes anything,
+//! where the county is heading, and what undermines the figures.
+
+use serde::Serialize;
+
+use super::attention::Attention;
+use super::format;
+use super::leadership::{BreachRow, CompositionRow};
+use super::load::Data;
+use super::model::{previous, RankRow};
+use super::templates::Labels;
+
+#[derive(Debug, Serialize)]
+pub struct Headline {
+    pub ratings: u64,
+    pub people: u64,
+    pub subjects_rated: u64,
+    pub window_rate: Option<f64>,
+    pub window_ci_low: Option<f64>,
+    pub window_ci_high: Option<f64>,
+    pub prev_window: String,
+    pub prev_rate: Option<f64>,
+    pub rate_change: Option<f64>,
+    /// Valid ratings in the window and the year before.
+    pub valid: Option<u64>,
+    pub prev_valid: Option<u64>,
+    pub suggestions: u64,
+    pub closure_rate: Option<f64>,
+    pub overdue: u64,
+    /// Breaches with firm evidence (certain or likely) in the window, by
+    /// evidence, and the year before.
+    pub firm: usize,
+    pub certain: usize,
+    pub likely: usize,
+    pub prev_firm: Option<usize>,
+    /// Subjects whose breach or watch entry rests on too few ratings.
+    pub needs_ratings: usize,
+    pub thin_breaches: usize,
+    pub thin_watch: usize,
+    pub watch_firm: usize,
+    /// Subject-periods of the window whose raters met the quotas.
+    pub compliant: usize,
+    pub subject_periods: usize,
+    pub compliant_share: Option<f64>,
+}
+
+/// Inputs of the headline, all of the report's window `w`.
+pub struct Figures<'a> {
+    pub data: &'a Data,
+    pub window: &'a str,
+    pub breaches: &'a [BreachRow],
+    pub attention: &'a Attention,
+    pub composition: &'a [CompositionRow],
+    pub overdue: u64,
+    pub closure_rate: Option<f64>,
+}
+
+pub fn headline(f: &Figures) -> Headline {
+    let prev = previous(f.window);
+    let county = |w: &str| {
+        f.data
+            .group_period
+            .iter()
+            .find(|g| g.level == "county" && g.span == "year" && g.period == w)
+    };
+    let (now, before) = (county(f.window), county(&prev));
+    let firm_in = |w: &str| {
+        f.breaches
+            .iter()
+            .filter(|b| b.window == w && b.evidence != "thin")
+            .count()
+    };
+    let evidence = |e: &str| {
+        f.breaches
+            .iter()
+            .filter(|b| b.window == f.window && b.evidence == e)
+            .count()
+    };
+    let compliant: usize = f.composition.iter().map(|c| c.compliant).sum();
+    let subject_periods: usize = f.composition.iter().map(|c| c.subject_periods).sum();
+    let count = |reason: &str| -> usize {
+        f.attention
+            .needs
+            .iter()
+            .map(|t| t.subjects.iter().filter(|n| n.reason == reason).count())
+            .sum()
+    };
+    Headline {
+        ratings: f.data.headline.ratings,
+        people: f.data.headline.people_identified,
+        subjects_rated: f.data.headline.subjects_rated,
+        window_rate: now.and_then(|c| c.rate),
+        window_ci_low: now.and_then(|c| c.ci_low),
+        window_ci_high: now.and_then(|c| c.ci_high),
+        prev_rate: before.and_then(|c| c.rate),
+        rate_change: now
+            .and_then(|c| c.rate)
+            .zip(before.and_then(|c| c.rate))
+            .map(|(a, b)| a - b),
+        valid: now.map(|c| c.valid),
+        prev_valid: before.map(|c| c.valid),
+        // A year without ratings has no breaches to compare with.
+        prev_firm: before.map(|_| firm_in(&prev)),
+        prev_window: prev,
+        suggestions: f.data.headline.suggestions,
+        closure_rate: f.closure_rate,
+        overdue: f.overdue,
+        firm: firm_in(f.window),
+        certain: evidence("certain"),
+        likely: evidence("likely"),
+        needs_ratings: f.attention.needs_total,
+        thin_breaches: count("breach"),
+        thin_watch: count("watch"),
+        watch_firm: f.attention.firm_watch.len(),
+        compliant,
+        subject_periods,
+        compliant_share: (subject_periods > 0).then(|| compliant as f64 / subject_periods as f64),
+    }
+}
+
+/// One sentence of the executive summary, the section it summarizes, and
+/// the subjects it names (each linking to its card).
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub kind: String,
+    pub text: String,
+    pub href: String,
+    pub names: Vec<Link>,
+    /// Named subjects beyond those listed.
+    pub more: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Link {
+    pub name: String,
+    pub note: String,
+    pub href: String,
+}
+
+/// How many subjects a sentence names before "and N more".
+const NAMED: usize = 8;
+
+/// The executive summary. `townships` is the ranking, best first;
+/// `cards` the unit cards' folder relative to the report.
+pub fn findings(
+    h: &Headline,
+    window: &str,
+    firm: &[&BreachRow],
+    attention: &Attention,
+    townships: &[RankRow],
+    county_trend: Option<&super::load::Trend>,
+    labels: &Labels,
+    cards: &str,
+) -> Vec<Finding> {
+    let pct = |v: Option<f64>| format::pct(v, 1);
+    let mut out = Vec::new();
+    let change = match h.rate_change {
+        Some(c) => fill(
+            &labels.get(if c >= 0.0 { "sum_up" } else { "sum_down" }),
+            &[("prev", &h.prev_window), ("pp", &format!("{:.1}", c.abs() * 100.0))],
+        ),
+        None => labels.get("sum_no_prev"),
+    };
+    out.push(finding(
+        "rate",
+        fill(
+            &labels.get("sum_rate"),
+            &[
+                ("window", window),
+                ("rate", &pct(h.window_rate)),
+                ("ci", &format::range(h.window_ci_low, h.window_ci_high)),
+                ("change", &change),
+            ],
+        ),
+        "#ranking",
+    ));
+    if let Some(t) = county_trend {
+        out.push(finding("trend", trend_sentence(t, labels), "#trends"));
+    }
+    let mut f = finding(
+        "firm",
+        if firm.is_empty() {
+            fill(&labels.get("sum_firm_none"), &[("window", window)])
+        } else {
+            fill(
+                &labels.get("sum_firm"),
+                &[("n", &firm.len().to_string()), ("window", window)],
+            )
+        },
+        "#breaches",
+    );
+    let links: Vec<Link> = firm
+        .iter()
+        .map(|b| Link {
+            name: b.who.name.clone(),
+            note: b.who.township.clone(),
+            href: format!("{cards}/{}", super::units::file_name(&b.who.subject_id)),
+        })
+        .collect();
+    name_them(&mut f, links);
+    out.push(f);
+    if attention.needs_total > 0 {
+        out.push(finding(
+            "needs",
+            fill(
+                &labels.get("sum_needs"),
+                &[
+                    ("n", &attention.needs_total.to_string()),
+                    ("breach", &h.thin_breaches.to_string()),
+                    ("watch", &h.thin_watch.to_string()),
+                    ("needed", &format::thousands(attention.needed_total)),
+                ],
+            ),
+            "#needs-ratings",
+        ));
+    }
+    if h.watch_firm > 0 {
+        let mut f = finding(
+            "watch",
+            fill(&labels.get("sum_watch"), &[("n", &h.watch_firm.to_string())]),
+            "#watchlist",
+        );
+        let links = attention
+            .firm_watch
+            .iter()
+            .map(|w| Link {
+                name: w.who.name.clone(),
+                note: format!("{} {}", w.period, pct(Some(w.rate))),
+                href: format!("{cards}/{}", super::units::file_name(&w.who.subject_id)),
+            })
+            .collect();
+        name_them(&mut f, links);
+        out.push(f);
+    }
+    let worst: Vec<String> = townships
+        .iter()
+        .rev()
+        .filter(|r| r.rate.is_some())
+        .take(3)
+        .map(|r| format!("{} {}", r.group, pct(r.rate)))
+        .collect();
+    if !worst.is_empty() {
+        out.push(finding(
+            "townships",
+            fill(
+                &labels.get("sum_townships"),
+                &[("list", &worst.join(labels.get("list_sep").as_str()))],
+            ),
+            "#ranking",
+        ));
+    }
+    if h.subject_periods > 0 {
+        out.push(finding(
+            "composition",
+            fill(
+                &labels.get("sum_composition"),
+                &[
+                    ("share", &pct(h.compliant_share)),
+                    ("n", &format::thousands(h.compliant as u64)),
+                    ("total", &format::thousands(h.subject_periods as u64)),
+                ],
+            ),
+            "#composition",
+        ));
+    }
+    out.push(finding(
+        "ledger",
+        fill(
+            &labels.get(if h.overdue > 0 { "sum_overdue" } else { "sum_overdue_none" }),
+            &[
+                ("n", &h.overdue.to_string()),
+                ("closure", &pct(h.closure_rate)),
+            ],
+        ),
+        "#ledger",
+    ));
+    out
+}
+
+/// The county's heading in plain words: the last change and whether the
+/// periods so far show a significant trend.
+fn trend_sentence(t: &super::load::Trend, labels: &Labels) -> String {
+    let direction = match (t.mk_p, t.sen_slope) {
+        (Some(p), Some(s)) if p < 0.05 && s < 0.0 => labels.get("sum_trend_down"),
+        (Some(p), Some(s)) if p < 0.05 && s > 0.0 => labels.get("sum_trend_up"),
+        (Some(_), _) => labels.get("sum_trend_flat"),
+        (None, _) => labels.get("sum_trend_short"),
+    };
+    fill(
+        &labels.get("sum_trend"),
+        &[
+            ("period", &t.last_period),
+            ("change", &format::pp(t.delta_last)),
+            ("n", &t.n_periods.to_string()),
+            ("direction", &direction),
+        ],
+    )
+}
+
+fn finding(kind: &str, text: String, href: &str) -> Finding {
+    Finding {
+        kind: kind.to_string(),
+        text,
+        href: href.to_string(),
+        names: Vec::new(),
+        more: 0,
+    }
+}
+
+fn name_them(f: &mut Finding, mut links: Vec<Link>) {
+    f.more = links.len().saturating_sub(NAMED);
+    links.truncate(NAMED);
+    f.names = links;
+}
+
+/// `{key}` in a label replaced by its value.
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(text.to_string(), |t, (k, v)| t.replace(&format!("{{{k}}}"), v))
+}
