@@ -12,6 +12,8 @@ use crate::config::Stratum;
 use crate::fsutil::sha256_file;
 use crate::report::tables::csv_text;
 use crate::sample::output::{self, Audit, Inputs, AUDIT, LIST_CSV};
+use crate::sample::roster::Person;
+use crate::sample::targets::Targets;
 use crate::sample::{draw, roster, Size};
 
 #[derive(Debug, Args)]
@@ -32,8 +34,13 @@ pub struct SampleArgs {
     /// Folder for 抽查名单.csv, 抽查名单.xlsx and audit.json
     #[arg(long, value_name = "DIR", required_unless_present = "check")]
     pub out: Option<PathBuf>,
+    /// Draw only in the places of this list (the leadership report's
+    /// csv/needs-ratings.csv: subjects needing more ratings, with township
+    /// and village), for a follow-up draw
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
     /// Re-derive the draw in DIR from its audit.json and compare the list
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["seed", "per_village", "total", "out"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["seed", "per_village", "total", "out", "targets"])]
     pub check: Option<PathBuf>,
 }
 
@@ -55,7 +62,15 @@ pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
     );
     let strata = &cfg.sampling.strata;
     let r = roster::read(cfg, path)?;
-    let d = draw(&r.people, strata, seed, size);
+    let targets = args.targets.as_deref().map(Targets::read).transpose()?;
+    let people = targeted(&r.people, targets.as_ref());
+    if people.is_empty() {
+        bail!(
+            "nobody on the roster {} lives in the places of the targets file; check that its townships and villages are spelt as in the roster",
+            path.display()
+        );
+    }
+    let d = draw(&people, strata, seed, size);
     let inputs = Inputs {
         roster_path: path,
         roster_sha256: sha256_file(path)?,
@@ -64,10 +79,20 @@ pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
         strata,
         seed,
         size,
+        targets: targets.as_ref(),
     };
     let audit = output::write(out, &d, &inputs)?;
     summary(&audit, out);
     Ok(())
+}
+
+/// The roster's people in the targeted places (all of them without targets).
+fn targeted(people: &[Person], targets: Option<&Targets>) -> Vec<Person> {
+    people
+        .iter()
+        .filter(|p| targets.is_none_or(|t| t.keep(p)))
+        .cloned()
+        .collect()
 }
 
 fn summary(a: &Audit, out: &Path) {
@@ -149,7 +174,15 @@ fn check(cfg: &crate::config::Config, dir: &Path, roster_override: Option<&Path>
     let size = Size::from_record(&a.size)
         .context("the audit record's size mode is neither per_village nor total")?;
     let r = roster::read(cfg, &path)?;
-    let again = csv_text(&output::sheet(&draw(&r.people, strata, a.seed, size).list));
+    if let Some(t) = &a.targets {
+        let now = crate::fsutil::sha256_file(Path::new(&t.path))
+            .with_context(|| format!("the draw was limited to the targets in {}", t.path))?;
+        if now != t.sha256 {
+            bail!("{} is not the targets file the draw used (SHA-256 {now}, the audit record says {})", t.path, t.sha256);
+        }
+    }
+    let people = targeted(&r.people, a.targets.as_ref());
+    let again = csv_text(&output::sheet(&draw(&people, strata, a.seed, size).list));
     let listed = std::fs::read_to_string(dir.join(LIST_CSV))
         .with_context(|| format!("cannot read {}", dir.join(LIST_CSV).display()))?;
     if again != listed {

@@ -6,7 +6,7 @@
 //! and ratings; write the staged files; commit the manifest last.
 
 mod batch;
-mod csv;
+pub(crate) mod csv;
 mod decode;
 mod dedupe;
 mod exprs;

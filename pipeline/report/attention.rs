@@ -70,13 +70,17 @@ pub fn build(
             .iter()
             .min_by(|x, y| x.rate.total_cmp(&y.rate).then(x.period.cmp(&y.period)))
         {
-            needs.push(need(&b.who, "breach", &p.period, p.rate, p.valid, idx, min_valid, cards));
+            needs.push(need(
+                &b.who, "breach", &p.period, p.rate, p.valid, idx, min_valid, cards,
+            ));
         }
     }
     let mut firm_watch = Vec::new();
     for w in watchlist {
         if w.evidence == "thin" {
-            needs.push(need(&w.who, "watch", &w.period, w.rate, w.valid, idx, min_valid, cards));
+            needs.push(need(
+                &w.who, "watch", &w.period, w.rate, w.valid, idx, min_valid, cards,
+            ));
         } else {
             firm_watch.push(w.clone());
         }

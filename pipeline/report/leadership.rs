@@ -10,8 +10,8 @@ use super::charts;
 use super::ledger::{self, LedgerView};
 use super::load::{Breach, Data, Trend};
 use super::method::{self, Method};
-use super::summary::{self, Finding, Headline};
 use super::model::{ranking, window, Index, Meta, RankRow, Who};
+use super::summary::{self, Finding, Headline};
 use super::templates::Labels;
 use crate::config::Config;
 

@@ -78,7 +78,7 @@ pub struct Breach {
     pub action: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Watch {
     pub subject_id: String,
     pub window: String,

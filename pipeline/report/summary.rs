@@ -163,7 +163,10 @@ pub fn findings(
     let change = match h.rate_change {
         Some(c) => fill(
             &labels.get(if c >= 0.0 { "sum_up" } else { "sum_down" }),
-            &[("prev", &h.prev_window), ("pp", &format!("{:.1}", c.abs() * 100.0))],
+            &[
+                ("prev", &h.prev_window),
+                ("pp", &format!("{:.1}", c.abs() * 100.0)),
+            ],
         ),
         None => labels.get("sum_no_prev"),
     };
@@ -223,7 +226,10 @@ pub fn findings(
     if h.watch_firm > 0 {
         let mut f = finding(
             "watch",
-            fill(&labels.get("sum_watch"), &[("n", &h.watch_firm.to_string())]),
+            fill(
+                &labels.get("sum_watch"),
+                &[("n", &h.watch_firm.to_string())],
+            ),
             "#watchlist",
         );
         let links = attention
@@ -272,7 +278,11 @@ pub fn findings(
     out.push(finding(
         "ledger",
         fill(
-            &labels.get(if h.overdue > 0 { "sum_overdue" } else { "sum_overdue_none" }),
+            &labels.get(if h.overdue > 0 {
+                "sum_overdue"
+            } else {
+                "sum_overdue_none"
+            }),
             &[
                 ("n", &h.overdue.to_string()),
                 ("closure", &pct(h.closure_rate)),
@@ -321,7 +331,7 @@ fn name_them(f: &mut Finding, mut links: Vec<Link>) {
 
 /// `{key}` in a label replaced by its value.
 pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
-    values
-        .iter()
-        .fold(text.to_string(), |t, (k, v)| t.replace(&format!("{{{k}}}"), v))
+    values.iter().fold(text.to_string(), |t, (k, v)| {
+        t.replace(&format!("{{{k}}}"), v)
+    })
 }

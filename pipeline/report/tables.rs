@@ -135,9 +135,19 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
 fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
     // The first column says what is ranked, not "category".
     let (key, file, rows, what) = if township {
-        ("ranking_township", "ranking_township", &m.townships, "township")
+        (
+            "ranking_township",
+            "ranking_township",
+            &m.townships,
+            "township",
+        )
     } else {
-        ("ranking_org_type", "ranking_org_type", &m.org_types, "org_type")
+        (
+            "ranking_org_type",
+            "ranking_org_type",
+            &m.org_types,
+            "org_type",
+        )
     };
     let mut s = Sheet::new(
         labels,
@@ -178,8 +188,17 @@ pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
         "needs_ratings",
         "needs-ratings",
         &[
-            "township", "village", "subject_id", "name", "kind", "org_type", "reason", "period",
-            "rate", "valid", "needed",
+            "township",
+            "village",
+            "subject_id",
+            "name",
+            "kind",
+            "org_type",
+            "reason",
+            "period",
+            "rate",
+            "valid",
+            "needed",
         ],
     );
     for t in &m.attention.needs {
@@ -369,7 +388,8 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
                     }
                     Cell::Date(d) => match parse_loose(d) {
                         Some(d) => {
-                            let x = ExcelDateTime::from_ymd(d.year as u16, d.month as u8, d.day as u8)?;
+                            let x =
+                                ExcelDateTime::from_ymd(d.year as u16, d.month as u8, d.day as u8)?;
                             ws.write_datetime_with_format(r, c, &x, &date)?;
                         }
                         None if d.is_empty() => {}

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::charts;
 use super::leadership::{self, BreachRow};
 use super::ledger::{self, Item};
-use super::load::{Data, Detail, Trend};
+use super::load::{Data, Detail, Grade, Trend, Watch};
 use super::model::{window, Index, Meta, Who};
 use super::suppress::{complement, Cell};
 use super::templates::{Labels, Templates};
@@ -33,9 +33,15 @@ pub struct Card<'a> {
     pub by_category: Vec<DetailRow>,
     pub trend: Option<TrendView>,
     pub breach: Option<&'a BreachRow>,
-    pub watch: bool,
+    /// The open window's watch entry, if any.
+    pub watch: Option<&'a Watch>,
+    /// `breach` | `needs_ratings` | `watch` | `ok`, as in the index.
+    pub status: &'static str,
     pub thin: bool,
+    /// No grade on fewer valid ratings than `report.min_cell`.
+    pub ungraded: bool,
     pub min_cell: u32,
+    pub min_valid: u32,
     pub items: Vec<Item>,
     pub chart: String,
 }
@@ -74,13 +80,16 @@ pub struct DetailRow {
     pub ci_high: Option<f64>,
 }
 
+/// The trend in the words a unit reads: a direction (`down`, `up`,
+/// `flat`, or `short` with fewer than four periods), the change per
+/// period and the last change; the test statistics stay in the
+/// leadership report and the `trends` table.
 #[derive(Debug, Serialize)]
 pub struct TrendView {
     pub n_periods: u64,
     pub delta_last: Option<f64>,
-    pub mk_p: Option<f64>,
-    pub sen_slope: Option<f64>,
-    pub declining: bool,
+    pub direction: &'static str,
+    pub per_period: Option<f64>,
 }
 
 /// An entry of the cards' index page.
@@ -90,12 +99,15 @@ pub struct IndexEntry {
     pub file: String,
     pub rate: Option<f64>,
     pub grade: Option<String>,
+    pub status: &'static str,
 }
 
 #[derive(Debug, Serialize)]
 pub struct CardsIndex<'a> {
     pub meta: &'a Meta,
     pub townships: Vec<(String, Vec<IndexEntry>)>,
+    /// Subjects per status, for the filter.
+    pub counts: BTreeMap<&'static str, usize>,
 }
 
 /// Shared lookups for every card.
@@ -108,7 +120,7 @@ struct Shared<'a> {
     window: String,
     breaches: BTreeMap<String, BreachRow>,
     trends: BTreeMap<&'a str, &'a Trend>,
-    watched: std::collections::BTreeSet<&'a str>,
+    watched: BTreeMap<&'a str, &'a Watch>,
     redactor: super::redact::Redactor,
 }
 
@@ -139,6 +151,12 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
         .filter(|b| b.window == w)
         .map(|b| (b.who.subject_id.clone(), b))
         .collect();
+    let watched = data
+        .watchlist
+        .iter()
+        .filter(|x| x.window == w)
+        .map(|x| (x.subject_id.as_str(), x))
+        .collect();
     let trends = data
         .trends
         .iter()
@@ -154,11 +172,7 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
         window: w,
         breaches,
         trends,
-        watched: data
-            .watchlist
-            .iter()
-            .map(|w| w.subject_id.as_str())
-            .collect(),
+        watched,
         redactor: super::redact::Redactor::new(labels),
     }
 }
@@ -186,12 +200,43 @@ pub fn file_name(id: &str) -> String {
     }
 }
 
+/// A subject's standing in the open window: a firm breach, a breach or
+/// watch entry resting on too few ratings, a firm watch entry, or none.
+fn status(ctx: &Shared, id: &str) -> &'static str {
+    let breach = ctx.breaches.get(id).map(|b| b.evidence.as_str());
+    let watch = ctx.watched.get(id).map(|w| w.evidence.as_str());
+    match (breach, watch) {
+        (Some(e), _) if e != "thin" => "breach",
+        (Some(_), _) | (None, Some("thin")) => "needs_ratings",
+        (None, Some(_)) => "watch",
+        (None, None) => "ok",
+    }
+}
+
+fn trend_view(t: &Trend) -> TrendView {
+    let direction = match (t.mk_p, t.sen_slope) {
+        (Some(p), Some(s)) if p < 0.05 && s < 0.0 => "down",
+        (Some(p), Some(s)) if p < 0.05 && s > 0.0 => "up",
+        (Some(_), _) => "flat",
+        (None, _) => "short",
+    };
+    TrendView {
+        n_periods: t.n_periods,
+        delta_last: t.delta_last,
+        direction,
+        per_period: t
+            .sen_slope
+            .filter(|_| direction == "down" || direction == "up"),
+    }
+}
+
 fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
     let s = ctx.idx.subjects.get(id);
     let text =
         |f: fn(&super::load::Subject) -> Option<String>| s.and_then(|s| f(s)).unwrap_or_default();
     let periods = period_rows(ctx, id);
     let year = year_result(ctx, id);
+    let ungraded = year.as_ref().is_some_and(|y| y.grade.is_none());
     let thin = year
         .as_ref()
         .is_some_and(|y| y.valid < u64::from(ctx.cfg.breach.min_valid));
@@ -206,17 +251,14 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
         periods,
         by_item: detail(ctx, id, "item"),
         by_category: detail(ctx, id, "rater_category"),
-        trend: ctx.trends.get(id).map(|t| TrendView {
-            n_periods: t.n_periods,
-            delta_last: t.delta_last,
-            mk_p: t.mk_p,
-            sen_slope: t.sen_slope,
-            declining: t.declining,
-        }),
+        trend: ctx.trends.get(id).map(|t| trend_view(t)),
         breach: ctx.breaches.get(id),
-        watch: ctx.watched.contains(id),
+        watch: ctx.watched.get(id).copied(),
+        status: status(ctx, id),
+        ungraded,
         thin,
         min_cell: ctx.cfg.report.min_cell,
+        min_valid: ctx.cfg.breach.min_valid,
         items: ledger::items_of(ctx.data, &ctx.idx, id, &ctx.redactor),
     }
 }
@@ -228,7 +270,7 @@ fn year_result(ctx: &Shared, id: &str) -> Option<YearResult> {
         rate: g.rate,
         ci_low: ci.map(|c| c.0),
         ci_high: ci.map(|c| c.1),
-        grade: g.grade.clone(),
+        grade: graded(ctx.cfg, g),
         valid: g.valid,
         raters: g.raters.unwrap_or(0),
     })
@@ -320,6 +362,14 @@ fn chart(ctx: &Shared, periods: &[PeriodRow]) -> String {
     charts::trend(&series, &thresholds, &text)
 }
 
+/// The grade, unless it would rest on fewer valid ratings than the public
+/// minimum cell: a grade from one rating is no judgement of anyone.
+fn graded(cfg: &Config, g: &Grade) -> Option<String> {
+    g.grade
+        .clone()
+        .filter(|_| g.valid >= u64::from(cfg.report.min_cell))
+}
+
 fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
     let mut townships: BTreeMap<String, Vec<IndexEntry>> = BTreeMap::new();
     for id in ids {
@@ -331,13 +381,21 @@ fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
             .push(IndexEntry {
                 file: format!("cards/{}", file_name(id)),
                 rate: g.and_then(|g| g.rate),
-                grade: g.and_then(|g| g.grade.clone()),
+                grade: g.and_then(|g| graded(ctx.cfg, g)),
+                status: status(ctx, id),
                 who,
             });
+    }
+    let mut counts: BTreeMap<&'static str, usize> = ["breach", "needs_ratings", "watch", "ok"]
+        .map(|s| (s, 0))
+        .into();
+    for e in townships.values().flatten() {
+        *counts.entry(e.status).or_default() += 1;
     }
     CardsIndex {
         meta: &ctx.meta,
         townships: townships.into_iter().collect(),
+        counts,
     }
 }
 

@@ -17,6 +17,7 @@
 
 pub mod output;
 pub mod roster;
+pub mod targets;
 
 use std::collections::BTreeMap;
 

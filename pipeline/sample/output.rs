@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::roster::Excluded;
+use super::targets::Targets;
 use super::{Draw, Drawn, Size, Village};
 use crate::config::Stratum;
 use crate::fsutil::write_atomic;
@@ -39,6 +40,9 @@ pub struct Audit {
     pub villages: Vec<Village>,
     pub totals: Totals,
     pub list: ListRecord,
+    /// A follow-up draw's targets: only people in these places were drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Targets>,
     pub pingyi_version: String,
 }
 
@@ -107,6 +111,7 @@ pub struct Inputs<'a> {
     pub strata: &'a [Stratum],
     pub seed: u64,
     pub size: Size,
+    pub targets: Option<&'a Targets>,
 }
 
 pub const RULE: &str = "key = lowercase hex SHA-256 of the UTF-8 text \"<seed>:<person_id>\"; \
@@ -198,6 +203,7 @@ fn audit(draw: &Draw, i: &Inputs, csv_sha256: String) -> Audit {
             rows: draw.list.len(),
             csv_sha256,
         },
+        targets: i.targets.cloned(),
         pingyi_version: env!("CARGO_PKG_VERSION").into(),
     }
 }

@@ -1,0 +1,96 @@
+//! A follow-up draw's targets (`pingyi sample --targets FILE`): the places
+//! whose subjects need more ratings. The leadership report writes them as
+//! `csv/needs-ratings.csv` (one row per subject, with its township and
+//! village); any CSV with a township column and an optional village column
+//! will do. A row with a village targets that village; a row with only a
+//! township (a township-level organ, say) targets all of its villages.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::roster::Person;
+use crate::ingest::csv::{fields, records};
+
+/// Header spellings accepted for each column (the report writes them in
+/// the report's language).
+const TOWNSHIP: [&str; 2] = ["township", "乡镇"];
+const VILLAGE: [&str; 4] = ["village", "村（社区）", "村(社区)", "村"];
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Targets {
+    pub path: String,
+    pub sha256: String,
+    /// (township, village); an empty village is the whole township.
+    pub places: BTreeSet<(String, String)>,
+}
+
+impl Targets {
+    pub fn read(path: &Path) -> Result<Targets> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the targets file {}", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not UTF-8 (byte {}); save it as CSV UTF-8",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        let places = places(text.trim_start_matches('\u{feff}'), path)?;
+        Ok(Targets {
+            path: path.display().to_string(),
+            sha256: crate::fsutil::sha256_file(path)?,
+            places,
+        })
+    }
+
+    /// Is this person in a targeted place?
+    pub fn keep(&self, p: &Person) -> bool {
+        self.places
+            .contains(&(p.township.clone(), p.village.clone()))
+            || self.places.contains(&(p.township.clone(), String::new()))
+    }
+}
+
+fn places(text: &str, path: &Path) -> Result<BTreeSet<(String, String)>> {
+    let mut rows = records(text, 1).filter(|(_, r)| !r.trim().is_empty());
+    let Some((_, header)) = rows.next() else {
+        bail!(
+            "{}: empty; it needs a header with a township column (乡镇)",
+            path.display()
+        );
+    };
+    let header = fields(header, b',');
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let Some(t) = find(&TOWNSHIP) else {
+        bail!(
+            "{} line 1: no township column (乡镇 or township); found {}",
+            path.display(),
+            header.join(", ")
+        );
+    };
+    let v = find(&VILLAGE);
+    let mut out = BTreeSet::new();
+    for (line, rec) in rows {
+        let f = fields(rec, b',');
+        let get = |i: usize| f.get(i).map_or("", |s| s.trim()).to_string();
+        let township = get(t);
+        if township.is_empty() {
+            bail!(
+                "{} line {line}: the township is empty; give every target its township",
+                path.display()
+            );
+        }
+        out.insert((township, v.map_or(String::new(), get)));
+    }
+    if out.is_empty() {
+        bail!("{}: no targets below the header", path.display());
+    }
+    Ok(out)
+}
