@@ -42,7 +42,7 @@ fn warehouse_of(extra_config: &str, ratings: &str) -> Dir {
     d
 }
 
-fn warehouse(extra_config: &str) -> Dir {
+pub fn warehouse(extra_config: &str) -> Dir {
     let d = Dir::new();
     d.write("pingyi.toml", &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra_config}"));
     std::fs::create_dir(d.join("in")).unwrap();
@@ -89,7 +89,7 @@ L4,B,2012-11-01,随机抽查,困难帮扶,否,2013-02-01,未整改,\n";
     d
 }
 
-fn query(d: &Dir, sql: &str) -> Vec<Vec<String>> {
+pub fn query(d: &Dir, sql: &str) -> Vec<Vec<String>> {
     d.ok(&["query", "--format", "csv", sql])
         .stdout
         .lines()

@@ -8,6 +8,7 @@ mod ingest;
 mod ledger;
 mod query;
 mod report;
+mod report_view;
 mod run;
 mod sample;
 mod util;

@@ -74,19 +74,25 @@ fn regex_count(text: &str, pattern: &str) -> usize {
     regex::Regex::new(pattern).unwrap().find_iter(text).count()
 }
 
-/// Raters per subject in the reported year, straight from the warehouse.
-fn raters_by_subject(d: &Dir) -> BTreeMap<String, u64> {
+/// Per subject graded in the reported year: (township, raters, rate),
+/// straight from the warehouse.
+fn graded(d: &Dir) -> BTreeMap<String, (String, u64, Option<f64>)> {
     let r = d.ok(&[
         "query",
         "--format",
         "csv",
-        "select subject_id, raters from grades where \"window\" = '2012'",
+        "select g.subject_id, s.township, g.raters, g.rate from grades g join subjects s on g.subject_id = s.subject_id where g.\"window\" = '2012'",
     ]);
     r.stdout
         .lines()
         .skip(1)
         .map(split_csv)
-        .map(|f| (f[0].clone(), f[1].parse().unwrap()))
+        .map(|f| {
+            (
+                f[0].clone(),
+                (f[1].clone(), f[2].parse().unwrap(), f[3].parse().ok()),
+            )
+        })
         .collect()
 }
 
@@ -94,43 +100,56 @@ fn raters_by_subject(d: &Dir) -> BTreeMap<String, u64> {
 fn nothing_public_rests_on_fewer_raters_than_the_minimum_cell_or_can_be_derived() {
     let d = county();
     d.ok(&["report", "--audience", "public"]);
-    let min = 5; // report.min_cell, the default
-    let raters = raters_by_subject(&d);
+    let (min, extreme) = (5, 10); // report.min_cell and min_cell_extreme, the defaults
+    let graded = graded(&d);
     let csv = read(&d, "reports/public-zh/public.csv");
-    let mut hidden_by_township: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut published = 0;
+    let mut published = BTreeMap::new();
     for line in csv.trim_start_matches('\u{feff}').lines().skip(1) {
         let f = split_csv(line);
-        let (township, id, rate) = (&f[0], &f[1], &f[6]);
+        let (id, rate) = (&f[1], &f[6]);
         if id.is_empty() {
             continue; // a township or county total
         }
-        let n = raters[id.as_str()];
-        if rate.is_empty() {
-            hidden_by_township
-                .entry(township.clone())
-                .or_default()
-                .push(n);
-        } else {
-            published += 1;
-            assert!(n >= min, "{id} published on {n} raters");
-            assert!(!f[5].starts_with('<'));
+        let (_, n, _) = graded[id.as_str()];
+        assert!(
+            !rate.is_empty(),
+            "{id}: the board lists published results only"
+        );
+        assert!(n >= min, "{id} published on {n} raters");
+        assert!(!f[5].starts_with('<'));
+        // A unanimous rate on few raters tells what each of them answered.
+        let r: f64 = rate.parse().unwrap();
+        assert!(
+            n >= extreme || (r > 0.0 && r < 1.0),
+            "{id}: {r} on {n} raters"
+        );
+        published.insert(id.clone(), n);
+    }
+    assert!(
+        published.len() > 100,
+        "the sample's organizations are published"
+    );
+    // Subtracting the published cells from a township total reveals only the
+    // withheld cells together: at least two of them, on at least min raters.
+    let mut hidden_by_township: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    for (id, (township, n, _)) in &graded {
+        if !published.contains_key(id) {
+            hidden_by_township.entry(township).or_default().push(*n);
         }
     }
-    assert!(published > 100, "the sample's organizations are published");
-    // Subtracting the published cells from a township total reveals only the
-    // suppressed cells together: at least two of them, on at least min raters.
     for (township, hidden) in &hidden_by_township {
         assert!(hidden.len() >= 2, "{township}: a lone suppressed cell");
         assert!(hidden.iter().sum::<u64>() >= min, "{township}");
     }
-    // The HTML shows the same: a row whose raters read "<5" has no rate.
+    // The notice board counts what it withholds instead of listing dashes.
     let html = read(&d, "reports/public-zh/public.html");
-    let row =
-        regex::Regex::new(r#"<td class="num">&lt;5</td><td class="num">([^<]*)</td>"#).unwrap();
-    let rows: Vec<_> = row.captures_iter(&html).collect();
-    assert!(rows.len() > 100);
-    assert!(rows.iter().all(|c| &c[1] == "—"));
+    assert!(!html.contains("&lt;5"), "no rows of withheld results");
+    let withheld: usize = regex::Regex::new(r"另有 (\d+) 个对象的结果未公布")
+        .unwrap()
+        .captures_iter(&html)
+        .map(|c| c[1].parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(withheld, graded.len() - published.len());
 }
 
 #[test]
@@ -417,7 +436,7 @@ fn the_leadership_report_prints_to_pdf_with_its_chinese_headings_and_page_breaks
     assert!((7..=60).contains(&pages), "{pages} pages");
     let first = pdf_text(&pdf, Some(1));
     assert!(
-        first.contains("总体情况") && !first.contains("变化趋势"),
+        first.contains("要点") && !first.contains("变化趋势"),
         "page 1: {first}"
     );
     let last = pdf_text(&pdf, Some(pages));
