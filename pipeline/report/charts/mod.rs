@@ -37,10 +37,12 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+mod axis;
 mod bars;
 mod burndown;
 mod composition;
 mod frame;
+mod grid;
 mod legend;
 mod numbers;
 mod svg;
@@ -51,6 +53,7 @@ mod trend;
 pub use bars::{distribution, ranking};
 pub use burndown::burndown;
 pub use composition::composition;
+pub use grid::trend_grid;
 pub use trend::trend;
 
 /// Font stack for every text element: CJK fonts first, as the reports are
@@ -128,18 +131,27 @@ const DASHED: [(RGBColor, RGBColor); 2] = [
     (RGBColor(0xE0, 0x9B, 0x2E), AMBER),
 ];
 const DASH_ARRAY: &str = "6 4";
-/// Series colours for the trend, cycled; blue first so a single series looks
-/// like the other charts.
-const PALETTE: [RGBColor; 8] = [
+/// Series colours, all distinct, and none a threshold's red or amber (a
+/// series in those would read as a threshold). Blue first so a single series
+/// looks like the other charts. A trend draws at most this many series; the
+/// legend says how many more were left out (the small multiples of
+/// [`trend_grid`] are the chart for more).
+const PALETTE: [RGBColor; 9] = [
     CALM,
-    RGBColor(0xE0, 0x7B, 0x28),
     RGBColor(0x3A, 0x9A, 0x5B),
     RGBColor(0x8E, 0x5E, 0xB8),
-    RGBColor(0xC2, 0x3B, 0x3B),
     RGBColor(0x1F, 0x9E, 0xA8),
     RGBColor(0x8C, 0x6D, 0x46),
+    RGBColor(0xC0, 0x55, 0x9B),
+    RGBColor(0x8A, 0x9A, 0x2B),
+    RGBColor(0x2F, 0x3E, 0x73),
     RGBColor(0x6B, 0x6B, 0x6B),
 ];
+/// The reference line (the county) drawn faintly in each small multiple.
+const REFERENCE: RGBColor = RGBColor(0xA8, 0xA8, 0xA8);
+/// The zig-zag marking an axis that does not start at 0; used for nothing
+/// else, so it is easy to find in the SVG.
+const BREAK: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 // Sizes in CSS px. Chosen so that `px * 1.24 / 1.24` is exact in f64:
 // plotters writes font-size as size / 1.24, and 13 or 15 would come out as
