@@ -4,7 +4,7 @@
 //!
 //! Why: on a 0–100 % axis, rates of 89.5 % and 91.7 % look equal. The axis
 //! starts at a round tick below the smallest value instead, and spans at
-//! least [`MIN_SPAN`] so that noise of a point or two is not blown up to
+//! least ten percentage points so that noise of a point or two is not blown up to
 //! look like a gulf. Threshold lines far from the data would squeeze the
 //! bars back together, so they are left out and a note says where they are.
 
@@ -17,6 +17,7 @@ use super::{Area, Chart, DrawResult, Text, BREAK, MUTED, SMALL_PX};
 
 /// The narrowest axis, as a fraction: ten percentage points.
 const MIN_SPAN_PM: i64 = 100;
+#[cfg(test)]
 pub(super) const MIN_SPAN: f64 = MIN_SPAN_PM as f64 / 1000.0;
 /// A threshold stays in view when it is within this distance of the data,
 /// or within the data's own spread if that is larger.
@@ -105,7 +106,7 @@ impl RateAxis {
 /// The axis for `values` (usable rates, 0..1) and the thresholds (clean,
 /// ascending): from a round tick below the smallest value (or the lowest
 /// threshold near the data) to the round tick above the largest, at most
-/// 100 %, at least [`MIN_SPAN`] wide; a floor within two steps of 0 becomes 0.
+/// 100 %, at least ten points wide; a floor within two steps of 0 becomes 0.
 pub(super) fn rate_axis(values: &[f64], ths: &[f64]) -> RateAxis {
     let finite = values.iter().copied().filter(|v| v.is_finite());
     let Some((lo, hi)) = finite.fold(None, |acc: Option<(f64, f64)>, v| {
@@ -138,6 +139,8 @@ pub(super) fn rate_axis(values: &[f64], ths: &[f64]) -> RateAxis {
     if lo_pm <= 2 * step_pm {
         lo_pm = 0;
     }
+    // Data at 0 % only: the span is found above the floor.
+    let hi_pm = hi_pm.max(lo_pm + MIN_SPAN_PM);
     // Widening to 0 can call for a coarser step; the top follows it.
     let step_pm = pick_step((hi_pm - lo_pm) as f64);
     let hi_pm = round_up(hi_pm as f64, step_pm).min(1000);
@@ -186,8 +189,8 @@ pub(super) fn far_note(axis: &RateAxis, text: &Text) -> Option<String> {
         Some(match (zh, down) {
             (true, true) => format!("{} 线远低于数据，未画出", ts.join("、")),
             (true, false) => format!("{} 线远高于数据，未画出", ts.join("、")),
-            (false, true) => format!("{} lines far below the data, not drawn", en_list(ts)),
-            (false, false) => format!("{} lines far above the data, not drawn", en_list(ts)),
+            (false, true) => format!("{} far below the data, not drawn", en_lines(ts)),
+            (false, false) => format!("{} far above the data, not drawn", en_lines(ts)),
         })
     };
     let parts: Vec<String> = [part(&below, true), part(&above, false)]
@@ -197,10 +200,11 @@ pub(super) fn far_note(axis: &RateAxis, text: &Text) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(if zh { "；" } else { "; " }))
 }
 
-fn en_list(ts: &[String]) -> String {
+fn en_lines(ts: &[String]) -> String {
     match ts {
-        [a, b] => format!("{a} and {b}"),
-        _ => ts.join(", "),
+        [a] => format!("{a} line"),
+        [a, b] => format!("{a} and {b} lines"),
+        _ => format!("{} lines", ts.join(", ")),
     }
 }
 

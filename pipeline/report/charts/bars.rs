@@ -38,7 +38,7 @@ pub fn ranking(bars: &[Bar], thresholds: &[f64], text: &Text) -> String {
     let values: Vec<f64> = bars.iter().filter_map(|b| rate(b.value)).collect();
     let axis = rate_axis(&values, &ths);
     let note = far_note(&axis, text);
-    let note_room = if note.is_some() { NOTE_ROW } else { 0 };
+    let note_room = note_room(&axis, note.as_deref());
     let labels: Vec<String> = bars.iter().map(|b| axis_label(&b.label)).collect();
     let widest = labels
         .iter()
@@ -82,7 +82,7 @@ pub fn ranking(bars: &[Bar], thresholds: &[f64], text: &Text) -> String {
         }
         if let Some(note) = &note {
             let p = chart.backend_coord(&(axis.lo(), n as f64));
-            draw_note(root, note, (p.0, p.1 - 24), HPos::Left)?;
+            draw_note(root, note, (p.0, p.1 - 8 - note_room as i32), HPos::Left)?;
         }
         Ok(())
     })
@@ -103,7 +103,7 @@ pub fn distribution(rates: &[f64], thresholds: &[f64], text: &Text) -> String {
     let ths = clean_thresholds(thresholds);
     let axis = histogram_axis(&counts, &ths);
     let note = far_note(&axis, text);
-    let note_room = if note.is_some() { NOTE_ROW } else { 0 };
+    let note_room = note_room(&axis, note.as_deref());
     let y_max = count_axis_max(most);
     // Right margin: half of the "100%" tick label hangs past the plot.
     let margins = Margins {
@@ -141,7 +141,7 @@ pub fn distribution(rates: &[f64], thresholds: &[f64], text: &Text) -> String {
         }
         if let Some(note) = &note {
             let p = chart.backend_coord(&(axis.lo(), y_max));
-            draw_note(root, note, (p.0, p.1 - 24), HPos::Left)?;
+            draw_note(root, note, (p.0, p.1 - 8 - note_room as i32), HPos::Left)?;
         }
         Ok(())
     })
@@ -155,6 +155,16 @@ pub(super) fn histogram_axis(counts: &[u32; 20], ths: &[f64]) -> RateAxis {
     let floor = first / 2;
     let floor = if floor <= 2 { 0 } else { floor };
     RateAxis::tens_from(floor, ths)
+}
+
+/// Threshold labels sit in a row just above the plot; the note takes that
+/// row when no threshold is shown, and a row of its own above it otherwise.
+fn note_room(axis: &RateAxis, note: Option<&str>) -> u32 {
+    if note.is_some() && !axis.shown.is_empty() {
+        NOTE_ROW
+    } else {
+        0
+    }
 }
 
 fn draw_ranking_bar(

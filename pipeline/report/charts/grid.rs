@@ -40,7 +40,7 @@ const TICK_SPACING: f64 = 16.0;
 /// One panel per series in `series` (in the order given), each with its
 /// rate line and Wilson band in blue, `county` (if given) as a faint grey
 /// line for reference, and the thresholds near the data as dashed lines
-/// (labelled at the right of the last column; far ones named in a note).
+/// (labelled at the right end of each row; far ones named in a note).
 /// Every panel has the same y axis, chosen from all the values and intervals
 /// ([`rate_axis`]), with a zig-zag when it does not start at 0, and the same
 /// periods on x (the union, first seen first), of which the first and the
@@ -71,7 +71,7 @@ pub fn trend_grid(
         &(reference.iter())
             .map(|r| LegendItem {
                 name: r.name.clone(),
-                mark: Mark::Line(REFERENCE),
+                mark: Mark::Plain(REFERENCE),
             })
             .collect::<Vec<_>>(),
     );
@@ -83,6 +83,7 @@ pub fn trend_grid(
         col_w: (WIDTH as i32 - LEFT - RIGHT) / COLS as i32,
         periods: &periods,
         axis: &axis,
+        panels: tracks.len(),
     };
     let size = (WIDTH, u32::try_from(height).unwrap_or(u32::MAX));
     render_with(size, &text.title, " style=\"max-height:none\"", |root| {
@@ -104,6 +105,7 @@ struct Layout<'a> {
     col_w: i32,
     periods: &'a [String],
     axis: &'a RateAxis,
+    panels: usize,
 }
 
 impl Layout<'_> {
@@ -130,7 +132,8 @@ impl Layout<'_> {
         self.grid_lines(root, &chart, col == 0)?;
         for &(i, t) in &self.axis.shown {
             dashed(&mut chart, (-0.5, t), (n as f64 - 0.5, t), i)?;
-            if col == COLS - 1 {
+            // Labelled at the right end of each row.
+            if col == COLS - 1 || k + 1 == self.panels {
                 let y = chart.backend_coord(&(0.0, t)).1;
                 root.draw_text(
                     &pct_tick(&t),
