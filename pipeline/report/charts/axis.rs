@@ -59,14 +59,13 @@ impl RateAxis {
     pub(super) fn tens_from(tens: usize, ths: &[f64]) -> RateAxis {
         let lo_pm = (tens.min(9) * 100) as i64;
         let lo = lo_pm as f64 / 1000.0;
-        let (shown, far): (Vec<(usize, f64)>, Vec<(usize, f64)>) =
-            ths.iter().copied().enumerate().partition(|&(_, t)| t >= lo);
+        let ranked = ths.iter().copied().enumerate();
         RateAxis {
             lo_pm,
             hi_pm: 1000,
             step_pm: 100,
-            shown,
-            far: far.into_iter().map(|(_, t)| t).collect(),
+            shown: ranked.clone().filter(|&(_, t)| t >= lo).collect(),
+            far: ranked.filter(|&(_, t)| t < lo).map(|(_, t)| t).collect(),
         }
     }
 

@@ -1,15 +1,24 @@
 //! Report charts as inline SVG strings.
 //!
-//! One function per chart the HTML reports show: [`trend`], [`ranking`],
-//! [`composition`], [`distribution`] and [`burndown`]. Each takes plain data
-//! plus the captions in the report's language and returns one complete
-//! `<svg …>` element, ready to be inlined in a single-file HTML report: no XML
-//! declaration, `role="img"` with the title as `aria-label`, `width`/`height`
-//! and a `viewBox` so CSS (`width: 100%`) can scale it.
+//! One function per chart the HTML reports show: [`trend`], [`trend_grid`]
+//! (small multiples, one panel per township), [`ranking`], [`composition`],
+//! [`distribution`] and [`burndown`]. Each takes plain data plus the captions
+//! in the report's language and returns one complete `<svg …>` element,
+//! ready to be inlined in a single-file HTML report: no XML declaration,
+//! `role="img"` with the title as `aria-label`, `width`/`height` and a
+//! `viewBox` so CSS (`width: 100%`) can scale it.
 //!
-//! Rates are fractions 0..1 and shown as percent. Thresholds (the seed's 60 %
-//! and 70 %) are drawn as dashed lines, the lowest in red, the others in amber,
-//! the same colours the ranking uses for the bars below them.
+//! Rates are fractions 0..1 and shown as percent. Rate axes start near the
+//! data, not at 0 (`axis`): a round tick below the smallest value, at least
+//! ten points wide; an axis that does not start at 0 carries a zig-zag, and
+//! the ranking's bars a white cut at the same place, so lengths are not read
+//! as ratios. Thresholds (the seed's 60 % and 70 %) near the data are drawn
+//! as dashed lines, the lowest in red, the others in amber, the colours the
+//! ranking uses for the bars below them; thresholds far from the data are
+//! named in a small note (in the captions' language) instead of squashing
+//! the data against them. A trend's series colours are all distinct and
+//! never a threshold's red or amber; the burn-down's two lines are blue and
+//! red (overdue is the alarm).
 //!
 //! Guarantees the callers rely on:
 //! - Deterministic: same input, byte-identical output (reports are diffed and
@@ -27,11 +36,12 @@
 //! has no font files in this build and its own estimate counts UTF-8 bytes;
 //! the browser renders the labels with [`FONT`].
 //!
-//! Layout: one file per chart (`trend`, `bars` for the ranking and the
-//! distribution, `composition`, `burndown`); shared drawing in `frame` (axes,
-//! ticks, threshold lines, category labels) and `legend`; `svg` turns
-//! plotters' output into the finished string and measures and cuts text;
-//! `numbers` cleans and formats values.
+//! Layout: one file per chart (`trend`, `grid` for the small multiples,
+//! `bars` for the ranking and the distribution, `composition`, `burndown`);
+//! shared drawing in `frame` (axes, ticks, threshold lines, category labels)
+//! and `legend`; `axis` chooses rate axes and draws their break marks and
+//! notes; `svg` turns plotters' output into the finished string and measures
+//! and cuts text; `numbers` cleans and formats values.
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;

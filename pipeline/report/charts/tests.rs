@@ -180,7 +180,7 @@ fn empty_and_degenerate_inputs_do_not_panic() {
             &t,
         ),
         trend(&[series("x", &[Some(0.9)])], &odd, &t),
-        trend(&[edge.clone(), none], &odd, &t),
+        trend(&[edge.clone(), none.clone()], &odd, &t),
         ranking(&[], &[0.6], &t),
         ranking(
             &[Bar {
@@ -238,6 +238,27 @@ fn empty_and_degenerate_inputs_do_not_panic() {
             &t,
         ),
         burndown(&burn(400), ("open", "overdue"), &t),
+        trend_grid(&[], None, &[], &t),
+        trend_grid(&[], Some(&edge), &odd, &t),
+        trend_grid(std::slice::from_ref(&none), None, &[0.6], &t),
+        trend_grid(&[none.clone(), edge.clone()], Some(&none), &odd, &t),
+        trend_grid(
+            &[Series {
+                name: String::new(),
+                points: vec![],
+            }],
+            Some(&edge),
+            &[0.6, 0.7],
+            &t,
+        ),
+        trend_grid(
+            &(0..40)
+                .map(|i| series(&i.to_string(), &[Some(0.5)]))
+                .collect::<Vec<_>>(),
+            None,
+            &[0.6, 0.7],
+            &t,
+        ),
     ];
     for svg in outputs {
         assert!(svg.starts_with("<svg "), "{svg}");
