@@ -172,7 +172,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         summary,
         charts: Charts {
             townships: township_chart(&townships, cfg, labels),
-            trend: trend_chart(data, cfg, labels),
+            trend: trend_chart(data, &townships, cfg, labels),
             distribution: distribution_chart(data, &w, cfg, labels),
         },
         townships,
@@ -437,39 +437,43 @@ fn township_chart(rows: &[RankRow], cfg: &Config, labels: &Labels) -> String {
     )
 }
 
-/// The county and each township, period by period.
-fn trend_chart(data: &Data, cfg: &Config, labels: &Labels) -> String {
+/// Each township period by period in a small panel, the county faintly in
+/// each; panels in the order of the township ranking, then any township
+/// without a rate in the window, by name.
+fn trend_chart(data: &Data, townships: &[RankRow], cfg: &Config, labels: &Labels) -> String {
+    let mut by_group: std::collections::BTreeMap<(&str, String), Vec<charts::Point>> =
+        Default::default();
+    for g in data
+        .group_period
+        .iter()
+        .filter(|g| (g.level == "county" || g.level == "township") && g.span == "period")
+    {
+        by_group
+            .entry((g.level.as_str(), g.group.clone().unwrap_or_default()))
+            .or_default()
+            .push(charts::Point {
+                period: g.period.clone(),
+                rate: g.rate,
+                ci_low: g.ci_low,
+                ci_high: g.ci_high,
+            });
+    }
+    let mut county = None;
     let mut series: Vec<charts::Series> = Vec::new();
-    for level in ["county", "township"] {
-        let mut by_group: std::collections::BTreeMap<String, Vec<charts::Point>> =
-            Default::default();
-        for g in data
-            .group_period
-            .iter()
-            .filter(|g| g.level == level && g.span == "period")
-        {
-            by_group
-                .entry(g.group.clone().unwrap_or_default())
-                .or_default()
-                .push(charts::Point {
-                    period: g.period.clone(),
-                    rate: g.rate,
-                    ci_low: g.ci_low,
-                    ci_high: g.ci_high,
-                });
-        }
-        for (name, mut points) in by_group {
-            points.sort_by(|a, b| a.period.cmp(&b.period));
-            let name = if level == "county" {
-                labels.get("county")
-            } else {
-                name
-            };
+    for ((level, name), mut points) in by_group {
+        points.sort_by(|a, b| a.period.cmp(&b.period));
+        if level == "county" {
+            let name = labels.get("county");
+            county = Some(charts::Series { name, points });
+        } else {
             series.push(charts::Series { name, points });
         }
     }
-    charts::trend(
+    let rank = |name: &str| townships.iter().position(|r| r.group == name);
+    series.sort_by_key(|s| (rank(&s.name).unwrap_or(usize::MAX), s.name.clone()));
+    charts::trend_grid(
         &series,
+        county.as_ref(),
         &thresholds(cfg),
         &text(labels, "trend_chart", "period", "rate"),
     )

@@ -10,6 +10,8 @@ use super::{Area, DrawResult, INK, LABEL_PX, MAX_LEGEND_ROWS, WIDTH};
 #[derive(Clone, Copy)]
 pub(super) enum Mark {
     Line(RGBColor),
+    /// A line without the point marker (a reference line).
+    Plain(RGBColor),
     Block(RGBColor),
     Tick(RGBColor),
     /// Text only (the "… +k" entry for series left out).
@@ -85,6 +87,9 @@ pub(super) fn draw_legend(root: &Area, legend: &Legend, top: i32) -> DrawResult 
             Mark::Line(c) => {
                 root.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(2)))?;
                 root.draw(&Circle::new(((x0 + x1) / 2, y), 3, c.filled()))?;
+            }
+            Mark::Plain(c) => {
+                root.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(2)))?
             }
             Mark::Block(c) => root.draw(&Rectangle::new(
                 [(x0 + 2, y - 5), (x1 - 2, y + 5)],

@@ -1,15 +1,24 @@
 //! Report charts as inline SVG strings.
 //!
-//! One function per chart the HTML reports show: [`trend`], [`ranking`],
-//! [`composition`], [`distribution`] and [`burndown`]. Each takes plain data
-//! plus the captions in the report's language and returns one complete
-//! `<svg …>` element, ready to be inlined in a single-file HTML report: no XML
-//! declaration, `role="img"` with the title as `aria-label`, `width`/`height`
-//! and a `viewBox` so CSS (`width: 100%`) can scale it.
+//! One function per chart the HTML reports show: [`trend`], [`trend_grid`]
+//! (small multiples, one panel per township), [`ranking`], [`composition`],
+//! [`distribution`] and [`burndown`]. Each takes plain data plus the captions
+//! in the report's language and returns one complete `<svg …>` element,
+//! ready to be inlined in a single-file HTML report: no XML declaration,
+//! `role="img"` with the title as `aria-label`, `width`/`height` and a
+//! `viewBox` so CSS (`width: 100%`) can scale it.
 //!
-//! Rates are fractions 0..1 and shown as percent. Thresholds (the seed's 60 %
-//! and 70 %) are drawn as dashed lines, the lowest in red, the others in amber,
-//! the same colours the ranking uses for the bars below them.
+//! Rates are fractions 0..1 and shown as percent. Rate axes start near the
+//! data, not at 0 (`axis`): a round tick below the smallest value, at least
+//! ten points wide; an axis that does not start at 0 carries a zig-zag, and
+//! the ranking's bars a white cut at the same place, so lengths are not read
+//! as ratios. Thresholds (the seed's 60 % and 70 %) near the data are drawn
+//! as dashed lines, the lowest in red, the others in amber, the colours the
+//! ranking uses for the bars below them; thresholds far from the data are
+//! named in a small note (in the captions' language) instead of squashing
+//! the data against them. A trend's series colours are all distinct and
+//! never a threshold's red or amber; the burn-down's two lines are blue and
+//! red (overdue is the alarm).
 //!
 //! Guarantees the callers rely on:
 //! - Deterministic: same input, byte-identical output (reports are diffed and
@@ -27,20 +36,23 @@
 //! has no font files in this build and its own estimate counts UTF-8 bytes;
 //! the browser renders the labels with [`FONT`].
 //!
-//! Layout: one file per chart (`trend`, `bars` for the ranking and the
-//! distribution, `composition`, `burndown`); shared drawing in `frame` (axes,
-//! ticks, threshold lines, category labels) and `legend`; `svg` turns
-//! plotters' output into the finished string and measures and cuts text;
-//! `numbers` cleans and formats values.
+//! Layout: one file per chart (`trend`, `grid` for the small multiples,
+//! `bars` for the ranking and the distribution, `composition`, `burndown`);
+//! shared drawing in `frame` (axes, ticks, threshold lines, category labels)
+//! and `legend`; `axis` chooses rate axes and draws their break marks and
+//! notes; `svg` turns plotters' output into the finished string and measures
+//! and cuts text; `numbers` cleans and formats values.
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+mod axis;
 mod bars;
 mod burndown;
 mod composition;
 mod frame;
+mod grid;
 mod legend;
 mod numbers;
 mod svg;
@@ -51,6 +63,7 @@ mod trend;
 pub use bars::{distribution, ranking};
 pub use burndown::burndown;
 pub use composition::composition;
+pub use grid::trend_grid;
 pub use trend::trend;
 
 /// Font stack for every text element: CJK fonts first, as the reports are
@@ -128,18 +141,27 @@ const DASHED: [(RGBColor, RGBColor); 2] = [
     (RGBColor(0xE0, 0x9B, 0x2E), AMBER),
 ];
 const DASH_ARRAY: &str = "6 4";
-/// Series colours for the trend, cycled; blue first so a single series looks
-/// like the other charts.
-const PALETTE: [RGBColor; 8] = [
+/// Series colours, all distinct, and none a threshold's red or amber (a
+/// series in those would read as a threshold). Blue first so a single series
+/// looks like the other charts. A trend draws at most this many series; the
+/// legend says how many more were left out (the small multiples of
+/// [`trend_grid`] are the chart for more).
+const PALETTE: [RGBColor; 9] = [
     CALM,
-    RGBColor(0xE0, 0x7B, 0x28),
     RGBColor(0x3A, 0x9A, 0x5B),
     RGBColor(0x8E, 0x5E, 0xB8),
-    RGBColor(0xC2, 0x3B, 0x3B),
     RGBColor(0x1F, 0x9E, 0xA8),
     RGBColor(0x8C, 0x6D, 0x46),
+    RGBColor(0xC0, 0x55, 0x9B),
+    RGBColor(0x8A, 0x9A, 0x2B),
+    RGBColor(0x2F, 0x3E, 0x73),
     RGBColor(0x6B, 0x6B, 0x6B),
 ];
+/// The reference line (the county) drawn faintly in each small multiple.
+const REFERENCE: RGBColor = RGBColor(0xA8, 0xA8, 0xA8);
+/// The zig-zag marking an axis that does not start at 0; used for nothing
+/// else, so it is easy to find in the SVG.
+const BREAK: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 // Sizes in CSS px. Chosen so that `px * 1.24 / 1.24` is exact in f64:
 // plotters writes font-size as size / 1.24, and 13 or 15 would come out as

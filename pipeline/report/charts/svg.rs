@@ -16,6 +16,17 @@ pub(super) fn render(
     title: &str,
     draw: impl FnOnce(&Area) -> DrawResult,
 ) -> String {
+    render_with(size, title, "", draw)
+}
+
+/// [`render`] with extra attributes on the root element (` name="value"`,
+/// a constant of this module's callers, never user text).
+pub(super) fn render_with(
+    size: (u32, u32),
+    title: &str,
+    root_attrs: &str,
+    draw: impl FnOnce(&Area) -> DrawResult,
+) -> String {
     let mut svg = String::with_capacity(24 * 1024);
     let drawn = {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -26,7 +37,7 @@ pub(super) fn render(
         result.is_ok()
     };
     if drawn {
-        finish(&svg, title)
+        finish(&svg, title, root_attrs)
     } else {
         placeholder(title)
     }
@@ -34,8 +45,9 @@ pub(super) fn render(
 
 /// Makes plotters' document inlinable: anything before `<svg` (an XML
 /// declaration, should a later plotters write one) goes, the root gets
-/// `role="img"` and the title as `aria-label`, and braces are neutralized.
-fn finish(svg: &str, title: &str) -> String {
+/// `role="img"`, the title as `aria-label` and `root_attrs`, and braces are
+/// neutralized.
+fn finish(svg: &str, title: &str, root_attrs: &str) -> String {
     let Some(body) = svg.find("<svg").map(|i| &svg[i + "<svg".len()..]) else {
         return placeholder(title);
     };
@@ -43,6 +55,7 @@ fn finish(svg: &str, title: &str) -> String {
     out.push_str("<svg role=\"img\" aria-label=\"");
     escape_into(&mut out, &clean(title));
     out.push('"');
+    out.push_str(root_attrs);
     out.push_str(body);
     protect_braces(dash_thresholds(out))
 }

@@ -1,7 +1,9 @@
 //! Unit tests for the charts, and `write_demo` to look at one of each.
 
-use super::bars::bin_counts;
-use super::trend::trend_floor;
+use std::collections::BTreeSet;
+
+use super::axis::{rate_axis, RateAxis, MIN_SPAN};
+use super::bars::{bin_counts, histogram_axis};
 use super::*;
 
 fn text(title: &str) -> Text {
@@ -77,6 +79,15 @@ fn all_charts(label: &str) -> Vec<String> {
         ),
         distribution(&[0.5, 0.65, 0.9], &ths, &t),
         burndown(&burn(3), (label, label), &t),
+        trend_grid(
+            &[
+                series(label, &[Some(0.8), None, Some(0.9)]),
+                series("乡镇", &[Some(0.7)]),
+            ],
+            Some(&series(label, &[Some(0.85), Some(0.86), Some(0.87)])),
+            &ths,
+            &t,
+        ),
     ]
 }
 
@@ -127,7 +138,7 @@ fn chinese_labels_verbatim_and_inlinable_root() {
 #[test]
 fn trend_draws_threshold_labels() {
     let svg = trend(
-        &[series("全县", &[Some(0.93), Some(0.88)])],
+        &[series("全县", &[Some(0.73), Some(0.68)])],
         &[0.6, 0.7],
         &text("满意率趋势"),
     );
@@ -169,7 +180,7 @@ fn empty_and_degenerate_inputs_do_not_panic() {
             &t,
         ),
         trend(&[series("x", &[Some(0.9)])], &odd, &t),
-        trend(&[edge.clone(), none], &odd, &t),
+        trend(&[edge.clone(), none.clone()], &odd, &t),
         ranking(&[], &[0.6], &t),
         ranking(
             &[Bar {
@@ -227,6 +238,27 @@ fn empty_and_degenerate_inputs_do_not_panic() {
             &t,
         ),
         burndown(&burn(400), ("open", "overdue"), &t),
+        trend_grid(&[], None, &[], &t),
+        trend_grid(&[], Some(&edge), &odd, &t),
+        trend_grid(std::slice::from_ref(&none), None, &[0.6], &t),
+        trend_grid(&[none.clone(), edge.clone()], Some(&none), &odd, &t),
+        trend_grid(
+            &[Series {
+                name: String::new(),
+                points: vec![],
+            }],
+            Some(&edge),
+            &[0.6, 0.7],
+            &t,
+        ),
+        trend_grid(
+            &(0..40)
+                .map(|i| series(&i.to_string(), &[Some(0.5)]))
+                .collect::<Vec<_>>(),
+            None,
+            &[0.6, 0.7],
+            &t,
+        ),
     ];
     for svg in outputs {
         assert!(svg.starts_with("<svg "), "{svg}");
@@ -271,11 +303,273 @@ fn bins_put_thresholds_and_100_percent_in_the_right_place() {
     );
 }
 
+fn bar_list(values: &[(&str, f64)]) -> Vec<Bar> {
+    values
+        .iter()
+        .map(|&(label, value)| Bar {
+            label: label.into(),
+            value,
+        })
+        .collect()
+}
+
+/// The sample county's township rates of 2012.
+const TOWNSHIPS: [(&str, f64); 8] = [
+    ("旧城镇", 0.917),
+    ("向阳乡", 0.916),
+    ("白水镇", 0.910),
+    ("金马镇", 0.910),
+    ("三塘乡", 0.908),
+    ("午街铺镇", 0.902),
+    ("中枢镇", 0.897),
+    ("永宁乡", 0.895),
+];
+
+fn tick(svg: &str, label: &str) -> bool {
+    svg.contains(&format!(">\n{label}\n</text>"))
+}
+
+/// The colours of the 2-px polylines: series lines and their legend marks.
+fn line_colours(svg: &str) -> BTreeSet<String> {
+    svg.split("<polyline")
+        .skip(1)
+        .filter_map(|el| el.split("/>").next())
+        .filter(|el| el.contains("stroke-width=\"2\""))
+        .filter_map(|el| el.split("stroke=\"").nth(1))
+        .map(|rest| rest[..7].to_string())
+        .collect()
+}
+
+const BREAK_INK: &str = "stroke=\"#555555\"";
+
 #[test]
-fn trend_floor_is_round_and_at_most_40_percent() {
-    assert_eq!(trend_floor(0.9), 0.4);
-    assert_eq!(trend_floor(0.41), 0.35);
-    assert_eq!(trend_floor(0.0), 0.0);
+fn axis_floor_is_a_round_tick_below_the_data() {
+    // 89.5–91.7 %: 1 % ticks from 82 % (the axis spans at least 10 points)
+    // to 92 %; 60 % and 70 % are far below and left out.
+    let values: Vec<f64> = TOWNSHIPS.iter().map(|t| t.1).collect();
+    let a = rate_axis(&values, &[0.6, 0.7]);
+    assert_eq!((a.lo(), a.hi(), a.step()), (0.82, 0.92, 0.01));
+    assert!(a.broken() && a.shown.is_empty());
+    assert_eq!(a.far, vec![0.6, 0.7]);
+    assert_eq!(a.tick_count(), 11);
+    // 72–95 %: both thresholds are within the data's spread and stay in
+    // view; the floor is a 5 % tick below 60 %, not on it.
+    let a = rate_axis(&[0.72, 0.95], &[0.6, 0.7]);
+    assert_eq!((a.lo(), a.hi(), a.step()), (0.55, 0.95, 0.05));
+    assert_eq!(a.shown, vec![(0, 0.6), (1, 0.7)]);
+    // 79–96 %: 70 % is near (within the spread), 60 % is not.
+    let a = rate_axis(&[0.79, 0.96], &[0.6, 0.7]);
+    assert_eq!((a.lo(), a.hi()), (0.65, 1.0));
+    assert_eq!(
+        (a.shown.clone(), a.far.clone()),
+        (vec![(1, 0.7)], vec![0.6])
+    );
+    // Data reaching down to 21 %: a floor within two steps of 0 becomes 0.
+    let a = rate_axis(&[0.21, 1.0], &[0.6, 0.7]);
+    assert_eq!((a.lo(), a.hi(), a.step()), (0.0, 1.0, 0.1));
+    assert!(!a.broken());
+    // Everything at 100 %: the axis still spans ten points below it.
+    let a = rate_axis(&[1.0, 1.0], &[]);
+    assert_eq!((a.lo(), a.hi()), (0.9, 1.0));
+    // A failing unit at 20–40 %: thresholds above are near and in view.
+    let a = rate_axis(&[0.2, 0.4], &[0.6, 0.7]);
+    assert_eq!(a.shown.len(), 1, "{a:?}");
+    assert_eq!(a.far, vec![0.7]);
+    // No data: the full axis, every threshold drawn.
+    assert_eq!(
+        rate_axis(&[f64::NAN], &[0.6, 0.7]),
+        RateAxis::full(&[0.6, 0.7])
+    );
+}
+
+#[test]
+fn axis_invariants_hold_for_any_data() {
+    let grid: Vec<f64> = (0..=40).map(|i| f64::from(i) / 40.0).collect();
+    for &lo in &grid {
+        for &hi in grid.iter().filter(|&&h| h >= lo) {
+            let a = rate_axis(&[lo, hi], &[0.6, 0.7]);
+            let ctx = format!("{lo}..{hi}: {a:?}");
+            assert!(a.lo() >= 0.0 && a.hi() <= 1.0 && a.lo() < a.hi(), "{ctx}");
+            assert!(a.lo() <= lo && a.hi() >= hi - 1e-9, "{ctx}");
+            assert!(a.hi() - a.lo() >= MIN_SPAN - 1e-9, "{ctx}");
+            assert!((2..=11).contains(&a.tick_count()), "{ctx}");
+            // A broken axis keeps the smallest value off the axis line.
+            assert!(!a.broken() || lo - a.lo() > 0.0, "{ctx}");
+            for &(_, t) in &a.shown {
+                assert!(t >= a.lo() && t <= a.hi(), "{ctx}");
+            }
+            assert_eq!(a.shown.len() + a.far.len(), 2, "{ctx}");
+        }
+    }
+}
+
+#[test]
+fn ranking_axis_from_data_with_break_and_note() {
+    let svg = ranking(&bar_list(&TOWNSHIPS), &[0.6, 0.7], &text("乡镇排名"));
+    assert!(
+        tick(&svg, "82%") && tick(&svg, "92%") && tick(&svg, "87%"),
+        "{svg}"
+    );
+    assert!(!tick(&svg, "0%") && !tick(&svg, "100%"), "{svg}");
+    // Far thresholds: no line, a note instead.
+    assert!(!svg.contains("stroke-dasharray"), "{svg}");
+    assert!(tick(&svg, "60%、70% 线远低于数据，未画出"), "{svg}");
+    // The zig-zag on the axis, and a white cut across each bar.
+    assert_eq!(svg.matches(BREAK_INK).count(), 1, "{svg}");
+    let cuts = svg.matches("stroke=\"#FFFFFF\" stroke-width=\"3\"").count();
+    assert_eq!(cuts, TOWNSHIPS.len(), "{svg}");
+}
+
+#[test]
+fn ranking_from_zero_has_no_break_and_draws_near_thresholds() {
+    let svg = ranking(
+        &bar_list(&[("甲", 0.95), ("乙", 0.65), ("丙", 0.15)]),
+        &[0.6, 0.7],
+        &text("t"),
+    );
+    assert!(tick(&svg, "0%") && tick(&svg, "100%"), "{svg}");
+    assert!(!svg.contains(BREAK_INK) && !svg.contains("#FFFFFF\" stroke-width=\"3\""));
+    assert_eq!(svg.matches("stroke-dasharray").count(), 2, "{svg}");
+    assert!(!svg.contains("未画出"), "{svg}");
+}
+
+#[test]
+fn ranking_keeps_the_callers_order() {
+    // Callers pass rows ranked best first; a re-sort (by label or rate)
+    // would break the order shared with the ranking table.
+    let order = [("b", 0.7), ("c", 0.9), ("a", 0.8)];
+    let svg = ranking(&bar_list(&order), &[], &text("t"));
+    let at = |l: &str| svg.find(&format!(">\n{l}\n</text>")).unwrap();
+    assert!(at("b") < at("c") && at("c") < at("a"), "{svg}");
+}
+
+#[test]
+fn note_follows_the_captions_language() {
+    let t = Text {
+        title: "Townships".into(),
+        x: "Satisfaction".into(),
+        y: String::new(),
+    };
+    let svg = ranking(&bar_list(&TOWNSHIPS), &[0.6, 0.7], &t);
+    assert!(
+        tick(&svg, "60% and 70% lines far below the data, not drawn"),
+        "{svg}"
+    );
+}
+
+#[test]
+fn trend_axis_from_data_with_break() {
+    let high = series("全县", &[Some(0.9), Some(0.92), Some(0.91)]);
+    let svg = trend(std::slice::from_ref(&high), &[0.6, 0.7], &text("t"));
+    // Values 87–94 % with their intervals: 1 % ticks from 84 %.
+    assert!(tick(&svg, "84%") && tick(&svg, "94%"), "{svg}");
+    assert!(!tick(&svg, "40%"), "{svg}");
+    assert_eq!(svg.matches(BREAK_INK).count(), 1, "{svg}");
+    assert!(tick(&svg, "60%、70% 线远低于数据，未画出"), "{svg}");
+    let low = series("x", &[Some(0.3), Some(0.9)]);
+    let svg = trend(&[low], &[0.6, 0.7], &text("t"));
+    assert!(tick(&svg, "0%") && !svg.contains(BREAK_INK), "{svg}");
+}
+
+#[test]
+fn series_colours_are_distinct() {
+    for (i, a) in PALETTE.iter().enumerate() {
+        assert!(!PALETTE[i + 1..].contains(a), "{a:?} twice in the palette");
+    }
+    for c in PALETTE {
+        assert!(c != ALERT && c != AMBER && c != REFERENCE, "{c:?}");
+    }
+    for n in 1..=PALETTE.len() + 3 {
+        let many: Vec<Series> = (0..n)
+            .map(|i| series(&format!("第{i}乡镇"), &[Some(0.8), Some(0.9)]))
+            .collect();
+        let svg = trend(&many, &[0.6, 0.7], &text("t"));
+        assert_eq!(line_colours(&svg).len(), n.min(PALETTE.len()), "{n}: {svg}");
+        let left_out = n.saturating_sub(PALETTE.len());
+        assert_eq!(
+            svg.contains(&format!("… +{left_out}")),
+            left_out > 0,
+            "{svg}"
+        );
+    }
+    // The other multi-series charts: two colours each, not the same.
+    let burn = burndown(&burn(5), ("未整改", "已逾期"), &text("t"));
+    assert_eq!(line_colours(&burn).len(), 2, "{burn}");
+    let grid = trend_grid(
+        &[series("甲", &[Some(0.8), Some(0.9)])],
+        Some(&series("全县", &[Some(0.85), Some(0.86)])),
+        &[0.6, 0.7],
+        &text("t"),
+    );
+    assert_eq!(line_colours(&grid).len(), 2, "{grid}");
+}
+
+#[test]
+fn grid_has_one_panel_per_series_on_one_axis() {
+    let names = [
+        "旧城镇",
+        "向阳乡",
+        "白水镇",
+        "金马镇",
+        "三塘乡",
+        "午街铺镇",
+        "中枢镇",
+        "永宁乡",
+    ];
+    let towns: Vec<Series> = (names.iter().enumerate())
+        .map(|(i, n)| {
+            let r = 0.84 + 0.01 * i as f64;
+            series(n, &[Some(r), Some(r + 0.02), None, Some(r - 0.01)])
+        })
+        .collect();
+    let county = series("全县", &[Some(0.88), Some(0.89), Some(0.9), Some(0.9)]);
+    let svg = trend_grid(&towns, Some(&county), &[0.6, 0.7], &text("满意率走势"));
+    for n in names {
+        assert_eq!(
+            svg.matches(&format!(">\n{n}\n</text>")).count(),
+            1,
+            "{n}: {svg}"
+        );
+    }
+    // Three to a row: 3 rows for 8 panels.
+    assert!(svg.contains("height=\"502\""), "{svg}");
+    assert!(svg.contains("style=\"max-height:none\""), "{svg}");
+    // One axis break per panel; y labels in the first column only (3 rows).
+    assert_eq!(svg.matches(BREAK_INK).count(), names.len(), "{svg}");
+    assert_eq!(svg.matches(">\n90%\n</text>").count(), 3, "{svg}");
+    // The county drawn in every panel, plus its legend mark.
+    assert_eq!(
+        svg.matches("stroke=\"#A8A8A8\"").count(),
+        names.len() + 1,
+        "{svg}"
+    );
+    // First and last period under every panel.
+    assert_eq!(svg.matches(">\n2024Q1\n</text>").count(), names.len());
+    assert_eq!(svg.matches(">\n2024Q4\n</text>").count(), names.len());
+    // 60 % far below the data (81–93 %): named once, not drawn.
+    assert_eq!(svg.matches("线远低于数据").count(), 1, "{svg}");
+    let one = trend_grid(&towns[..1], None, &[], &text("t"));
+    assert!(one.contains("height=\"180\""), "{one}");
+    assert_eq!(
+        trend_grid(&towns, None, &[], &text("t")),
+        trend_grid(&towns, None, &[], &text("t"))
+    );
+}
+
+#[test]
+fn histogram_axis_starts_at_the_lowest_bin() {
+    let counts = bin_counts(&[0.55, 0.9, 1.0]);
+    let a = histogram_axis(&counts, &[0.6, 0.7]);
+    assert_eq!((a.lo(), a.hi(), a.far.len()), (0.5, 1.0, 0));
+    let a = histogram_axis(&bin_counts(&[0.81, 0.97]), &[0.6, 0.7]);
+    assert_eq!((a.lo(), a.far.clone()), (0.8, vec![0.6, 0.7]));
+    let svg = distribution(&[0.81, 0.97], &[0.6, 0.7], &text("t"));
+    assert!(
+        svg.contains(BREAK_INK) && tick(&svg, "80%") && !tick(&svg, "0%"),
+        "{svg}"
+    );
+    let a = histogram_axis(&bin_counts(&[0.12, 0.97]), &[0.6, 0.7]);
+    assert_eq!(a.lo(), 0.0);
 }
 
 /// Writes one example of each chart for a look in a browser:
@@ -398,6 +692,23 @@ fn write_demo() {
             ),
         ),
         ("empty", trend(&[], &ths, &t("无数据的图", "", ""))),
+        (
+            "grid",
+            trend_grid(
+                &towns[1..],
+                Some(&towns[0]),
+                &ths,
+                &t("各乡镇满意率走势", "季度", "满意率"),
+            ),
+        ),
+        (
+            "ranking-near",
+            ranking(
+                &bar_list(&TOWNSHIPS),
+                &ths,
+                &t("Townships", "Satisfaction", ""),
+            ),
+        ),
     ];
     for (name, svg) in charts {
         std::fs::write(format!("{dir}/{name}.svg"), svg).unwrap();

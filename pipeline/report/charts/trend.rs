@@ -8,6 +8,7 @@ use std::ops::Range;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
+use super::axis::{draw_note, far_note, rate_axis, y_axis_break};
 use super::frame::{
     category_labels, dashed, draw_line, draw_title, frame, mesh, series_color, threshold_color,
     x_area, y_area, Margins, Ticks,
@@ -15,57 +16,67 @@ use super::frame::{
 use super::legend::{draw_legend, legend_layout, LegendItem, Mark};
 use super::numbers::{clean_thresholds, pct_tick, rate};
 use super::svg::{axis_label, legend_label, placeholder, render, style};
-use super::{Area, Chart, DrawResult, Series, Text, SMALL_PX, WIDTH};
+use super::{Area, Chart, DrawResult, Series, Text, PALETTE, SMALL_PX, WIDTH};
 
 /// Rate over periods: one line per series (legend when more than one), the
 /// Wilson interval as a shaded band (an error bar where only one period in a
 /// row has it) for every series whose points carry one, and dashed
-/// horizontal lines at each threshold, labelled "60%", "70%" at the right.
+/// horizontal lines at the thresholds near the data, labelled "60%", "70%"
+/// at the right; thresholds far from the data are named in a note instead.
 /// Periods on the x axis are the union of the series' periods in the order
 /// first seen, categorical; labels are thinned from the latest period back
 /// when they would overlap. Missing rates (None) break the line.
-/// y axis: percent, from min(0.4, lowest value or interval − 0.05) rounded
-/// down to a multiple of 5 %, to 100 %.
+/// y axis: chosen from the values and intervals ([`rate_axis`]), with a
+/// zig-zag on the axis when it does not start at 0.
+/// At most [`PALETTE`](super::PALETTE)`.len()` series are drawn, each in its
+/// own colour; the legend ends with "… +k" for the ones left out.
 pub fn trend(series: &[Series], thresholds: &[f64], text: &Text) -> String {
-    let (periods, tracks) = tracks(series);
-    let Some(lowest) = tracks.iter().flat_map(Track::values).reduce(f64::min) else {
+    let (periods, mut tracks) = tracks(series);
+    let left_out = tracks.len().saturating_sub(PALETTE.len());
+    tracks.truncate(PALETTE.len());
+    let values: Vec<f64> = tracks.iter().flat_map(Track::values).collect();
+    if values.is_empty() {
         return placeholder(&text.title);
-    };
-    let ths = clean_thresholds(thresholds);
-    let y0 = trend_floor(lowest);
-    let legend: Vec<LegendItem> = if tracks.len() > 1 {
-        (tracks.iter().enumerate())
-            .map(|(i, t)| LegendItem {
-                name: t.name.clone(),
-                mark: Mark::Line(series_color(i)),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let legend = legend_layout(&legend);
+    }
+    let axis = rate_axis(&values, &clean_thresholds(thresholds));
+    let note = far_note(&axis, text);
+    let mut items: Vec<LegendItem> = Vec::new();
+    if tracks.len() > 1 {
+        items.extend(tracks.iter().enumerate().map(|(i, t)| LegendItem {
+            name: t.name.clone(),
+            mark: Mark::Line(series_color(i)),
+        }));
+    }
+    if left_out > 0 {
+        items.push(LegendItem {
+            name: format!("… +{left_out}"),
+            mark: Mark::None,
+        });
+    }
+    let legend = legend_layout(&items);
+    let note_room = if note.is_some() { NOTE_ROW } else { 0 };
     let margins = Margins {
-        top: 34 + 18 * legend.rows,
+        top: 34 + 18 * legend.rows + note_room,
         right: 40,
         bottom: x_area(&text.x),
         left: y_area(&text.y, 40),
     };
     let x = -0.5..periods.len() as f64 - 0.5;
-    render((WIDTH, 300), &text.title, |root| {
+    render((WIDTH, 300 + note_room), &text.title, |root| {
         draw_title(root, &text.title)?;
         draw_legend(root, &legend, 38)?;
-        let mut chart = frame(root, &margins, x.clone(), y0..1.0)?;
+        let mut chart = frame(root, &margins, x.clone(), axis.lo()..axis.hi())?;
         mesh(
             &mut chart,
             text,
             Ticks::CATEGORIES,
             Ticks {
-                n: 11,
+                n: axis.tick_count(),
                 fmt: &pct_tick,
                 grid: true,
             },
         )?;
-        for (i, &t) in ths.iter().enumerate() {
+        for &(i, t) in &axis.shown {
             let color = threshold_color(i);
             dashed(&mut chart, (x.start, t), (x.end, t), i)?;
             let p = chart.backend_coord(&(x.end, t));
@@ -78,19 +89,34 @@ pub fn trend(series: &[Series], thresholds: &[f64], text: &Text) -> String {
         for (i, track) in tracks.iter().enumerate() {
             draw_track(root, &mut chart, track, series_color(i))?;
         }
+        if axis.broken() {
+            y_axis_break(root, &chart)?;
+        }
+        if let Some(note) = &note {
+            let p = chart.backend_coord(&(x.end, axis.hi()));
+            draw_note(
+                root,
+                note,
+                (p.0, p.1 - NOTE_ROW as i32 / 2 - 2),
+                HPos::Right,
+            )?;
+        }
         category_labels(root, &chart, &periods)
     })
 }
 
+/// Height of the row above the plot that holds the far-threshold note.
+pub(super) const NOTE_ROW: u32 = 16;
+
 /// A series laid out on the shared period axis.
-struct Track {
-    name: String,
-    rate: Vec<Option<f64>>,
-    ci: Vec<Option<(f64, f64)>>,
+pub(super) struct Track {
+    pub(super) name: String,
+    pub(super) rate: Vec<Option<f64>>,
+    pub(super) ci: Vec<Option<(f64, f64)>>,
 }
 
 impl Track {
-    fn values(&self) -> impl Iterator<Item = f64> + '_ {
+    pub(super) fn values(&self) -> impl Iterator<Item = f64> + '_ {
         let ci = self.ci.iter().flatten().flat_map(|&(lo, hi)| [lo, hi]);
         self.rate.iter().flatten().copied().chain(ci)
     }
@@ -99,7 +125,7 @@ impl Track {
 /// Union of the periods in first-seen order, and each series indexed by it.
 /// A hash map for the lookup keeps this linear; output order comes from the
 /// vector only.
-fn tracks(series: &[Series]) -> (Vec<String>, Vec<Track>) {
+pub(super) fn tracks(series: &[Series]) -> (Vec<String>, Vec<Track>) {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut periods: Vec<&str> = Vec::new();
     for p in series.iter().flat_map(|s| &s.points) {
@@ -133,15 +159,8 @@ fn tracks(series: &[Series]) -> (Vec<String>, Vec<Track>) {
     (periods.into_iter().map(axis_label).collect(), tracks)
 }
 
-/// Lower end of the trend's y axis: at most 40 %, lower when the data (or
-/// its interval) goes there, on a 5 % step so the ticks stay round.
-pub(super) fn trend_floor(lowest: f64) -> f64 {
-    let y = (lowest - 0.05).clamp(0.0, 0.4);
-    ((y * 20.0 + 1e-9).floor() / 20.0).max(0.0)
-}
-
 /// Index ranges of consecutive `Some`s: the pieces of a line broken by gaps.
-fn runs<T>(values: &[Option<T>]) -> Vec<Range<usize>> {
+pub(super) fn runs<T>(values: &[Option<T>]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, v) in values.iter().enumerate() {
@@ -160,7 +179,12 @@ fn runs<T>(values: &[Option<T>]) -> Vec<Range<usize>> {
     out
 }
 
-fn draw_track(root: &Area, chart: &mut Chart, track: &Track, color: RGBColor) -> DrawResult {
+pub(super) fn draw_track(
+    root: &Area,
+    chart: &mut Chart,
+    track: &Track,
+    color: RGBColor,
+) -> DrawResult {
     for run in runs(&track.ci) {
         let ci: Vec<(f64, (f64, f64))> = run
             .filter_map(|i| track.ci[i].map(|ci| (i as f64, ci)))
