@@ -43,6 +43,11 @@ pub struct QueryArgs {
     /// With --format csv: start with a byte-order mark so Excel shows Chinese
     #[arg(long)]
     pub bom: bool,
+    /// CSV for programs: leave text starting with = + - @ as it is (by
+    /// default such text gets a leading ' so a spreadsheet shows it, never
+    /// runs it as a formula)
+    #[arg(long)]
+    pub raw: bool,
 }
 
 pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
@@ -62,13 +67,17 @@ pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
         }
     };
     let mut df = query::run(&wh, &sql)?;
+    let csv = query::CsvOptions {
+        bom: args.bom,
+        raw: args.raw,
+    };
     match &args.out {
         Some(path) => {
-            query::write_file(&mut df, format, args.bom, path)?;
+            query::write_file(&mut df, format, csv, path)?;
             eprintln!("wrote {} rows to {}", df.height(), path.display());
             Ok(())
         }
-        None => query::write(&mut df, format, args.bom, &mut std::io::stdout().lock()),
+        None => query::write(&mut df, format, csv, &mut std::io::stdout().lock()),
     }
 }
 
@@ -82,6 +91,9 @@ fn output_format(args: &QueryArgs) -> Result<Format> {
     }
     if args.bom && format != Format::Csv {
         bail!("--bom is for CSV: add --format csv (or --out FILE.csv)");
+    }
+    if args.raw && format != Format::Csv {
+        bail!("--raw is for CSV: add --format csv (or --out FILE.csv)");
     }
     Ok(format)
 }

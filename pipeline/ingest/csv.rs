@@ -312,6 +312,7 @@ impl Parser {
                     line: line as u32,
                     reason: format!("the row has {count} fields, the header has {n}"),
                     raw: rec.to_string(),
+                    fields: Some((fields(rec, self.sep), char::from(self.sep))),
                 });
             } else if !rec.trim().is_empty() {
                 lines.push(line as u32);

@@ -40,6 +40,7 @@ pub fn read(path: &Path) -> Result<std::result::Result<RawTable, String>> {
                 line: n,
                 reason: format!("not a JSON object: {e}"),
                 raw: line.to_string(),
+                fields: None,
             }),
         }
     }

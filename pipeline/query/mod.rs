@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Result};
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-pub use output::{write, write_file, xlsx, Format};
+pub use output::{write, write_file, xlsx, CsvOptions, Format};
 
 use crate::warehouse::{Manifest, Warehouse, TABLES};
 

@@ -52,7 +52,7 @@ pub fn run(wh: &Warehouse) -> Result<()> {
 
 fn answer(wh: &Warehouse, sql: &str, out: &mut dyn Write) -> Result<()> {
     match run_sql(wh, sql) {
-        Ok(mut df) => write(&mut df, Format::Table, false, out),
+        Ok(mut df) => write(&mut df, Format::Table, Default::default(), out),
         Err(e) => Ok(writeln!(out, "error: {e:#}")?),
     }
 }

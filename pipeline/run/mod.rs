@@ -145,7 +145,15 @@ fn ingest_stage(
             inbox.display()
         );
     }
-    let report = ingest::run(cfg, wh, std::slice::from_ref(inbox), &Hints::default())?;
+    let report = ingest::run(
+        cfg,
+        wh,
+        std::slice::from_ref(inbox),
+        &Hints {
+            as_of: Some(opts.as_of),
+            ..Hints::default()
+        },
+    )?;
     for f in report.files.iter().filter(|f| f.status == "refused") {
         tracing::warn!(file = %f.path, reason = %f.message, "file refused");
     }

@@ -4,6 +4,7 @@
 mod compute;
 mod config;
 mod generate;
+mod hardening;
 mod ingest;
 mod ledger;
 mod query;
