@@ -48,6 +48,14 @@ pub struct QueryArgs {
     /// runs it as a formula)
     #[arg(long)]
     pub raw: bool,
+    /// Allow the SQL table functions that read files outside the warehouse
+    /// (read_parquet, read_csv, read_ipc, read_json): for a trusted analyst
+    #[arg(long)]
+    pub allow_files: bool,
+    /// Memory the query may use, in MiB (default: three quarters of the
+    /// machine's memory); beyond it the query stops with an error
+    #[arg(long, value_name = "MIB")]
+    pub memory_limit: Option<u64>,
 }
 
 pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
@@ -66,7 +74,14 @@ pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
             sql
         }
     };
-    let mut df = query::run(&wh, &sql)?;
+    if let Some(bytes) = args
+        .memory_limit
+        .map(|mib| mib << 20)
+        .or_else(query::guard::default_limit)
+    {
+        query::guard::limit_memory(bytes);
+    }
+    let mut df = query::run(&wh, &sql, args.allow_files)?;
     let csv = query::CsvOptions {
         bom: args.bom,
         raw: args.raw,
