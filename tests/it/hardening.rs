@@ -4,9 +4,9 @@
 //! interrupted run hiding its quarantine, corruption not named, `query`
 //! reading outside the warehouse, report leftovers.
 
-use crate::util::{repo, split_csv, tree, Dir};
+use crate::util::{split_csv, tree, Dir};
 
-/// A folder with a keyed configuration, an as-of date, the sample subject
+/// A folder with a keyed configuration, an as-of date, a one-subject
 /// roster in `in/`, and nothing else yet.
 fn inbox() -> Dir {
     let d = Dir::new();
@@ -15,11 +15,10 @@ fn inbox() -> Dir {
         "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[privacy]\nrater_key = \"test-key\"\n[report]\nas_of = \"2012-12-31\"\n",
     );
     std::fs::create_dir(d.join("in")).unwrap();
-    std::fs::copy(
-        repo().join("sample-data/inbox/评议对象名册.csv"),
-        d.join("in/roster.csv"),
-    )
-    .unwrap();
+    d.write(
+        "in/roster.csv",
+        "被评议对象编号,名称,类型,组织类型,乡镇,村(社区)\nZZ0001,下平社区党总支,组织,社区,中枢镇,下平社区\n",
+    );
     d
 }
 
@@ -300,4 +299,212 @@ fn implausible_dates_and_broken_times_are_quarantined_as_bad_date() {
     let c = e.run(&["config", "check", "bad.toml"]);
     assert_eq!(c.code, 5);
     assert!(c.stderr.contains("period.earliest"), "{}", c.stderr);
+}
+
+#[test]
+fn an_encoding_error_names_the_line_that_fails_and_the_encoding_detected() {
+    let d = inbox();
+    let mut bytes = HEAD.as_bytes().to_vec();
+    bytes.extend_from_slice("A1,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n".as_bytes());
+    let (gb, _, _) =
+        encoding_rs::GB18030.encode("A2,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,不满意,\n");
+    bytes.extend_from_slice(&gb);
+    std::fs::write(d.join("in/mixed.csv"), bytes).unwrap();
+    let r = d.run(&["ingest"]);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    let line = r.stdout.lines().find(|l| l.contains("mixed.csv")).unwrap();
+    assert!(
+        line.contains("line 3: bytes ")
+            && line.contains(
+                "are not valid UTF-8 (the encoding detected from the file's first lines)"
+            ),
+        "{line}"
+    );
+}
+
+/// The run records in the warehouse, by id.
+fn record(d: &Dir, id: u32) -> serde_json::Value {
+    let text = std::fs::read_to_string(d.join(&format!("wh/runs/run-{id:06}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_run_killed_after_its_commit_is_closed_and_its_quarantine_still_reported() {
+    let d = inbox();
+    let mut r = String::from(HEAD);
+    for i in 0..10 {
+        r.push_str(&format!(
+            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
+        ));
+    }
+    r.push_str("B1,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,很好吧,\n");
+    d.write("in/ratings.csv", &r);
+    let killed = d.run_env(&["run"], &[("PINGYI_FAULT", "run-ingested")]);
+    assert!(killed.code != 0 && killed.code != 3, "{}", killed.code);
+    assert_eq!(record(&d, 1)["status"], "running");
+    let next = d.run(&["run"]);
+    assert_eq!(
+        next.code, 3,
+        "the quarantined row is reported: {}",
+        next.stderr
+    );
+    assert!(
+        next.stderr.contains("interrupted run(s) [1]"),
+        "{}",
+        next.stderr
+    );
+    let first = record(&d, 1);
+    assert_eq!(first["status"], "interrupted");
+    assert_eq!(first["rows_quarantined"], 1);
+    assert_eq!(first["reported_by"], 2);
+    assert_eq!(record(&d, 2)["earlier_quarantined"], 1);
+    let status = d.ok(&["status"]).stdout;
+    assert!(status.contains("interrupted"), "{status}");
+    // Seen once: the next night is quiet again.
+    assert_eq!(d.run(&["run"]).code, 0);
+}
+
+#[test]
+fn a_damaged_warehouse_file_is_named_and_every_command_fails_with_exit_7() {
+    let d = inbox();
+    let mut r = String::from(HEAD);
+    for i in 0..10 {
+        r.push_str(&format!(
+            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
+        ));
+    }
+    d.write("in/ratings.csv", &r);
+    assert_eq!(d.run(&["run"]).code, 0);
+    let ok = d.ok(&["status", "--verify"]).stdout;
+    assert!(
+        ok.contains("all whole (size, magic bytes and SHA-256)"),
+        "{ok}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("wh/MANIFEST.json")).unwrap())
+            .unwrap();
+    let rel = manifest["tables"]["ratings"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        manifest["seals"][&rel]["bytes"].as_u64().unwrap(),
+        std::fs::metadata(d.join("wh").join(&rel)).unwrap().len()
+    );
+    // A byte changed in place: only the hash can tell.
+    let path = d.join("wh").join(&rel);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let s = d.run(&["status", "--verify"]);
+    assert_eq!(s.code, 7, "{}", s.stdout);
+    assert!(
+        s.stdout.contains(&rel) && s.stdout.contains("SHA-256"),
+        "{}",
+        s.stdout
+    );
+    // Truncated: every command names the file and exits 7.
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    d.write(
+        "in/more.csv",
+        &format!("{HEAD}M1,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"),
+    );
+    for args in [
+        vec!["query", "select count(*) from ratings"],
+        vec!["compute"],
+        vec!["ingest"],
+        vec!["report"],
+        vec!["run"],
+        vec!["status"],
+    ] {
+        let r = d.run(&args);
+        assert_eq!(r.code, 7, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            (r.stderr + &r.stdout).contains(&rel),
+            "{args:?} does not name {rel}"
+        );
+    }
+}
+
+#[test]
+fn query_reads_only_the_warehouse_and_stops_at_its_memory_limit() {
+    let d = inbox();
+    let mut r = String::from(HEAD);
+    for i in 0..25_000 {
+        r.push_str(&format!(
+            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
+        ));
+    }
+    d.write("in/ratings.csv", &r);
+    assert_eq!(d.run(&["ingest"]).code, 0);
+    d.write("secret.csv", "a\nsecret\n");
+    for sql in [
+        "select * from read_csv('secret.csv')",
+        "SELECT * FROM Read_Parquet ('wh/MANIFEST.json')",
+        "select * from ratings join \"read_json\"('x') on true",
+    ] {
+        let q = d.run(&["query", sql]);
+        assert_eq!(q.code, 1, "{sql}");
+        assert!(
+            q.stderr.contains("outside the warehouse") && q.stderr.contains("--allow-files"),
+            "{}",
+            q.stderr
+        );
+    }
+    let trusted = d.ok(&[
+        "query",
+        "--allow-files",
+        "--format",
+        "csv",
+        "select * from read_csv('secret.csv')",
+    ]);
+    assert_eq!(trusted.stdout, "a\nsecret\n");
+    // A string that merely mentions one is not a call.
+    d.ok(&[
+        "query",
+        "select count(*) from ratings where comment = 'read_csv(x)'",
+    ]);
+    let q = d.run(&[
+        "query",
+        "--memory-limit",
+        "200",
+        "select count(*) from ratings a, ratings b",
+    ]);
+    assert_eq!(q.code, 1, "{}", q.stderr);
+    assert!(
+        q.stderr.contains("needs more memory than its limit"),
+        "{}",
+        q.stderr
+    );
+    assert!(
+        !q.stderr.contains("panicked") && !q.stderr.contains("backtrace"),
+        "{}",
+        q.stderr
+    );
+}
+
+#[test]
+fn a_run_removes_what_a_killed_report_left() {
+    let d = inbox();
+    let mut r = String::from(HEAD);
+    for i in 0..10 {
+        r.push_str(&format!(
+            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
+        ));
+    }
+    d.write("in/ratings.csv", &r);
+    assert_eq!(d.run(&["run"]).code, 0);
+    let killed = d.run_env(&["report"], &[("PINGYI_FAULT", "report-staged")]);
+    assert_ne!(killed.code, 0);
+    let hidden = |d: &Dir| -> Vec<String> {
+        std::fs::read_dir(d.join("reports"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    };
+    assert!(!hidden(&d).is_empty(), "the kill left a staging folder");
+    assert_eq!(d.run(&["run"]).code, 0);
+    assert_eq!(hidden(&d), Vec::<String>::new());
 }
