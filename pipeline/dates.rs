@@ -126,6 +126,9 @@ fn is_time(t: &str) -> bool {
     let t = match t.rfind(['+', '-']) {
         Some(i) => {
             let offset = &t[i + 1..];
+            if !offset.is_ascii() {
+                return false;
+            }
             let ok = matches!(offset.split_once(':'), Some((h, m)) if two_digits(h, 14) && two_digits(m, 59))
                 || (offset.len() == 4
                     && two_digits(&offset[..2], 14)
@@ -298,6 +301,8 @@ mod tests {
             "2012-09-03 12:00:61",
             "2012-09-03 noon",
             "2012-09-03 12",
+            "9999\u{3000}-12-日3",
+            "2012-09-03 10:00+日3",
         ] {
             assert_eq!(parse_loose(t), None, "{t}");
         }

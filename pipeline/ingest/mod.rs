@@ -10,6 +10,7 @@ mod csv;
 mod decode;
 mod dedupe;
 mod exprs;
+pub mod fuzz;
 mod input;
 mod jsonl;
 mod mapping;

@@ -3,6 +3,7 @@
 
 mod compute;
 mod config;
+mod fuzz;
 mod generate;
 mod hardening;
 mod ingest;
