@@ -508,3 +508,50 @@ fn a_run_removes_what_a_killed_report_left() {
     assert_eq!(d.run(&["run"]).code, 0);
     assert_eq!(hidden(&d), Vec::<String>::new());
 }
+
+#[test]
+fn the_readme_test_command_sets_up_the_machine_and_ci_runs_the_same_script() {
+    let root = crate::util::repo();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains("\n    tests/run.sh\n"),
+        "the README's test command is the script"
+    );
+    let script = std::fs::read_to_string(root.join("tests/run.sh")).unwrap();
+    for pkg in [
+        "chromium",
+        "fonts-noto-cjk",
+        "poppler-utils",
+        "python3-venv",
+    ] {
+        assert!(script.contains(pkg), "tests/run.sh installs {pkg}");
+        assert!(readme.contains(pkg), "the README says it installs {pkg}");
+    }
+    assert!(script.contains("exec cargo test --locked"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(root.join("tests/run.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert!(mode & 0o111 != 0, "tests/run.sh is executable");
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    assert!(
+        ci.contains("exec tests/run.sh")
+            && ci.contains("CARGO_TARGET_DIR:-$HOME/.cache/pingyi/target")
+    );
+    // The set-up part on this machine: everything is there, nothing runs.
+    let out = std::process::Command::new(root.join("tests/run.sh"))
+        .arg("--setup-only")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("poppler-utils") && text.contains("cargo "),
+        "{text}"
+    );
+}
