@@ -78,16 +78,36 @@ impl fmt::Display for Date {
 }
 
 /// A date as people type it: 2012-09-03, 2012/9/3, 2012.9.3, 2012年9月3日,
-/// or an Excel serial number (1950–2099), each optionally followed by a time.
-/// None when it is none of these or the day does not exist (2012-02-30).
+/// or an Excel serial number (1950–2099), each optionally followed by a
+/// time of day (`14:30`, `14:30:00`, `14:30:00.5`, with `Z` or `+08:00`).
+/// None when it is none of these, the day does not exist (2012-02-30) or
+/// the time does not (25:00): a date with a broken time is not trusted.
 pub fn parse_loose(text: &str) -> Option<Date> {
     let t = text.trim();
-    let day = t.split(|c: char| c == 'T' || c.is_whitespace()).next()?;
-    if let Ok(serial) = day.parse::<f64>() {
-        // Only serials of 1950–2099 count, so a bare year such as 2012 is not one.
-        return (18_264.0..73_051.0)
-            .contains(&serial)
-            .then(|| Date::from_days(serial.floor() as i64 - 25_569));
+    let (day, time) = match t
+        .char_indices()
+        .find(|(_, c)| *c == 'T' || c.is_whitespace())
+    {
+        Some((i, c)) => (&t[..i], Some(t[i + c.len_utf8()..].trim())),
+        None => (t, None),
+    };
+    if time.is_some_and(|tm| !is_time(tm)) {
+        return None;
+    }
+    if day.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && day.bytes().filter(|&b| b == b'.').count() <= 1
+        && day.starts_with(|c: char| c.is_ascii_digit())
+    {
+        if let Ok(serial) = day.parse::<f64>() {
+            // Only serials of 1950–2099 count, so a bare year such as 2012 is not one.
+            return (18_264.0..73_051.0)
+                .contains(&serial)
+                .then(|| Date::from_days(serial.floor() as i64 - 25_569));
+        }
+    }
+    // A sign or separator before the year (`-2012-01-01`) is not a date.
+    if !day.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
     }
     let mut parts = day
         .split(['-', '/', '.', '年', '月', '日'])
@@ -98,6 +118,67 @@ pub fn parse_loose(text: &str) -> Option<Date> {
     }
     Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
+
+/// A time of day: H:MM, H:MM:SS or H:MM:SS.fraction (hour 0–23, minutes
+/// and seconds 0–59), optionally followed by `Z` or an offset `±HH:MM`.
+fn is_time(t: &str) -> bool {
+    let t = t.strip_suffix(['Z', 'z']).unwrap_or(t);
+    let t = match t.rfind(['+', '-']) {
+        Some(i) => {
+            let offset = &t[i + 1..];
+            if !offset.is_ascii() {
+                return false;
+            }
+            let ok = matches!(offset.split_once(':'), Some((h, m)) if two_digits(h, 14) && two_digits(m, 59))
+                || (offset.len() == 4
+                    && two_digits(&offset[..2], 14)
+                    && two_digits(&offset[2..], 59));
+            if !ok {
+                return false;
+            }
+            &t[..i]
+        }
+        None => t,
+    };
+    let mut parts = t.split(':');
+    let (Some(h), Some(m)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let s = parts.next();
+    if parts.next().is_some() {
+        return false;
+    }
+    let hour_ok = (1..=2).contains(&h.len())
+        && h.bytes().all(|b| b.is_ascii_digit())
+        && h.parse::<u32>().is_ok_and(|h| h <= 23);
+    let sec_ok = s.is_none_or(|s| {
+        let (whole, frac) = s.split_once('.').unwrap_or((s, "0"));
+        two_digits(whole, 59) && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit())
+    });
+    hour_ok && two_digits(m, 59) && sec_ok
+}
+
+/// Exactly two ASCII digits, at most `max`.
+fn two_digits(t: &str, max: u32) -> bool {
+    t.len() == 2
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && t.parse::<u32>().is_ok_and(|v| v <= max)
+}
+
+/// The dates an export may carry: a date before `earliest` or after
+/// `latest` (the run's as-of date) is a typo or a wrong column, not data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub earliest: Date,
+    pub latest: Date,
+}
+
+/// The earliest date when the configuration sets none.
+pub const DEFAULT_EARLIEST: Date = Date {
+    year: 2000,
+    month: 1,
+    day: 1,
+};
 
 pub fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
@@ -196,6 +277,9 @@ mod tests {
             "2012-09-03 14:30:00",
             "2012-09-03T08:00",
             "2012年9月3日 10:15",
+            "2012-09-03T08:00:00Z",
+            "2012-09-03T08:00:00+08:00",
+            "2012-09-03 8:05:59.250",
         ] {
             assert_eq!(parse_loose(t), want, "{t}");
         }
@@ -209,6 +293,16 @@ mod tests {
             "",
             "2012-9-3-1",
             "1900",
+            "-2012-01-01",
+            "+41155",
+            "4.1155e4",
+            "2012-09-03T25:00:00",
+            "2012-09-03 12:60",
+            "2012-09-03 12:00:61",
+            "2012-09-03 noon",
+            "2012-09-03 12",
+            "9999\u{3000}-12-日3",
+            "2012-09-03 10:00+日3",
         ] {
             assert_eq!(parse_loose(t), None, "{t}");
         }

@@ -16,6 +16,8 @@ pub const REFUSED: u8 = 4;
 pub const CONFIG: u8 = 5;
 /// Another pingyi holds the warehouse lock; nothing was done.
 pub const ALREADY_RUNNING: u8 = 6;
+/// A file the warehouse manifest lists is missing, truncated or changed.
+pub const DAMAGED: u8 = 7;
 
 /// The exit code for an error that reached `main`.
 pub fn code_for(err: &anyhow::Error) -> u8 {
@@ -29,6 +31,11 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         .any(|e| e.downcast_ref::<crate::lock::Busy>().is_some())
     {
         ALREADY_RUNNING
+    } else if err.chain().any(|e| {
+        e.downcast_ref::<crate::warehouse::seal::Damaged>()
+            .is_some()
+    }) {
+        DAMAGED
     } else {
         FAILURE
     }

@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod compute;
 pub mod config;
 pub mod contract;
+pub mod csvsafe;
 pub mod dates;
 pub mod exit;
 pub mod fsutil;

@@ -7,6 +7,11 @@ use clap::Parser;
 use pingyi::cli::{Cli, Command};
 use pingyi::{cmd, exit};
 
+/// The system allocator; under `query`'s memory limit a refused allocation
+/// ends the process with a clean error instead of an abort.
+#[global_allocator]
+static ALLOCATOR: pingyi::query::guard::Allocator = pingyi::query::guard::Allocator;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = cli.config.as_deref();
@@ -20,7 +25,7 @@ fn main() -> ExitCode {
         Command::Ledger(l) => cmd::ledger::run(l, config).map(|()| exit::SUCCESS),
         Command::Sample(s) => cmd::sample::run(s, config).map(|()| exit::SUCCESS),
         Command::Run(r) => cmd::run::run(r, config),
-        Command::Status(s) => cmd::status::run(s, config).map(|()| exit::SUCCESS),
+        Command::Status(s) => cmd::status::run(s, config),
     };
     match result {
         Ok(code) => ExitCode::from(code),

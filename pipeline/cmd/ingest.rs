@@ -75,6 +75,7 @@ pub fn run(args: &IngestArgs, explicit: Option<&Path>) -> Result<u8> {
             EncodingArg::Gb18030 => Encoding::Gb18030,
         }),
         sheet: args.sheet.clone(),
+        as_of: None,
     };
     let wh = Warehouse::open(&cfg.paths.warehouse)?;
     let _lock = crate::lock::Lock::acquire(&wh.root)?;

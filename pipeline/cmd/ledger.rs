@@ -71,7 +71,12 @@ pub fn run(args: &LedgerArgs, explicit: Option<&Path>) -> Result<()> {
         if df.height() == 0 {
             bail!("no item `{id}` in the ledger's history");
         }
-        return query::write(&mut df, args.format, false, &mut std::io::stdout().lock());
+        return query::write(
+            &mut df,
+            args.format,
+            query::CsvOptions::default(),
+            &mut std::io::stdout().lock(),
+        );
     }
     let filter = Filter {
         township: args.township.clone(),
@@ -118,13 +123,26 @@ pub fn run(args: &LedgerArgs, explicit: Option<&Path>) -> Result<()> {
         Some(path) => {
             let format = Format::from_extension(path).unwrap_or(args.format);
             let mut df = ledger.view(args.view, &filter)?;
-            query::write_file(&mut df, format, format == Format::Csv, path)?;
+            query::write_file(
+                &mut df,
+                format,
+                query::CsvOptions {
+                    bom: format == Format::Csv,
+                    raw: false,
+                },
+                path,
+            )?;
             eprintln!("wrote {} items to {}", df.height(), path.display());
             Ok(())
         }
         None => {
             let mut df = ledger.view(args.view, &filter)?;
-            query::write(&mut df, args.format, false, &mut std::io::stdout().lock())
+            query::write(
+                &mut df,
+                args.format,
+                query::CsvOptions::default(),
+                &mut std::io::stdout().lock(),
+            )
         }
     }
 }

@@ -43,6 +43,19 @@ pub struct QueryArgs {
     /// With --format csv: start with a byte-order mark so Excel shows Chinese
     #[arg(long)]
     pub bom: bool,
+    /// CSV for programs: leave text starting with = + - @ as it is (by
+    /// default such text gets a leading ' so a spreadsheet shows it, never
+    /// runs it as a formula)
+    #[arg(long)]
+    pub raw: bool,
+    /// Allow the SQL table functions that read files outside the warehouse
+    /// (read_parquet, read_csv, read_ipc, read_json): for a trusted analyst
+    #[arg(long)]
+    pub allow_files: bool,
+    /// Memory the query may use, in MiB (default: three quarters of the
+    /// machine's memory); beyond it the query stops with an error
+    #[arg(long, value_name = "MIB")]
+    pub memory_limit: Option<u64>,
 }
 
 pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
@@ -61,14 +74,25 @@ pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
             sql
         }
     };
-    let mut df = query::run(&wh, &sql)?;
+    if let Some(bytes) = args
+        .memory_limit
+        .map(|mib| mib << 20)
+        .or_else(query::guard::default_limit)
+    {
+        query::guard::limit_memory(bytes);
+    }
+    let mut df = query::run(&wh, &sql, args.allow_files)?;
+    let csv = query::CsvOptions {
+        bom: args.bom,
+        raw: args.raw,
+    };
     match &args.out {
         Some(path) => {
-            query::write_file(&mut df, format, args.bom, path)?;
+            query::write_file(&mut df, format, csv, path)?;
             eprintln!("wrote {} rows to {}", df.height(), path.display());
             Ok(())
         }
-        None => query::write(&mut df, format, args.bom, &mut std::io::stdout().lock()),
+        None => query::write(&mut df, format, csv, &mut std::io::stdout().lock()),
     }
 }
 
@@ -82,6 +106,9 @@ fn output_format(args: &QueryArgs) -> Result<Format> {
     }
     if args.bom && format != Format::Csv {
         bail!("--bom is for CSV: add --format csv (or --out FILE.csv)");
+    }
+    if args.raw && format != Format::Csv {
+        bail!("--raw is for CSV: add --format csv (or --out FILE.csv)");
     }
     Ok(format)
 }

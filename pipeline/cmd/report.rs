@@ -77,6 +77,9 @@ pub fn run(args: &ReportArgs, explicit: Option<&Path>) -> Result<()> {
     // manifest names, and publishes each folder whole, so it may run beside
     // an ingest (the nightly `run` holds the lock through all its stages).
     let wh = Warehouse::at(&cfg.paths.warehouse);
+    // Reports rest on the whole warehouse (the footnotes cite its inputs):
+    // a damaged file anywhere is named, not published over.
+    crate::warehouse::seal::quick_check_all(&wh.root, &wh.manifest()?)?;
     let summary = report::run(cfg, &wh, &opts)?;
     for folder in &summary.folders {
         println!("published {}", folder.display());

@@ -57,5 +57,12 @@ pub fn run(args: &RunArgs, explicit: Option<&Path>) -> Result<u8> {
             run::record::RunRecord::path(&cfg.paths.warehouse, rec.run_id).display()
         );
     }
+    if !rec.reports_runs.is_empty() {
+        // Said even under cron: this is why the exit code is not 0.
+        eprintln!(
+            "warning: interrupted run(s) {:?} committed {} quarantined rows and {} refused files that were never reported; see `pingyi status` and the quarantine",
+            rec.reports_runs, rec.earlier_quarantined, rec.earlier_refused
+        );
+    }
     Ok(rec.exit_code)
 }

@@ -58,6 +58,22 @@ pub enum Window {
 pub struct PeriodCfg {
     pub granularity: Granularity,
     pub window: Window,
+    /// Ratings and ledger dates before this (YYYY-MM-DD; empty: 2000-01-01)
+    /// are quarantined as `bad_date`: a typo such as 1900 is not data.
+    #[serde(default)]
+    pub earliest: String,
+}
+
+impl Config {
+    /// The dates an export may carry: from `period.earliest` (default
+    /// 2000-01-01) to the run's as-of date.
+    pub fn date_bounds(&self, as_of: crate::dates::Date) -> crate::dates::Bounds {
+        crate::dates::Bounds {
+            earliest: crate::dates::parse_loose(&self.period.earliest)
+                .unwrap_or(crate::dates::DEFAULT_EARLIEST),
+            latest: as_of,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,6 +35,15 @@ pub fn check(c: &Config) -> Check {
             ),
         );
     }
+    if !c.period.earliest.is_empty() && !is_iso_date(&c.period.earliest) {
+        return fail(
+            "period.earliest",
+            format!(
+                "`{}` is not a date; write YYYY-MM-DD or leave it empty for 2000-01-01",
+                c.period.earliest
+            ),
+        );
+    }
     scale(c)?;
     let categories = names("rater_categories", &c.rater_categories)?;
     names("methods", &c.methods)?;

@@ -15,6 +15,7 @@ use super::privacy;
 use super::quarantine;
 use crate::config::Config;
 use crate::contract::Kind;
+use crate::dates::Bounds;
 use crate::warehouse::{write_parquet, Manifest, Warehouse};
 
 /// What became of one file's rows.
@@ -31,6 +32,7 @@ pub struct Batch<'a> {
     old: &'a Manifest,
     pub id: u32,
     key: Option<Vec<u8>>,
+    bounds: Bounds,
     known_subjects: Vec<String>,
     seen: Option<Seen>,
     files: Vec<String>,
@@ -56,7 +58,12 @@ struct Pending {
 }
 
 impl<'a> Batch<'a> {
-    pub fn new(cfg: &'a Config, wh: &'a Warehouse, old: &'a Manifest) -> Result<Batch<'a>> {
+    pub fn new(
+        cfg: &'a Config,
+        wh: &'a Warehouse,
+        old: &'a Manifest,
+        bounds: Bounds,
+    ) -> Result<Batch<'a>> {
         let subjects = wh
             .scan(old, "subjects")?
             .select([col("subject_id")])
@@ -74,6 +81,7 @@ impl<'a> Batch<'a> {
             old,
             id: old.next_batch_id(),
             key: privacy::key(cfg),
+            bounds,
             known_subjects,
             seen: None,
             files: Vec::new(),
@@ -140,6 +148,7 @@ impl<'a> Batch<'a> {
         let prep = Prep {
             cfg: self.cfg,
             key: self.key.clone(),
+            bounds: self.bounds,
             subjects: Series::new("ids".into(), &self.known_subjects),
             source_scale,
             batch: self.id,

@@ -29,6 +29,8 @@ const BLOCK: usize = 8 << 20;
 pub struct CsvChunks {
     file: File,
     encoding: Encoding,
+    /// Whether `--encoding` named the encoding (for an error's message).
+    told: bool,
     sep: u8,
     pending: Vec<u8>,
     /// Every byte read so far, hashed on the way (the file's SHA-256).
@@ -51,6 +53,7 @@ pub struct Block {
 #[derive(Clone)]
 pub struct Parser {
     encoding: Encoding,
+    told: bool,
     sep: u8,
     pub headers: Vec<String>,
 }
@@ -80,6 +83,7 @@ impl CsvChunks {
         let mut me = CsvChunks {
             file,
             encoding,
+            told: told.is_some(),
             sep: b',',
             hasher,
             pending: head,
@@ -92,7 +96,10 @@ impl CsvChunks {
         let upto = line_end(&me.pending, (1 << 16).min(me.pending.len()));
         let text = match decode::decode(&me.pending[..upto], encoding, 1) {
             Ok(t) => t,
-            Err(e) => return Ok(Err(e.into())),
+            Err(mut e) => {
+                e.how = decode::how(told.is_some());
+                return Ok(Err(e.into()));
+            }
         };
         let records: Vec<(usize, &str)> = records(&text, 1)
             .filter(|(_, r)| !r.trim().is_empty())
@@ -215,6 +222,7 @@ impl CsvChunks {
     pub fn parser(&self) -> Parser {
         Parser {
             encoding: self.encoding,
+            told: self.told,
             sep: self.sep,
             headers: self.headers.clone(),
         }
@@ -241,7 +249,10 @@ impl Parser {
         let Block { bytes, first_line } = block;
         match decode::decode_owned(bytes, self.encoding, first_line) {
             Ok(text) => Ok(Ok(self.parse_text(text, first_line)?)),
-            Err(e) => Ok(Err(e.into())),
+            Err(mut e) => {
+                e.how = decode::how(self.told);
+                Ok(Err(e.into()))
+            }
         }
     }
 
@@ -312,6 +323,7 @@ impl Parser {
                     line: line as u32,
                     reason: format!("the row has {count} fields, the header has {n}"),
                     raw: rec.to_string(),
+                    fields: Some((fields(rec, self.sep), char::from(self.sep))),
                 });
             } else if !rec.trim().is_empty() {
                 lines.push(line as u32);

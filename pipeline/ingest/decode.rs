@@ -1,16 +1,30 @@
 //! Text encodings of exports: UTF-8 (with or without BOM) and GB18030, the
 //! superset of GBK/GB2312 that Chinese Excel writes. Detection: a UTF-8 BOM
-//! means UTF-8; bytes that are valid UTF-8 are UTF-8; otherwise GB18030.
-//! Bytes valid in neither refuse the file, naming the line.
+//! means UTF-8; bytes that are valid UTF-8 are UTF-8, and so are bytes
+//! whose whole first lines are UTF-8 with characters beyond ASCII (a UTF-8
+//! file with one bad line); otherwise GB18030. Bytes that do not decode
+//! refuse the file, naming the line where decoding fails and how the
+//! encoding was chosen.
 
 use crate::config::Encoding;
 
 #[derive(Debug, thiserror::Error)]
-#[error("line {line}: bytes {bytes} are not valid {encoding}; save the file as UTF-8 or GB18030 (or name its encoding with --encoding)")]
+#[error("line {line}: bytes {bytes} are not valid {encoding} (the encoding {how}); save the file as UTF-8 or GB18030 (or name its encoding with --encoding)")]
 pub struct Undecodable {
     pub line: usize,
     pub bytes: String,
     pub encoding: &'static str,
+    /// How the encoding was chosen, for the message.
+    pub how: &'static str,
+}
+
+/// How the encoding was chosen: `told` by --encoding, or detected.
+pub fn how(told: bool) -> &'static str {
+    if told {
+        "named by --encoding"
+    } else {
+        "detected from the file's first lines"
+    }
 }
 
 /// Which encoding `bytes` are in, unless told.
@@ -27,8 +41,18 @@ pub fn detect(bytes: &[u8], told: Option<Encoding>) -> Encoding {
         // and the cut can fall inside a character (a BOM-less UTF-8 file over
         // 8 MB was taken for GB18030 and refused).
         Err(e) if e.error_len().is_none() => Encoding::Utf8,
+        // Whole lines of Chinese that are valid UTF-8 before the bad bytes:
+        // a UTF-8 file with a bad line, not GB18030 (a GB18030 line of
+        // Chinese is practically never valid UTF-8). Reported as UTF-8, at
+        // the line that fails.
+        Err(e) if !whole_lines(&bytes[..e.valid_up_to()]).is_ascii() => Encoding::Utf8,
         Err(_) => Encoding::Gb18030,
     }
+}
+
+/// `bytes` up to and including their last line end.
+fn whole_lines(bytes: &[u8]) -> &[u8] {
+    &bytes[..bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)]
 }
 
 pub fn name(e: Encoding) -> &'static str {
@@ -85,6 +109,7 @@ fn locate(bytes: &[u8], encoding: Encoding, first_line: usize) -> Undecodable {
                 line: first_line + i,
                 bytes: shown.join(" "),
                 encoding: name(encoding),
+                how: how(false),
             };
         }
     }
@@ -92,6 +117,7 @@ fn locate(bytes: &[u8], encoding: Encoding, first_line: usize) -> Undecodable {
         line: first_line,
         bytes: String::new(),
         encoding: name(encoding),
+        how: how(false),
     }
 }
 
@@ -131,5 +157,23 @@ mod tests {
         let e = decode(bytes, Encoding::Utf8, 1).unwrap_err();
         assert_eq!(e.line, 3);
         assert_eq!(e.bytes, "FF FE 2C 78");
+    }
+
+    #[test]
+    fn a_utf8_file_with_a_gb18030_line_is_utf8_failing_at_that_line() {
+        let mut bytes = "问卷编号,评价\nA1,满意\n".as_bytes().to_vec();
+        let (gb, _, _) = encoding_rs::GB18030.encode("A2,不满意\n");
+        bytes.extend_from_slice(&gb);
+        assert_eq!(detect(&bytes, None), Encoding::Utf8);
+        let e = decode(&bytes, Encoding::Utf8, 1).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(
+            e.to_string()
+                .starts_with("line 3: bytes B2 BB C2 FA are not valid UTF-8"),
+            "{e}"
+        );
+        // A GB18030 file stays GB18030.
+        let (gb, _, _) = encoding_rs::GB18030.encode("问卷编号,评价\nA1,满意\n");
+        assert_eq!(detect(&gb, None), Encoding::Gb18030);
     }
 }

@@ -71,6 +71,9 @@ pub struct Hints {
     pub kind: Option<Kind>,
     pub encoding: Option<Encoding>,
     pub sheet: Option<String>,
+    /// The run's as-of date (`run --as-of`): dates after it are quarantined.
+    /// None: `report.as_of`, else today.
+    pub as_of: Option<crate::dates::Date>,
 }
 
 /// An opened input: its kind, its tables (CSV: read block by block later).

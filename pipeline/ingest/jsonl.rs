@@ -13,7 +13,10 @@ pub fn read(path: &Path) -> Result<std::result::Result<RawTable, String>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let text = match decode::decode(&bytes, crate::config::Encoding::Utf8, 1) {
         Ok(t) => t,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(mut e) => {
+            e.how = "JSON lines are always UTF-8";
+            return Ok(Err(e.to_string()));
+        }
     };
     let mut headers: Vec<String> = Vec::new();
     let mut rows = Vec::new();
@@ -40,6 +43,7 @@ pub fn read(path: &Path) -> Result<std::result::Result<RawTable, String>> {
                 line: n,
                 reason: format!("not a JSON object: {e}"),
                 raw: line.to_string(),
+                fields: None,
             }),
         }
     }

@@ -10,6 +10,7 @@ pub(crate) mod csv;
 mod decode;
 mod dedupe;
 mod exprs;
+pub mod fuzz;
 mod input;
 mod jsonl;
 mod mapping;
@@ -177,7 +178,11 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         });
     }
     opened.sort_by_key(|o| rank(o.5.mapping.kind));
-    let mut batch = batch::Batch::new(cfg, wh, &old)?;
+    let as_of = match hints.as_of {
+        Some(d) => d,
+        None => crate::cmd::compute::as_of(None, &cfg.report.as_of)?,
+    };
+    let mut batch = batch::Batch::new(cfg, wh, &old, cfg.date_bounds(as_of))?;
     for (path, shown, sha, bytes, sheet, o) in opened {
         let kind = o.mapping.kind;
         let mut notes = o.notes.clone();

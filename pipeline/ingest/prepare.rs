@@ -28,6 +28,7 @@ pub fn workers() -> usize {
 pub struct Prep<'a> {
     pub cfg: &'a Config,
     pub key: Option<Vec<u8>>,
+    pub bounds: crate::dates::Bounds,
     /// Subject ids known so far: the warehouse's roster and this batch's.
     pub subjects: Series,
     pub source_scale: Vec<(String, String)>,
@@ -54,6 +55,7 @@ impl Prep<'_> {
     pub fn prepare(&self, m: &Mapping, t: &RawTable) -> Result<Prepared> {
         let ctx = Context {
             cfg: self.cfg,
+            bounds: self.bounds,
             subjects: self.subjects.clone(),
             source_scale: self.source_scale.clone(),
         };
@@ -80,6 +82,10 @@ impl Prep<'_> {
         )?];
         if !t.bad.is_empty() {
             *by_reason.entry("malformed_row".into()).or_default() += t.bad.len() as u64;
+            let at = private
+                .as_deref()
+                .and_then(|h| t.headers.iter().position(|x| x == h));
+            let mask = |v: &str| quarantine::masked(key, v);
             let rows: Vec<quarantine::Row> = t
                 .bad
                 .iter()
@@ -88,7 +94,7 @@ impl Prep<'_> {
                     (
                         b.line,
                         "",
-                        b.raw.clone(),
+                        b.shown(at, t.headers.len(), &mask),
                         "malformed_row",
                         reason,
                         String::new(),

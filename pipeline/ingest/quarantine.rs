@@ -54,6 +54,11 @@ pub fn frame(
     Ok(df)
 }
 
+/// A clear identity as the quarantine shows it: its keyed hash.
+pub fn masked(key: &[u8], v: &str) -> String {
+    format!("hmac:{}", privacy::hash(key, v.trim()))
+}
+
 /// Quarantine rows for the failing rows of a table, each with its
 /// first broken check, the cell as the file had it and the whole row as
 /// JSON (clear identities replaced by their keyed hash).
@@ -71,7 +76,7 @@ pub fn rows(
 ) -> Result<DataFrame> {
     let mask = |header: &str, v: String| {
         if Some(header) == private {
-            format!("hmac:{}", privacy::hash(key, v.trim()))
+            masked(key, &v)
         } else {
             v
         }

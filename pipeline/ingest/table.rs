@@ -12,6 +12,43 @@ pub struct BadRow {
     pub line: u32,
     pub reason: String,
     pub raw: String,
+    /// The record split into fields with its separator (delimited text),
+    /// so the quarantine can mask the ones that may hold a clear identity.
+    pub fields: Option<(Vec<String>, char)>,
+}
+
+impl BadRow {
+    /// The row as the quarantine may show it when column `private` of
+    /// `n` holds clear identities: with too many fields the identity may
+    /// have shifted right by the surplus, so every field it could be in is
+    /// replaced by `mask(field)`; a line that could not be split (not JSON)
+    /// is not shown at all.
+    pub fn shown(&self, private: Option<usize>, n: usize, mask: &dyn Fn(&str) -> String) -> String {
+        let Some(p) = private else {
+            return self.raw.clone();
+        };
+        match &self.fields {
+            Some((fields, sep)) => {
+                let surplus = fields.len().saturating_sub(n);
+                fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        if (p..=p + surplus).contains(&i) {
+                            mask(f)
+                        } else {
+                            f.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(&sep.to_string())
+            }
+            None => format!(
+                "(not shown: the line may hold a rater id; see line {} of the file)",
+                self.line
+            ),
+        }
+    }
 }
 
 #[derive(Debug)]

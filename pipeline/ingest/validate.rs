@@ -14,9 +14,12 @@ use super::mapping::Mapping;
 use super::table::{RawTable, LINE};
 use crate::config::{Config, Granularity};
 use crate::contract::{Kind, LEDGER_STATUSES, SUBJECT_KINDS};
+use crate::dates::Bounds;
 
 pub struct Context<'a> {
     pub cfg: &'a Config,
+    /// Dates outside these are quarantined as `bad_date`.
+    pub bounds: Bounds,
     /// Subject ids known so far: the warehouse's roster and this batch's.
     pub subjects: Series,
     /// Source value → scale label, for a source with its own scale.
@@ -162,6 +165,39 @@ fn bad_date(column: &'static str, parsed: &str, header: &dyn Fn(&str) -> String)
     }
 }
 
+/// A date that exists but cannot be right: before `period.earliest`, or
+/// (when `upper`) after the as-of date.
+fn out_of_bounds(
+    column: &'static str,
+    parsed: &str,
+    header: &dyn Fn(&str) -> String,
+    b: Bounds,
+    upper: bool,
+) -> Check {
+    let day = |d: crate::dates::Date| lit(d.to_days() as i32).cast(DataType::Date);
+    let mut bad = col(parsed).lt(day(b.earliest));
+    let mut detail = format!(
+        "{} is before {} (period.earliest)",
+        header(column),
+        b.earliest
+    );
+    if upper {
+        bad = bad.or(col(parsed).gt(day(b.latest)));
+        detail = format!(
+            "{} is before {} (period.earliest) or after the as-of date {}",
+            header(column),
+            b.earliest,
+            b.latest
+        );
+    }
+    Check {
+        column,
+        bad: col(parsed).is_not_null().and(bad),
+        reason: "bad_date",
+        detail: format!("{detail}: correct the date (a typo or a value from another column), or set period.earliest / --as-of if it is right"),
+    }
+}
+
 /// True for the second and later rows carrying the same (non-empty) id.
 fn repeated(id: &str) -> Expr {
     col(id)
@@ -240,6 +276,7 @@ fn ratings(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Pla
         },
         missing("rated_at", header),
         bad_date("rated_at", "__date", header),
+        out_of_bounds("rated_at", "__date", header, ctx.bounds, true),
         missing("rater_category", header),
         unknown("rater_category", "__category", "unknown_category", header, &names(&cfg.rater_categories)),
         missing("method", header),
@@ -423,6 +460,7 @@ fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan
         },
         missing("received_at", header),
         bad_date("received_at", "__received", header),
+        out_of_bounds("received_at", "__received", header, ctx.bounds, true),
         missing("source_method", header),
         unknown(
             "source_method",
@@ -433,6 +471,8 @@ fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan
         ),
         missing("category", header),
         bad_date("deadline", "__deadline", header),
+        // A deadline may lie after the as-of date; only the lower bound applies.
+        out_of_bounds("deadline", "__deadline", header, ctx.bounds, false),
         missing("status", header),
         unknown(
             "status",
@@ -442,6 +482,7 @@ fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan
             &LEDGER_STATUSES.map(String::from),
         ),
         bad_date("closed_at", "__closed", header),
+        out_of_bounds("closed_at", "__closed", header, ctx.bounds, true),
         Check {
             column: "answered_on_spot",
             bad: col("answered_on_spot")

@@ -1,6 +1,7 @@
 //! SQL over the warehouse: every table registered as a lazy scan of its
 //! committed files, so a query reads only the columns it names.
 
+pub mod guard;
 pub mod named;
 mod output;
 pub mod repl;
@@ -9,7 +10,7 @@ use anyhow::{anyhow, bail, Result};
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-pub use output::{write, write_file, xlsx, Format};
+pub use output::{write, write_file, xlsx, CsvOptions, Format};
 
 use crate::warehouse::{Manifest, Warehouse, TABLES};
 
@@ -82,9 +83,13 @@ pub fn batches(m: &Manifest) -> Result<DataFrame> {
     ])?)
 }
 
-/// Runs one statement and returns its result.
-pub fn run(wh: &Warehouse, sql: &str) -> Result<DataFrame> {
+/// Runs one statement and returns its result. Table functions that read
+/// files outside the warehouse are refused unless `allow_files`.
+pub fn run(wh: &Warehouse, sql: &str, allow_files: bool) -> Result<DataFrame> {
     read_only(sql)?;
+    if !allow_files {
+        guard::no_table_functions(sql)?;
+    }
     let manifest = wh.manifest()?;
     let mut ctx = context(wh, &manifest)?;
     let names: Vec<String> = ctx.get_tables();

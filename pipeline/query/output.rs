@@ -30,13 +30,32 @@ impl Format {
     }
 }
 
-pub fn write(df: &mut DataFrame, format: Format, bom: bool, out: &mut dyn Write) -> Result<()> {
+/// How CSV is written: `bom` for Excel; `raw` leaves text that a
+/// spreadsheet would run as a formula as it is (for programs reading the
+/// CSV), otherwise such text gets a leading `'` (`crate::csvsafe`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvOptions {
+    pub bom: bool,
+    pub raw: bool,
+}
+
+pub fn write(
+    df: &mut DataFrame,
+    format: Format,
+    csv: CsvOptions,
+    out: &mut dyn Write,
+) -> Result<()> {
     match format {
         Format::Csv => {
-            if bom {
+            if csv.bom {
                 out.write_all("\u{feff}".as_bytes())?;
             }
-            CsvWriter::new(out).include_header(true).finish(df)?;
+            if csv.raw {
+                CsvWriter::new(out).include_header(true).finish(df)?;
+            } else {
+                let mut safe = crate::csvsafe::defuse_frame(df)?;
+                CsvWriter::new(out).include_header(true).finish(&mut safe)?;
+            }
         }
         Format::Json => JsonWriter::new(out)
             .with_json_format(JsonFormat::JsonLines)
@@ -53,16 +72,17 @@ pub fn write(df: &mut DataFrame, format: Format, bom: bool, out: &mut dyn Write)
 pub fn write_file(
     df: &mut DataFrame,
     format: Format,
-    bom: bool,
+    csv: CsvOptions,
     path: &std::path::Path,
 ) -> Result<()> {
     let mut bytes = Vec::new();
-    write(df, format, bom, &mut bytes)?;
+    write(df, format, csv, &mut bytes)?;
     crate::fsutil::write_atomic(path, &bytes)
 }
 
 /// Tables as the sheets of one workbook (name, table): numbers and booleans
-/// as Excel values, everything else as text; the header row bold and frozen.
+/// as Excel values, everything else as text (defused: `crate::csvsafe`);
+/// the header row bold and frozen.
 pub fn xlsx(sheets: &[(&str, DataFrame)]) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format as Style, Workbook};
     let mut book = Workbook::new();
@@ -92,7 +112,7 @@ pub fn xlsx(sheets: &[(&str, DataFrame)]) -> Result<Vec<u8>> {
                         ws.write_number(r, c, v.extract::<f64>().unwrap_or(f64::NAN))?;
                     }
                     v => {
-                        ws.write_string(r, c, cell(v))?;
+                        ws.write_string(r, c, crate::csvsafe::defuse(&cell(v)))?;
                     }
                 }
             }

@@ -51,8 +51,8 @@ pub fn run(wh: &Warehouse) -> Result<()> {
 }
 
 fn answer(wh: &Warehouse, sql: &str, out: &mut dyn Write) -> Result<()> {
-    match run_sql(wh, sql) {
-        Ok(mut df) => write(&mut df, Format::Table, false, out),
+    match run_sql(wh, sql, false) {
+        Ok(mut df) => write(&mut df, Format::Table, Default::default(), out),
         Err(e) => Ok(writeln!(out, "error: {e:#}")?),
     }
 }
@@ -66,7 +66,7 @@ fn command(wh: &Warehouse, cmd: &str, out: &mut dyn Write) -> Result<bool> {
         (Some("\\d"), Some(table)) => {
             // Quoted: a table name is an identifier, never SQL to run.
             let sql = format!("select * from \"{}\" limit 0", table.replace('"', ""));
-            match run_sql(wh, &sql) {
+            match run_sql(wh, &sql, false) {
                 Ok(df) => {
                     for (name, dtype) in df.schema().iter() {
                         writeln!(out, "{name:<24} {dtype}")?;

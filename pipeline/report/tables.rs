@@ -374,7 +374,7 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
                 match cell {
                     Cell::Text(t) if t.is_empty() => {}
                     Cell::Text(t) => {
-                        ws.write_string(r, c, t)?;
+                        ws.write_string(r, c, crate::csvsafe::defuse(t))?;
                     }
                     Cell::Int(n) => {
                         ws.write_number(r, c, *n as f64)?;
@@ -451,7 +451,7 @@ pub fn csv_text(sheet: &Sheet) -> String {
 
 fn csv_value(c: &Cell) -> String {
     match c {
-        Cell::Text(t) => defuse(t),
+        Cell::Text(t) => crate::csvsafe::defuse(t).into_owned(),
         Cell::Int(n) => n.to_string(),
         // Four decimals: a CSV is read by programs too, not only by eye.
         Cell::Pct(p) => p
@@ -461,23 +461,6 @@ fn csv_value(c: &Cell) -> String {
             .filter(|x| x.is_finite())
             .map_or(String::new(), |x| format!("{x:.2}")),
         Cell::Date(d) => defuse(d),
-    }
-}
-
-/// Text that Excel would run as a formula (`=`, `+`, `@`, `-` followed by
-/// something other than a digit) gets a leading apostrophe, as OWASP advises
-/// for CSV injection. Names and comments come from user exports.
-fn defuse(t: &str) -> String {
-    let mut chars = t.chars();
-    let risky = match chars.next() {
-        Some('=' | '+' | '@' | '\t' | '\r') => true,
-        Some('-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
-    if risky {
-        format!("'{t}")
-    } else {
-        t.to_string()
     }
 }
 

@@ -1,5 +1,7 @@
 //! What a run does with its input files, which it never modifies: a refused
-//! file is copied to `warehouse/rejected/` with a reason file beside it;
+//! file is recorded in `warehouse/rejected/` by a reason file naming its
+//! path and SHA-256 (not copied: it may hold rater ids in clear, which the
+//! warehouse never stores);
 //! with `--archive DIR`, files whose content is committed are moved there
 //! after the commit (their place below the inbox kept).
 
@@ -11,8 +13,8 @@ use crate::ingest::FileReport;
 
 pub const REJECTED: &str = "rejected";
 
-/// Copies each newly refused file into `warehouse/rejected/` and writes
-/// `NAME.reason.txt` beside it. Returns the paths written.
+/// Writes `warehouse/rejected/NAME.reason.txt` for each newly refused file:
+/// where it is, its SHA-256 and why. Returns the paths written.
 pub fn reject(warehouse: &Path, files: &[FileReport]) -> Result<Vec<PathBuf>> {
     let dir = warehouse.join(REJECTED);
     let mut written = Vec::new();
@@ -24,17 +26,9 @@ pub fn reject(warehouse: &Path, files: &[FileReport]) -> Result<Vec<PathBuf>> {
             .unwrap_or_default();
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let copy = dir.join(&name);
-        std::fs::copy(src, &copy).with_context(|| {
-            format!(
-                "cannot copy refused {} to {}",
-                src.display(),
-                copy.display()
-            )
-        })?;
         let reason = dir.join(format!("{name}.reason.txt"));
         let text = format!(
-            "file: {}\nsha256: {}\nrefused: {}\n\nFix the file (or add aliases under [columns] in pingyi.toml) and put it in the inbox again.\n",
+            "file: {}\nsha256: {}\nrefused: {}\n\nThe file is not copied here (it may hold rater ids in clear); it stays where it is.\nFix the file (or add aliases under [columns] in pingyi.toml) and put it in the inbox again.\n",
             f.path, f.sha256, f.message
         );
         std::fs::write(&reason, text)

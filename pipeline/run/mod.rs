@@ -45,14 +45,29 @@ pub fn run(cfg: &Config, opts: &Options) -> Result<RunRecord> {
     let _lock = Lock::acquire(root)?;
     let log = log::init(root, opts.verbose)?;
     let started = Instant::now();
+    let manifest = Warehouse::at(root).manifest()?;
+    let run_id = record::next_id(root)?;
+    let earlier = record::close_interrupted(root, &manifest, run_id)?;
     let mut rec = RunRecord {
-        run_id: record::next_id(root)?,
+        run_id,
         pid: std::process::id(),
         started_at: now_utc(),
         as_of: opts.as_of.to_string(),
         status: "running".into(),
+        batch_before: Some(manifest.next_batch_id() - 1),
+        reports_runs: earlier.iter().map(|r| r.run_id).collect(),
+        earlier_quarantined: earlier.iter().map(|r| r.rows_quarantined).sum(),
+        earlier_refused: earlier.iter().map(|r| r.files_refused).sum(),
         ..Default::default()
     };
+    for r in &earlier {
+        tracing::warn!(
+            run = r.run_id,
+            quarantined = r.rows_quarantined,
+            refused = r.files_refused,
+            "an interrupted run committed rows it never reported; counted in this run's exit code"
+        );
+    }
     rec.store(root)?;
     tracing::info!(run = rec.run_id, inbox = %cfg.paths.inbox.display(), log = %log.display(), "run started");
     let outcome = stages(cfg, opts, &mut rec);
@@ -77,14 +92,22 @@ pub fn run(cfg: &Config, opts: &Options) -> Result<RunRecord> {
         }
     }
     rec.store(root)?;
+    if outcome.is_ok() {
+        // Reported now, through this run's exit code: not again.
+        for mut r in earlier {
+            r.reported_by = Some(rec.run_id);
+            r.store(root)?;
+        }
+    }
     outcome.map(|()| rec)
 }
 
-/// Refused files outrank quarantined rows; breaches are findings, not failures.
+/// Refused files outrank quarantined rows; breaches are findings, not
+/// failures. What interrupted runs committed and never reported counts too.
 fn exit_code(rec: &RunRecord) -> u8 {
-    if rec.files_refused > 0 {
+    if rec.files_refused + rec.earlier_refused > 0 {
         crate::exit::REFUSED
-    } else if rec.rows_quarantined > 0 {
+    } else if rec.rows_quarantined + rec.earlier_quarantined > 0 {
         crate::exit::QUARANTINED
     } else {
         crate::exit::SUCCESS
@@ -93,6 +116,9 @@ fn exit_code(rec: &RunRecord) -> u8 {
 
 fn stages(cfg: &Config, opts: &Options, rec: &mut RunRecord) -> Result<()> {
     let wh = Warehouse::open(&cfg.paths.warehouse)?;
+    // Every listed file whole before anything reads or adds to them (a
+    // run with nothing new would otherwise read none and exit 0).
+    crate::warehouse::seal::quick_check_all(&wh.root, &wh.manifest()?)?;
     timed(rec, "ingest", |rec| ingest_stage(cfg, opts, &wh, rec))?;
     fault_point("run-ingested");
     timed(rec, "compute", |_| compute_stage(cfg, opts, &wh))?;
@@ -145,7 +171,15 @@ fn ingest_stage(
             inbox.display()
         );
     }
-    let report = ingest::run(cfg, wh, std::slice::from_ref(inbox), &Hints::default())?;
+    let report = ingest::run(
+        cfg,
+        wh,
+        std::slice::from_ref(inbox),
+        &Hints {
+            as_of: Some(opts.as_of),
+            ..Hints::default()
+        },
+    )?;
     for f in report.files.iter().filter(|f| f.status == "refused") {
         tracing::warn!(file = %f.path, reason = %f.message, "file refused");
     }
@@ -200,6 +234,10 @@ fn report_stage(
     wh: &Warehouse,
     rec: &mut RunRecord,
 ) -> Result<Option<String>> {
+    // A report killed mid-render leaves hidden staging folders; the render
+    // below removes them only when something is out of date, so the run
+    // sweeps them every night.
+    report::output::clean_leftovers(&cfg.paths.reports)?;
     let summary = report::run(
         cfg,
         wh,

@@ -1,7 +1,10 @@
 //! Run records: one JSON file per `pingyi run` in `warehouse/runs/`, written
 //! when the run starts (status `running`) and replaced when it ends, so a
-//! killed run leaves a trace (`status` shows it as interrupted). The `runs`
-//! table of `pingyi query` is read from these files.
+//! killed run leaves a trace. The next run closes such a record as
+//! `interrupted`, with what its committed batch quarantined or refused, and
+//! carries those counts into its own exit code until a finished run has
+//! reported them (cron must see the exit 3 a killed run never returned).
+//! The `runs` table of `pingyi query` is read from these files.
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +56,21 @@ pub struct RunRecord {
     pub breaches: Option<u64>,
     pub outputs: Vec<String>,
     pub error: Option<String>,
+    /// The last batch committed when the run started (what it commits
+    /// comes after).
+    #[serde(default)]
+    pub batch_before: Option<u32>,
+    /// Interrupted runs whose quarantine or refusals this run reports
+    /// (they count toward its exit code), with their totals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports_runs: Vec<u32>,
+    #[serde(default)]
+    pub earlier_quarantined: u64,
+    #[serde(default)]
+    pub earlier_refused: u64,
+    /// On an interrupted run: the run that reported its quarantine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_by: Option<u32>,
 }
 
 impl RunRecord {
@@ -66,6 +84,48 @@ impl RunRecord {
         serde_json::to_writer_pretty(out.file(), self)?;
         out.commit()
     }
+}
+
+/// Closes the records of runs that died (status `running` while the caller
+/// holds the lock) as `interrupted`, counting what the batches they
+/// committed quarantined and refused, and returns every interrupted run
+/// whose counts no finished run has reported yet.
+pub fn close_interrupted(
+    warehouse: &Path,
+    manifest: &crate::warehouse::Manifest,
+    closer: u32,
+) -> Result<Vec<RunRecord>> {
+    let mut unreported = Vec::new();
+    for mut r in all(warehouse)? {
+        if r.status == "running" {
+            // Batches committed after it started; the lock kept other runs
+            // out, so they are its own (or a manual ingest's in between).
+            let mine: Vec<&crate::warehouse::BatchRecord> = match r.batch_before {
+                Some(before) => manifest.batches.iter().filter(|b| b.id > before).collect(),
+                None => Vec::new(),
+            };
+            let files = mine.iter().flat_map(|b| &b.files);
+            r.rows_quarantined = files.clone().map(|f| f.quarantined).sum();
+            r.rows_accepted = files.clone().map(|f| f.accepted).sum();
+            r.files_refused = files
+                .filter(|f| f.status == crate::warehouse::FileStatus::Refused)
+                .count() as u64;
+            r.batch = mine.last().map(|b| b.id);
+            r.status = "interrupted".into();
+            r.exit_code = crate::exit::FAILURE;
+            r.error = Some(format!(
+                "interrupted: the process stopped before the run finished (killed, or the machine went down); closed by run {closer}"
+            ));
+            r.store(warehouse)?;
+        }
+        if r.status == "interrupted"
+            && r.reported_by.is_none()
+            && (r.rows_quarantined > 0 || r.files_refused > 0)
+        {
+            unreported.push(r);
+        }
+    }
+    Ok(unreported)
 }
 
 /// Every run record, oldest first (unreadable files are skipped with a warning).

@@ -22,6 +22,10 @@ pub struct Manifest {
     /// skips compute when it has not changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_input: Option<String>,
+    /// Size and SHA-256 of every listed file, recorded at commit
+    /// (`seal`); manifests written before seals were kept have none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub seals: BTreeMap<String, super::seal::Seal>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

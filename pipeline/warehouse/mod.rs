@@ -11,6 +11,7 @@
 mod manifest;
 mod parquet;
 pub mod schema;
+pub mod seal;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -63,10 +64,14 @@ impl Warehouse {
         Manifest::load(&self.root.join(MANIFEST))
     }
 
-    /// Replaces the manifest atomically: the commit point of a batch.
+    /// Replaces the manifest atomically: the commit point of a batch. The
+    /// files written since the last commit are sealed (size and SHA-256)
+    /// first.
     pub fn commit(&self, manifest: &Manifest) -> Result<()> {
+        let mut manifest = manifest.clone();
+        seal::seal_new(&self.root, &mut manifest)?;
         manifest.store(&self.root.join(MANIFEST))?;
-        self.collect_garbage(manifest)
+        self.collect_garbage(&manifest)
     }
 
     /// Removes table files the manifest does not list: leftovers of a batch
@@ -91,7 +96,7 @@ impl Warehouse {
     /// table's schema when it has none).
     pub fn scan(&self, manifest: &Manifest, table: &str) -> Result<LazyFrame> {
         let files: Vec<&String> = manifest.tables.get(table).into_iter().flatten().collect();
-        self.scan_files(table, &files)
+        self.scan_files(manifest, table, &files)
     }
 
     /// One lazy scan per partition folder (`ratings/period=2012Q3/`), for
@@ -106,11 +111,17 @@ impl Warehouse {
         }
         parts
             .values()
-            .map(|files| self.scan_files(table, files))
+            .map(|files| self.scan_files(manifest, table, files))
             .collect()
     }
 
-    fn scan_files(&self, table: &str, files: &[&String]) -> Result<LazyFrame> {
+    /// A lazy scan of some of a table's files, each checked first (size and
+    /// magic bytes) so a damaged one is named now, not as a nameless
+    /// Parquet error when the scan is collected.
+    fn scan_files(&self, manifest: &Manifest, table: &str, files: &[&String]) -> Result<LazyFrame> {
+        for f in files {
+            seal::quick_check(&self.root, manifest, f)?;
+        }
         let files: Vec<PlRefPath> = files
             .iter()
             .map(|f| PlRefPath::new(self.root.join(f).to_string_lossy().as_ref()))

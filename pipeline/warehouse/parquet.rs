@@ -20,13 +20,14 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     out.commit()
 }
 
-/// CSV in UTF-8 with BOM, so Excel shows Chinese.
+/// CSV in UTF-8 with BOM, so Excel shows Chinese; text a spreadsheet would
+/// run as a formula is defused (`crate::csvsafe`).
 pub fn write_csv_bom(df: &mut DataFrame, path: &Path) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
     std::io::Write::write_all(out.file(), "\u{feff}".as_bytes())?;
     CsvWriter::new(out.file())
         .include_header(true)
-        .finish(df)
+        .finish(&mut crate::csvsafe::defuse_frame(df)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     out.commit()
 }

@@ -3,7 +3,9 @@
 
 mod compute;
 mod config;
+mod fuzz;
 mod generate;
+mod hardening;
 mod ingest;
 mod ledger;
 mod query;

@@ -366,6 +366,7 @@ fn output_formats_and_files() {
     let back = d
         .ok(&[
             "query",
+            "--allow-files",
             "--format",
             "csv",
             "select * from read_parquet('one.parquet')",

@@ -238,7 +238,10 @@ fn a_refused_file_gets_a_reason_file_and_archived_inputs_move_after_commit() {
         reason.contains("refused: ") && reason.contains("sha256: "),
         "{reason}"
     );
-    assert!(d.join("warehouse/rejected/broken.csv").exists());
+    assert!(
+        !d.join("warehouse/rejected/broken.csv").exists(),
+        "a refused file is referenced, not copied: it may hold rater ids"
+    );
     // Refused again for the same reason: known, not a new batch.
     let r = d.run(&["run", "--archive", "archive"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
