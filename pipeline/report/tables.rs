@@ -394,7 +394,7 @@ pub fn write_xlsx(sheets: &[Sheet], as_of: &str, path: &Path) -> Result<()> {
                         }
                         None if d.is_empty() => {}
                         None => {
-                            ws.write_string(r, c, d)?;
+                            ws.write_string(r, c, crate::csvsafe::defuse(d))?;
                         }
                     },
                 }
@@ -460,7 +460,7 @@ fn csv_value(c: &Cell) -> String {
         Cell::Points(p) => p
             .filter(|x| x.is_finite())
             .map_or(String::new(), |x| format!("{x:.2}")),
-        Cell::Date(d) => defuse(d),
+        Cell::Date(d) => crate::csvsafe::defuse(d).into_owned(),
     }
 }
 
