@@ -9,6 +9,7 @@ pub mod config;
 pub mod contract;
 pub mod dates;
 pub mod exit;
+pub mod forms;
 pub mod fsutil;
 pub mod generate;
 pub mod headers;
