@@ -295,7 +295,7 @@ fn the_entry_template_speaks_the_contract_and_round_trips_through_ingest() {
     let r = d.run(&["ingest", "filled.xlsx"]);
     assert_eq!(r.code, 0, "nothing quarantined: {}{}", r.stdout, r.stderr);
     assert_eq!(
-        query(&d, "select count(*), count(distinct response_id), count(distinct subject_id), min(period), max(period) from ratings"),
+        query(&d, "select count(*) as n, count(distinct response_id) as sheets, count(distinct subject_id) as subjects, min(period) as first, max(period) as last from ratings"),
         vec![vec![n.to_string(), "4".into(), "36".into(), "2012Q3".into(), "2012Q3".into()]]
     );
     assert_eq!(query(&d, "select count(*) from quarantine")[0][0], "0");
