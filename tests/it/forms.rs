@@ -5,11 +5,11 @@
 //! shaped by `schema.json` ingest as well.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use calamine::{open_workbook_auto, Data, Reader};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
+use crate::report::{pdf_pages as pages, pdf_text};
 use crate::util::{split_csv, Dir};
 
 /// A roster with an organization whose name needs escaping, a 机关 with
@@ -122,6 +122,42 @@ fn forms_escape_names_and_carry_items_scale_categories_and_sheet_ids() {
     assert!(en.stdout.contains("3 subject groups"));
     assert!(read(d.join("en/ZZ0002.html")).contains("满意 satisfied"));
     assert!(d.join("en/entry-2012Q3.xlsx").exists());
+    // A county's own wording and layout: labels key by key, templates file by file.
+    std::fs::create_dir_all(d.join("tpl/forms/i18n")).unwrap();
+    d.write(
+        "tpl/forms/i18n/zh.toml",
+        "title = \"党员干部测评表（试行）\"\n",
+    );
+    d.ok(&[
+        "forms",
+        "--period",
+        "2012Q3",
+        "--templates",
+        "tpl",
+        "--out",
+        "own",
+    ]);
+    let own = read(d.join("own/ZZ0002.html"));
+    assert!(own.contains("2012年第3季度党员干部测评表（试行）") && own.contains("意见建议"));
+    d.write("tpl/forms/form.html", "{% for x in %}");
+    let bad = d.run(&[
+        "forms",
+        "--period",
+        "2012Q3",
+        "--templates",
+        "tpl",
+        "--out",
+        "own",
+    ]);
+    assert!(
+        bad.code == 1 && bad.stderr.contains("forms/form.html") && bad.stderr.contains("line 1"),
+        "{}",
+        bad.stderr
+    );
+    assert!(
+        read(d.join("own/ZZ0002.html")).contains("试行"),
+        "a failed run leaves the published forms"
+    );
 }
 
 #[test]
@@ -253,13 +289,19 @@ fn valid_rows(template: &Path, ids: usize) -> (Vec<String>, Vec<Vec<Cell>>) {
     (header, rows)
 }
 
-#[test]
-fn the_entry_template_speaks_the_contract_and_round_trips_through_ingest() {
+/// The campaign folder and its entry template, `copies` sheets per group.
+fn template(copies: &str) -> (Dir, PathBuf) {
     let d = campaign_dir();
     d.ok(&[
-        "forms", "--period", "2012Q3", "--copies", "3", "--out", "out",
+        "forms", "--period", "2012Q3", "--copies", copies, "--out", "out",
     ]);
     let template = d.join("out/录入模板-2012Q3.xlsx");
+    (d, template)
+}
+
+#[test]
+fn the_entry_template_speaks_the_contract_and_round_trips_through_ingest() {
+    let (d, template) = template("3");
     let all = sheets(&template);
     let names: Vec<&str> = all.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(names, ["录入", "填写说明", "可选值"]);
@@ -307,11 +349,7 @@ fn the_entry_template_speaks_the_contract_and_round_trips_through_ingest() {
 
 #[test]
 fn values_pasted_past_the_drop_downs_are_quarantined_with_reason_and_excel_row() {
-    let d = campaign_dir();
-    d.ok(&[
-        "forms", "--period", "2012Q3", "--copies", "1", "--out", "out",
-    ]);
-    let template = d.join("out/录入模板-2012Q3.xlsx");
+    let (d, template) = template("1");
     let (header, valid) = valid_rows(&template, 1);
     let at = |h: &str| header.iter().position(|x| x == h).unwrap();
     // (column header, pasted value, canonical column, reason); the row at
@@ -426,29 +464,6 @@ fn rows_shaped_by_the_schema_ingest_and_its_enums_are_the_configuration() {
     );
 }
 
-fn pdf_text(pdf: &Path, page: usize) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-f", &page.to_string(), "-l", &page.to_string(), "-layout"])
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext (apt-get install poppler-utils)");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn pages(pdf: &Path) -> usize {
-    let out = Command::new("pdfinfo")
-        .arg(pdf)
-        .output()
-        .expect("pdfinfo (apt-get install poppler-utils)");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no page count: {text}"))
-}
-
 #[test]
 fn the_pdf_has_chinese_text_and_each_sheet_starts_a_page() {
     let d = campaign_dir();
@@ -472,7 +487,7 @@ fn the_pdf_has_chinese_text_and_each_sheet_starts_a_page() {
     let pdf = d.join("one/ZZ0002.pdf");
     assert_eq!(pages(&pdf), 2, "a short group: one page per sheet");
     for (page, id) in [(1, "2012Q3-ZZ0002-001"), (2, "2012Q3-ZZ0002-002")] {
-        let text = pdf_text(&pdf, page);
+        let text = pdf_text(&pdf, Some(page));
         assert!(
             text.contains("群众满意度测评表") && text.contains("县某局党支部"),
             "{text}"
@@ -501,7 +516,7 @@ fn the_pdf_has_chinese_text_and_each_sheet_starts_a_page() {
     assert!(n % 2 == 0 && n >= 4, "{n} pages");
     let half = n / 2;
     for page in 1..=n {
-        let text = pdf_text(&pdf, page);
+        let text = pdf_text(&pdf, Some(page));
         let id = if page <= half {
             "2012Q3-ZZ0003-001"
         } else {
@@ -513,7 +528,7 @@ fn the_pdf_has_chinese_text_and_each_sheet_starts_a_page() {
         );
     }
     assert!(
-        pdf_text(&pdf, half + 1).contains("群众满意度测评表"),
+        pdf_text(&pdf, Some(half + 1)).contains("群众满意度测评表"),
         "sheet 2 starts on a fresh page"
     );
 }
