@@ -143,7 +143,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
     let staging = stage(&out)?;
     let pages = sheet::write_all(&campaign, opts.templates.as_deref(), &staging.dir)?;
     workbook::write(&campaign, &staging.dir.join(workbook::file_name(&campaign)))?;
-    schema::write(&campaign, &staging.dir.join("schema.json"))?;
+    schema::write_all(&campaign, &staging.dir)?;
     let pdfs = match chromium.as_ref().map(|c| c.as_ref()) {
         Some(Ok(exe)) => print(exe, &staging.dir, &pages)?,
         _ => 0,

@@ -532,3 +532,48 @@ fn the_pdf_has_chinese_text_and_each_sheet_starts_a_page() {
         "sheet 2 starts on a fresh page"
     );
 }
+
+#[test]
+fn a_json_lines_source_gets_a_schema_in_its_own_keys_and_scale() {
+    let d = campaign_dir();
+    d.write(
+        "pingyi.toml",
+        "[sources.dev]\nfiles = [\"*dev*.jsonl\"]\nkind = \"ratings\"\n\
+         [sources.dev.columns]\nresponse_id = \"vote\"\nsubject_id = \"target\"\nrated_at = \"ts\"\nrating = \"button\"\n\
+         [sources.dev.constants]\nmethod = \"群众测评\"\nchannel = \"评价器\"\nrater_category = \"服务对象\"\n\
+         [sources.dev.scale]\n\"1\" = \"满意\"\n\"2\" = \"不满意\"\n",
+    );
+    d.ok(&[
+        "forms", "--period", "2012Q3", "--copies", "1", "--out", "out",
+    ]);
+    let schema: serde_json::Value =
+        serde_json::from_str(&read(d.join("out/schema-dev.json"))).unwrap();
+    assert_eq!(
+        schema["required"],
+        serde_json::json!(["vote", "target", "ts", "button"])
+    );
+    let buttons = schema["properties"]["button"]["enum"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        buttons[..4],
+        [serde_json::json!("1"), 1.into(), "2".into(), 2.into()]
+    );
+    assert!(schema["properties"].get("subject_id").is_none());
+    let lines: Vec<String> = buttons
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            serde_json::json!({"vote": format!("V{i}"), "target": "GB0002", "ts": "2012-08-01 10:00:00", "button": b})
+                .to_string()
+        })
+        .collect();
+    std::fs::write(d.join("dev-export.jsonl"), lines.join("\n") + "\n").unwrap();
+    let r = d.run(&["ingest", "dev-export.jsonl"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        query(&d, "select count(*) from ratings")[0][0],
+        lines.len().to_string()
+    );
+}
