@@ -141,9 +141,9 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
         .pdf
         .then(|| pdf::find_chromium(opts.chromium.as_deref()));
     let staging = stage(&out)?;
-    let pages = sheet::write_all(&campaign, opts.templates.as_deref(), &staging.dir)?;
+    let schemas = schema::write_all(&campaign, &staging.dir)?;
     workbook::write(&campaign, &staging.dir.join(workbook::file_name(&campaign)))?;
-    schema::write_all(&campaign, &staging.dir)?;
+    let pages = sheet::write_all(&campaign, opts.templates.as_deref(), &schemas, &staging.dir)?;
     let pdfs = match chromium.as_ref().map(|c| c.as_ref()) {
         Some(Ok(exe)) => print(exe, &staging.dir, &pages)?,
         _ => 0,

@@ -31,6 +31,7 @@ struct Page<'a> {
     sheets: Vec<String>,
     id_header: String,
     scale: Vec<String>,
+    legend: Vec<String>,
     categories: Vec<String>,
     method: &'a str,
     channel: &'a str,
@@ -60,6 +61,7 @@ struct Index<'a> {
     period: String,
     groups: Vec<IndexRow<'a>>,
     workbook: String,
+    schemas: &'a [String],
     sheets: usize,
 }
 
@@ -77,7 +79,12 @@ struct IndexRow<'a> {
 
 /// Writes every group's HTML and the index into `dir`; returns the groups'
 /// file names (for printing).
-pub fn write_all(c: &Campaign, templates: Option<&Path>, dir: &Path) -> Result<Vec<String>> {
+pub fn write_all(
+    c: &Campaign,
+    templates: Option<&Path>,
+    schemas: &[String],
+    dir: &Path,
+) -> Result<Vec<String>> {
     let t = Templates::load(templates, c.lang)?;
     let l = labels(templates, c.lang)?;
     let mut files = Vec::new();
@@ -87,7 +94,7 @@ pub fn write_all(c: &Campaign, templates: Option<&Path>, dir: &Path) -> Result<V
         write_atomic(&dir.join(&file), html.as_bytes())?;
         files.push(file);
     }
-    let html = t.render("forms/index.html", &index(c, &l))?;
+    let html = t.render("forms/index.html", &index(c, &l, schemas))?;
     write_atomic(&dir.join("index.html"), html.as_bytes())?;
     Ok(files)
 }
@@ -108,8 +115,13 @@ fn page<'a>(c: &'a Campaign, l: &'a BTreeMap<String, String>, g: &'a Group) -> P
         township: &g.township,
         unit: &g.unit,
         sheets: c.sheet_ids(g),
-        id_header: header(c.cfg, "response_id"),
+        // The workbook's header for the column, unless the labels name it.
+        id_header: l
+            .get("sheet_id")
+            .cloned()
+            .unwrap_or_else(|| header(c.cfg, "response_id")),
         scale: scale(c),
+        legend: legend(c),
         categories: c
             .cfg
             .rater_categories
@@ -122,18 +134,23 @@ fn page<'a>(c: &'a Campaign, l: &'a BTreeMap<String, String>, g: &'a Group) -> P
     }
 }
 
-/// The scale labels to tick, as configured (ingest maps exactly these); in
-/// English with the first ASCII alias beside, e.g. `满意 satisfied`.
+/// The scale labels to tick, as configured (ingest maps exactly these).
 fn scale(c: &Campaign) -> Vec<String> {
+    c.cfg.scale.iter().map(|s| s.label.clone()).collect()
+}
+
+/// In English, what each label means, from its first ASCII alias
+/// (`满意 = satisfied`): the grid's columns are too narrow for both.
+fn legend(c: &Campaign) -> Vec<String> {
+    if c.lang == Lang::Zh {
+        return Vec::new();
+    }
     c.cfg
         .scale
         .iter()
-        .map(|s| {
-            let en = s.aliases.iter().find(|a| a.is_ascii());
-            match (c.lang, en) {
-                (Lang::En, Some(a)) => format!("{} {a}", s.label),
-                _ => s.label.clone(),
-            }
+        .filter_map(|s| {
+            let en = s.aliases.iter().find(|a| a.is_ascii())?;
+            Some(format!("{} = {en}", s.label))
         })
         .collect()
 }
@@ -161,13 +178,14 @@ fn section<'a>(l: &BTreeMap<String, String>, s: &'a Section) -> SectionView<'a> 
     }
 }
 
-fn index<'a>(c: &'a Campaign, l: &'a BTreeMap<String, String>) -> Index<'a> {
+fn index<'a>(c: &'a Campaign, l: &'a BTreeMap<String, String>, schemas: &'a [String]) -> Index<'a> {
     Index {
         lang: lang_code(c.lang),
         l,
         issuer: &c.cfg.report.issuer,
         period: c.period.printed(c.lang),
         workbook: super::workbook::file_name(c),
+        schemas,
         sheets: c.groups.len() * c.copies as usize,
         groups: c
             .groups
