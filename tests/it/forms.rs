@@ -100,7 +100,9 @@ fn forms_escape_names_and_carry_items_scale_categories_and_sheet_ids() {
     let index = read(d.join("out/index.html"));
     assert!(index.contains("ZZ0003.html") && index.contains("录入模板-2012Q3.xlsx"));
     // Nothing reads the clock: the same roster and configuration give the same bytes.
-    d.ok(&["forms", "--period", "2012Q3", "--copies", "2", "--out", "again"]);
+    d.ok(&[
+        "forms", "--period", "2012Q3", "--copies", "2", "--out", "again",
+    ]);
     assert!(crate::util::tree(&d.join("out")) == crate::util::tree(&d.join("again")));
     // Filters: one township; an unknown one names the known.
     d.ok(&[
