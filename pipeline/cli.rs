@@ -28,6 +28,8 @@ pub enum Command {
     Config(cmd::config::ConfigCmd),
     /// Generate a synthetic county's rating exports, rosters and ledger
     Generate(cmd::generate::GenerateArgs),
+    /// Printable 测评表, the Excel entry template and the device schema for a campaign
+    Forms(cmd::forms::FormsArgs),
     /// Ingest rating exports, rosters and ledgers into the warehouse
     Ingest(cmd::ingest::IngestArgs),
     /// Compute the metrics tables from the warehouse

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Config(c) => cmd::config::run(c, config).map(|()| exit::SUCCESS),
         Command::Generate(g) => cmd::generate::run(g, config).map(|()| exit::SUCCESS),
+        Command::Forms(f) => cmd::forms::run(f, config).map(|()| exit::SUCCESS),
         Command::Ingest(i) => cmd::ingest::run(i, config),
         Command::Compute(c) => cmd::compute::run(c, config).map(|()| exit::SUCCESS),
         Command::Query(q) => cmd::query::run(q, config).map(|()| exit::SUCCESS),

@@ -2,6 +2,7 @@
 
 pub mod compute;
 pub mod config;
+pub mod forms;
 pub mod generate;
 pub mod ingest;
 pub mod ledger;

@@ -1,5 +1,6 @@
 //! Excel workbooks: every sheet (or the one named), each a table with its own
-//! header row, found below any title rows. Date cells become ISO dates.
+//! header row, found below any title rows. Date cells become ISO dates. Sheets
+//! with no header row beside one that has it (instructions, lists) are skipped.
 
 use std::path::Path;
 
@@ -28,6 +29,7 @@ pub fn read(
         None => names,
     };
     let mut out = Vec::new();
+    let mut unheaded = Vec::new();
     for name in wanted {
         let range = book
             .worksheet_range(&name)
@@ -43,11 +45,14 @@ pub fn read(
             .take(10)
             .map(|r| r.iter().map(|c| c.clone().unwrap_or_default()).collect())
             .collect();
-        let header_at = pick_header(
+        let picked = pick_header(
             as_text.iter().enumerate().map(|(i, r)| (i, r.as_slice())),
             known,
-        )
-        .unwrap_or(0);
+        );
+        if picked.is_none() {
+            unheaded.push(out.len());
+        }
+        let header_at = picked.unwrap_or(0);
         let headers: Vec<String> = as_text[header_at]
             .iter()
             .map(|h| h.trim().to_string())
@@ -68,6 +73,17 @@ pub fn read(
     }
     if out.is_empty() {
         return Err("the workbook has no data in any sheet".into());
+    }
+    // Sheets with no row of known headers beside one that has them are
+    // notes, not data (an entry template's instructions and drop-down
+    // lists); alone, such a sheet is still read, so its mapping error names
+    // the missing columns.
+    if unheaded.len() < out.len() {
+        let mut i = 0;
+        out.retain(|_| {
+            i += 1;
+            !unheaded.contains(&(i - 1))
+        });
     }
     Ok(out)
 }

@@ -18,7 +18,7 @@ use super::format;
 use crate::config::Lang;
 
 /// Every template and label file, as shipped.
-const EMBEDDED: [(&str, &str); 10] = [
+const EMBEDDED: [(&str, &str); 13] = [
     (
         "base.html",
         include_str!("../../report-templates/base.html"),
@@ -50,6 +50,19 @@ const EMBEDDED: [(&str, &str); 10] = [
     (
         "index.html",
         include_str!("../../report-templates/index.html"),
+    ),
+    // The printable forms of `pingyi forms` (their labels: `forms/i18n/`, read by `forms::sheet`).
+    (
+        "forms/form.html",
+        include_str!("../../report-templates/forms/form.html"),
+    ),
+    (
+        "forms/form.css",
+        include_str!("../../report-templates/forms/form.css"),
+    ),
+    (
+        "forms/index.html",
+        include_str!("../../report-templates/forms/index.html"),
     ),
     (
         "i18n/zh.toml",

@@ -3,6 +3,7 @@
 
 mod compute;
 mod config;
+mod forms;
 mod fuzz;
 mod generate;
 mod hardening;

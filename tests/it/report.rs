@@ -388,7 +388,7 @@ fn a_render_killed_before_publishing_leaves_the_previous_reports_whole() {
     assert!(left.is_empty(), "{left:?}");
 }
 
-fn pdf_text(pdf: &Path, page: Option<u32>) -> String {
+pub(crate) fn pdf_text(pdf: &Path, page: Option<u32>) -> String {
     let mut cmd = std::process::Command::new("pdftotext");
     if let Some(p) = page {
         cmd.args(["-f", &p.to_string(), "-l", &p.to_string()]);
@@ -401,7 +401,7 @@ fn pdf_text(pdf: &Path, page: Option<u32>) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn pdf_pages(pdf: &Path) -> u32 {
+pub(crate) fn pdf_pages(pdf: &Path) -> u32 {
     let out = std::process::Command::new("pdfinfo")
         .arg(pdf)
         .output()
