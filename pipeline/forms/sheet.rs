@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::groups::{Group, Section};
@@ -214,19 +214,6 @@ fn labels(dir: Option<&Path>, lang: Lang) -> Result<BTreeMap<String, String>> {
         Lang::Zh => LABELS_ZH,
         Lang::En => LABELS_EN,
     };
-    let mut map: BTreeMap<String, String> =
-        toml::from_str(builtin).context("built-in form labels do not parse")?;
     let file = format!("forms/i18n/{}.toml", lang_code(lang));
-    if let Some(p) = dir.map(|d| d.join(&file)).filter(|p| p.is_file()) {
-        let text = std::fs::read_to_string(&p)
-            .with_context(|| format!("cannot read labels {}", p.display()))?;
-        let over: BTreeMap<String, String> = toml::from_str(&text).with_context(|| {
-            format!(
-                "labels {}: every entry must be `key = \"text\"`",
-                p.display()
-            )
-        })?;
-        map.extend(over);
-    }
-    Ok(map)
+    crate::report::templates::merged_labels(builtin, dir, &file)
 }

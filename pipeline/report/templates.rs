@@ -158,8 +158,18 @@ fn labels(dir: Option<&Path>, lang: Lang) -> Result<Labels> {
         .iter()
         .find(|(n, _)| *n == file)
         .map_or("", |(_, s)| s);
+    Ok(Labels(merged_labels(builtin, dir, file)?))
+}
+
+/// Labels parsed from `builtin`, with `dir/file`'s keys on top when the
+/// override folder has that file (reports and forms alike).
+pub fn merged_labels(
+    builtin: &str,
+    dir: Option<&Path>,
+    file: &str,
+) -> Result<BTreeMap<String, String>> {
     let mut map: BTreeMap<String, String> =
-        toml::from_str(builtin).context("built-in labels do not parse")?;
+        toml::from_str(builtin).with_context(|| format!("built-in labels {file} do not parse"))?;
     if let Some(p) = dir.map(|d| d.join(file)).filter(|p| p.is_file()) {
         let text = std::fs::read_to_string(&p)
             .with_context(|| format!("cannot read labels {}", p.display()))?;
@@ -171,7 +181,7 @@ fn labels(dir: Option<&Path>, lang: Lang) -> Result<Labels> {
         })?;
         map.extend(over);
     }
-    Ok(Labels(map))
+    Ok(map)
 }
 
 fn register_filters(env: &mut Environment<'static>) {
