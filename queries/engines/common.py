@@ -138,7 +138,15 @@ def arguments(doc, folder):
     ap.add_argument("--name", help="run one named query and print its rows as CSV")
     ap.add_argument("--param", action="append", default=[], help="KEY=VALUE (repeatable)")
     ap.add_argument("--compare", metavar="PINGYI", help="compare every named query with this pingyi binary")
-    ap.add_argument("--config", default="pingyi.toml", help="pingyi.toml for --compare")
+    ap.add_argument("--config", default="pingyi.toml", help="pingyi.toml for --compare and --compute")
+    ap.add_argument("--compute", action="store_true",
+                    help="compute every metric table from the SQL models (queries/metrics) into --out")
+    ap.add_argument("--out", help="with --compute: the folder the metric tables are written to, NAME.parquet each")
+    ap.add_argument("--models", default=str(Path(folder).resolve().parent.parent / "metrics"),
+                    help="with --compute: folder of the SQL models (default queries/metrics)")
+    ap.add_argument("--as-of", help="with --compute: YYYY-MM-DD (default: report.as_of, else today)")
+    ap.add_argument("--check", action="store_true",
+                    help="with --compute: compare each table with the one pingyi compute wrote in the warehouse")
     return ap
 
 
