@@ -34,7 +34,7 @@ def load_models(folder):
     models = {}
     for p in sorted(Path(folder).glob("*.sql")):
         text = p.read_text(encoding="utf-8")
-        found = re.search(r"^--\s*inputs:\s*(.*)$", text, re.MULTILINE)
+        found = re.search(r"^--[ \t]*inputs:[ \t]*(.*)$", text, re.MULTILINE)
         if not found:
             raise SystemExit(f"{p}: the header names no `-- inputs:` line")
         inputs = [i.strip() for i in found.group(1).split(",") if i.strip()]
@@ -148,7 +148,7 @@ def check_periods(max_seen):
 
 def keys(model):
     """The columns a model's `-- key:` header names (its rows are unique on them)."""
-    found = re.search(r"^--\s*key:\s*(.*)$", model["sql"], re.MULTILINE)
+    found = re.search(r"^--[ \t]*key:[ \t]*(.*)$", model["sql"], re.MULTILINE)
     return [k.strip() for k in found.group(1).split(",") if k.strip()] if found else []
 
 

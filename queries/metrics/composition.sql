@@ -2,6 +2,7 @@
 -- inputs: ratings, subjects, params_quota
 -- output: subject_id, period, org_type, quota_group, n, valid, satisfied, share, quota, deviation, max_deviation, compliant
 -- grain: subject × period × quota group of the subject's org type (groups nobody rated included, n = 0)
+-- key: subject_id, period, quota_group
 -- definitions: share = n / Σ n of the subject-period; deviation = share − quota;
 --   max_deviation = max |deviation| over the subject-period's groups; compliant = max_deviation ≤ tolerance.
 -- pingyi: the Rust builder (pipeline/compute/composition.rs) computes this table; tests/it/metrics_sql.rs

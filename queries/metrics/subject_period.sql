@@ -2,6 +2,7 @@
 -- inputs: ratings, composition
 -- output: subject_id, period, valid, satisfied, abstained, score_mean, rate, ci_low, ci_high, rate_ps, ps_ci_low, ps_ci_high, n_eff, coverage, raters
 -- grain: subject × period
+-- key: subject_id, period
 -- definitions (DESIGN §5):
 --   valid = ratings not abstaining (不了解); satisfied = valid ratings at a satisfied level; rate = satisfied / valid,
 --   null when nothing is valid. Wilson score interval, z = 1.959963984540054 (statsmodels

@@ -1,0 +1,25 @@
+-- The headline figures of the whole warehouse: people identified, ratings, subjects rated, the overall rate, suggestions.
+-- inputs: ratings, suggestions
+-- output: people_identified, ratings, subjects_rated, rate, suggestions
+-- grain: one row
+-- key:
+-- definitions: people_identified = distinct rater keys (keyed hashes of rater ids; ratings without one count
+--   together as one value, as pingyi counts them); rate = Σ satisfied / Σ valid over every rating.
+-- pingyi: the Rust builder (pipeline/compute/ledger.rs) computes this table; tests/it/metrics_sql.rs holds
+--   the two equal.
+with rated as (
+    select count(distinct rater_key)
+               + max(case when rater_key is null then 1 else 0 end) as people_identified,
+           count(*) as ratings,
+           count(distinct subject_id) as subjects_rated,
+           cast(sum(case when satisfied then 1 else 0 end) as double)
+               / nullif(sum(case when valid then 1 else 0 end), 0) as rate
+    from ratings
+),
+suggested as (
+    select count(*) as suggestions
+    from suggestions
+)
+select r.people_identified, r.ratings, r.subjects_rated, r.rate, s.suggestions
+from rated as r
+cross join suggested as s

@@ -1,0 +1,60 @@
+-- What a unit card shows: each subject's rates per assessment year by evaluation item and by rater category.
+-- inputs: ratings
+-- output: subject_id, window, dimension, group, raters, valid, satisfied, abstained, score_mean, rate, ci_low, ci_high
+-- grain: subject × window × dimension ('item' or 'rater_category') × group (the item or the category)
+-- key: subject_id, window, dimension, group
+-- definitions: as subject_period (rate = satisfied / valid, Wilson 95% interval, z² = 3.8414588206941254);
+--   raters: for an item, its ratings (one per response); for a rater category, its distinct responses,
+--   counted per period and summed over the window.
+-- pingyi: the Rust builder (pipeline/compute/rates.rs) computes this table; tests/it/metrics_sql.rs holds
+--   the two equal. score_mean with no scored rating is NaN in pingyi, null here.
+with dimensions as (
+    select 'item' as dimension union all select 'rater_category'
+),
+keyed as (
+    select r.subject_id, substr(r.period, 1, 4) as "window", d.dimension,
+           case d.dimension when 'item' then r.item else r.rater_category end as "group",
+           r.valid, r.satisfied, r.score
+    from ratings as r
+    cross join dimensions as d
+),
+cells as (
+    select subject_id, "window", dimension, "group",
+           sum(case when valid then 1 else 0 end) as valid,
+           sum(case when satisfied then 1 else 0 end) as satisfied,
+           sum(case when valid then 0 else 1 end) as abstained,
+           sum(score) / nullif(count(score), 0) as score_mean
+    from keyed
+    group by subject_id, "window", dimension, "group"
+),
+per_category as (
+    select subject_id, period, rater_category, count(distinct response_id) as raters
+    from ratings
+    group by subject_id, period, rater_category
+),
+category_raters as (
+    select subject_id, substr(period, 1, 4) as "window", 'rater_category' as dimension,
+           rater_category as "group", sum(raters) as raters
+    from per_category
+    group by subject_id, substr(period, 1, 4), rater_category
+),
+counted as (
+    select c.*, coalesce(n.raters, c.valid + c.abstained) as raters,
+           case when c.valid > 0 then cast(c.satisfied as double) / c.valid end as rate
+    from cells as c
+    left join category_raters as n
+      on n.subject_id = c.subject_id and n."window" = c."window"
+     and n.dimension = c.dimension and n."group" = c."group"
+),
+wilson as (
+    select *,
+           (rate + 3.8414588206941254 / (2.0 * valid)) / (1.0 + 3.8414588206941254 / valid) as centre,
+           1.959963984540054 * sqrt(rate * (1.0 - rate) / valid + 3.8414588206941254 / (4.0 * valid * valid))
+               / (1.0 + 3.8414588206941254 / valid) as half
+    from counted
+)
+select subject_id, "window", dimension, "group", raters, valid, satisfied, abstained, score_mean, rate,
+       case when centre - half < 0.0 then 0.0 else centre - half end as ci_low,
+       case when centre + half > 1.0 then 1.0 else centre + half end as ci_high
+from wilson
+order by subject_id, "window", dimension, "group" nulls first
