@@ -10,8 +10,8 @@
 with counted as (
     select subject_id, period, rater_category,
            count(*) as n,
-           sum(case when valid then 1 else 0 end) as valid,
-           sum(case when satisfied then 1 else 0 end) as satisfied
+           count(case when valid then 1 end) as valid,
+           count(case when satisfied then 1 end) as satisfied
     from ratings
     group by subject_id, period, rater_category
 ),
@@ -31,7 +31,7 @@ grid as (
 ),
 by_group as (
     select r.subject_id, r.period, q.quota_group,
-           sum(r.n) as n, sum(r.valid) as valid, sum(r.satisfied) as satisfied
+           cast(sum(r.n) as bigint) as n, cast(sum(r.valid) as bigint) as valid, cast(sum(r.satisfied) as bigint) as satisfied
     from rated as r
     join params_quota as q on q.org_type = r.org_type and q.rater_category = r.rater_category
     group by r.subject_id, r.period, q.quota_group

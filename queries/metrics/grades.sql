@@ -11,8 +11,8 @@
 --   the two equal.
 with yearly as (
     select subject_id, substr(period, 1, 4) as "window",
-           sum(case when valid then 1 else 0 end) as valid,
-           sum(case when satisfied then 1 else 0 end) as satisfied
+           count(case when valid then 1 end) as valid,
+           count(case when satisfied then 1 end) as satisfied
     from ratings
     group by subject_id, substr(period, 1, 4)
 ),
@@ -32,7 +32,7 @@ per_category as (
     group by subject_id, period, rater_category
 ),
 raters as (
-    select subject_id, substr(period, 1, 4) as "window", sum(raters) as raters
+    select subject_id, substr(period, 1, 4) as "window", cast(sum(raters) as bigint) as raters
     from per_category
     group by subject_id, substr(period, 1, 4)
 )

@@ -45,9 +45,9 @@ keyed as (
 ),
 cells as (
     select level, "group", span, period,
-           sum(case when valid then 1 else 0 end) as valid,
-           sum(case when satisfied then 1 else 0 end) as satisfied,
-           sum(case when valid then 0 else 1 end) as abstained,
+           count(case when valid then 1 end) as valid,
+           count(case when satisfied then 1 end) as satisfied,
+           count(case when not valid then 1 end) as abstained,
            sum(score) / nullif(count(score), 0) as score_mean
     from keyed
     group by level, "group", span, period

@@ -12,8 +12,8 @@ with rated as (
                + max(case when rater_key is null then 1 else 0 end) as people_identified,
            count(*) as ratings,
            count(distinct subject_id) as subjects_rated,
-           cast(sum(case when satisfied then 1 else 0 end) as double)
-               / nullif(sum(case when valid then 1 else 0 end), 0) as rate
+           cast(count(case when satisfied then 1 end) as double)
+               / nullif(count(case when valid then 1 end), 0) as rate
     from ratings
 ),
 suggested as (

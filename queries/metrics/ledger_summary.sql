@@ -55,10 +55,10 @@ keyed as (
 summed as (
     select level, "group",
            count(*) as suggestions,
-           sum(closed) as closed,
-           sum(overdue) as overdue,
+           cast(sum(closed) as bigint) as closed,
+           cast(sum(overdue) as bigint) as overdue,
            median(days) as median_days_to_close,
-           sum(case when answered_on_spot then 1 else 0 end) as answered_on_spot
+           count(case when answered_on_spot then 1 end) as answered_on_spot
     from keyed
     group by level, "group"
 )

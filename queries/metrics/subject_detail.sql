@@ -20,9 +20,9 @@ keyed as (
 ),
 cells as (
     select subject_id, "window", dimension, "group",
-           sum(case when valid then 1 else 0 end) as valid,
-           sum(case when satisfied then 1 else 0 end) as satisfied,
-           sum(case when valid then 0 else 1 end) as abstained,
+           count(case when valid then 1 end) as valid,
+           count(case when satisfied then 1 end) as satisfied,
+           count(case when not valid then 1 end) as abstained,
            sum(score) / nullif(count(score), 0) as score_mean
     from keyed
     group by subject_id, "window", dimension, "group"
@@ -34,7 +34,7 @@ per_category as (
 ),
 category_raters as (
     select subject_id, substr(period, 1, 4) as "window", 'rater_category' as dimension,
-           rater_category as "group", sum(raters) as raters
+           rater_category as "group", cast(sum(raters) as bigint) as raters
     from per_category
     group by subject_id, substr(period, 1, 4), rater_category
 ),

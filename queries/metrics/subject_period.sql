@@ -16,9 +16,9 @@
 --   holds the two equal. score_mean of a subject-period with no scored rating is NaN in pingyi, null here.
 with cells as (
     select subject_id, period,
-           sum(case when valid then 1 else 0 end) as valid,
-           sum(case when satisfied then 1 else 0 end) as satisfied,
-           sum(case when valid then 0 else 1 end) as abstained,
+           count(case when valid then 1 end) as valid,
+           count(case when satisfied then 1 end) as satisfied,
+           count(case when not valid then 1 end) as abstained,
            sum(score) / nullif(count(score), 0) as score_mean
     from ratings
     group by subject_id, period
@@ -63,7 +63,7 @@ per_category as (
     group by subject_id, period, rater_category
 ),
 raters as (
-    select subject_id, period, sum(raters) as raters
+    select subject_id, period, cast(sum(raters) as bigint) as raters
     from per_category
     group by subject_id, period
 )
