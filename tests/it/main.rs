@@ -6,6 +6,7 @@ mod config;
 mod generate;
 mod ingest;
 mod ledger;
+mod metrics_sql;
 mod query;
 mod report;
 mod run;
