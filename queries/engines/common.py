@@ -58,13 +58,21 @@ def bind(query, values):
     return sql
 
 
-def tables(warehouse):
-    """Table name -> absolute paths of its committed Parquet files."""
-    root = Path(warehouse).resolve()
-    manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+def tables(warehouse, read_text=None):
+    """Table name -> absolute paths of its committed Parquet files. A
+    warehouse given as a URI (hdfs://, s3a://) is read with `read_text`
+    (the engine's own file system) and its files named under the same URI."""
+    if "://" in warehouse:
+        root = warehouse.rstrip("/")
+        manifest = json.loads(read_text(root + "/MANIFEST.json"))
+        path = lambda f: root + "/" + f  # noqa: E731
+    else:
+        local = Path(warehouse).resolve()
+        manifest = json.loads((local / "MANIFEST.json").read_text(encoding="utf-8"))
+        path = lambda f: str(local / f)  # noqa: E731
     out = {}
     for name, files in manifest["tables"].items():
-        parquet = [str(root / f) for f in files if f.endswith(".parquet")]
+        parquet = [path(f) for f in files if f.endswith(".parquet")]
         if parquet:
             out[name] = parquet
     return out

@@ -72,6 +72,8 @@ class Engine:
         return [d[0] for d in cur.description], cur.fetchall()
 
     def materialize(self, name, sql, out):
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
         final = out / f"{name}.parquet"
         tmp = out / f".{name}.parquet.tmp"
         self.con.execute(f"copy ({sql}) to {quoted(str(tmp))} (format parquet, compression zstd)")

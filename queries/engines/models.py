@@ -170,8 +170,7 @@ def compute(engine, args, warehouse_tables):
     for name, (columns, rows) in params(cfg, as_of).items():
         engine.register_sql(name, values_sql(columns, rows))
     differ = 0
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = args.out.rstrip("/")
     for model in models:
         name = model["name"]
         missing = [i for i in model["inputs"] if not engine.has(i)]

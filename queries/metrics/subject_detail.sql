@@ -47,11 +47,12 @@ counted as (
      and n.dimension = c.dimension and n."group" = c."group"
 ),
 wilson as (
+    -- n_valid is null where nothing is valid: no interval (and no division by zero)
     select *,
-           (rate + 3.8414588206941254 / (2.0 * valid)) / (1.0 + 3.8414588206941254 / valid) as centre,
-           1.959963984540054 * sqrt(rate * (1.0 - rate) / valid + 3.8414588206941254 / (4.0 * valid * valid))
-               / (1.0 + 3.8414588206941254 / valid) as half
-    from counted
+           (rate + 3.8414588206941254e0 / (2.0 * n_valid)) / (1.0 + 3.8414588206941254e0 / n_valid) as centre,
+           1.959963984540054e0 * sqrt(rate * (1.0 - rate) / n_valid + 3.8414588206941254e0 / (4.0 * n_valid * n_valid))
+               / (1.0 + 3.8414588206941254e0 / n_valid) as half
+    from (select *, cast(nullif(valid, 0) as double) as n_valid from counted) as t
 )
 select subject_id, "window", dimension, "group", raters, valid, satisfied, abstained, score_mean, rate,
        case when centre - half < 0.0 then 0.0 else centre - half end as ci_low,

@@ -11,6 +11,8 @@
 --   Post-stratified over the quota groups present (valid > 0): rate_ps = Σ Q_g·p_g / Σ Q_g,
 --   coverage = Σ Q_g, Kish n_eff = coverage² / Σ (Q_g² / n_g) (each rating weighs Q_g / n_g);
 --   ps_ci_* = the Wilson interval of rate_ps on n_eff.
+--   Constants carry an exponent (1.959963984540054e0) so that Spark reads them as DOUBLE: a decimal literal
+--   would make its division a DECIMAL one, rounded to 6 places.
 --   raters = distinct responses (filled forms, device votes), counted per rater category and summed.
 -- pingyi: the Rust builder (pipeline/compute/rates.rs, composition.rs) computes this table; tests/it/metrics_sql.rs
 --   holds the two equal. score_mean of a subject-period with no scored rating is NaN in pingyi, null here.
@@ -28,12 +30,12 @@ rated as (
     from cells
 ),
 wilson as (
+    -- n_valid is null where nothing is valid: no interval (and no division by zero)
     select *,
-           (rate + 3.8414588206941254 / (2.0 * valid)) / (1.0 + 3.8414588206941254 / valid) as centre,
-           1.959963984540054 * sqrt(rate * (1.0 - rate) / valid + 3.8414588206941254 / (4.0 * valid * valid))
-               / (1.0 + 3.8414588206941254 / valid) as half
-    from rated
-    where valid > 0
+           (rate + 3.8414588206941254e0 / (2.0 * n_valid)) / (1.0 + 3.8414588206941254e0 / n_valid) as centre,
+           1.959963984540054e0 * sqrt(rate * (1.0 - rate) / n_valid + 3.8414588206941254e0 / (4.0 * n_valid * n_valid))
+               / (1.0 + 3.8414588206941254e0 / n_valid) as half
+    from (select *, cast(nullif(valid, 0) as double) as n_valid from rated) as t
 ),
 strata as (
     select subject_id, period,
@@ -45,17 +47,16 @@ strata as (
 ),
 post_stratified as (
     select subject_id, period, coverage,
-           case when coverage > 0 then weighted / coverage end as rate_ps,
-           case when q2n > 0 then coverage * coverage / q2n end as n_eff
+           weighted / case when coverage > 0 then coverage end as rate_ps,
+           coverage * coverage / case when q2n > 0 then q2n end as n_eff
     from strata
 ),
 ps_wilson as (
     select *,
-           (rate_ps + 3.8414588206941254 / (2.0 * n_eff)) / (1.0 + 3.8414588206941254 / n_eff) as centre,
-           1.959963984540054 * sqrt(rate_ps * (1.0 - rate_ps) / n_eff + 3.8414588206941254 / (4.0 * n_eff * n_eff))
-               / (1.0 + 3.8414588206941254 / n_eff) as half
-    from post_stratified
-    where n_eff > 0
+           (rate_ps + 3.8414588206941254e0 / (2.0 * n_ps)) / (1.0 + 3.8414588206941254e0 / n_ps) as centre,
+           1.959963984540054e0 * sqrt(rate_ps * (1.0 - rate_ps) / n_ps + 3.8414588206941254e0 / (4.0 * n_ps * n_ps))
+               / (1.0 + 3.8414588206941254e0 / n_ps) as half
+    from (select *, case when n_eff > 0 then n_eff end as n_ps from post_stratified) as t
 ),
 per_category as (
     select subject_id, period, rater_category, count(distinct response_id) as raters

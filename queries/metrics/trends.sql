@@ -83,7 +83,7 @@ tested as (
 normal as (
     -- the pieces of Cody's erfc(y), y = |Z|/√2: y², y cut to 1/16 (exp(−y²) in two exact steps), 1/y²
     select *, y * y as y2, floor(y * 16) / 16 as yt, case when y > 0 then 1 / (y * y) end as r2
-    from (select *, abs(z) / 1.4142135623730951 as y from tested) as t
+    from (select *, abs(z) / 1.4142135623730951e0 as y from tested) as t
 ),
 mann_kendall as (
     select level, "group", s, var_s, z, sen_slope, s / (0.5 * n * (n - 1)) as tau,
