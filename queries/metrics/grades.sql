@@ -31,14 +31,14 @@ per_category as (
     from ratings
     group by subject_id, period, rater_category
 ),
-raters as (
+responses as (
     select subject_id, substr(period, 1, 4) as "window", cast(sum(raters) as bigint) as raters
     from per_category
     group by subject_id, substr(period, 1, 4)
 )
-select r.subject_id, r."window", r.valid, r.satisfied, n.raters, r.rate, g.name as grade
+select r.subject_id, r."window", r.valid, r.satisfied, rc.raters, r.rate, g.name as grade
 from rated as r
 left join banded as b on b.subject_id = r.subject_id and b."window" = r."window"
 left join params_grades as g on g.band = b.band
-left join raters as n on n.subject_id = r.subject_id and n."window" = r."window"
+left join responses as rc on rc.subject_id = r.subject_id and rc."window" = r."window"
 order by r.subject_id, r."window"

@@ -63,7 +63,7 @@ per_category as (
     from ratings
     group by subject_id, period, rater_category
 ),
-raters as (
+responses as (
     select subject_id, period, cast(sum(raters) as bigint) as raters
     from per_category
     group by subject_id, period
@@ -74,10 +74,10 @@ select r.subject_id, r.period, r.valid, r.satisfied, r.abstained, r.score_mean, 
        p.rate_ps,
        case when pw.centre - pw.half < 0.0 then 0.0 else pw.centre - pw.half end as ps_ci_low,
        case when pw.centre + pw.half > 1.0 then 1.0 else pw.centre + pw.half end as ps_ci_high,
-       p.n_eff, p.coverage, n.raters
+       p.n_eff, p.coverage, rc.raters
 from rated as r
 left join wilson as w on w.subject_id = r.subject_id and w.period = r.period
 left join post_stratified as p on p.subject_id = r.subject_id and p.period = r.period
 left join ps_wilson as pw on pw.subject_id = r.subject_id and pw.period = r.period
-left join raters as n on n.subject_id = r.subject_id and n.period = r.period
+left join responses as rc on rc.subject_id = r.subject_id and rc.period = r.period
 order by r.subject_id, r.period

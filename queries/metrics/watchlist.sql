@@ -41,7 +41,7 @@ watched as (
     cross join params_run as p
     where w."window" = substr(cast(p.as_of as string), 1, 4) and w.near = 1 and w.broken = 0
 ),
-top as (
+highest as (
     select max(below) as threshold
     from params_breach_rules
 ),
@@ -49,7 +49,7 @@ listed as (
     select j.subject_id, j."window", j.period, j.rate, j.valid, j.ci_low, j.ci_high, t.threshold, p.min_valid
     from judged as j
     join watched as w on w.subject_id = j.subject_id and w."window" = j."window"
-    cross join top as t
+    cross join highest as t
     cross join params_run as p
     where j.rate < t.threshold
 )
