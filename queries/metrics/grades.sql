@@ -7,8 +7,10 @@
 --   grade = the first band of [[grades]] (highest first) whose min_rate the rate reaches (rate ≥ min);
 --   raters = distinct responses, counted per period and rater category and summed.
 -- parameters: params_grades(band, name, min_rate) from [[grades]], band = its place in the list.
--- pingyi: the Rust builder (pipeline/compute/breaches.rs) computes this table; tests/it/metrics_sql.rs holds
---   the two equal.
+-- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/breaches.rs), and tests/it/metrics_sql.rs
+--   holds it equal to this model. polars' SQL front end runs this model, but took 5.2 s on a million ratings
+--   where the whole of `pingyi compute` takes about 3 s (debug build; README, "Metric models"): one
+--   definition is the goal, a slower nightly run is not, so the builder stays.
 with yearly as (
     select subject_id, substr(period, 1, 4) as "window",
            count(case when valid then 1 end) as valid,

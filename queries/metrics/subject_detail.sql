@@ -6,8 +6,11 @@
 -- definitions: as subject_period (rate = satisfied / valid, Wilson 95% interval, z² = 3.8414588206941254);
 --   raters: for an item, its ratings (one per response); for a rater category, its distinct responses,
 --   counted per period and summed over the window.
--- pingyi: the Rust builder (pipeline/compute/rates.rs) computes this table; tests/it/metrics_sql.rs holds
---   the two equal. score_mean with no scored rating is NaN in pingyi, null here.
+-- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/rates.rs), and tests/it/metrics_sql.rs
+--   holds it equal to this model. polars' SQL front end runs this model, but took 12.4 s on a million ratings
+--   where the whole of `pingyi compute` takes about 3 s (debug build; README, "Metric models"): one
+--   definition is the goal, a slower nightly run is not, so the builder stays. score_mean with no scored
+--   rating is NaN in pingyi, null here.
 with dimensions as (
     select 'item' as dimension union all select 'rater_category'
 ),
