@@ -83,7 +83,13 @@ fn every_metric_table_has_a_model_with_a_header() {
     for name in names {
         let text =
             std::fs::read_to_string(repo().join(format!("queries/metrics/{name}.sql"))).unwrap();
-        for field in ["-- inputs:", "-- output:", "-- grain:", "-- key:", "-- pingyi:"] {
+        for field in [
+            "-- inputs:",
+            "-- output:",
+            "-- grain:",
+            "-- key:",
+            "-- pingyi:",
+        ] {
             assert!(text.contains(field), "{name}.sql has no {field} line");
         }
         assert!(
@@ -104,6 +110,21 @@ fn duckdb_computes_the_sample_metrics_as_pingyi_does() {
         wh,
         &d.join("pingyi.toml"),
         &d.join("m"),
+    );
+    // The comparison covers the breach rule's edges: the sample has periods
+    // at exactly 60% and 70%, which are not below.
+    let edges = crate::util::county()
+        .ok(&[
+            "query",
+            "--format",
+            "csv",
+            "select count(*) as n from subject_period where rate = 0.6 or rate = 0.7",
+        ])
+        .stdout;
+    let n: u64 = edges.lines().nth(1).unwrap().trim().parse().unwrap();
+    assert!(
+        n > 0,
+        "no rate at exactly 60% or 70% in the sample: {edges}"
     );
 }
 
