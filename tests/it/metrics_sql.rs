@@ -129,6 +129,37 @@ fn duckdb_computes_the_sample_metrics_as_pingyi_does() {
 }
 
 #[test]
+fn the_check_fails_when_a_rule_differs_from_the_one_pingyi_computed_with() {
+    // The same warehouse, a configuration whose first rule is 65%, not 60%:
+    // breaches must differ and the runner must say so in its exit status.
+    let d = Dir::new();
+    d.write(
+        "pingyi.toml",
+        &format!(
+            "{}\n[breach]\nrules = [{{ below = 0.65, times = 1 }}, {{ below = 0.70, times = 2 }}]\n",
+            crate::util::sample_config("unused")
+        ),
+    );
+    let done = Command::new(engines_python())
+        .arg(repo().join("queries/engines/duckdb_run.py"))
+        .arg("--warehouse")
+        .arg(sample_warehouse())
+        .arg("--config")
+        .arg(d.join("pingyi.toml"))
+        .arg("--out")
+        .arg(d.join("m"))
+        .args(["--compute", "--check", "--as-of", "2012-12-31"])
+        .output()
+        .expect("run the engine");
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    assert_ne!(done.status.code(), Some(0), "{stdout}");
+    let breaches = stdout.lines().find(|l| l.starts_with("breaches")).unwrap();
+    assert!(breaches.contains("DIFFERENT"), "{stdout}");
+    let grades = stdout.lines().find(|l| l.starts_with("grades")).unwrap();
+    assert!(grades.ends_with("same as pingyi"), "{stdout}");
+}
+
+#[test]
 fn duckdb_computes_a_million_ratings_as_pingyi_does() {
     let d = Dir::new();
     d.ok(&["generate", "--scale", "1000000", "--out", "gen"]);
