@@ -15,9 +15,10 @@
 --   per rule (at most 6), because DuckDB and Spark spell an ordered string_agg differently; the runners
 --   refuse a warehouse or configuration beyond those bounds.
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/breaches.rs), and tests/it/metrics_sql.rs
---   holds it equal to this model. polars' SQL front end runs this model, but took 0.8 s on a million ratings
---   where the whole of `pingyi compute` takes about 3 s (debug build; README, "Metric models"): one
---   definition is the goal, a slower nightly run is not, so the builder stays.
+--   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
+--   ratings (debug build) it took 0.20 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
+--   machine; a separate process, start-up included; not yet tried inside `pingyi compute`, where the builder
+--   is one of several plans polars runs together (the trends trial there was slower), so the builder stays.
 with judged as (
     -- The rate a breach is judged on: raw (as counted by hand, the default) or post-stratified
     -- (breach.basis), with its interval; valid stays the raw count for the `thin` label.

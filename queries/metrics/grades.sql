@@ -8,9 +8,9 @@
 --   raters = distinct responses, counted per period and rater category and summed.
 -- parameters: params_grades(band, name, min_rate) from [[grades]], band = its place in the list.
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/breaches.rs), and tests/it/metrics_sql.rs
---   holds it equal to this model. polars' SQL front end runs this model, but took 5.2 s on a million ratings
---   where the whole of `pingyi compute` takes about 3 s (debug build; README, "Metric models"): one
---   definition is the goal, a slower nightly run is not, so the builder stays.
+--   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
+--   ratings (debug build) it took 1.1 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
+--   machine; slower than the builder it would replace, so the builder stays.
 with yearly as (
     select subject_id, substr(period, 1, 4) as "window",
            count(case when valid then 1 end) as valid,

@@ -8,10 +8,10 @@
 --   rating (rater_category, method, channel, item) or of its subject (township, village, org_type,
 --   pioneer_category); the county level has the one group 全县.
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/rates.rs), and tests/it/metrics_sql.rs
---   holds it equal to this model. polars' SQL front end runs this model, but took 122 s and 5 GB (the level ×
---   span cross join is materialized) on a million ratings where the whole of `pingyi compute` takes about 3 s
---   (debug build; README, "Metric models"): one definition is the goal, a slower nightly run is not, so the
---   builder stays. score_mean with no scored rating is NaN in pingyi, null here.
+--   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
+--   ratings (debug build) it took 18 s and 5 GB (it materializes the level × span cross join), where the
+--   whole of `pingyi compute` takes 4–5.5 s on the same machine; slower than the builder it would replace, so
+--   the builder stays. score_mean with no scored rating is NaN in pingyi, null here.
 with rated as (
     select r.period, substr(r.period, 1, 4) as year, r.rater_category, r.method, r.channel, r.item,
            s.township, s.village, s.org_type, s.pioneer_category,

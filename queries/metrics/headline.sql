@@ -6,9 +6,10 @@
 -- definitions: people_identified = distinct rater keys (keyed hashes of rater ids; ratings without one count
 --   together as one value, as pingyi counts them); rate = Σ satisfied / Σ valid over every rating.
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/ledger.rs), and tests/it/metrics_sql.rs
---   holds it equal to this model. polars' SQL front end runs this model, but took 2.6 s on a million ratings
---   where the whole of `pingyi compute` takes about 3 s (debug build; README, "Metric models"): one
---   definition is the goal, a slower nightly run is not, so the builder stays.
+--   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
+--   ratings (debug build) it took 0.27 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
+--   machine; a separate process, start-up included; not yet tried inside `pingyi compute`, where the builder
+--   is one of several plans polars runs together (the trends trial there was slower), so the builder stays.
 with rated as (
     select count(distinct rater_key)
                + max(case when rater_key is null then 1 else 0 end) as people_identified,

@@ -10,9 +10,10 @@
 --   the difference of two dates differently.
 -- parameters: params_run.as_of (pingyi compute --as-of; report.as_of; today).
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/ledger.rs), and tests/it/metrics_sql.rs
---   holds it equal to this model. polars' SQL front end runs this model, but took 0.3 s on a million ratings
---   where the whole of `pingyi compute` takes about 3 s (debug build; README, "Metric models"): one
---   definition is the goal, a slower nightly run is not, so the builder stays.
+--   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
+--   ratings (debug build) it took 0.17 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
+--   machine; a separate process, start-up included; not yet tried inside `pingyi compute`, where the builder
+--   is one of several plans polars runs together (the trends trial there was slower), so the builder stays.
 with dated as (
     select g.subject_id, s.township, g.category, g.status, g.answered_on_spot, g.deadline,
            extract(year from g.received_at) - case when extract(month from g.received_at) <= 2 then 1 else 0 end

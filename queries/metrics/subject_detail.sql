@@ -7,10 +7,10 @@
 --   raters: for an item, its ratings (one per response); for a rater category, its distinct responses,
 --   counted per period and summed over the window.
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/rates.rs), and tests/it/metrics_sql.rs
---   holds it equal to this model. polars' SQL front end runs this model, but took 12.4 s on a million ratings
---   where the whole of `pingyi compute` takes about 3 s (debug build; README, "Metric models"): one
---   definition is the goal, a slower nightly run is not, so the builder stays. score_mean with no scored
---   rating is NaN in pingyi, null here.
+--   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
+--   ratings (debug build) it took 3.9 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
+--   machine; slower than the builder it would replace, so the builder stays. score_mean with no scored rating
+--   is NaN in pingyi, null here.
 with dimensions as (
     select 'item' as dimension union all select 'rater_category'
 ),
