@@ -58,13 +58,21 @@ def bind(query, values):
     return sql
 
 
-def tables(warehouse):
-    """Table name -> absolute paths of its committed Parquet files."""
-    root = Path(warehouse).resolve()
-    manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+def tables(warehouse, read_text=None):
+    """Table name -> absolute paths of its committed Parquet files. A
+    warehouse given as a URI (hdfs://, s3a://) is read with `read_text`
+    (the engine's own file system) and its files named under the same URI."""
+    if "://" in warehouse:
+        root = warehouse.rstrip("/")
+        manifest = json.loads(read_text(root + "/MANIFEST.json"))
+        path = lambda f: root + "/" + f  # noqa: E731
+    else:
+        local = Path(warehouse).resolve()
+        manifest = json.loads((local / "MANIFEST.json").read_text(encoding="utf-8"))
+        path = lambda f: str(local / f)  # noqa: E731
     out = {}
     for name, files in manifest["tables"].items():
-        parquet = [str(root / f) for f in files if f.endswith(".parquet")]
+        parquet = [path(f) for f in files if f.endswith(".parquet")]
         if parquet:
             out[name] = parquet
     return out
@@ -138,7 +146,15 @@ def arguments(doc, folder):
     ap.add_argument("--name", help="run one named query and print its rows as CSV")
     ap.add_argument("--param", action="append", default=[], help="KEY=VALUE (repeatable)")
     ap.add_argument("--compare", metavar="PINGYI", help="compare every named query with this pingyi binary")
-    ap.add_argument("--config", default="pingyi.toml", help="pingyi.toml for --compare")
+    ap.add_argument("--config", default="pingyi.toml", help="pingyi.toml for --compare and --compute")
+    ap.add_argument("--compute", action="store_true",
+                    help="compute every metric table from the SQL models (queries/metrics) into --out")
+    ap.add_argument("--out", help="with --compute: the folder the metric tables are written to, NAME.parquet each")
+    ap.add_argument("--models", default=str(Path(folder).resolve().parent.parent / "metrics"),
+                    help="with --compute: folder of the SQL models (default queries/metrics)")
+    ap.add_argument("--as-of", help="with --compute: YYYY-MM-DD (default: report.as_of, else today)")
+    ap.add_argument("--check", action="store_true",
+                    help="with --compute: compare each table with the one pingyi compute wrote in the warehouse")
     return ap
 
 

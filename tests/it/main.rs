@@ -9,6 +9,7 @@ mod generate;
 mod hardening;
 mod ingest;
 mod ledger;
+mod metrics_sql;
 mod query;
 mod report;
 mod report_view;

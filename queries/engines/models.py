@@ -1,0 +1,222 @@
+"""The metric tables as SQL models (queries/metrics/NAME.sql), shared by the
+DuckDB and Spark runners' --compute: read the models and the order their
+inputs impose, and turn pingyi's configuration into the small parameter
+tables the models join (params_quota, params_breach_rules, params_grades,
+params_run).
+
+The configuration is read as pingyi reads it: the built-in defaults
+(pipeline/config/defaults.toml) with the given pingyi.toml merged over them,
+tables key by key, arrays replaced whole. Where the repository is not at
+hand (a cluster), pass the effective configuration that
+`pingyi config show > pingyi-effective.toml` prints: it is complete, so the
+missing defaults change nothing.
+"""
+
+import math
+import re
+import time
+import tomllib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+DEFAULTS = Path(__file__).resolve().parents[2] / "pipeline" / "config" / "defaults.toml"
+
+# The breach model lists at most this many periods per window and rules per
+# subject (its pivot has one slot each): months are the finest period.
+MAX_PERIODS = 12
+MAX_RULES = 6
+
+
+def load_models(folder):
+    """Every NAME.sql of `folder` as {name, inputs, sql}, in an order where
+    each model comes after the models it reads."""
+    models = {}
+    for p in sorted(Path(folder).glob("*.sql")):
+        text = p.read_text(encoding="utf-8")
+        found = re.search(r"^--[ \t]*inputs:[ \t]*(.*)$", text, re.MULTILINE)
+        if not found:
+            raise SystemExit(f"{p}: the header names no `-- inputs:` line")
+        inputs = [i.strip() for i in found.group(1).split(",") if i.strip()]
+        models[p.stem] = {"name": p.stem, "inputs": inputs, "sql": text}
+    ordered, seen = [], set()
+
+    def visit(name, path):
+        if name in seen:
+            return
+        if name in path:
+            raise SystemExit(f"models read each other in a cycle: {' -> '.join(path + [name])}")
+        for i in models[name]["inputs"]:
+            if i in models:
+                visit(i, path + [name])
+        seen.add(name)
+        ordered.append(models[name])
+
+    for name in models:
+        visit(name, [])
+    return ordered
+
+
+def merge(base, over):
+    """pingyi's rule: tables merge key by key, anything else replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_config(path):
+    cfg = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")) if DEFAULTS.exists() else {}
+    if path:
+        p = Path(path)
+        if not p.exists():
+            raise SystemExit(f"{p}: no such configuration file (pass --config pingyi.toml)")
+        try:
+            cfg = merge(cfg, tomllib.loads(p.read_text(encoding="utf-8")))
+        except tomllib.TOMLDecodeError as e:
+            raise SystemExit(f"{p}: not valid TOML: {e}")
+    for key in ("org_types", "breach", "grades"):
+        if key not in cfg:
+            raise SystemExit(f"configuration has no [{key}] (and no defaults at {DEFAULTS}): "
+                             "pass the output of `pingyi config show` as --config")
+    return cfg
+
+
+def as_of_date(text, cfg):
+    """--as-of, else report.as_of, else today (pingyi compute's rule)."""
+    text = text or cfg.get("report", {}).get("as_of", "")
+    try:
+        return date.fromisoformat(text) if text else date.today()
+    except ValueError:
+        raise SystemExit(f"as-of date {text!r} is not YYYY-MM-DD")
+
+
+def rule_label(below, times):
+    """As pingyi labels a rule: `below 60% × 1`."""
+    return f"below {below * 100:.0f}% × {times}"
+
+
+def params(cfg, as_of):
+    """Parameter table name -> (columns with SQL types, rows)."""
+    quota = [
+        (o["name"], c, g["group"], float(g["share"]), float(o["quota_tolerance"]))
+        for o in cfg["org_types"]
+        for g in o["quota"]
+        for c in g["categories"]
+    ]
+    rules = [(i + 1, float(r["below"]), int(r["times"]), rule_label(float(r["below"]), int(r["times"])))
+             for i, r in enumerate(cfg["breach"]["rules"])]
+    if not rules or len(rules) > MAX_RULES:
+        raise SystemExit(f"breach.rules: {len(rules)} rules; the breach model takes 1 to {MAX_RULES}")
+    grades = [(i + 1, g["name"], float(g["min"])) for i, g in enumerate(cfg["grades"])]
+    b = cfg["breach"]
+    run = [(as_of, int(b["min_valid"]), b["action"], b["basis"])]
+    return {
+        "params_quota": ([("org_type", "string"), ("rater_category", "string"), ("quota_group", "string"),
+                          ("quota", "double"), ("tolerance", "double")], quota),
+        "params_breach_rules": ([("rule_no", "int"), ("below", "double"), ("times", "int"), ("label", "string")],
+                                rules),
+        "params_grades": ([("band", "int"), ("name", "string"), ("min_rate", "double")], grades),
+        "params_run": ([("as_of", "date"), ("min_valid", "int"), ("action", "string"), ("basis", "string")], run),
+    }
+
+
+def literal(value, sql_type):
+    if value is None:
+        return f"cast(null as {sql_type})"
+    if sql_type == "string":
+        return "'" + str(value).replace("'", "''") + "'"
+    if sql_type == "date":
+        return f"date '{value.isoformat()}'"
+    return f"cast({value!r} as {sql_type})"
+
+
+def values_sql(columns, rows):
+    """A SELECT of the rows (UNION ALL of literal rows; typed even when
+    empty), portable to DuckDB and Spark."""
+    if not rows:
+        return "select " + ", ".join(f"{literal(None, t)} as {c}" for c, t in columns) + " where 1 = 0"
+    return "\nunion all\n".join(
+        "select " + ", ".join(f"{literal(v, t)} as {c}" for v, (c, t) in zip(row, columns)) for row in rows)
+
+
+def check_periods(max_seen):
+    if max_seen > MAX_PERIODS:
+        raise SystemExit(f"a subject has {max_seen} periods in one window; the breach model lists at most "
+                         f"{MAX_PERIODS} (month granularity)")
+
+
+def keys(model):
+    """The columns a model's `-- key:` header names (its rows are unique on them)."""
+    found = re.search(r"^--[ \t]*key:[ \t]*(.*)$", model["sql"], re.MULTILINE)
+    return [k.strip() for k in found.group(1).split(",") if k.strip()] if found else []
+
+
+def compute(engine, args, warehouse_tables):
+    """Registers the warehouse tables and parameter tables on `engine`, runs
+    every model in input order, writes each as Parquet under args.out and
+    registers it for the models after it. With args.check, compares each
+    table with the one pingyi wrote into the warehouse; returns how many differ."""
+    cfg = load_config(args.config)
+    as_of = as_of_date(args.as_of, cfg)
+    models = load_models(args.models)
+    produced = {m["name"] for m in models}
+    for name, files in warehouse_tables.items():
+        # pingyi's own metric tables are read only to compare with.
+        if name not in produced:
+            engine.register_files(name, files)
+        elif args.check:
+            engine.register_files("pingyi_" + name, files)
+    for name, (columns, rows) in params(cfg, as_of).items():
+        engine.register_sql(name, values_sql(columns, rows))
+    differ = 0
+    out = args.out.rstrip("/")
+    for model in models:
+        name = model["name"]
+        missing = [i for i in model["inputs"] if not engine.has(i)]
+        if missing:
+            raise SystemExit(f"model {name} reads {missing}, which neither the warehouse nor an earlier model has")
+        if name == "breaches":
+            columns, rows = engine.fetch(
+                "select coalesce(max(c), 0) from (select count(*) as c from subject_period "
+                "group by subject_id, substr(period, 1, 4)) as t")
+            check_periods(rows[0][0])
+        started = time.monotonic()
+        count = engine.materialize(name, model["sql"], out)
+        line = f"{name:<16} {count:>9} rows  {time.monotonic() - started:6.1f} s"
+        if args.check:
+            problem = check(engine, model, warehouse_tables)
+            line += "  same as pingyi" if problem is None else "  DIFFERENT: " + problem
+            differ += problem is not None
+        print(line, flush=True)
+    return differ
+
+
+def check(engine, model, warehouse_tables):
+    """None when the engine's table equals pingyi's row for row (sorted on the
+    model's key; floats to 1e-9; NaN and null alike), else what differs."""
+    name = model["name"]
+    if name not in warehouse_tables:
+        return f"the warehouse has no {name} table (run pingyi compute first)"
+    order = ", ".join(f'"{k}" nulls first' for k in keys(model)) or "1"
+    mine_cols, mine = engine.fetch(f'select * from "{name}" order by {order}')
+    theirs_cols, theirs = engine.fetch(f'select * from "pingyi_{name}" order by {order}')
+    if mine_cols != theirs_cols:
+        return f"columns differ: model {mine_cols}, pingyi {theirs_cols}"
+    if len(mine) != len(theirs):
+        return f"{len(mine)} rows from the model, {len(theirs)} in pingyi's table"
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        bad = [c for c, x, y in zip(mine_cols, a, b) if not same(x, y)]
+        if bad:
+            return f"row {i + 1} differs in {bad}: model {a}, pingyi {b}"
+    return None
+
+
+def same(a, b):
+    nan = lambda v: v is None or (isinstance(v, float) and math.isnan(v))  # noqa: E731
+    if nan(a) and nan(b):
+        return True
+    number = lambda v: isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)  # noqa: E731
+    if number(a) and number(b):
+        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-9)
+    return a == b

@@ -1,0 +1,74 @@
+-- Satisfaction by group at every level (county, township, village, org type, pioneer category, rater category, method, channel, item), per period and per assessment year.
+-- inputs: ratings, subjects
+-- output: level, group, span, period, valid, satisfied, abstained, score_mean, rate, ci_low, ci_high
+-- grain: level × group × span × period; span 'period' rows carry the period label (2012Q3), span 'year' rows the year (2012)
+-- key: level, group, span, period
+-- definitions: as subject_period (valid, satisfied, rate = satisfied / valid, Wilson 95% interval with
+--   z = 1.959963984540054, z² = 3.8414588206941254); a group is a value of the level's column of the
+--   rating (rater_category, method, channel, item) or of its subject (township, village, org_type,
+--   pioneer_category); the county level has the one group 全县.
+-- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/rates.rs), and tests/it/metrics_sql.rs
+--   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
+--   ratings (debug build) it took 18 s and 5 GB (it materializes the level × span cross join), where the
+--   whole of `pingyi compute` takes 4–5.5 s on the same machine; slower than the builder it would replace, so
+--   the builder stays. score_mean with no scored rating is NaN in pingyi, null here.
+with rated as (
+    select r.period, substr(r.period, 1, 4) as year, r.rater_category, r.method, r.channel, r.item,
+           s.township, s.village, s.org_type, s.pioneer_category,
+           r.valid, r.satisfied, r.score
+    from ratings as r
+    left join subjects as s on s.subject_id = r.subject_id
+),
+levels as (
+    select 'county' as level union all select 'township' union all select 'village'
+    union all select 'org_type' union all select 'pioneer_category' union all select 'rater_category'
+    union all select 'method' union all select 'channel' union all select 'item'
+),
+spans as (
+    select 'period' as span union all select 'year'
+),
+keyed as (
+    select l.level, s.span,
+           case l.level
+               when 'county' then '全县'
+               when 'township' then r.township
+               when 'village' then r.village
+               when 'org_type' then r.org_type
+               when 'pioneer_category' then r.pioneer_category
+               when 'rater_category' then r.rater_category
+               when 'method' then r.method
+               when 'channel' then r.channel
+               when 'item' then r.item
+           end as "group",
+           case s.span when 'period' then r.period else r.year end as period,
+           r.valid, r.satisfied, r.score
+    from rated as r
+    cross join levels as l
+    cross join spans as s
+),
+cells as (
+    select level, "group", span, period,
+           count(case when valid then 1 end) as valid,
+           count(case when satisfied then 1 end) as satisfied,
+           count(case when not valid then 1 end) as abstained,
+           sum(score) / nullif(count(score), 0) as score_mean
+    from keyed
+    group by level, "group", span, period
+),
+rates as (
+    select *, case when valid > 0 then cast(satisfied as double) / valid end as rate
+    from cells
+),
+wilson as (
+    -- n_valid is null where nothing is valid: no interval (and no division by zero)
+    select *,
+           (rate + 3.8414588206941254e0 / (2.0 * n_valid)) / (1.0 + 3.8414588206941254e0 / n_valid) as centre,
+           1.959963984540054e0 * sqrt(rate * (1.0 - rate) / n_valid + 3.8414588206941254e0 / (4.0 * n_valid * n_valid))
+               / (1.0 + 3.8414588206941254e0 / n_valid) as half
+    from (select *, cast(nullif(valid, 0) as double) as n_valid from rates) as t
+)
+select level, "group", span, period, valid, satisfied, abstained, score_mean, rate,
+       case when centre - half < 0.0 then 0.0 else centre - half end as ci_low,
+       case when centre + half > 1.0 then 1.0 else centre + half end as ci_high
+from wilson
+order by level, "group" nulls first, span, period

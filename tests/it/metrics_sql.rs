@@ -1,0 +1,209 @@
+//! The metric tables as SQL models (`queries/metrics/*.sql`): DuckDB's output
+//! of every model equals `pingyi compute`'s table row for row (sorted on the
+//! model's key, floats within 1e-9), on the sample warehouse and on a
+//! generated warehouse of about a million ratings; Spark's the same when
+//! `PINGYI_SPARK_PYTHON` names a Python with pyspark (opt-in: README).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::{engines_python, repo, sample_warehouse, Dir};
+
+/// The models in `queries/metrics`, by name.
+fn models() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("queries/metrics"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs `RUNNER --compute --check` over `warehouse` and insists that every
+/// model ran and equals pingyi's table; returns the runner's report.
+fn compute_and_check(
+    python: &Path,
+    runner: &str,
+    warehouse: &Path,
+    config: &Path,
+    out: &Path,
+) -> String {
+    let done = Command::new(python)
+        .arg(repo().join("queries/engines").join(runner))
+        .arg("--warehouse")
+        .arg(warehouse)
+        .arg("--config")
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .args(["--compute", "--check", "--as-of", "2012-12-31"])
+        .output()
+        .expect("run the engine");
+    let stdout = String::from_utf8_lossy(&done.stdout).into_owned();
+    assert!(
+        done.status.success(),
+        "{runner} --compute differs from pingyi compute:\n{stdout}\n{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    for name in models() {
+        let line = stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name.as_str()))
+            .unwrap_or_else(|| panic!("no line for model {name}:\n{stdout}"));
+        assert!(line.ends_with("same as pingyi"), "{line}");
+        assert!(
+            out.join(format!("{name}.parquet")).exists() || out.join(&name).is_dir(),
+            "{name} not written under {}",
+            out.display()
+        );
+    }
+    stdout
+}
+
+#[test]
+fn every_metric_table_has_a_model_with_a_header() {
+    let names = models();
+    assert_eq!(
+        names,
+        [
+            "breaches",
+            "composition",
+            "grades",
+            "group_period",
+            "headline",
+            "ledger_summary",
+            "subject_detail",
+            "subject_period",
+            "trends",
+            "watchlist"
+        ]
+    );
+    for name in names {
+        let text =
+            std::fs::read_to_string(repo().join(format!("queries/metrics/{name}.sql"))).unwrap();
+        for field in [
+            "-- inputs:",
+            "-- output:",
+            "-- grain:",
+            "-- key:",
+            "-- pingyi:",
+        ] {
+            assert!(text.contains(field), "{name}.sql has no {field} line");
+        }
+        assert!(
+            !text.trim_end().ends_with(';'),
+            "{name}.sql: one statement, no trailing `;` (Spark's sql() takes none)"
+        );
+    }
+}
+
+#[test]
+fn duckdb_computes_the_sample_metrics_as_pingyi_does() {
+    let d = Dir::new();
+    let wh = sample_warehouse();
+    d.write("pingyi.toml", &crate::util::sample_config("unused"));
+    compute_and_check(
+        &engines_python(),
+        "duckdb_run.py",
+        wh,
+        &d.join("pingyi.toml"),
+        &d.join("m"),
+    );
+    // The comparison covers the breach rule's edges: the sample has periods
+    // at exactly 60% and 70%, which are not below.
+    let edges = crate::util::county()
+        .ok(&[
+            "query",
+            "--format",
+            "csv",
+            "select count(*) as n from subject_period where rate = 0.6 or rate = 0.7",
+        ])
+        .stdout;
+    let n: u64 = edges.lines().nth(1).unwrap().trim().parse().unwrap();
+    assert!(
+        n > 0,
+        "no rate at exactly 60% or 70% in the sample: {edges}"
+    );
+}
+
+#[test]
+fn the_check_fails_when_a_rule_differs_from_the_one_pingyi_computed_with() {
+    // The same warehouse, a configuration whose first rule is 65%, not 60%:
+    // breaches must differ and the runner must say so in its exit status.
+    let d = Dir::new();
+    d.write(
+        "pingyi.toml",
+        &format!(
+            "{}\n[breach]\nrules = [{{ below = 0.65, times = 1 }}, {{ below = 0.70, times = 2 }}]\n",
+            crate::util::sample_config("unused")
+        ),
+    );
+    let done = Command::new(engines_python())
+        .arg(repo().join("queries/engines/duckdb_run.py"))
+        .arg("--warehouse")
+        .arg(sample_warehouse())
+        .arg("--config")
+        .arg(d.join("pingyi.toml"))
+        .arg("--out")
+        .arg(d.join("m"))
+        .args(["--compute", "--check", "--as-of", "2012-12-31"])
+        .output()
+        .expect("run the engine");
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    assert_ne!(done.status.code(), Some(0), "{stdout}");
+    let breaches = stdout.lines().find(|l| l.starts_with("breaches")).unwrap();
+    assert!(breaches.contains("DIFFERENT"), "{stdout}");
+    let grades = stdout.lines().find(|l| l.starts_with("grades")).unwrap();
+    assert!(grades.ends_with("same as pingyi"), "{stdout}");
+}
+
+#[test]
+fn duckdb_computes_a_million_ratings_as_pingyi_does() {
+    let d = Dir::new();
+    d.ok(&["generate", "--scale", "1000000", "--out", "gen"]);
+    d.write(
+        "pingyi.toml",
+        "[paths]\ninbox = \"gen/inbox\"\nwarehouse = \"wh\"\n\
+         [privacy]\nrater_key = \"test\"\n[report]\nas_of = \"2012-12-31\"\n",
+    );
+    // The generated exports carry planted faults: ingest quarantines those
+    // rows (exit 3) or refuses a file whole (exit 4); the rest is committed.
+    let r = d.run(&["ingest"]);
+    assert!([0, 3, 4].contains(&r.code), "{}\n{}", r.stdout, r.stderr);
+    d.ok(&["compute"]);
+    let report = compute_and_check(
+        &engines_python(),
+        "duckdb_run.py",
+        &d.join("wh"),
+        &d.join("pingyi.toml"),
+        &d.join("m"),
+    );
+    let rows: u64 = report
+        .lines()
+        .filter(|l| l.starts_with("subject_period"))
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .sum();
+    assert!(rows > 10_000, "a big warehouse: {report}");
+}
+
+/// Opt-in: `PINGYI_SPARK_PYTHON=/path/to/venv/bin/python` (pyspark from
+/// queries/engines/requirements-spark.txt, Java 17+). Unset, the test says
+/// so and checks nothing else.
+#[test]
+fn spark_computes_the_sample_metrics_as_pingyi_does() {
+    let Some(python) = std::env::var_os("PINGYI_SPARK_PYTHON") else {
+        eprintln!("PINGYI_SPARK_PYTHON not set: Spark parity not run (see README)");
+        return;
+    };
+    let d = Dir::new();
+    d.write("pingyi.toml", &crate::util::sample_config("unused"));
+    compute_and_check(
+        Path::new(&python),
+        "spark_run.py",
+        sample_warehouse(),
+        &d.join("pingyi.toml"),
+        &d.join("m"),
+    );
+}
