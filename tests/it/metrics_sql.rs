@@ -188,15 +188,17 @@ fn duckdb_computes_a_million_ratings_as_pingyi_does() {
     assert!(rows > 10_000, "a big warehouse: {report}");
 }
 
-/// Opt-in: `PINGYI_SPARK_PYTHON=/path/to/venv/bin/python` (pyspark from
-/// queries/engines/requirements-spark.txt, Java 17+). Unset, the test says
-/// so and checks nothing else.
+/// Opt-in, so it shows as ignored rather than passing unrun:
+/// `PINGYI_SPARK_PYTHON=/path/to/venv/bin/python cargo test --test it
+/// metrics_sql::spark -- --ignored` (pyspark from
+/// queries/engines/requirements-spark.txt, Java 17+). Run with --ignored
+/// but without the variable, it fails and says what is missing.
 #[test]
+#[ignore = "opt-in Spark parity: needs pyspark and Java; see README (Metric models)"]
 fn spark_computes_the_sample_metrics_as_pingyi_does() {
-    let Some(python) = std::env::var_os("PINGYI_SPARK_PYTHON") else {
-        eprintln!("PINGYI_SPARK_PYTHON not set: Spark parity not run (see README)");
-        return;
-    };
+    let python = std::env::var_os("PINGYI_SPARK_PYTHON").expect(
+        "set PINGYI_SPARK_PYTHON to a Python with pyspark (queries/engines/requirements-spark.txt)",
+    );
     let d = Dir::new();
     d.write("pingyi.toml", &crate::util::sample_config("unused"));
     compute_and_check(
