@@ -37,7 +37,7 @@ struct Status {
     files_ingested: usize,
     quarantined_by_reason: BTreeMap<String, u64>,
     computed_as_of: Option<String>,
-    breaches_by_window: BTreeMap<String, u64>,
+    breaches_by_window: BTreeMap<String, crate::run::BreachCount>,
     /// Files the manifest lists, how they were checked, the damaged ones.
     files_checked: usize,
     check: &'static str,
@@ -155,14 +155,20 @@ fn print(s: &Status) {
     let b: Vec<String> = s
         .breaches_by_window
         .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
+        .map(|(k, v)| {
+            format!(
+                "{k}: {} on firm evidence ({} more rest on too few ratings)",
+                v.firm,
+                v.all - v.firm
+            )
+        })
         .collect();
     println!(
         "诫勉谈话 list (breaches) by year: {}",
         if b.is_empty() {
             "none".into()
         } else {
-            b.join(", ")
+            b.join("; ")
         }
     );
     if s.damaged.is_empty() {

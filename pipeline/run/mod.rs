@@ -125,9 +125,11 @@ fn stages(cfg: &Config, opts: &Options, rec: &mut RunRecord) -> Result<()> {
     fault_point("run-computed");
     timed(rec, "report", |rec| report_stage(cfg, opts, &wh, rec))?;
     let year = opts.as_of.year.to_string();
-    rec.breaches = breaches_by_window(&wh)
+    let counted = breaches_by_window(&wh)
         .ok()
-        .map(|b| b.get(&year).copied().unwrap_or(0));
+        .map(|b| b.get(&year).copied().unwrap_or_default());
+    rec.breaches = counted.map(|c| c.all);
+    rec.breaches_firm = counted.map(|c| c.firm);
     Ok(())
 }
 
@@ -267,20 +269,36 @@ fn report_stage(
     }))
 }
 
-/// Subjects on the 诫勉谈话 list, by assessment year (none before compute).
-pub fn breaches_by_window(wh: &Warehouse) -> Result<BTreeMap<String, u64>> {
+/// Subjects breaking the 诫勉谈话 rule in one assessment year: all of them,
+/// and those on firm evidence (a period `certain` or `likely`); the rest
+/// rest on too few ratings to act on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BreachCount {
+    pub all: u64,
+    pub firm: u64,
+}
+
+/// Breaches by assessment year (none before compute).
+pub fn breaches_by_window(wh: &Warehouse) -> Result<BTreeMap<String, BreachCount>> {
     let m = wh.manifest()?;
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, BreachCount> = BTreeMap::new();
     if !m.tables.contains_key("breaches") {
         return Ok(out);
     }
     let df = wh
         .scan(&m, "breaches")?
-        .select([col("window")])
+        .select([col("window"), col("evidence")])
         .collect()
         .context("cannot count breaches")?;
-    for w in df.column("window")?.str()?.iter().flatten() {
-        *out.entry(w.to_string()).or_insert(0) += 1;
+    let (windows, evidence) = (df.column("window")?.str()?, df.column("evidence")?.str()?);
+    for (w, e) in windows.iter().zip(evidence.iter()) {
+        let Some(w) = w else { continue };
+        let c = out.entry(w.to_string()).or_default();
+        c.all += 1;
+        // `evidence` lists each triggering period's label, comma-separated.
+        if e.is_some_and(|e| e.contains("certain") || e.contains("likely")) {
+            c.firm += 1;
+        }
     }
     Ok(out)
 }

@@ -54,6 +54,9 @@ pub struct RunRecord {
     pub rows_quarantined: u64,
     pub files_refused: u64,
     pub breaches: Option<u64>,
+    /// Of those, breaches on firm evidence (the rest need more ratings).
+    #[serde(default)]
+    pub breaches_firm: Option<u64>,
     pub outputs: Vec<String>,
     pub error: Option<String>,
     /// The last batch committed when the run started (what it commits
@@ -194,6 +197,10 @@ pub fn table(warehouse: &Path) -> Result<DataFrame> {
         Column::new(
             "breaches".into(),
             runs.iter().map(|r| r.breaches).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "breaches_firm".into(),
+            runs.iter().map(|r| r.breaches_firm).collect::<Vec<_>>(),
         ),
         Column::new(
             "error".into(),
