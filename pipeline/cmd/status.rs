@@ -202,7 +202,7 @@ fn print(s: &Status) {
             r.status.as_str()
         };
         println!(
-            "  run {:>4}  {}  {:<11} exit {}  {:>6.1} s  accepted {:>9}  quarantined {:>6}  refused {}  breaches {}",
+            "  run {:>4}  {}  {:<11} exit {}  {:>6.1} s  accepted {:>9}  quarantined {:>6}  refused {}  breaches {} (firm {})",
             r.run_id,
             r.started_at,
             status,
@@ -211,7 +211,8 @@ fn print(s: &Status) {
             r.rows_accepted,
             r.rows_quarantined,
             r.files_refused,
-            r.breaches.map_or("-".to_string(), |b| b.to_string())
+            r.breaches.map_or("-".to_string(), |b| b.to_string()),
+            r.breaches_firm.map_or("-".to_string(), |b| b.to_string())
         );
     }
 }

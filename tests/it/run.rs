@@ -122,7 +122,12 @@ fn the_nightly_run_on_the_sample_data_then_nothing_new_changes_nothing() {
         status.contains("quarantined rows by reason: bad_date 5"),
         "{status}"
     );
-    assert!(status.contains("2012: 796"), "{status}");
+    // 796 subjects break the rule in 2012, one of them on firm evidence.
+    assert!(
+        status.contains("2012: 1 on firm evidence (795 more rest on too few ratings)"),
+        "{status}"
+    );
+    assert!(status.contains("breaches 796 (firm 1)"), "{status}");
 }
 
 #[test]
