@@ -264,7 +264,8 @@ def main():
     ratios(rows)
     when = time.strftime("%Y-%m-%d")
     text = (
-        f"`bench/run.sh` ({when}; {machine()}; median of {args.reps}, peak RSS the largest of them; "
+        f"`bench/run.sh` ({when}; {machine()}; pingyi's `{Path(args.pingyi).parent.name}` build; "
+        f"median of {args.reps}, peak RSS the largest of them; "
         f"{time.time() - started:.0f} s in all). Peers: DuckDB and Python polars as pinned in "
         f"`bench/peers/requirements.txt`, on the same files in the same run.\n\n"
         f"{table(rows, scales)}\n\n{targets(rows, scales)}"
