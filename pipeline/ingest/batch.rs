@@ -171,7 +171,7 @@ impl<'a> Batch<'a> {
                     workers(),
                     || reader.next_block(),
                     |block| match parser.parse(block)? {
-                        Ok(t) => Ok(Ok(prep.prepare(&mapping, &t)?)),
+                        Ok(t) => Ok(Ok(prep.prepare_coded(&mapping, t)?)),
                         Err(r) => Ok(Err(r.to_string())),
                     },
                     |prepared| match prepared {

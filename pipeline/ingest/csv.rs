@@ -4,22 +4,19 @@
 //! `Parser` turns a block into a table (the costly part, so blocks can be
 //! parsed in parallel): it decodes it (UTF-8 or GB18030), locates its records
 //! with their physical line numbers (quotes may hold newlines), drops blank
-//! lines, sets aside rows with too many fields, and has polars' CSV reader
-//! parse the rest into text columns.
+//! lines, sets aside rows with too many fields, and codes every field against
+//! its column's dictionary (`coded.rs`) in the same pass.
 
 use std::fs::File;
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use polars::prelude::{
-    Column, CsvParseOptions, CsvReadOptions, DataFrame, DataType, Field, NamedFrom, PolarsResult,
-    Schema, SerReader, Series,
-};
+use std::borrow::Cow;
 
+use super::coded::{CodedTable, Coder};
 use super::decode;
-use super::table::{col_name, pick_header, BadRow, RawTable, LINE};
+use super::table::{pick_header, BadRow, RawTable};
 use crate::config::Encoding;
 
 /// Bytes read at a time: large enough for polars to parse in parallel,
@@ -214,9 +211,16 @@ impl CsvChunks {
     }
 
     /// The next block parsed, or None at the end of the file.
+    /// The next block as text columns (for `plain` and the fuzzer).
     pub fn next_chunk(&mut self) -> Result<Option<std::result::Result<RawTable, Refusal>>> {
         let parser = self.parser();
-        self.next_block()?.map(|b| parser.parse(b)).transpose()
+        let Some(block) = self.next_block()? else {
+            return Ok(None);
+        };
+        Ok(Some(match parser.parse(block)? {
+            Ok(coded) => Ok(coded.into_raw()?),
+            Err(r) => Err(r),
+        }))
     }
 
     pub fn parser(&self) -> Parser {
@@ -245,10 +249,10 @@ impl CsvChunks {
 
 impl Parser {
     /// Decodes and parses one block; Ok(Err) when it cannot be decoded.
-    pub fn parse(&self, block: Block) -> Result<std::result::Result<RawTable, Refusal>> {
+    pub fn parse(&self, block: Block) -> Result<std::result::Result<CodedTable, Refusal>> {
         let Block { bytes, first_line } = block;
         match decode::decode_owned(bytes, self.encoding, first_line) {
-            Ok(text) => Ok(Ok(self.parse_text(text, first_line)?)),
+            Ok(text) => Ok(Ok(self.split(&text, first_line))),
             Err(mut e) => {
                 e.how = decode::how(self.told);
                 Ok(Err(e.into()))
@@ -256,115 +260,136 @@ impl Parser {
         }
     }
 
-    fn parse_text(&self, text: String, first_line: usize) -> Result<RawTable> {
-        // Fast path: without quotes and blank lines, record i is on line
-        // first_line + i; polars refuses rows that are too wide, and then the
-        // careful path below finds them.
-        if !text.contains('"') && !has_blank_line(&text) {
-            let records = text.bytes().filter(|&b| b == b'\n').count()
-                + usize::from(!text.ends_with('\n') && !text.is_empty());
-            let lines: Vec<u32> = (0..records).map(|i| (first_line + i) as u32).collect();
-            if let Ok(df) = self.polars(text.as_bytes()) {
-                if df.height() == lines.len() {
-                    return self.table(df, lines, Vec::new());
-                }
-            }
-        }
-        self.parse_careful(text, first_line)
-    }
-
-    fn table(&self, mut df: DataFrame, lines: Vec<u32>, bad: Vec<BadRow>) -> Result<RawTable> {
-        anyhow::ensure!(
-            df.height() == lines.len(),
-            "internal: parsed {} rows for {} records",
-            df.height(),
-            lines.len()
-        );
-        df.with_column(Column::from(Series::new(LINE.into(), lines)))?;
-        Ok(RawTable {
-            sheet: None,
-            headers: self.headers.clone(),
-            df,
-            bad,
-        })
-    }
-
-    fn polars(&self, text: &[u8]) -> PolarsResult<DataFrame> {
-        let schema: Schema = (0..self.headers.len())
-            .map(|i| Field::new(col_name(i).into(), DataType::String))
-            .collect();
-        let sep = self.sep;
-        CsvReadOptions::default()
-            .with_has_header(false)
-            .with_schema(Some(Arc::new(schema)))
-            .map_parse_options(|o: CsvParseOptions| {
-                o.with_separator(sep).with_quote_char(Some(b'"'))
-            })
-            .into_reader_with_file_handle(Cursor::new(text))
-            .finish()
-    }
-
-    /// Locates every record, sets aside rows that are too wide, and rewrites
-    /// the block when it has blank lines or such rows.
-    fn parse_careful(&self, text: String, first_line: usize) -> Result<RawTable> {
+    /// Splits the block's records into fields and codes each field against
+    /// its column's dictionary, in one pass. Blank lines are skipped, rows
+    /// with too many fields are set aside, short rows are padded with empty
+    /// cells; every record keeps the physical line it starts on (quotes may
+    /// hold newlines).
+    fn split(&self, text: &str, first_line: usize) -> CodedTable {
         let n = self.headers.len();
-        let mut lines: Vec<u32> = Vec::new();
+        let rows_guess = text.len() / 64 + 1;
+        let mut coders: Vec<Coder> = (0..n).map(|_| Coder::with_capacity(rows_guess)).collect();
+        let mut lines: Vec<u32> = Vec::with_capacity(rows_guess);
         let mut bad = Vec::new();
-        // Most blocks are clean and go to polars as they are (it reads CRLF
-        // line ends); a block with blank lines or rows of the wrong width is rewritten.
-        let mut dirty = false;
-        for (line, rec) in records(&text, first_line) {
-            let count = count_fields(rec, self.sep);
-            if rec.trim().is_empty() || count != n {
-                dirty = true;
+        let mut fields: Vec<Field> = Vec::with_capacity(n + 1);
+        let mut pos = 0;
+        let mut line = first_line;
+        while pos < text.len() {
+            let (end, newlines) = scan_record(text.as_bytes(), pos, self.sep, &mut fields);
+            let rec = text[pos..end].strip_suffix('\r').unwrap_or(&text[pos..end]);
+            let at = line as u32;
+            line += newlines + 1;
+            if let Some(last) = fields.last_mut() {
+                last.end = last.end.min(pos + rec.len());
             }
-            if count > n {
-                bad.push(BadRow {
-                    line: line as u32,
-                    reason: format!("the row has {count} fields, the header has {n}"),
-                    raw: rec.to_string(),
-                    fields: Some((fields(rec, self.sep), char::from(self.sep))),
-                });
-            } else if !rec.trim().is_empty() {
-                lines.push(line as u32);
-            }
-        }
-        let text = if dirty {
-            self.rewrite(&text, first_line)
-        } else {
-            text
-        };
-        let df = self.polars(text.as_bytes())?;
-        self.table(df, lines, bad)
-    }
-}
-
-impl Parser {
-    /// The block without blank lines, CRs and too-wide rows; short rows padded.
-    fn rewrite(&self, text: &str, first_line: usize) -> String {
-        let n = self.headers.len();
-        let mut clean = String::with_capacity(text.len());
-        for (_, rec) in records(text, first_line) {
-            let count = count_fields(rec, self.sep);
-            if rec.trim().is_empty() || count > n {
+            pos = end + 1;
+            if rec.trim().is_empty() {
                 continue;
             }
-            clean.push_str(rec);
-            for _ in count..n {
-                clean.push(self.sep as char);
+            // A stray quote in a field makes the following lines part of
+            // that field: the record is set aside rather than swallowing rows.
+            let stray = newlines > 0
+                && fields
+                    .iter()
+                    .any(|f| f.quoted && !well_quoted(&text[f.start..f.end]));
+            if fields.len() > n || stray {
+                let reason = if stray {
+                    format!("a quote in a field runs over {} lines (to line {}): put the whole field in quotes and write a quote inside it as \"\"", newlines + 1, at as usize + newlines)
+                } else {
+                    format!("the row has {} fields, the header has {n}", fields.len())
+                };
+                bad.push(BadRow {
+                    line: at,
+                    reason,
+                    raw: rec.to_string(),
+                    fields: Some((self::fields(rec, self.sep), char::from(self.sep))),
+                });
+                continue;
             }
-            clean.push('\n');
+            for (j, coder) in coders.iter_mut().enumerate() {
+                match fields.get(j) {
+                    Some(f) if !f.quoted => match &text[f.start..f.end] {
+                        "" => coder.push(None),
+                        v => coder.push_str(v),
+                    },
+                    Some(f) => coder.push(Some(Cow::Owned(unquote(&text[f.start..f.end])))),
+                    None => coder.push(None),
+                }
+            }
+            lines.push(at);
         }
-        clean
+        CodedTable {
+            sheet: None,
+            headers: self.headers.clone(),
+            columns: coders.into_iter().map(Coder::finish).collect(),
+            lines,
+            bad,
+        }
     }
 }
 
-/// A line with nothing on it (polars would skip it and shift the line numbers).
-fn has_blank_line(text: &str) -> bool {
-    text.starts_with('\n')
-        || text.starts_with("\r\n")
-        || text.contains("\n\n")
-        || text.contains("\n\r\n")
+/// Where one field of a record lies in the block, and whether it has quotes.
+struct Field {
+    start: usize,
+    end: usize,
+    quoted: bool,
+}
+
+/// Scans the record starting at `pos`: fills `fields` and returns the end of
+/// the record (the position of its newline, or the end of the text) and how
+/// many newlines its quoted fields hold. A quote anywhere toggles quoting,
+/// as in `records`.
+#[inline]
+fn scan_record(bytes: &[u8], pos: usize, sep: u8, fields: &mut Vec<Field>) -> (usize, usize) {
+    fields.clear();
+    let (mut quoted, mut has_quote, mut newlines) = (false, false, 0);
+    let mut start = pos;
+    let mut i = pos;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'"' {
+            quoted = !quoted;
+            has_quote = true;
+        } else if b == sep && !quoted {
+            fields.push(Field { start, end: i, quoted: has_quote });
+            start = i + 1;
+            has_quote = false;
+        } else if b == b'\n' {
+            if !quoted {
+                break;
+            }
+            newlines += 1;
+        }
+        i += 1;
+    }
+    fields.push(Field { start, end: i, quoted: has_quote });
+    (i, newlines)
+}
+
+/// `"…"` with every quote inside doubled: a properly quoted field.
+fn well_quoted(field: &str) -> bool {
+    let inner = field
+        .strip_prefix('"')
+        .and_then(|f| f.strip_suffix('"'));
+    inner.is_some_and(|inner| inner.replace("\"\"", "").find('"').is_none())
+}
+
+/// A field with quotes as its text: quotes dropped, `""` inside quotes kept as one.
+fn unquote(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut quoted = false;
+    let mut chars = field.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                out.push('"');
+            }
+            '"' => quoted = !quoted,
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// End of the line containing byte `at` (to decode whole lines only).
@@ -406,36 +431,11 @@ pub fn records(text: &str, first_line: usize) -> impl Iterator<Item = (usize, &s
     })
 }
 
-fn count_fields(rec: &str, sep: u8) -> usize {
-    let mut quoted = false;
-    1 + rec
-        .bytes()
-        .filter(|&b| {
-            if b == b'"' {
-                quoted = !quoted;
-            }
-            b == sep && !quoted
-        })
-        .count()
-}
-
-/// Splits one record into fields (for header detection only).
+/// Splits one record into fields (header detection, rows set aside).
 pub fn fields(rec: &str, sep: u8) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = rec.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                out.last_mut().expect("non-empty").push('"');
-            }
-            '"' => quoted = !quoted,
-            c if c as u32 == u32::from(sep) && !quoted => out.push(String::new()),
-            c => out.last_mut().expect("non-empty").push(c),
-        }
-    }
-    out
+    let mut found = Vec::new();
+    scan_record(rec.as_bytes(), 0, sep, &mut found);
+    found.iter().map(|f| unquote(&rec[f.start..f.end])).collect()
 }
 
 #[cfg(test)]
@@ -452,6 +452,9 @@ mod tests {
     #[test]
     fn fields_and_counts_respect_quotes() {
         assert_eq!(fields("\"a,b\",\"c\"\"d\",", b','), vec!["a,b", "c\"d", ""]);
-        assert_eq!(count_fields("\"a,b\",c,", b','), 3);
+        assert_eq!(fields("\"a,b\",c,", b',').len(), 3);
+        assert!(well_quoted("\"a \"\"b\"\"\nc\""));
+        assert!(!well_quoted("a\"b\nc\""));
+        assert!(!well_quoted("\"never closed\nd"));
     }
 }

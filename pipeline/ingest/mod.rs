@@ -6,6 +6,7 @@
 //! and ratings; write the staged files; commit the manifest last.
 
 mod batch;
+mod coded;
 pub(crate) mod csv;
 mod decode;
 mod dedupe;
@@ -19,6 +20,7 @@ pub mod plain;
 mod prepare;
 mod privacy;
 mod quarantine;
+mod ratings;
 mod table;
 mod validate;
 mod xlsx;

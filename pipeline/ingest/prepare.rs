@@ -13,6 +13,7 @@ use super::dedupe::fingerprint;
 use super::mapping::Mapping;
 use super::privacy;
 use super::quarantine;
+use super::coded::CodedTable;
 use super::table::{RawTable, LINE};
 use super::validate::{validate, Context, Validated};
 use crate::config::Config;
@@ -36,6 +37,15 @@ pub struct Prep<'a> {
     pub shown: String,
 }
 
+/// What the quarantine and the counts need of the table a file gave.
+struct Shape<'t> {
+    headers: &'t [String],
+    sheet: &'t Option<String>,
+    bad: &'t [super::table::BadRow],
+    /// Rows parsed (the rows set aside are in `bad`).
+    rows: usize,
+}
+
 /// One table validated and ready, waiting for its turn at the duplicate check.
 pub struct Prepared {
     /// Rows read, good and bad.
@@ -53,28 +63,64 @@ pub struct Prepared {
 
 impl Prep<'_> {
     pub fn prepare(&self, m: &Mapping, t: &RawTable) -> Result<Prepared> {
-        let ctx = Context {
+        let validated = anyhow::Context::with_context(validate(&self.context(), m, t), || {
+            format!("validating {}", self.shown)
+        })?;
+        let shape = Shape {
+            headers: &t.headers,
+            sheet: &t.sheet,
+            bad: &t.bad,
+            rows: t.df.height(),
+        };
+        self.finish(m, shape, validated)
+    }
+
+    /// A table as the CSV reader codes it: ratings are checked on their
+    /// dictionaries, other kinds row by row.
+    pub fn prepare_coded(&self, m: &Mapping, t: CodedTable) -> Result<Prepared> {
+        if m.kind != Kind::Ratings {
+            return self.prepare(m, &t.into_raw()?);
+        }
+        let validated =
+            anyhow::Context::with_context(super::ratings::validate(&self.context(), m, &t), || {
+                format!("validating {}", self.shown)
+            })?;
+        let shape = Shape {
+            headers: &t.headers,
+            sheet: &t.sheet,
+            bad: &t.bad,
+            rows: t.height(),
+        };
+        self.finish(m, shape, validated)
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context {
             cfg: self.cfg,
             bounds: self.bounds,
             subjects: self.subjects.clone(),
             source_scale: self.source_scale.clone(),
-        };
+            key: self.key.as_deref(),
+        }
+    }
+
+    /// Quarantine rows, hashed identities, provenance and fingerprints of a
+    /// validated table.
+    fn finish(&self, m: &Mapping, t: Shape, validated: Validated) -> Result<Prepared> {
         let Validated {
             mut accepted,
             failed,
             checks,
-        } = anyhow::Context::with_context(validate(&ctx, m, t), || {
-            format!("validating {}", self.shown)
-        })?;
+        } = validated;
         let mut by_reason = BTreeMap::new();
         let key = self.key.as_deref().unwrap_or_default();
-        let private = quarantine::private_column(m, t);
+        let private = quarantine::private_column(m, t.headers);
         let mut frames = vec![quarantine::rows(
             key,
             self.batch,
             &self.shown,
             m,
-            t,
+            (t.headers, t.sheet.as_deref()),
             &failed,
             &checks,
             private.as_deref(),
@@ -114,7 +160,9 @@ impl Prep<'_> {
             Kind::Raters => Some(("__person_id", "person_key")),
             _ => None,
         };
-        if let Some((from, to)) = identity {
+        // Ratings come with their ids hashed on the dictionaries when there is a key.
+        let hashed_already = |from: &str| accepted.column(from).is_err();
+        if let Some((from, to)) = identity.filter(|(from, _)| !hashed_already(from)) {
             privacy::replace(&mut accepted, from, to, self.key.as_deref(), self.cfg)?;
         }
         let accepted = self.provenance(accepted, table_of(m.kind))?;
@@ -128,7 +176,7 @@ impl Prep<'_> {
                 .map_or_else(|| c.to_string(), |i| t.headers[i].clone())
         };
         Ok(Prepared {
-            rows: (t.df.height() + t.bad.len()) as u64,
+            rows: (t.rows + t.bad.len()) as u64,
             accepted,
             fingerprints,
             quarantine: frames,

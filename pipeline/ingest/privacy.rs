@@ -44,6 +44,18 @@ pub fn hash(key: &[u8], id: &str) -> String {
     Keyed::new(key).hash(id)
 }
 
+/// The keyed hash of each id (null stays null), in parallel.
+pub fn hash_all(key: &[u8], ids: &StringChunked) -> Series {
+    let keyed = Keyed::new(key);
+    let ids: Vec<Option<&str>> = ids.iter().collect();
+    let hashed: Vec<Option<String>> = ids
+        .par_iter()
+        .with_min_len(4096)
+        .map(|id| id.map(|id| keyed.hash(id.trim())))
+        .collect();
+    Series::new("hashed".into(), hashed)
+}
+
 /// Replaces the clear-id column `from` with its keyed hash named `to`.
 /// Each distinct id is hashed once (in parallel); rows look theirs up.
 pub fn replace(

@@ -9,18 +9,18 @@ use polars::prelude::*;
 
 use super::mapping::Mapping;
 use super::privacy;
-use super::table::{col_name, RawTable, LINE};
+use super::table::{col_name, LINE};
 use crate::contract::Kind;
 
 /// (line, column, value, reason, detail, row as JSON)
 pub type Row<'a> = (u32, &'a str, String, &'a str, String, String);
 
 /// The header of the column holding clear identities, masked in the quarantine.
-pub fn private_column(m: &Mapping, t: &RawTable) -> Option<String> {
+pub fn private_column(m: &Mapping, headers: &[String]) -> Option<String> {
     ["rater_id", "person_id"]
         .iter()
         .find_map(|c| m.position(c))
-        .map(|i| t.headers[i].clone())
+        .map(|i| headers[i].clone())
 }
 
 pub fn frame(
@@ -68,7 +68,7 @@ pub fn rows(
     batch: u32,
     shown: &str,
     m: &Mapping,
-    t: &RawTable,
+    (headers, sheet): (&[String], Option<&str>),
     failed: &DataFrame,
     checks: &[(&'static str, &'static str, String)],
     private: Option<&str>,
@@ -81,7 +81,7 @@ pub fn rows(
             v
         }
     };
-    let cells: Vec<Vec<Option<String>>> = (0..t.headers.len())
+    let cells: Vec<Vec<Option<String>>> = (0..headers.len())
         .map(|i| {
             Ok(failed
                 .column(&col_name(i))?
@@ -97,8 +97,7 @@ pub fn rows(
     for r in 0..failed.height() {
         let (column, reason, detail) = &checks[index.get(r).unwrap_or(0) as usize];
         *by_reason.entry(reason.to_string()).or_default() += 1;
-        let obj: serde_json::Map<String, serde_json::Value> = t
-            .headers
+        let obj: serde_json::Map<String, serde_json::Value> = headers
             .iter()
             .enumerate()
             .map(|(i, h)| {
@@ -116,7 +115,7 @@ pub fn rows(
         ) {
             (Some(i), _) => cells[i][r]
                 .clone()
-                .map(|v| mask(&t.headers[i], v))
+                .map(|v| mask(&headers[i], v))
                 .unwrap_or_default(),
             (None, Some((_, v))) => v.clone(),
             (None, None) => String::new(),
@@ -130,5 +129,5 @@ pub fn rows(
             serde_json::Value::Object(obj).to_string(),
         ));
     }
-    frame(m.kind, t.sheet.as_deref(), &rows, batch, shown)
+    frame(m.kind, sheet, &rows, batch, shown)
 }

@@ -1,5 +1,7 @@
 //! Checking every row of a table at once with polars expressions: required
-//! values, dates, configured names, roster membership, the rating scale.
+//! values, dates, configured names, roster membership. Ratings are checked
+//! on their dictionaries instead (`ratings.rs`), with the shared rule
+//! builders below.
 //! The result splits into accepted rows (typed, canonical) and quarantined
 //! rows with the column, the value and the reason of their first fault.
 
@@ -24,6 +26,8 @@ pub struct Context<'a> {
     pub subjects: Series,
     /// Source value → scale label, for a source with its own scale.
     pub source_scale: Vec<(String, String)>,
+    /// The key rater ids are hashed with (`privacy`), when there is one.
+    pub key: Option<&'a [u8]>,
 }
 
 pub struct Validated {
@@ -52,7 +56,11 @@ fn dates(m: &Mapping, table: &RawTable) -> PolarsResult<Dates> {
     Ok(out)
 }
 
-pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Validated> {
+pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<Validated> {
+    if m.kind == Kind::Ratings {
+        let coded = super::coded::CodedTable::from_raw(table)?;
+        return super::ratings::validate(ctx, m, &coded);
+    }
     let header = |c: &str| {
         m.position(c)
             .map_or_else(|| c.to_string(), |i| table.headers[i].clone())
@@ -74,7 +82,7 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Va
         .collect();
     let dates = dates(m, table)?;
     let (derived, checks, mut output) = match m.kind {
-        Kind::Ratings => ratings(ctx, &header, &dates),
+        Kind::Ratings => unreachable!("ratings are validated on their dictionaries"),
         Kind::Subjects => subjects(ctx, &header),
         Kind::Raters => raters(ctx, &header),
         Kind::Ledger => ledger(ctx, &header, &dates),
@@ -128,7 +136,7 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> PolarsResult<Va
 
 type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);
 
-fn missing(column: &'static str, header: &dyn Fn(&str) -> String) -> Check {
+pub(super) fn missing(column: &'static str, header: &dyn Fn(&str) -> String) -> Check {
     Check {
         column,
         bad: col(column).is_null(),
@@ -137,7 +145,7 @@ fn missing(column: &'static str, header: &dyn Fn(&str) -> String) -> Check {
     }
 }
 
-fn unknown(
+pub(super) fn unknown(
     column: &'static str,
     mapped: &str,
     reason: &'static str,
@@ -156,7 +164,7 @@ fn unknown(
     }
 }
 
-fn bad_date(column: &'static str, parsed: &str, header: &dyn Fn(&str) -> String) -> Check {
+pub(super) fn bad_date(column: &'static str, parsed: &str, header: &dyn Fn(&str) -> String) -> Check {
     Check {
         column,
         bad: col(column).is_not_null().and(col(parsed).is_null()),
@@ -167,7 +175,7 @@ fn bad_date(column: &'static str, parsed: &str, header: &dyn Fn(&str) -> String)
 
 /// A date that exists but cannot be right: before `period.earliest`, or
 /// (when `upper`) after the as-of date.
-fn out_of_bounds(
+pub(super) fn out_of_bounds(
     column: &'static str,
     parsed: &str,
     header: &dyn Fn(&str) -> String,
@@ -207,7 +215,7 @@ fn repeated(id: &str) -> Expr {
         .alias("__dup")
 }
 
-fn names(items: &[crate::config::Named]) -> Vec<String> {
+pub(super) fn names(items: &[crate::config::Named]) -> Vec<String> {
     items.iter().map(|n| n.name.clone()).collect()
 }
 
@@ -234,88 +242,6 @@ pub fn period(date: Expr, g: Granularity) -> Expr {
         ),
         Granularity::Month => date.dt().strftime("%Y-%m"),
     }
-}
-
-fn ratings(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan {
-    let cfg = ctx.cfg;
-    let mut scale: Vec<(String, String)> = cfg
-        .scale
-        .iter()
-        .flat_map(|l| {
-            std::iter::once((l.label.clone(), l.label.clone()))
-                .chain(l.aliases.iter().map(|a| (a.clone(), l.label.clone())))
-        })
-        .collect();
-    scale.extend(ctx.source_scale.iter().cloned());
-    let labels: Vec<String> = scale.iter().map(|p| p.0.clone()).collect();
-    let by_label =
-        |f: &dyn Fn(&crate::config::ScaleLevel) -> Option<String>| -> Vec<(String, String)> {
-            cfg.scale
-                .iter()
-                .filter_map(|l| f(l).map(|v| (l.label.clone(), v)))
-                .collect()
-        };
-    let score = by_label(&|l| l.score.map(|s| s.to_string()));
-    let satisfied =
-        by_label(&|l| (!l.abstain).then(|| if l.satisfied { "1" } else { "0" }.to_string()));
-    let derived = vec![
-        dates["rated_at"].clone().alias("__date"),
-        map_values(col("rater_category"), &named_pairs(&cfg.rater_categories)).alias("__category"),
-        map_values(col("method"), &named_pairs(&cfg.methods)).alias("__method"),
-        map_values(col("channel"), &named_pairs(&cfg.channels)).alias("__channel"),
-        map_values(col("rating"), &scale).alias("__rating"),
-    ];
-    let checks = vec![
-        missing("response_id", header),
-        missing("subject_id", header),
-        Check {
-            column: "subject_id",
-            bad: col("subject_id").is_in(lit(ctx.subjects.clone()).implode(false), false).not(),
-            reason: "unknown_subject",
-            detail: format!("{} is not in the subject roster (评议对象名册); ingest the roster with the exports or correct the id", header("subject_id")),
-        },
-        missing("rated_at", header),
-        bad_date("rated_at", "__date", header),
-        out_of_bounds("rated_at", "__date", header, ctx.bounds, true),
-        missing("rater_category", header),
-        unknown("rater_category", "__category", "unknown_category", header, &names(&cfg.rater_categories)),
-        missing("method", header),
-        unknown("method", "__method", "unknown_method", header, &names(&cfg.methods)),
-        missing("channel", header),
-        unknown("channel", "__channel", "unknown_channel", header, &names(&cfg.channels)),
-        missing("rating", header),
-        Check {
-            column: "rating",
-            bad: col("rating").is_not_null().and(col("__rating").is_null()),
-            reason: "off_scale",
-            detail: format!("{} is not on the rating scale; allowed: {}", header("rating"), labels.join(", ")),
-        },
-    ];
-    let output = vec![
-        col("response_id"),
-        col("subject_id"),
-        col("__date").alias("rated_at"),
-        period(col("__date"), cfg.period.granularity).alias("period"),
-        col("__category").alias("rater_category"),
-        col("rater_id").alias("__rater_id"),
-        col("rater_village"),
-        col("__method").alias("method"),
-        col("__channel").alias("channel"),
-        coalesce(&[col("item"), lit(cfg.items.default.clone())]).alias("item"),
-        col("__rating").alias("rating"),
-        map_values(col("__rating"), &score)
-            .cast(DataType::Float64)
-            .alias("score"),
-        map_values(col("__rating"), &satisfied)
-            .is_not_null()
-            .alias("valid"),
-        map_values(col("__rating"), &satisfied)
-            .eq(lit("1"))
-            .alias("satisfied"),
-        col("comment"),
-        col(LINE),
-    ];
-    (derived, checks, output)
 }
 
 fn subjects(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {

@@ -1,0 +1,286 @@
+//! Checking ratings on their dictionaries. Every rule of a rating concerns
+//! one column (is the date real, is the category configured, is the subject
+//! on the roster), so each column's rules run once per distinct text of a
+//! block, not once per row: a block of 100,000 rows has a few dozen distinct
+//! categories and ratings, a few hundred dates, a few thousand subjects.
+//! A row's first broken rule is the smallest rule index over its columns
+//! (rules are numbered in the order they are listed, so this is the same
+//! "first failure" as checking row by row), and the accepted rows' columns
+//! are gathered from the checked dictionaries.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::coded::CodedTable;
+use super::exprs::{clean, first_failure, map_values, named_pairs, parse_dates, raw, Check};
+use super::mapping::Mapping;
+use super::table::LINE;
+use super::validate::{bad_date, missing, names, out_of_bounds, unknown, Context, Validated};
+use super::validate::period;
+
+/// The rules and output columns that depend on one canonical column.
+struct Rule {
+    column: &'static str,
+    /// Parse the column as a date into `__date` (through its dictionary).
+    date: bool,
+    derived: Vec<Expr>,
+    checks: Vec<Check>,
+    outputs: Vec<Expr>,
+}
+
+impl Rule {
+    fn new(column: &'static str) -> Rule {
+        Rule {
+            column,
+            date: false,
+            derived: Vec::new(),
+            checks: Vec::new(),
+            outputs: vec![col(column)],
+        }
+    }
+}
+
+/// A configured category-like column: mapped to its canonical name, required.
+fn named(
+    column: &'static str,
+    mapped: &'static str,
+    reason: &'static str,
+    items: &[crate::config::Named],
+    header: &dyn Fn(&str) -> String,
+) -> Rule {
+    Rule {
+        derived: vec![map_values(col(column), &named_pairs(items)).alias(mapped)],
+        checks: vec![
+            missing(column, header),
+            unknown(column, mapped, reason, header, &names(items)),
+        ],
+        outputs: vec![col(mapped).alias(column)],
+        ..Rule::new(column)
+    }
+}
+
+/// The rules of a rating, in the order a row's faults are reported.
+fn rules(ctx: &Context, header: &dyn Fn(&str) -> String) -> Vec<Rule> {
+    let cfg = ctx.cfg;
+    let mut scale: Vec<(String, String)> = cfg
+        .scale
+        .iter()
+        .flat_map(|l| {
+            std::iter::once((l.label.clone(), l.label.clone()))
+                .chain(l.aliases.iter().map(|a| (a.clone(), l.label.clone())))
+        })
+        .collect();
+    scale.extend(ctx.source_scale.iter().cloned());
+    let labels: Vec<String> = scale.iter().map(|p| p.0.clone()).collect();
+    let by_label =
+        |f: &dyn Fn(&crate::config::ScaleLevel) -> Option<String>| -> Vec<(String, String)> {
+            cfg.scale
+                .iter()
+                .filter_map(|l| f(l).map(|v| (l.label.clone(), v)))
+                .collect()
+        };
+    let score = by_label(&|l| l.score.map(|s| s.to_string()));
+    let satisfied =
+        by_label(&|l| (!l.abstain).then(|| if l.satisfied { "1" } else { "0" }.to_string()));
+    vec![
+        Rule {
+            checks: vec![missing("response_id", header)],
+            ..Rule::new("response_id")
+        },
+        Rule {
+            checks: vec![
+                missing("subject_id", header),
+                Check {
+                    column: "subject_id",
+                    bad: col("subject_id").is_in(lit(ctx.subjects.clone()).implode(false), false).not(),
+                    reason: "unknown_subject",
+                    detail: format!("{} is not in the subject roster (评议对象名册); ingest the roster with the exports or correct the id", header("subject_id")),
+                },
+            ],
+            ..Rule::new("subject_id")
+        },
+        Rule {
+            date: true,
+            checks: vec![
+                missing("rated_at", header),
+                bad_date("rated_at", "__date", header),
+                out_of_bounds("rated_at", "__date", header, ctx.bounds, true),
+            ],
+            outputs: vec![
+                col("__date").alias("rated_at"),
+                period(col("__date"), cfg.period.granularity).alias("period"),
+            ],
+            ..Rule::new("rated_at")
+        },
+        named("rater_category", "__category", "unknown_category", &cfg.rater_categories, header),
+        named("method", "__method", "unknown_method", &cfg.methods, header),
+        named("channel", "__channel", "unknown_channel", &cfg.channels, header),
+        Rule {
+            derived: vec![map_values(col("rating"), &scale).alias("__rating")],
+            checks: vec![
+                missing("rating", header),
+                Check {
+                    column: "rating",
+                    bad: col("rating").is_not_null().and(col("__rating").is_null()),
+                    reason: "off_scale",
+                    detail: format!("{} is not on the rating scale; allowed: {}", header("rating"), labels.join(", ")),
+                },
+            ],
+            outputs: vec![
+                col("__rating").alias("rating"),
+                map_values(col("__rating"), &score)
+                    .cast(DataType::Float64)
+                    .alias("score"),
+                map_values(col("__rating"), &satisfied)
+                    .is_not_null()
+                    .alias("valid"),
+                map_values(col("__rating"), &satisfied)
+                    .eq(lit("1"))
+                    .alias("satisfied"),
+            ],
+            ..Rule::new("rating")
+        },
+        Rule {
+            outputs: vec![col("rater_id").alias("__rater_id")],
+            ..Rule::new("rater_id")
+        },
+        Rule::new("rater_village"),
+        Rule {
+            outputs: vec![coalesce(&[col("item"), lit(cfg.items.default.clone())]).alias("item")],
+            ..Rule::new("item")
+        },
+        Rule::new("comment"),
+    ]
+}
+
+/// Where a canonical column's texts come from: a column of the file, a
+/// constant of the source, or nowhere (every row empty).
+enum Source<'a> {
+    Column(&'a super::coded::Coded),
+    Constant(Series),
+}
+
+fn source<'a>(m: &Mapping, t: &'a CodedTable, column: &str) -> Source<'a> {
+    match (m.position(column), m.constants.iter().find(|k| k.0 == column)) {
+        (Some(i), _) => Source::Column(&t.columns[i]),
+        (None, Some((_, v))) => Source::Constant(Series::new("v".into(), [v.as_str()])),
+        (None, None) => Source::Constant(Series::new("v".into(), [None::<&str>])),
+    }
+}
+
+impl Source<'_> {
+    fn dict(&self) -> &Series {
+        match self {
+            Source::Column(c) => &c.dict,
+            Source::Constant(s) => s,
+        }
+    }
+
+    /// The row's code in the dictionary.
+    fn code(&self, row: usize) -> usize {
+        match self {
+            Source::Column(c) => c.codes[row] as usize,
+            Source::Constant(_) => 0,
+        }
+    }
+
+    /// A dictionary-length column gathered for the rows at `rows`.
+    fn gather(&self, values: &Column, rows: &[IdxSize]) -> Result<Column> {
+        Ok(match self {
+            Source::Column(c) => {
+                let idx: Vec<IdxSize> = rows
+                    .iter()
+                    .map(|&r| c.codes[r as usize] as IdxSize)
+                    .collect();
+                values.take_slice(&idx)?
+            }
+            Source::Constant(_) => values.new_from_index(0, rows.len()),
+        })
+    }
+}
+
+/// Runs a rule on its column's dictionary: the output columns and
+/// `__check` (the first broken rule's global index) per distinct text.
+fn on_dictionary(
+    rule: &Rule,
+    dict: &Series,
+    first_check: u32,
+    key: Option<&[u8]>,
+) -> Result<DataFrame> {
+    let c = rule.column;
+    let frame = DataFrame::new_infer_height(vec![dict.clone().with_name(raw(c).into()).into()])?;
+    let mut lf = frame.lazy().with_column(clean(&raw(c)).alias(c));
+    if rule.date {
+        lf = lf.with_column(parse_dates(col(raw(c)), &dict.clone().into())?.alias("__date"));
+    }
+    let check = if rule.checks.is_empty() {
+        lit(NULL).cast(DataType::UInt32).alias("__check")
+    } else {
+        (first_failure(&rule.checks) + lit(first_check)).alias("__check")
+    };
+    let mut outputs = rule.outputs.clone();
+    outputs.push(check);
+    let mut df = lf.with_columns(rule.derived.clone()).select(outputs).collect()?;
+    if let (Some(key), Ok(ids)) = (key, df.column("__rater_id")) {
+        // Each distinct id of the block is hashed once, before the rows gather it.
+        let hashed = super::privacy::hash_all(key, ids.str()?).with_name("rater_key".into());
+        df.with_column(Column::from(hashed))?;
+        df = df.drop("__rater_id")?;
+    }
+    Ok(df)
+}
+
+/// Validates a ratings table: the same rules, reasons and order as checking
+/// every row, computed on the dictionaries.
+pub fn validate(ctx: &Context, m: &Mapping, t: &CodedTable) -> Result<Validated> {
+    let header = |c: &str| {
+        m.position(c)
+            .map_or_else(|| c.to_string(), |i| t.headers[i].clone())
+    };
+    let rules = rules(ctx, &header);
+    let n = t.height();
+    let mut first = vec![u32::MAX; n];
+    let mut checked = Vec::with_capacity(rules.len());
+    let mut next_check = 0u32;
+    for rule in &rules {
+        let src = source(m, t, rule.column);
+        let df = on_dictionary(rule, src.dict(), next_check, ctx.key)?;
+        next_check += rule.checks.len() as u32;
+        let fails: Vec<u32> = df
+            .column("__check")?
+            .u32()?
+            .iter()
+            .map(|v| v.unwrap_or(u32::MAX))
+            .collect();
+        if fails.iter().any(|&f| f != u32::MAX) {
+            for (row, f) in first.iter_mut().enumerate() {
+                *f = (*f).min(fails[src.code(row)]);
+            }
+        }
+        checked.push((src, df.drop("__check")?));
+    }
+    let (ok, bad): (Vec<IdxSize>, Vec<IdxSize>) =
+        (0..n as IdxSize).partition(|&r| first[r as usize] == u32::MAX);
+    let mut columns = Vec::new();
+    for (src, df) in &checked {
+        for values in df.columns() {
+            columns.push(src.gather(values, &ok)?);
+        }
+    }
+    let lines: Vec<u32> = ok.iter().map(|&r| t.lines[r as usize]).collect();
+    columns.push(Series::new(LINE.into(), lines).into());
+    let accepted = DataFrame::new(ok.len(), columns)?;
+    let mut failed = t.rows(&bad)?;
+    let index: Vec<u32> = bad.iter().map(|&r| first[r as usize]).collect();
+    failed.with_column(Column::from(Series::new("__check".into(), index)))?;
+    let checks = rules
+        .into_iter()
+        .flat_map(|r| r.checks)
+        .map(|c| (c.column, c.reason, c.detail))
+        .collect();
+    Ok(Validated {
+        accepted,
+        failed,
+        checks,
+    })
+}
