@@ -15,4 +15,5 @@ mod report;
 mod report_view;
 mod run;
 mod sample;
+mod tables;
 mod util;
