@@ -36,6 +36,8 @@ pub enum Command {
     Compute(cmd::compute::ComputeArgs),
     /// Run SQL over the warehouse
     Query(cmd::query::QueryArgs),
+    /// The data dictionary: every table's columns, types and meanings
+    Tables(cmd::tables::TablesArgs),
     /// Draw raters per village at the configured ratio (随机抽查), reproducibly
     Sample(cmd::sample::SampleArgs),
     /// The rectification ledger: open, overdue and closed items (with the rate before and after)

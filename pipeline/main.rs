@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Ingest(i) => cmd::ingest::run(i, config),
         Command::Compute(c) => cmd::compute::run(c, config).map(|()| exit::SUCCESS),
         Command::Query(q) => cmd::query::run(q, config).map(|()| exit::SUCCESS),
+        Command::Tables(t) => cmd::tables::run(t).map(|()| exit::SUCCESS),
         Command::Report(r) => cmd::report::run(r, config).map(|()| exit::SUCCESS),
         Command::Ledger(l) => cmd::ledger::run(l, config).map(|()| exit::SUCCESS),
         Command::Sample(s) => cmd::sample::run(s, config).map(|()| exit::SUCCESS),

@@ -11,6 +11,7 @@ pub mod report;
 pub mod run;
 pub mod sample;
 pub mod status;
+pub mod tables;
 
 use std::path::Path;
 

@@ -16,7 +16,7 @@ use crate::warehouse::Warehouse;
 pub struct QueryArgs {
     /// One SQL statement, or a .sql file; tables: ratings, subjects, raters,
     /// suggestions, suggestions_history, quarantine, batches, runs, and the
-    /// metrics tables once computed. Without it: read SQL from standard
+    /// metrics tables once computed (`pingyi tables` describes them). Without it: read SQL from standard
     /// input, or on a terminal start an interactive session
     pub sql: Option<String>,
     /// Run the named query queries/NAME.sql

@@ -5,19 +5,27 @@
 //! rater composition against quotas with post-stratified rates, the seed's
 //! breach rule with evidence labels, the watchlist, grades, the ledger
 //! summary, headline figures and trends (Mann-Kendall, Sen's slope).
+//! Each is an entry of the registry in `tables.rs` (name, inputs, builder,
+//! declared columns); this file computes the shared aggregates once, runs
+//! the builders in rounds their inputs allow, checks each frame against its
+//! declaration and commits them all.
 
 mod breaches;
 mod composition;
 mod ledger;
 mod rates;
+pub mod tables;
 mod trends;
 
-use anyhow::Result;
-use polars::prelude::*;
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Result};
+use polars::prelude::{col, concat, DataFrame, Engine, IntoLazy, LazyFrame, OptFlags, UnionArgs};
 
 use crate::config::Config;
 use crate::dates::Date;
-use crate::warehouse::{write_parquet, Warehouse};
+use crate::warehouse::{write_parquet, Manifest, Warehouse};
+use tables::{Input, Inputs, Metric, Plan};
 
 /// Rows written per metrics table.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -26,87 +34,20 @@ pub struct Summary {
     pub tables: Vec<(String, usize)>,
 }
 
-pub const METRICS: [&str; 10] = [
-    "subject_period",
-    "group_period",
-    "composition",
-    "breaches",
-    "watchlist",
-    "grades",
-    "ledger_summary",
-    "headline",
-    "trends",
-    "subject_detail",
-];
-
 pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let manifest = wh.manifest()?;
-    let ratings = wh.scan(&manifest, "ratings")?;
-    let subjects = wh.scan(&manifest, "subjects")?;
-    let suggestions = wh.scan(&manifest, "suggestions")?;
-    // One pass over the ratings; every table below aggregates the cube.
-    // The streaming engine keeps the pass over millions of ratings in bounded memory.
-    let cube = rates::cube(ratings.clone())
-        .collect_with_engine(Engine::Streaming)?
-        .unwrap_single()
-        .lazy();
-    // Distinct responses per subject-period: a second streamed pass, because
-    // the cube's cells split a form across its items.
-    // One period at a time: the distinct-response sets of all periods at
-    // once cost 600 MB at ten million ratings (a response has one period,
-    // so per-period counts add up).
-    let mut per_period = vec![rates::raters(ratings.clone().clear())];
-    for part in wh.scan_partitions(&manifest, "ratings")? {
-        per_period.push(rates::raters(part).collect()?.lazy());
-    }
-    let by_category = concat(per_period, UnionArgs::default())?.collect()?;
-    let raters = by_category
-        .clone()
-        .lazy()
-        .group_by([col("subject_id"), col("period")])
-        .agg([col("raters").sum()])
-        .collect()?;
-    let composition = composition::composition(cfg, cube.clone(), subjects.clone())?.collect()?;
-    let subject_period = rates::subject_period(cube.clone())
-        .join(
-            composition::post_stratified(composition.clone().lazy()),
-            [col("subject_id"), col("period")],
-            [col("subject_id"), col("period")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            raters.clone().lazy(),
-            [col("subject_id"), col("period")],
-            [col("subject_id"), col("period")],
-            JoinArgs::new(JoinType::Left),
-        )
-        // Joins need not keep row order: sort last, so equal inputs give
-        // byte-identical files.
-        .sort(["subject_id", "period"], Default::default())
-        .collect()?;
-    let plans = vec![
-        rates::group_period(cube.clone(), subjects.clone()),
-        composition.lazy(),
-        breaches::breaches(cfg, subject_period.clone().lazy()),
-        breaches::watchlist(cfg, subject_period.clone().lazy(), as_of),
-        breaches::grades(cfg, cube.clone(), raters.lazy()),
-        ledger::ledger_summary(suggestions.clone(), subjects, as_of),
-    ];
-    // Collected together, so polars runs the plans in parallel.
-    let mut frames = vec![subject_period];
-    frames.extend(collect_all(plans)?);
-    // Distinct raters over every rating: streamed, not held in memory.
-    frames.push(
-        ledger::headline(ratings, cube.clone(), suggestions)
-            .collect_with_engine(Engine::Streaming)?
-            .unwrap_single(),
-    );
-    frames.push(trends::trends(&frames[0], &frames[1])?);
-    frames.push(rates::subject_detail(cube, by_category.lazy()).collect()?);
+    let metrics = tables::metrics();
+    let mut ready = shared(wh, &manifest)?;
+    build_all(cfg, as_of, &metrics, &mut ready)?;
     let mut m = manifest.clone();
     let stamp = format!("{:06}", m.next_batch_id());
     let mut tables = Vec::new();
-    for (name, mut df) in METRICS.iter().zip(frames) {
+    for metric in &metrics {
+        let name = metric.table.name;
+        let Some(Input::Frame(mut df)) = ready.remove(name) else {
+            bail!("metric table `{name}` was not computed");
+        };
+        tables::check(&metric.table, &df)?;
         let rel = format!("metrics/{name}/c{stamp}.parquet");
         write_parquet(&mut df, &wh.root.join(&rel))?;
         m.tables.insert(name.to_string(), vec![rel]);
@@ -122,10 +63,105 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     })
 }
 
+/// The scanned warehouse tables and the aggregates several builders share
+/// (`tables::SHARED`), each computed once.
+fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, Input>> {
+    let ratings = wh.scan(manifest, "ratings")?;
+    let mut ready = BTreeMap::from([
+        ("ratings", Input::Scan(ratings.clone())),
+        ("subjects", Input::Scan(wh.scan(manifest, "subjects")?)),
+        (
+            "suggestions",
+            Input::Scan(wh.scan(manifest, "suggestions")?),
+        ),
+    ]);
+    // One pass over the ratings; every table aggregates the cube. The
+    // streaming engine keeps the pass over millions of ratings in bounded memory.
+    let cube = rates::cube(ratings.clone())
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    // Distinct responses per subject-period: a second streamed pass, because
+    // the cube's cells split a form across its items.
+    // One period at a time: the distinct-response sets of all periods at
+    // once cost 600 MB at ten million ratings (a response has one period,
+    // so per-period counts add up).
+    let mut per_period = vec![rates::raters(ratings.clear())];
+    for part in wh.scan_partitions(manifest, "ratings")? {
+        per_period.push(rates::raters(part).collect()?.lazy());
+    }
+    let by_category = concat(per_period, UnionArgs::default())?.collect()?;
+    let raters = by_category
+        .clone()
+        .lazy()
+        .group_by([col("subject_id"), col("period")])
+        .agg([col("raters").sum()])
+        .collect()?;
+    ready.insert("cube", Input::Frame(cube));
+    ready.insert("raters_by_category", Input::Frame(by_category));
+    ready.insert("raters", Input::Frame(raters));
+    Ok(ready)
+}
+
+/// Builds every metric in rounds: each round takes the metrics whose inputs
+/// are ready, collects their plans together (polars runs them concurrently
+/// and scans shared inputs once), and adds the frames to `ready`.
+fn build_all(
+    cfg: &Config,
+    as_of: Date,
+    metrics: &[Metric],
+    ready: &mut BTreeMap<&'static str, Input>,
+) -> Result<()> {
+    let mut pending: Vec<&Metric> = metrics.iter().collect();
+    while !pending.is_empty() {
+        let (now, later): (Vec<&Metric>, Vec<&Metric>) = pending
+            .into_iter()
+            .partition(|m| m.inputs.iter().all(|i| ready.contains_key(i)));
+        if now.is_empty() {
+            let names: Vec<_> = later.iter().map(|m| m.table.name).collect();
+            bail!("metric tables {names:?} wait for inputs nothing computes");
+        }
+        let frames = build_round(cfg, as_of, &now, ready)?;
+        ready.extend(frames.into_iter().map(|(n, df)| (n, Input::Frame(df))));
+        pending = later;
+    }
+    Ok(())
+}
+
+/// One round: every builder's plan, the lazy ones collected together.
+fn build_round(
+    cfg: &Config,
+    as_of: Date,
+    round: &[&Metric],
+    ready: &BTreeMap<&'static str, Input>,
+) -> Result<Vec<(&'static str, DataFrame)>> {
+    let mut done = Vec::new();
+    let mut lazy = Vec::new();
+    for m in round {
+        let inputs = Inputs {
+            cfg,
+            as_of,
+            metric: m.table.name,
+            declared: m.inputs,
+            ready,
+        };
+        match (m.build)(&inputs)? {
+            Plan::Lazy(lf) => lazy.push((m.table.name, lf)),
+            Plan::Streaming(lf) => done.push((
+                m.table.name,
+                lf.collect_with_engine(Engine::Streaming)?.unwrap_single(),
+            )),
+            Plan::Frame(df) => done.push((m.table.name, df)),
+        }
+    }
+    let (names, plans): (Vec<_>, Vec<_>) = lazy.into_iter().unzip();
+    done.extend(names.into_iter().zip(collect_all(plans)?));
+    Ok(done)
+}
+
 /// What the metrics depend on, as one hash: the files of the input tables,
 /// the as-of date and the configuration's rules (the rater key left out: a
 /// hash of a secret is not stored). Equal keys mean equal metrics.
-pub fn inputs_key(cfg: &Config, m: &crate::warehouse::Manifest, as_of: Date) -> String {
+pub fn inputs_key(cfg: &Config, m: &Manifest, as_of: Date) -> String {
     use sha2::Digest;
     let mut rules = serde_json::to_value(cfg).unwrap_or_default();
     if let Some(o) = rules.as_object_mut() {
@@ -143,6 +179,9 @@ pub fn inputs_key(cfg: &Config, m: &crate::warehouse::Manifest, as_of: Date) -> 
 /// Runs independent plans as one multi-sink query, so polars executes them
 /// concurrently on its pool and scans shared inputs once.
 fn collect_all(plans: Vec<LazyFrame>) -> Result<Vec<DataFrame>> {
+    if plans.is_empty() {
+        return Ok(Vec::new());
+    }
     let dsl = plans.into_iter().map(|l| l.logical_plan).collect();
     Ok(LazyFrame::collect_all_with_engine(
         dsl,

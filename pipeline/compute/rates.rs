@@ -169,13 +169,37 @@ pub fn subject_detail(cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
     )
 }
 
-pub fn subject_period(ratings: LazyFrame) -> LazyFrame {
-    with_rate(
-        ratings
-            .group_by([col("subject_id"), col("period")])
-            .agg(counts()),
-    )
-    .sort(["subject_id", "period"], Default::default())
+/// Rates per subject and period, with the post-stratified rate from the
+/// composition rows and the raters (distinct responses) each rests on.
+pub fn subject_period(cube: LazyFrame, composition: LazyFrame, raters: LazyFrame) -> LazyFrame {
+    let key = || [col("subject_id"), col("period")];
+    with_rate(cube.group_by(key()).agg(counts()))
+        .join(
+            super::composition::post_stratified(composition),
+            key(),
+            key(),
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(raters, key(), key(), JoinArgs::new(JoinType::Left))
+        // Joins need not keep row order: sort last, so equal inputs give
+        // byte-identical files.
+        .sort(["subject_id", "period"], Default::default())
+}
+
+/// The share of 不了解 answers per subject and period: ratings at an
+/// abstain level of the scale (`valid` is false for them, so the cube's
+/// `abstained` counts them) among all ratings.
+pub fn dont_know(cube: LazyFrame) -> LazyFrame {
+    cube.group_by([col("subject_id"), col("period")])
+        .agg([
+            col("n").sum().alias("answers"),
+            col("abstained").sum().alias("dont_know"),
+        ])
+        .with_column(
+            (col("dont_know").cast(DataType::Float64) / col("answers").cast(DataType::Float64))
+                .alias("share"),
+        )
+        .sort(["subject_id", "period"], Default::default())
 }
 
 /// Every level at once: one plan per level, concatenated.

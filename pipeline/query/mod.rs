@@ -17,15 +17,12 @@ use crate::warehouse::{Manifest, Warehouse, TABLES};
 /// A SQL context with the warehouse tables and `batches` registered.
 pub fn context(wh: &Warehouse, manifest: &Manifest) -> Result<SQLContext> {
     let ctx = SQLContext::new();
-    for t in TABLES {
-        ctx.register(t, wh.scan(manifest, t)?);
-    }
-    // Metrics tables exist once `pingyi compute` has run.
-    for t in crate::compute::METRICS
-        .into_iter()
-        .filter(|t| manifest.tables.contains_key(*t))
-    {
-        ctx.register(t, wh.scan(manifest, t)?);
+    // The registry's tables: the ingested ones always (empty before any
+    // ingest), the metrics tables once `pingyi compute` has run.
+    for t in crate::compute::tables::catalog() {
+        if TABLES.contains(&t.name) || manifest.tables.contains_key(t.name) {
+            ctx.register(t.name, wh.scan(manifest, t.name)?);
+        }
     }
     ctx.register("batches", batches(manifest)?.lazy());
     ctx.register("runs", crate::run::record::table(&wh.root)?.lazy());

@@ -63,19 +63,40 @@ fn command(wh: &Warehouse, cmd: &str, out: &mut dyn Write) -> Result<bool> {
     match (words.next(), words.next()) {
         (Some("\\q"), _) => return Ok(false),
         (Some("\\t"), _) => answer(wh, "show tables", out)?,
-        (Some("\\d"), Some(table)) => {
-            // Quoted: a table name is an identifier, never SQL to run.
-            let sql = format!("select * from \"{}\" limit 0", table.replace('"', ""));
-            match run_sql(wh, &sql, false) {
-                Ok(df) => {
-                    for (name, dtype) in df.schema().iter() {
-                        writeln!(out, "{name:<24} {dtype}")?;
-                    }
-                }
-                Err(e) => writeln!(out, "error: {e:#}")?,
-            }
-        }
+        (Some("\\d"), Some(table)) => describe(wh, table, out)?,
         _ => writeln!(out, "{HELP}")?,
     }
     Ok(true)
+}
+
+/// `\d TABLE`: a declared table's columns with type and meaning from the
+/// registry; `batches` and `runs`, built from the manifest and the run
+/// records, as the query engine sees them.
+fn describe(wh: &Warehouse, table: &str, out: &mut dyn Write) -> Result<()> {
+    if let Some(t) = crate::compute::tables::catalog()
+        .into_iter()
+        .find(|t| t.name == table)
+    {
+        for c in &t.columns {
+            writeln!(
+                out,
+                "{:<24} {:<6} {}",
+                c.name,
+                c.dtype.to_string(),
+                c.meaning
+            )?;
+        }
+        return Ok(());
+    }
+    // Quoted: a table name is an identifier, never SQL to run.
+    let sql = format!("select * from \"{}\" limit 0", table.replace('"', ""));
+    match run_sql(wh, &sql, false) {
+        Ok(df) => {
+            for (name, dtype) in df.schema().iter() {
+                writeln!(out, "{name:<24} {dtype}")?;
+            }
+        }
+        Err(e) => writeln!(out, "error: {e:#}")?,
+    }
+    Ok(())
 }

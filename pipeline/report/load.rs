@@ -240,7 +240,7 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
 }
 
 fn table(wh: &Warehouse, m: &Manifest, name: &str) -> Result<DataFrame> {
-    if !m.tables.contains_key(name) && crate::compute::METRICS.contains(&name) {
+    if !m.tables.contains_key(name) && crate::compute::tables::is_metric(name) {
         bail!("metrics table `{name}` is missing; run `pingyi compute` again (this warehouse was computed by an older pingyi)");
     }
     let lf = wh.scan(m, name)?;

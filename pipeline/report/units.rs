@@ -143,6 +143,16 @@ pub fn render(cfg: &Config, data: &Data, t: &Templates, dir: &Path) -> Result<us
     Ok(ids.len())
 }
 
+/// The index page's counts by status and the cards of `ids`, as JSON: what
+/// the templates receive, so a change in a figure reads as a diff of data
+/// (the snapshot tests). The whole index lists every subject, too long to read.
+pub fn view_models(cfg: &Config, data: &Data, labels: &Labels, ids: &[&str]) -> serde_json::Value {
+    let ctx = context(cfg, data, labels);
+    let all: Vec<&str> = ctx.idx.periods.keys().copied().collect();
+    let cards: Vec<Card> = ids.iter().map(|id| card(&ctx, id)).collect();
+    serde_json::json!({ "counts": index(&ctx, &all).counts, "cards": cards })
+}
+
 fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a> {
     let idx = Index::new(data);
     let w = window(data);

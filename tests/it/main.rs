@@ -15,4 +15,6 @@ mod report;
 mod report_view;
 mod run;
 mod sample;
+mod snapshots;
+mod tables;
 mod util;

@@ -7,18 +7,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{engines_python, repo, sample_warehouse, Dir};
+use crate::util::{engines_python, repo, sample_warehouse, sql_names, Dir};
 
 /// The models in `queries/metrics`, by name.
 fn models() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(repo().join("queries/metrics"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    sql_names(&repo().join("queries/metrics"))
 }
 
 /// Runs `RUNNER --compute --check` over `warehouse` and insists that every
@@ -64,22 +57,11 @@ fn compute_and_check(
 
 #[test]
 fn every_metric_table_has_a_model_with_a_header() {
+    // One model per entry of the metrics registry, and no other.
     let names = models();
-    assert_eq!(
-        names,
-        [
-            "breaches",
-            "composition",
-            "grades",
-            "group_period",
-            "headline",
-            "ledger_summary",
-            "subject_detail",
-            "subject_period",
-            "trends",
-            "watchlist"
-        ]
-    );
+    let mut registry = pingyi::compute::tables::names();
+    registry.sort_unstable();
+    assert_eq!(names, registry);
     for name in names {
         let text =
             std::fs::read_to_string(repo().join(format!("queries/metrics/{name}.sql"))).unwrap();
@@ -96,6 +78,21 @@ fn every_metric_table_has_a_model_with_a_header() {
             !text.trim_end().ends_with(';'),
             "{name}.sql: one statement, no trailing `;` (Spark's sql() takes none)"
         );
+        // The header's output columns are the registry's declaration.
+        let output: Vec<&str> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("-- output:"))
+            .unwrap()
+            .split(',')
+            .map(str::trim)
+            .collect();
+        let declared = pingyi::compute::tables::metrics()
+            .into_iter()
+            .find(|m| m.table.name == name)
+            .unwrap()
+            .table;
+        let declared: Vec<&str> = declared.columns.iter().map(|c| c.name).collect();
+        assert_eq!(output, declared, "{name}.sql's output header");
     }
 }
 

@@ -73,6 +73,18 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The names of the `.sql` files in `dir` (named queries, metric models), sorted.
+pub fn sql_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Splits one CSV line (quote-aware; `""` inside quotes is a quote).
 pub fn split_csv(line: &str) -> Vec<String> {
     let mut out = vec![String::new()];

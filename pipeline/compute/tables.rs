@@ -1,0 +1,510 @@
+//! The metrics registry: every metric table pingyi computes, as one entry —
+//! its name, what one row stands for, the inputs its builder reads (by
+//! table name), the builder, and the declared output columns with their
+//! type and meaning. `compute` runs the builders in the order their inputs
+//! allow and checks each frame against its declaration before writing it;
+//! `query` (SHOW TABLES, `\d`), `report::load`, `pingyi tables` and
+//! `docs/tables.md` read the same entries. Adding a metric is one entry
+//! here and one builder.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Result};
+use polars::prelude::{DataFrame, DataType, IntoLazy, LazyFrame};
+
+use super::{breaches, composition, ledger, rates, trends};
+use crate::config::Config;
+use crate::dates::Date;
+use crate::warehouse::schema::{self, column, Column, Table};
+
+/// What a builder hands back: a plan that runs with the other plans ready at
+/// the same time (one multi-sink polars query), a plan for the streaming
+/// engine (it passes over every rating), or a frame built in Rust.
+pub enum Plan {
+    Lazy(LazyFrame),
+    Streaming(LazyFrame),
+    Frame(DataFrame),
+}
+
+/// An input as the builders see it: a scan of a warehouse table, or a frame
+/// computed earlier (a shared aggregate or another metric table).
+#[derive(Clone)]
+pub enum Input {
+    Scan(LazyFrame),
+    Frame(DataFrame),
+}
+
+/// The inputs of one builder: only those its entry declares, by name, so an
+/// undeclared dependency fails at once instead of reading a table not yet
+/// computed.
+pub struct Inputs<'a> {
+    pub cfg: &'a Config,
+    pub as_of: Date,
+    pub metric: &'static str,
+    pub declared: &'static [&'static str],
+    pub ready: &'a BTreeMap<&'static str, Input>,
+}
+
+impl Inputs<'_> {
+    fn get(&self, name: &str) -> Result<&Input> {
+        if !self.declared.contains(&name) {
+            bail!(
+                "the builder of `{}` reads `{name}`, which its registry entry does not list as an input",
+                self.metric
+            );
+        }
+        match self.ready.get(name) {
+            Some(input) => Ok(input),
+            None => bail!("`{name}` is not ready for `{}`", self.metric),
+        }
+    }
+
+    /// An input as a lazy plan.
+    pub fn lazy(&self, name: &str) -> Result<LazyFrame> {
+        Ok(match self.get(name)? {
+            Input::Scan(lf) => lf.clone(),
+            Input::Frame(df) => df.clone().lazy(),
+        })
+    }
+
+    /// An input computed earlier, as its frame.
+    pub fn frame(&self, name: &str) -> Result<&DataFrame> {
+        match self.get(name)? {
+            Input::Frame(df) => Ok(df),
+            Input::Scan(_) => bail!("`{name}` is a scan, not a computed frame"),
+        }
+    }
+}
+
+/// One metric table.
+pub struct Metric {
+    pub table: Table,
+    /// Warehouse tables, shared aggregates (`SHARED`) or other metric tables.
+    pub inputs: &'static [&'static str],
+    pub build: fn(&Inputs) -> Result<Plan>,
+}
+
+/// Aggregates of the ratings computed once per run and read by several
+/// builders, with what each holds (for the data dictionary's "from" line,
+/// they stand for `ratings`).
+pub const SHARED: [(&str, &str); 3] = [
+    ("cube", "ratings counted per subject, period, rater category, method, channel and item: the one pass over the ratings"),
+    ("raters_by_category", "distinct responses per subject, period and rater category"),
+    ("raters", "distinct responses per subject and period"),
+];
+
+const STR: DataType = DataType::String;
+const U32: DataType = DataType::UInt32;
+const F64: DataType = DataType::Float64;
+const BOOL: DataType = DataType::Boolean;
+
+/// Every metric table, in the order `compute` reports them.
+pub fn metrics() -> Vec<Metric> {
+    vec![
+        subject_period(),
+        group_period(),
+        composition(),
+        breaches(),
+        watchlist(),
+        grades(),
+        ledger_summary(),
+        headline(),
+        trends(),
+        subject_detail(),
+        dont_know(),
+    ]
+}
+
+/// The metric tables' names, in registry order.
+pub fn names() -> Vec<&'static str> {
+    metrics().iter().map(|m| m.table.name).collect()
+}
+
+pub fn is_metric(name: &str) -> bool {
+    names().contains(&name)
+}
+
+/// Every table an analyst can query with a declared schema: the ingested
+/// tables, then the metric tables.
+pub fn catalog() -> Vec<Table> {
+    let mut all = schema::ingested();
+    all.extend(metrics().into_iter().map(|m| m.table));
+    all
+}
+
+/// The warehouse tables a metric is computed from, shared aggregates
+/// resolved to `ratings`, other metrics named as they are.
+pub fn sources(m: &Metric) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for i in m.inputs {
+        let s = if SHARED.iter().any(|(n, _)| n == i) {
+            "ratings"
+        } else {
+            i
+        };
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Fails, naming both sides, when a computed frame's columns, order or
+/// types differ from its declaration: a builder and the registry disagree.
+pub fn check(table: &Table, df: &DataFrame) -> Result<()> {
+    let want: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.dtype))
+        .collect();
+    let got: Vec<String> = df
+        .schema()
+        .iter()
+        .map(|(n, t)| format!("{n} {t}"))
+        .collect();
+    if want != got {
+        bail!(
+            "metric table `{}` was computed as [{}] but compute::tables declares [{}]",
+            table.name,
+            got.join(", "),
+            want.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn metric(
+    name: &'static str,
+    grain: &'static str,
+    about: &'static str,
+    inputs: &'static [&'static str],
+    build: fn(&Inputs) -> Result<Plan>,
+    columns: Vec<Column>,
+) -> Metric {
+    Metric {
+        table: Table {
+            name,
+            grain,
+            about,
+            columns,
+        },
+        inputs,
+        build,
+    }
+}
+
+/// The measures every rate table shares, after its keys.
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn rate_columns() -> Vec<Column> {
+    vec![
+        column("valid", U32, "ratings not abstaining (不了解 is not valid)"),
+        column("satisfied", U32, "valid ratings at a level configured as satisfied"),
+        column("abstained", U32, "ratings at an abstain level (不了解)"),
+        column("score_mean", F64, "mean configured score of the scored ratings (NaN when none is scored)"),
+        column("rate", F64, "satisfied / valid; null when nothing is valid"),
+        column("ci_low", F64, "Wilson 95% interval of rate on valid: lower bound"),
+        column("ci_high", F64, "Wilson 95% interval of rate on valid: upper bound"),
+    ]
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn subject_period() -> Metric {
+    let mut cols = vec![
+        column("subject_id", STR, "the rated organization or cadre"),
+        column("period", STR, "the evaluation period"),
+    ];
+    cols.extend(rate_columns());
+    cols.extend([
+        column("rate_ps", F64, "post-stratified rate: each quota group of the org type weighted to its quota"),
+        column("ps_ci_low", F64, "Wilson 95% interval of rate_ps on n_eff: lower bound"),
+        column("ps_ci_high", F64, "Wilson 95% interval of rate_ps on n_eff: upper bound"),
+        column("n_eff", F64, "Kish effective sample size of the weighted ratings"),
+        column("coverage", F64, "sum of the quotas of the groups that rated (1 when all did)"),
+        column("raters", U32, "distinct responses (filled forms, device votes) the figures rest on"),
+    ]);
+    metric(
+        "subject_period",
+        "subject × period",
+        "Satisfaction of each subject in each period: raw and post-stratified rates with intervals.",
+        &["cube", "composition", "raters"],
+        |i| {
+            let (cube, comp, raters) = (i.lazy("cube")?, i.lazy("composition")?, i.lazy("raters")?);
+            Ok(Plan::Lazy(rates::subject_period(cube, comp, raters)))
+        },
+        cols,
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn group_period() -> Metric {
+    let mut cols = vec![
+        column("level", STR, "county, township, village, org_type, pioneer_category, rater_category, method, channel or item"),
+        column("group", STR, "the group within the level (全县 for the county)"),
+        column("span", STR, "period (one evaluation period) or year (the assessment year)"),
+        column("period", STR, "the period, or the year as 2012 when span is year"),
+    ];
+    cols.extend(rate_columns());
+    metric(
+        "group_period",
+        "level × group × period",
+        "Satisfaction pooled by every group level, per period and per assessment year.",
+        &["cube", "subjects"],
+        |i| Ok(Plan::Lazy(rates::group_period(i.lazy("cube")?, i.lazy("subjects")?))),
+        cols,
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn composition() -> Metric {
+    metric(
+        "composition",
+        "subject × period × quota group",
+        "Who rated, against the quota of the subject's org type (机关 55/35/10).",
+        &["cube", "subjects"],
+        |i| {
+            let plan = composition::composition(i.cfg, i.lazy("cube")?, i.lazy("subjects")?)?;
+            Ok(Plan::Lazy(plan))
+        },
+        vec![
+            column("subject_id", STR, "the rated organization or cadre"),
+            column("period", STR, "the evaluation period"),
+            column("org_type", STR, "the subject's org type, whose quotas apply"),
+            column("quota_group", STR, "the quota group of rater categories"),
+            column("n", U32, "ratings from the group (0 when it did not rate)"),
+            column("valid", U32, "valid ratings from the group"),
+            column("satisfied", U32, "satisfied ratings from the group"),
+            column("share", F64, "the group's share of the subject-period's ratings"),
+            column("quota", F64, "the configured quota of the group"),
+            column("deviation", F64, "share − quota"),
+            column("max_deviation", F64, "the largest absolute deviation of the subject-period"),
+            column("compliant", BOOL, "max_deviation within the org type's tolerance"),
+        ],
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn breaches() -> Metric {
+    metric(
+        "breaches",
+        "subject × assessment window",
+        "The 诫勉谈话 rule broken (default: one period below 60% or two below 70% in a year), with evidence.",
+        &["subject_period"],
+        |i| Ok(Plan::Lazy(breaches::breaches(i.cfg, i.lazy("subject_period")?))),
+        vec![
+            column("subject_id", STR, "the subject that broke a rule"),
+            column("window", STR, "the assessment window (the year)"),
+            column("rule", STR, "the rules broken, as `below 60% × 1`, joined by `; `"),
+            column("periods", STR, "the periods below the highest broken threshold, comma-separated"),
+            column("rates", STR, "their rates, rounded to 4 places"),
+            column("valid_n", STR, "their valid ratings"),
+            column("intervals", STR, "their Wilson intervals, as [low, high]"),
+            column("evidence", STR, "per period: certain (interval below), likely (rate below) or thin (too few ratings)"),
+            column("action", STR, "the configured action (诫勉谈话)"),
+        ],
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn watchlist() -> Metric {
+    metric(
+        "watchlist",
+        "subject × period in the open window",
+        "Subjects one period away from a rule in the assessment window holding the as-of date.",
+        &["subject_period"],
+        |i| {
+            let sp = i.lazy("subject_period")?;
+            Ok(Plan::Lazy(breaches::watchlist(i.cfg, sp, i.as_of)))
+        },
+        vec![
+            column("subject_id", STR, "the subject watched"),
+            column("window", STR, "the open assessment window"),
+            column("period", STR, "the period below the threshold"),
+            column("rate", F64, "its rate"),
+            column("valid", U32, "its valid ratings"),
+            column("ci_low", F64, "Wilson 95% interval: lower bound"),
+            column("ci_high", F64, "Wilson 95% interval: upper bound"),
+            column("evidence", STR, "certain, likely or thin, as for breaches"),
+        ],
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn grades() -> Metric {
+    metric(
+        "grades",
+        "subject × assessment window",
+        "The annual rate of each subject and its configured grade band (结果运用).",
+        &["cube", "raters"],
+        |i| Ok(Plan::Lazy(breaches::grades(i.cfg, i.lazy("cube")?, i.lazy("raters")?))),
+        vec![
+            column("subject_id", STR, "the rated organization or cadre"),
+            column("window", STR, "the assessment window (the year)"),
+            column("valid", U32, "valid ratings in the window"),
+            column("satisfied", U32, "satisfied ratings in the window"),
+            column("raters", U32, "distinct responses in the window"),
+            column("rate", F64, "satisfied / valid; null when nothing is valid"),
+            column("grade", STR, "the highest band whose minimum the rate reaches (优秀, 良好 …)"),
+        ],
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn ledger_summary() -> Metric {
+    metric(
+        "ledger_summary",
+        "level × group",
+        "The rectification ledger (整改销号台账) by subject, township, category and county.",
+        &["suggestions", "subjects"],
+        |i| {
+            let plan = ledger::ledger_summary(i.lazy("suggestions")?, i.lazy("subjects")?, i.as_of);
+            Ok(Plan::Lazy(plan))
+        },
+        vec![
+            column("level", STR, "subject, township, category or county"),
+            column("group", STR, "the group within the level (全县 for the county)"),
+            column("suggestions", U32, "ledger items"),
+            column("closed", U32, "items closed (已销号)"),
+            column("closure_rate", F64, "closed / suggestions"),
+            column("overdue", U32, "items past their deadline at the as-of date and not closed"),
+            column("median_days_to_close", F64, "median days from receipt to closing, over closed items"),
+            column("answered_on_spot", U32, "items answered at the meeting itself"),
+        ],
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn headline() -> Metric {
+    metric(
+        "headline",
+        "one row",
+        "The headline figures of the whole warehouse.",
+        &["ratings", "cube", "suggestions"],
+        |i| {
+            let (ratings, cube) = (i.lazy("ratings")?, i.lazy("cube")?);
+            let plan = ledger::headline(ratings, cube, i.lazy("suggestions")?);
+            Ok(Plan::Streaming(plan))
+        },
+        vec![
+            column("people_identified", U32, "distinct rater keys (ratings without a rater id count as one)"),
+            column("ratings", U32, "every rating stored"),
+            column("subjects_rated", U32, "subjects with at least one rating"),
+            column("rate", F64, "satisfied / valid over every rating"),
+            column("suggestions", U32, "ledger items"),
+        ],
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn trends() -> Metric {
+    metric(
+        "trends",
+        "level × group (subjects included)",
+        "Change against the previous period and, with 4 periods or more, the Mann-Kendall test and Sen's slope.",
+        &["subject_period", "group_period"],
+        |i| {
+            let (sp, gp) = (i.frame("subject_period")?, i.frame("group_period")?);
+            Ok(Plan::Frame(trends::trends(sp, gp)?))
+        },
+        vec![
+            column("level", STR, "subject, or a level of group_period"),
+            column("group", STR, "the subject_id, or the group within the level"),
+            column("n_periods", U32, "periods with a rate"),
+            column("last_period", STR, "the latest of them"),
+            column("rate_last", F64, "the rate in the latest period"),
+            column("delta_last", F64, "change against the previous period, in percentage points"),
+            column("mk_s", F64, "Mann-Kendall S"),
+            column("mk_var_s", F64, "variance of S, tie-corrected"),
+            column("mk_z", F64, "Mann-Kendall Z"),
+            column("mk_p", F64, "two-sided p-value"),
+            column("tau", F64, "Kendall's tau"),
+            column("sen_slope", F64, "Sen's slope, rate per period"),
+            column("declining", BOOL, "p < 0.05 and a negative slope"),
+        ],
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn subject_detail() -> Metric {
+    let mut cols = vec![
+        column("subject_id", STR, "the rated organization or cadre"),
+        column("window", STR, "the assessment window (the year)"),
+        column("dimension", STR, "item or rater_category"),
+        column("group", STR, "the item or the rater category"),
+        column("raters", U32, "for an item its ratings; for a rater category its distinct responses"),
+    ];
+    cols.extend(rate_columns());
+    metric(
+        "subject_detail",
+        "subject × window × item or rater category",
+        "What a unit card shows: each subject's year by item and by rater category.",
+        &["cube", "raters_by_category"],
+        |i| {
+            let plan = rates::subject_detail(i.lazy("cube")?, i.lazy("raters_by_category")?);
+            Ok(Plan::Lazy(plan))
+        },
+        cols,
+    )
+}
+
+#[rustfmt::skip] // one line per column: a declaration to read as a table
+fn dont_know() -> Metric {
+    metric(
+        "dont_know",
+        "subject × period",
+        "How often raters answered 不了解 (don't know): a subject people cannot judge is one they do not see.",
+        &["cube"],
+        |i| Ok(Plan::Lazy(rates::dont_know(i.lazy("cube")?))),
+        vec![
+            column("subject_id", STR, "the rated organization or cadre"),
+            column("period", STR, "the evaluation period"),
+            column("answers", U32, "every rating, valid or not"),
+            column("dont_know", U32, "ratings at an abstain level of the scale (不了解)"),
+            column("share", F64, "dont_know / answers"),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_builder_gets_only_the_inputs_its_entry_declares() {
+        let cfg = crate::config::parse_str("", "(defaults)", std::path::Path::new("."))
+            .expect("defaults");
+        let ready = BTreeMap::from([
+            ("cube", Input::Frame(DataFrame::empty())),
+            ("subjects", Input::Frame(DataFrame::empty())),
+        ]);
+        let inputs = Inputs {
+            cfg: &cfg,
+            as_of: Date::new(2012, 12, 31).expect("a date"),
+            metric: "dont_know",
+            declared: &["cube"],
+            ready: &ready,
+        };
+        assert!(inputs.lazy("cube").is_ok());
+        let e = inputs
+            .lazy("subjects")
+            .err()
+            .expect("undeclared")
+            .to_string();
+        assert!(e.contains("does not list"), "{e}");
+    }
+
+    #[test]
+    fn names_are_unique_and_columns_declared_once() {
+        let all = catalog();
+        for (i, t) in all.iter().enumerate() {
+            assert!(
+                all[..i].iter().all(|u| u.name != t.name),
+                "{} twice",
+                t.name
+            );
+            let cols: Vec<_> = t.columns.iter().map(|c| c.name).collect();
+            for (j, c) in cols.iter().enumerate() {
+                assert!(!cols[..j].contains(c), "{}.{c} twice", t.name);
+            }
+        }
+    }
+}
