@@ -22,5 +22,6 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod sample;
+pub mod sheet;
 pub mod stats;
 pub mod warehouse;

@@ -10,7 +10,7 @@ use clap::Args;
 
 use crate::config::Stratum;
 use crate::fsutil::sha256_file;
-use crate::report::tables::csv_text;
+use crate::sheet::csv_text;
 use crate::sample::output::{self, Audit, Inputs, AUDIT, LIST_CSV};
 use crate::sample::roster::Person;
 use crate::sample::targets::Targets;

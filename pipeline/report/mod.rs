@@ -217,16 +217,16 @@ fn render(
             )?;
             let mut sheets = tables::hr_sheets(&m, &t.labels);
             sheets.insert(3, tables::grades_sheet(data, &t.labels));
-            tables::write_xlsx(&sheets, &data.as_of, &dir.join("hr.xlsx"))?;
+            crate::sheet::write_xlsx(&sheets, &data.as_of, &dir.join("hr.xlsx"))?;
             for s in &sheets {
-                tables::write_csv(s, &dir.join("csv").join(format!("{}.csv", s.file)))?;
+                crate::sheet::write_csv(s, &dir.join("csv").join(format!("{}.csv", s.file)))?;
             }
             pages.push("leadership");
         }
         Audience::Public => {
             let m = public::build(cfg, data, &t.labels);
             write(&dir.join("public.html"), &t.render("public.html", &m)?)?;
-            tables::write_csv(
+            crate::sheet::write_csv(
                 &tables::public_sheet(&m, &t.labels),
                 &dir.join("public.csv"),
             )?;

@@ -13,7 +13,7 @@ use super::targets::Targets;
 use super::{Draw, Drawn, Size, Village};
 use crate::config::Stratum;
 use crate::fsutil::write_atomic;
-use crate::report::tables::{csv_text, write_xlsx, Cell, Sheet};
+use crate::sheet::{csv_text, write_xlsx, Cell, Sheet};
 
 pub const LIST_CSV: &str = "抽查名单.csv";
 pub const LIST_XLSX: &str = "抽查名单.xlsx";
