@@ -17,6 +17,7 @@ pub mod headers;
 pub mod ingest;
 pub mod ledger;
 pub mod lock;
+pub mod periods;
 pub mod query;
 pub mod report;
 pub mod rng;

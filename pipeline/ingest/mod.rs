@@ -33,7 +33,6 @@ use polars::prelude::*;
 use serde::Serialize;
 
 pub use input::Hints;
-pub use validate::period;
 
 use crate::config::Config;
 use crate::contract::Kind;

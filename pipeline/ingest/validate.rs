@@ -14,9 +14,11 @@ use super::exprs::{
 };
 use super::mapping::Mapping;
 use super::table::{RawTable, LINE};
-use crate::config::{Config, Granularity};
+use crate::config::Config;
 use crate::contract::{Kind, LEDGER_STATUSES, SUBJECT_KINDS};
 use crate::dates::Bounds;
+// `ratings.rs` labels periods through here; the rule itself is `crate::periods`.
+pub(super) use crate::periods::period;
 
 pub struct Context<'a> {
     pub cfg: &'a Config,
@@ -217,31 +219,6 @@ fn repeated(id: &str) -> Expr {
 
 pub(super) fn names(items: &[crate::config::Named]) -> Vec<String> {
     items.iter().map(|n| n.name.clone()).collect()
-}
-
-/// The period label of a date under the configured granularity.
-pub fn period(date: Expr, g: Granularity) -> Expr {
-    let year = date.clone().dt().year().cast(DataType::String);
-    match g {
-        Granularity::Year => year,
-        Granularity::Quarter => concat_str(
-            [year, lit("Q"), date.dt().quarter().cast(DataType::String)],
-            "",
-            false,
-        ),
-        Granularity::Half => concat_str(
-            [
-                year,
-                lit("H"),
-                when(date.dt().month().lt_eq(lit(6)))
-                    .then(lit("1"))
-                    .otherwise(lit("2")),
-            ],
-            "",
-            false,
-        ),
-        Granularity::Month => date.dt().strftime("%Y-%m"),
-    }
 }
 
 fn subjects(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {

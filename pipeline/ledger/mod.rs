@@ -120,7 +120,7 @@ impl Ledger<'_> {
             closed = closed.filter(col("closed_at").gt_eq(date_lit(since)));
         }
         let closed = closed.with_column(
-            crate::ingest::period(col("closed_at"), self.granularity).alias("closed_in"),
+            crate::periods::period(col("closed_at"), self.granularity).alias("closed_in"),
         );
         // Periods with a rate: one where every rating abstained says nothing.
         let rates = self
