@@ -54,7 +54,7 @@ pub fn run(args: &RunArgs, explicit: Option<&Path>) -> Result<u8> {
             rec.rows_quarantined,
             rec.files_refused,
             rec.breaches.map_or("?".to_string(), |b| b.to_string()),
-            run::record::RunRecord::path(&cfg.paths.warehouse, rec.run_id).display()
+            crate::warehouse::runs::RunRecord::path(&cfg.paths.warehouse, rec.run_id).display()
         );
     }
     if !rec.reports_runs.is_empty() {

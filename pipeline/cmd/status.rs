@@ -10,7 +10,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use crate::run::record::{self, RunRecord};
+use crate::warehouse::runs::{self, RunRecord};
 use crate::warehouse::{seal, Warehouse};
 
 #[derive(Debug, Args)]
@@ -37,7 +37,7 @@ struct Status {
     files_ingested: usize,
     quarantined_by_reason: BTreeMap<String, u64>,
     computed_as_of: Option<String>,
-    breaches_by_window: BTreeMap<String, crate::run::BreachCount>,
+    breaches_by_window: BTreeMap<String, crate::warehouse::breaches::BreachCount>,
     /// Files the manifest lists, how they were checked, the damaged ones.
     files_checked: usize,
     check: &'static str,
@@ -67,7 +67,7 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<u8> {
             .collect();
         (files, damaged)
     };
-    let mut runs = record::all(root)?;
+    let mut runs = runs::all(root)?;
     let keep = runs.len().saturating_sub(args.runs);
     runs.drain(..keep);
     let s = Status {
@@ -87,7 +87,7 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<u8> {
         quarantined_by_reason: quarantined,
         computed_as_of: m.computed_as_of.clone(),
         // A damaged metrics file is reported below, not a failure here.
-        breaches_by_window: crate::run::breaches_by_window(&wh).unwrap_or_default(),
+        breaches_by_window: crate::warehouse::breaches::breaches_by_window(&wh).unwrap_or_default(),
         files_checked,
         check: if args.verify {
             "size, magic bytes and SHA-256"

@@ -25,7 +25,7 @@ pub fn context(wh: &Warehouse, manifest: &Manifest) -> Result<SQLContext> {
         }
     }
     ctx.register("batches", batches(manifest)?.lazy());
-    ctx.register("runs", crate::run::record::table(&wh.root)?.lazy());
+    ctx.register("runs", crate::warehouse::runs::table(&wh.root)?.lazy());
     Ok(ctx)
 }
 

@@ -11,14 +11,11 @@
 
 pub mod files;
 pub mod log;
-pub mod record;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use polars::prelude::col;
+use anyhow::Result;
 
 use crate::config::{Config, Lang};
 use crate::dates::Date;
@@ -27,7 +24,8 @@ use crate::ingest::{self, Hints};
 use crate::lock::Lock;
 use crate::report::{self, Audience};
 use crate::warehouse::Warehouse;
-use record::{RunRecord, Stage};
+use crate::warehouse::breaches::breaches_by_window;
+use crate::warehouse::runs::{self, RunRecord, Stage};
 
 pub struct Options {
     pub archive: Option<PathBuf>,
@@ -46,8 +44,8 @@ pub fn run(cfg: &Config, opts: &Options) -> Result<RunRecord> {
     let log = log::init(root, opts.verbose)?;
     let started = Instant::now();
     let manifest = Warehouse::at(root).manifest()?;
-    let run_id = record::next_id(root)?;
-    let earlier = record::close_interrupted(root, &manifest, run_id)?;
+    let run_id = runs::next_id(root)?;
+    let earlier = runs::close_interrupted(root, &manifest, run_id)?;
     let mut rec = RunRecord {
         run_id,
         pid: std::process::id(),
@@ -193,7 +191,7 @@ fn ingest_stage(
     rec.inputs = report
         .files
         .iter()
-        .map(|f| record::Input {
+        .map(|f| runs::Input {
             path: f.path.clone(),
             sha256: f.sha256.clone(),
             status: f.status.clone(),
@@ -267,38 +265,4 @@ fn report_stage(
             summary.pdfs
         )
     }))
-}
-
-/// Subjects breaking the 诫勉谈话 rule in one assessment year: all of them,
-/// and those on firm evidence (a period `certain` or `likely`); the rest
-/// rest on too few ratings to act on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct BreachCount {
-    pub all: u64,
-    pub firm: u64,
-}
-
-/// Breaches by assessment year (none before compute).
-pub fn breaches_by_window(wh: &Warehouse) -> Result<BTreeMap<String, BreachCount>> {
-    let m = wh.manifest()?;
-    let mut out: BTreeMap<String, BreachCount> = BTreeMap::new();
-    if !m.tables.contains_key("breaches") {
-        return Ok(out);
-    }
-    let df = wh
-        .scan(&m, "breaches")?
-        .select([col("window"), col("evidence")])
-        .collect()
-        .context("cannot count breaches")?;
-    let (windows, evidence) = (df.column("window")?.str()?, df.column("evidence")?.str()?);
-    for (w, e) in windows.iter().zip(evidence.iter()) {
-        let Some(w) = w else { continue };
-        let c = out.entry(w.to_string()).or_default();
-        c.all += 1;
-        // `evidence` lists each triggering period's label, comma-separated.
-        if e.is_some_and(|e| e.contains("certain") || e.contains("likely")) {
-            c.firm += 1;
-        }
-    }
-    Ok(out)
 }

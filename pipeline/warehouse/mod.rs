@@ -8,8 +8,10 @@
 //! crash before it is replaced leaves the warehouse exactly as before the
 //! batch, and the orphaned files are removed by the next run.
 
+pub mod breaches;
 mod manifest;
 mod parquet;
+pub mod runs;
 pub mod schema;
 pub mod seal;
 

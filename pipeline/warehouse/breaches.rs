@@ -1,0 +1,43 @@
+//! Breaches counted by assessment year from the computed `breaches` table:
+//! what a run record keeps and `pingyi status` shows.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use polars::prelude::col;
+
+use super::Warehouse;
+
+/// Subjects breaking the 诫勉谈话 rule in one assessment year: all of them,
+/// and those on firm evidence (a period `certain` or `likely`); the rest
+/// rest on too few ratings to act on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BreachCount {
+    pub all: u64,
+    pub firm: u64,
+}
+
+/// Breaches by assessment year (none before compute).
+pub fn breaches_by_window(wh: &Warehouse) -> Result<BTreeMap<String, BreachCount>> {
+    let m = wh.manifest()?;
+    let mut out: BTreeMap<String, BreachCount> = BTreeMap::new();
+    if !m.tables.contains_key("breaches") {
+        return Ok(out);
+    }
+    let df = wh
+        .scan(&m, "breaches")?
+        .select([col("window"), col("evidence")])
+        .collect()
+        .context("cannot count breaches")?;
+    let (windows, evidence) = (df.column("window")?.str()?, df.column("evidence")?.str()?);
+    for (w, e) in windows.iter().zip(evidence.iter()) {
+        let Some(w) = w else { continue };
+        let c = out.entry(w.to_string()).or_default();
+        c.all += 1;
+        // `evidence` lists each triggering period's label, comma-separated.
+        if e.is_some_and(|e| e.contains("certain") || e.contains("likely")) {
+            c.firm += 1;
+        }
+    }
+    Ok(out)
+}
