@@ -9,7 +9,7 @@ use clap::Args;
 use crate::config::Encoding;
 use crate::contract::Kind;
 use crate::ingest::{self, Hints, Report};
-use crate::warehouse::Warehouse;
+use crate::warehouse::{FileStatus, Warehouse};
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
@@ -106,8 +106,8 @@ fn print_report(r: &Report) {
         } else {
             format!(" ({})", reasons.join(", "))
         };
-        match f.status.as_str() {
-            "ingested" => println!(
+        match f.status {
+            FileStatus::Ingested => println!(
                 "ingested  {:<8} {:>9} rows {:>9} accepted {:>6} quarantined{detail}  {}{}",
                 f.kind.as_deref().unwrap_or("-"),
                 f.rows,
@@ -120,7 +120,12 @@ fn print_report(r: &Report) {
                     format!("  [{}]", f.message)
                 }
             ),
-            status => println!("{:<9} {}: {}", status.replace('_', " "), f.path, f.message),
+            status => println!(
+                "{:<9} {}: {}",
+                status.as_str().replace('_', " "),
+                f.path,
+                f.message
+            ),
         }
     }
     match r.batch {

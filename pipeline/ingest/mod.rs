@@ -45,8 +45,7 @@ pub struct FileReport {
     pub path: String,
     /// SHA-256 of the file's bytes (empty for files that are not exports).
     pub sha256: String,
-    /// ingested | refused | already_ingested | already_refused | not_an_export
-    pub status: String,
+    pub status: FileStatus,
     pub kind: Option<String>,
     pub rows: u64,
     pub accepted: u64,
@@ -69,15 +68,48 @@ impl Report {
     }
 
     pub fn refused(&self) -> usize {
-        self.files.iter().filter(|f| f.status == "refused").count()
+        self.files.iter().filter(|f| f.status == FileStatus::Refused).count()
     }
 }
 
-fn report(path: &str, status: &str, message: String) -> FileReport {
+/// A committed file's report says what its manifest record says.
+impl From<&FileRecord> for FileReport {
+    fn from(r: &FileRecord) -> FileReport {
+        FileReport {
+            path: r.path.clone(),
+            sha256: r.sha256.clone(),
+            status: r.status,
+            kind: r.kind.clone(),
+            rows: r.rows,
+            accepted: r.accepted,
+            quarantined: r.quarantined,
+            quarantined_by_reason: r.quarantined_by_reason.clone(),
+            message: r.message.clone(),
+        }
+    }
+}
+
+/// The run record keeps each file's report, without the counts by reason.
+impl From<&FileReport> for crate::warehouse::runs::Input {
+    fn from(f: &FileReport) -> Self {
+        Self {
+            path: f.path.clone(),
+            sha256: f.sha256.clone(),
+            status: f.status,
+            rows: f.rows,
+            accepted: f.accepted,
+            quarantined: f.quarantined,
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// The report of a file left without a manifest record.
+fn report(path: &str, status: FileStatus, message: String) -> FileReport {
     FileReport {
         path: path.to_string(),
         sha256: String::new(),
-        status: status.into(),
+        status,
         kind: None,
         rows: 0,
         accepted: 0,
@@ -107,7 +139,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         .map(|p| {
             report(
                 &p.display().to_string(),
-                "not_an_export",
+                FileStatus::NotAnExport,
                 "not a CSV, TSV, XLSX or JSON-lines file; left alone".into(),
             )
         })
@@ -147,15 +179,11 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
                 if old.refused_before(&sha, sheet.as_deref(), &message) {
                     files.push(FileReport {
                         sha256: sha.clone(),
-                        ..report(&shown, "already_refused", message)
+                        ..report(&shown, FileStatus::AlreadyRefused, message)
                     });
                     continue;
                 }
-                files.push(FileReport {
-                    sha256: sha.clone(),
-                    ..report(&shown, "refused", message.clone())
-                });
-                records.push(FileRecord {
+                let record = FileRecord {
                     path: shown,
                     sha256: sha,
                     bytes: Some(bytes),
@@ -167,7 +195,9 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
                     quarantined: 0,
                     quarantined_by_reason: BTreeMap::new(),
                     message,
-                });
+                };
+                files.push(FileReport::from(&record));
+                records.push(record);
             }
         }
     }
@@ -201,30 +231,14 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             Err(refusal) if old.refused_before(&sha, sheet.as_deref(), &refusal) => {
                 files.push(FileReport {
                     sha256: sha.clone(),
-                    ..report(&shown, "already_refused", refusal)
+                    ..report(&shown, FileStatus::AlreadyRefused, refusal)
                 });
                 continue;
             }
             Err(refusal) => (FileStatus::Refused, batch::Counts::default(), refusal),
         };
         let quarantined: u64 = counts.by_reason.values().sum();
-        files.push(FileReport {
-            path: shown.clone(),
-            sha256: sha.clone(),
-            status: if status == FileStatus::Ingested {
-                "ingested"
-            } else {
-                "refused"
-            }
-            .into(),
-            kind: Some(kind.name().into()),
-            rows: counts.rows,
-            accepted: counts.accepted,
-            quarantined,
-            quarantined_by_reason: counts.by_reason.clone(),
-            message: message.clone(),
-        });
-        records.push(FileRecord {
+        let record = FileRecord {
             path: shown,
             sha256: sha,
             bytes: Some(bytes),
@@ -236,7 +250,9 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             quarantined,
             quarantined_by_reason: counts.by_reason,
             message,
-        });
+        };
+        files.push(FileReport::from(&record));
+        records.push(record);
     }
     if records.is_empty() {
         // Everything was refused before, for the same reasons.
@@ -284,7 +300,7 @@ fn seen_before(
     };
     Some(FileReport {
         sha256: sha.to_string(),
-        ..report(shown, "already_ingested", message)
+        ..report(shown, FileStatus::AlreadyIngested, message)
     })
 }
 

@@ -69,7 +69,7 @@ pub fn batches(m: &Manifest) -> Result<DataFrame> {
         s("file", &|r| r.1.path.clone()),
         s("sha256", &|r| r.1.sha256.clone()),
         s("kind", &|r| r.1.kind.clone().unwrap_or_default()),
-        s("status", &|r| format!("{:?}", r.1.status).to_lowercase()),
+        s("status", &|r| r.1.status.as_str().to_string()),
         n("rows", &|r| r.1.rows),
         n("accepted", &|r| r.1.accepted),
         n("quarantined", &|r| r.1.quarantined),

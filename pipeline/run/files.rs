@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::ingest::FileReport;
+use crate::warehouse::FileStatus;
 
 pub const REJECTED: &str = "rejected";
 
@@ -18,7 +19,7 @@ pub const REJECTED: &str = "rejected";
 pub fn reject(warehouse: &Path, files: &[FileReport]) -> Result<Vec<PathBuf>> {
     let dir = warehouse.join(REJECTED);
     let mut written = Vec::new();
-    for f in files.iter().filter(|f| f.status == "refused") {
+    for f in files.iter().filter(|f| f.status == FileStatus::Refused) {
         let src = Path::new(&f.path);
         let name = src
             .file_name()
@@ -42,10 +43,7 @@ pub fn reject(warehouse: &Path, files: &[FileReport]) -> Result<Vec<PathBuf>> {
 /// the same place below `archive`. Files outside the inbox stay.
 pub fn archive(inbox: &Path, archive: &Path, files: &[FileReport]) -> Result<usize> {
     let mut moved = 0;
-    for f in files
-        .iter()
-        .filter(|f| matches!(f.status.as_str(), "ingested" | "already_ingested"))
-    {
+    for f in files.iter().filter(|f| f.status.committed()) {
         let src = absolute(Path::new(&f.path));
         let Ok(rel) = src.strip_prefix(absolute(inbox)) else {
             continue;

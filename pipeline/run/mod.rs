@@ -180,7 +180,7 @@ fn ingest_stage(
             ..Hints::default()
         },
     )?;
-    for f in report.files.iter().filter(|f| f.status == "refused") {
+    for f in report.files.iter().filter(|f| f.status == crate::warehouse::FileStatus::Refused) {
         tracing::warn!(file = %f.path, reason = %f.message, "file refused");
     }
     files::reject(&wh.root, &report.files)?;
@@ -191,15 +191,7 @@ fn ingest_stage(
     rec.inputs = report
         .files
         .iter()
-        .map(|f| runs::Input {
-            path: f.path.clone(),
-            sha256: f.sha256.clone(),
-            status: f.status.clone(),
-            rows: f.rows,
-            accepted: f.accepted,
-            quarantined: f.quarantined,
-            message: f.message.clone(),
-        })
+        .map(runs::Input::from)
         .collect();
     rec.batch = report.batch;
     rec.rows_accepted = report.files.iter().map(|f| f.accepted).sum();

@@ -36,11 +36,41 @@ pub struct BatchRecord {
     pub files: Vec<FileRecord>,
 }
 
+/// What became of one input file: the one outcome type of the manifest,
+/// the ingest report and the run record. The manifest records only
+/// `Ingested` and `Refused` (the files a batch committed); the others are
+/// files an ingest looked at and left. Serialized in snake_case, as
+/// `MANIFEST.json`, `ingest --json` and run records have always spelled it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileStatus {
     Ingested,
     Refused,
+    /// Same content as a file ingested before (or earlier in the batch).
+    AlreadyIngested,
+    /// Same content refused before for the same reason.
+    AlreadyRefused,
+    /// Not a CSV, TSV, XLSX or JSON-lines file; left alone.
+    NotAnExport,
+}
+
+impl FileStatus {
+    /// The serialized name (`already_ingested`), for text output and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Ingested => "ingested",
+            FileStatus::Refused => "refused",
+            FileStatus::AlreadyIngested => "already_ingested",
+            FileStatus::AlreadyRefused => "already_refused",
+            FileStatus::NotAnExport => "not_an_export",
+        }
+    }
+
+    /// Whether the file's content is in the warehouse (now or from before):
+    /// what `run --archive` moves.
+    pub fn committed(self) -> bool {
+        matches!(self, FileStatus::Ingested | FileStatus::AlreadyIngested)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -130,5 +160,22 @@ impl Manifest {
                     && f.sheet.as_deref() == sheet
                     && f.status == FileStatus::Ingested
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileStatus;
+
+    /// Text output and the `batches` table print `as_str`; JSON prints the
+    /// serde name: the two must not drift apart.
+    #[test]
+    fn the_text_name_of_a_file_status_is_its_json_name() {
+        use FileStatus::*;
+        for s in [Ingested, Refused, AlreadyIngested, AlreadyRefused, NotAnExport] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(serde_json::from_str::<FileStatus>(&json).unwrap(), s);
+        }
     }
 }

@@ -25,11 +25,13 @@ pub struct Stage {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// An input file as the run record keeps it (made from ingest's
+/// `FileReport`, by `From` in `ingest`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Input {
     pub path: String,
     pub sha256: String,
-    pub status: String,
+    pub status: super::FileStatus,
     pub rows: u64,
     pub accepted: u64,
     pub quarantined: u64,
