@@ -1,7 +1,7 @@
 //! Exit codes, documented in the README. Scripts and schedulers branch on
-//! these, so they never change meaning.
-
-use crate::config::ConfigError;
+//! these, so they never change meaning. A leaf: the error types that end a
+//! command with a code of their own declare it here by `Coded`, next to
+//! themselves; `failure` finds them in an error.
 
 pub const SUCCESS: u8 = 0;
 /// Anything that is not one of the cases below: I/O failure, a bug.
@@ -19,24 +19,8 @@ pub const ALREADY_RUNNING: u8 = 6;
 /// A file the warehouse manifest lists is missing, truncated or changed.
 pub const DAMAGED: u8 = 7;
 
-/// The exit code for an error that reached `main`.
-pub fn code_for(err: &anyhow::Error) -> u8 {
-    if err
-        .chain()
-        .any(|e| e.downcast_ref::<ConfigError>().is_some())
-    {
-        CONFIG
-    } else if err
-        .chain()
-        .any(|e| e.downcast_ref::<crate::lock::Busy>().is_some())
-    {
-        ALREADY_RUNNING
-    } else if err.chain().any(|e| {
-        e.downcast_ref::<crate::warehouse::seal::Damaged>()
-            .is_some()
-    }) {
-        DAMAGED
-    } else {
-        FAILURE
-    }
+/// A typed (thiserror) failure of one stage that has an exit code of its
+/// own: the configuration's, the warehouse lock's, the warehouse seal's.
+pub trait Coded: std::error::Error + Send + Sync + 'static {
+    const CODE: u8;
 }

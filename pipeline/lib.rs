@@ -10,6 +10,7 @@ pub mod contract;
 pub mod csvsafe;
 pub mod dates;
 pub mod exit;
+pub mod failure;
 pub mod forms;
 pub mod fsutil;
 pub mod generate;

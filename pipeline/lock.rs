@@ -20,6 +20,10 @@ pub struct Busy {
     pub lock: String,
 }
 
+impl crate::exit::Coded for Busy {
+    const CODE: u8 = crate::exit::ALREADY_RUNNING;
+}
+
 /// Held while alive; removes the lock file when dropped.
 #[derive(Debug)]
 pub struct Lock {

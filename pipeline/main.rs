@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pingyi::cli::{Cli, Command};
-use pingyi::{cmd, exit};
+use pingyi::{cmd, exit, failure};
 
 /// The system allocator; under `query`'s memory limit a refused allocation
 /// ends the process with a clean error instead of an abort.
@@ -31,18 +31,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        // `pingyi query … | head` closing the pipe early is not an error.
-        Err(err)
-            if err.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            ExitCode::from(exit::SUCCESS)
-        }
+        Err(err) if failure::is_broken_pipe(&err) => ExitCode::from(exit::SUCCESS),
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::from(exit::code_for(&err))
+            ExitCode::from(failure::code_for(&err))
         }
     }
 }

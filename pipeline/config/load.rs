@@ -45,6 +45,10 @@ pub enum ConfigError {
     },
 }
 
+impl crate::exit::Coded for ConfigError {
+    const CODE: u8 = crate::exit::CONFIG;
+}
+
 /// `--config FILE`, else `./pingyi.toml` in `cwd`, else the built-in defaults
 /// with paths relative to `cwd`.
 pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Loaded, ConfigError> {

@@ -84,7 +84,7 @@ pub fn run(cfg: &Config, opts: &Options) -> Result<RunRecord> {
         }
         Err(e) => {
             rec.status = "failed".into();
-            rec.exit_code = crate::exit::code_for(e);
+            rec.exit_code = crate::failure::code_for(e);
             rec.error = Some(format!("{e:#}"));
             tracing::error!(run = rec.run_id, error = %format!("{e:#}"), "run failed");
         }

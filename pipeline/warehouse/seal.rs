@@ -29,6 +29,10 @@ pub struct Damaged {
     pub problem: String,
 }
 
+impl crate::exit::Coded for Damaged {
+    const CODE: u8 = crate::exit::DAMAGED;
+}
+
 /// Seals every listed file that has none (the files just written) and
 /// drops the seals of files no longer listed.
 pub fn seal_new(root: &Path, m: &mut Manifest) -> Result<()> {
