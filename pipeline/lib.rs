@@ -18,6 +18,7 @@ pub mod headers;
 pub mod ingest;
 pub mod ledger;
 pub mod lock;
+pub mod overdue;
 pub mod periods;
 pub mod query;
 pub mod report;

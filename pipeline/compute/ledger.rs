@@ -8,8 +8,7 @@ use polars::prelude::*;
 use crate::dates::Date;
 
 pub fn ledger_summary(suggestions: LazyFrame, subjects: LazyFrame, as_of: Date) -> LazyFrame {
-    let as_of = lit(as_of.to_days() as i32).cast(DataType::Date);
-    let closed = col("status").eq(lit("已销号"));
+    let closed = col("status").eq(lit(crate::overdue::CLOSED));
     let base = suggestions
         .join(
             subjects.select([col("subject_id"), col("township")]),
@@ -19,10 +18,7 @@ pub fn ledger_summary(suggestions: LazyFrame, subjects: LazyFrame, as_of: Date) 
         )
         .with_columns([
             closed.clone().alias("__closed"),
-            col("deadline")
-                .lt(as_of)
-                .and(closed.clone().not())
-                .alias("__overdue"),
+            crate::overdue::overdue(as_of).alias("__overdue"),
             when(closed)
                 .then(
                     (col("closed_at").cast(DataType::Int32)

@@ -12,7 +12,7 @@ use crate::config::Granularity;
 use crate::dates::Date;
 use crate::warehouse::{Manifest, Warehouse};
 
-const CLOSED: &str = "已销号";
+use crate::overdue::{self, CLOSED};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum View {
@@ -50,12 +50,10 @@ impl Ledger<'_> {
     /// One view as a table, oldest deadline (or latest closing) first.
     pub fn view(&self, view: View, f: &Filter) -> Result<DataFrame> {
         let items = self.items(f)?;
-        let open = col("status").neq(lit(CLOSED));
-        let overdue = open.clone().and(col("deadline").lt(date_lit(self.as_of)));
         let df = match view {
             View::Open => items
-                .filter(open)
-                .with_column(overdue.alias("overdue"))
+                .filter(overdue::open())
+                .with_column(overdue::overdue(self.as_of).alias("overdue"))
                 .sort_by_exprs(
                     [col("deadline"), col("suggestion_id")],
                     SortMultipleOptions::default(),
@@ -63,12 +61,8 @@ impl Ledger<'_> {
                 .select(open_columns(true))
                 .collect()?,
             View::Overdue => items
-                .filter(overdue)
-                .with_column(
-                    (date_lit(self.as_of).cast(DataType::Int32)
-                        - col("deadline").cast(DataType::Int32))
-                    .alias("days_overdue"),
-                )
+                .filter(overdue::overdue(self.as_of))
+                .with_column(overdue::days_overdue(self.as_of))
                 .sort_by_exprs(
                     [col("deadline"), col("suggestion_id")],
                     SortMultipleOptions::default(),

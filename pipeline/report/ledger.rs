@@ -11,9 +11,7 @@ use super::model::{ledger_rows, Index, LedgerRow, Who};
 use super::redact::Redactor;
 use super::templates::Labels;
 use crate::dates::{parse_loose, Date};
-
-/// The status that closes an item (整改销号).
-pub const CLOSED: &str = "已销号";
+use crate::overdue::CLOSED;
 
 #[derive(Debug, Serialize)]
 pub struct LedgerView {
@@ -49,7 +47,7 @@ pub fn view(data: &Data, idx: &Index, labels: &Labels) -> LedgerView {
     let mut overdue: Vec<Item> = data
         .suggestions
         .iter()
-        .map(|s| item(s, idx, as_of, &redactor))
+        .map(|s| item(s, idx, &redactor))
         .filter(|i| i.days_overdue.is_some())
         .collect();
     overdue.sort_by(|a, b| {
@@ -69,14 +67,13 @@ pub fn view(data: &Data, idx: &Index, labels: &Labels) -> LedgerView {
 /// Items of one subject, oldest first (for unit cards). The redactor is
 /// built once for all cards: compiling its patterns per card cost more
 /// than rendering the card.
-pub fn items_of(data: &Data, idx: &Index, subject_id: &str, redactor: &Redactor) -> Vec<Item> {
-    let as_of = parse_loose(&data.as_of);
+pub fn items_of(idx: &Index, subject_id: &str, redactor: &Redactor) -> Vec<Item> {
     let mut items: Vec<Item> = idx
         .suggestions
         .get(subject_id)
         .into_iter()
         .flatten()
-        .map(|s| item(s, idx, as_of, redactor))
+        .map(|s| item(s, idx, redactor))
         .collect();
     items.sort_by(|a, b| {
         a.received_at
@@ -86,14 +83,8 @@ pub fn items_of(data: &Data, idx: &Index, subject_id: &str, redactor: &Redactor)
     items
 }
 
-pub fn item(s: &Suggestion, idx: &Index, as_of: Option<Date>, redactor: &Redactor) -> Item {
+pub fn item(s: &Suggestion, idx: &Index, redactor: &Redactor) -> Item {
     let text = |v: &Option<String>| redactor.redact(v.as_deref().unwrap_or(""));
-    let closed = s.status.as_deref() == Some(CLOSED);
-    let deadline = s.deadline.as_deref().and_then(parse_loose);
-    let days_overdue = match (closed, deadline, as_of) {
-        (false, Some(d), Some(a)) if d < a => Some(a.to_days() - d.to_days()),
-        _ => None,
-    };
     Item {
         suggestion_id: s.suggestion_id.clone(),
         who: idx.who(s.subject_id.as_deref().unwrap_or("")),
@@ -107,8 +98,8 @@ pub fn item(s: &Suggestion, idx: &Index, as_of: Option<Date>, redactor: &Redacto
         closed_at: s.closed_at.clone().unwrap_or_default(),
         follow_up: text(&s.follow_up),
         answered_on_spot: s.answered_on_spot.unwrap_or(false),
-        closed,
-        days_overdue,
+        closed: s.status.as_deref() == Some(CLOSED),
+        days_overdue: s.days_overdue,
     }
 }
 

@@ -7,7 +7,7 @@
 //! conversion beats a hand-written column extractor per table.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{col, DataFrame, JsonFormat, JsonWriter, SerWriter};
+use polars::prelude::{col, lit, DataFrame, DataType, IntoLazy, JsonFormat, JsonWriter, SerWriter, NULL};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -172,6 +172,9 @@ pub struct Suggestion {
     pub status: Option<String>,
     pub closed_at: Option<String>,
     pub follow_up: Option<String>,
+    /// Days past the deadline on the as-of date while not closed, else
+    /// None: added on load by the one overdue rule (`crate::overdue`).
+    pub days_overdue: Option<i64>,
 }
 
 /// One ingested input file, for the methodology footnote.
@@ -215,6 +218,7 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
         );
     };
     let t = |name: &str| table(wh, &m, name);
+    let suggestions = rows(with_days_overdue(t("suggestions")?, &as_of)?)?;
     Ok(Data {
         as_of,
         subjects: rows(t("subjects")?)?,
@@ -228,7 +232,7 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
         headline: rows(t("headline")?)?.into_iter().next().unwrap_or_default(),
         trends: rows(t("trends")?)?,
         detail: rows(t("subject_detail")?)?,
-        suggestions: rows(t("suggestions")?)?,
+        suggestions,
         inputs: inputs(&m),
         quarantined: m
             .batches
@@ -237,6 +241,15 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
             .map(|f| f.quarantined)
             .sum(),
     })
+}
+
+/// The suggestions with each item's days overdue on the as-of date.
+fn with_days_overdue(suggestions: DataFrame, as_of: &str) -> Result<DataFrame> {
+    let days = match crate::dates::parse_loose(as_of) {
+        Some(d) => crate::overdue::days_overdue(d),
+        None => lit(NULL).cast(DataType::Int32).alias("days_overdue"),
+    };
+    Ok(suggestions.lazy().with_column(days).collect()?)
 }
 
 fn table(wh: &Warehouse, m: &Manifest, name: &str) -> Result<DataFrame> {

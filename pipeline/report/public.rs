@@ -15,7 +15,6 @@ use super::redact::Redactor;
 use super::suppress::{complement, Cell};
 use super::templates::Labels;
 use crate::config::Config;
-use crate::dates::parse_loose;
 
 #[derive(Debug, Serialize)]
 pub struct Public {
@@ -219,12 +218,11 @@ fn township(rows: &[Row], members: &[usize], total: Row) -> Township {
 /// up on. Closed ones are counted in the progress table; listing tens of
 /// thousands of them would bury the open ones on a notice board.
 fn items(data: &Data, idx: &Index, labels: &Labels) -> Vec<Item> {
-    let as_of = parse_loose(&data.as_of);
     let redactor = Redactor::new(labels);
     let mut items: Vec<Item> = data
         .suggestions
         .iter()
-        .map(|s| ledger::item(s, idx, as_of, &redactor))
+        .map(|s| ledger::item(s, idx, &redactor))
         .filter(|i| !i.closed)
         .collect();
     items.sort_by(|a, b| {

@@ -113,7 +113,6 @@ pub struct CardsIndex<'a> {
 /// Shared lookups for every card.
 struct Shared<'a> {
     cfg: &'a Config,
-    data: &'a Data,
     idx: Index<'a>,
     labels: &'a Labels,
     meta: Meta,
@@ -175,7 +174,6 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
         .collect();
     Shared {
         cfg,
-        data,
         meta: Meta::new(cfg, data, labels, "card_title"),
         idx,
         labels,
@@ -269,7 +267,7 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
         thin,
         min_cell: ctx.cfg.report.min_cell,
         min_valid: ctx.cfg.breach.min_valid,
-        items: ledger::items_of(ctx.data, &ctx.idx, id, &ctx.redactor),
+        items: ledger::items_of(&ctx.idx, id, &ctx.redactor),
     }
 }
 
