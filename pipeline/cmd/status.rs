@@ -10,7 +10,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use crate::warehouse::runs::{self, RunRecord};
+use crate::warehouse::runs::{self, RunRecord, RunStatus};
 use crate::warehouse::{seal, Warehouse};
 
 #[derive(Debug, Args)]
@@ -192,14 +192,14 @@ fn print(s: &Status) {
         println!("  none yet (`pingyi run`)");
     }
     for r in &s.runs {
-        let status = if r.status == "running"
+        let status = if r.status == RunStatus::Running
             && s.running
                 .as_deref()
                 .is_none_or(|l| !l.starts_with(&r.pid.to_string()))
         {
-            "interrupted"
+            RunStatus::Interrupted
         } else {
-            r.status.as_str()
+            r.status
         };
         println!(
             "  run {:>4}  {}  {:<11} exit {}  {:>6.1} s  accepted {:>9}  quarantined {:>6}  refused {}  breaches {} (firm {})",

@@ -25,7 +25,7 @@ use crate::lock::Lock;
 use crate::report::{self, Audience};
 use crate::warehouse::Warehouse;
 use crate::warehouse::breaches::breaches_by_window;
-use crate::warehouse::runs::{self, RunRecord, Stage};
+use crate::warehouse::runs::{self, RunRecord, RunStatus, Stage};
 
 pub struct Options {
     pub archive: Option<PathBuf>,
@@ -51,7 +51,7 @@ pub fn run(cfg: &Config, opts: &Options) -> Result<RunRecord> {
         pid: std::process::id(),
         started_at: now_utc(),
         as_of: opts.as_of.to_string(),
-        status: "running".into(),
+        status: RunStatus::Running,
         batch_before: Some(manifest.next_batch_id() - 1),
         reports_runs: earlier.iter().map(|r| r.run_id).collect(),
         earlier_quarantined: earlier.iter().map(|r| r.rows_quarantined).sum(),
@@ -75,15 +75,14 @@ pub fn run(cfg: &Config, opts: &Options) -> Result<RunRecord> {
         Ok(()) => {
             rec.exit_code = exit_code(&rec);
             rec.status = match rec.exit_code {
-                crate::exit::REFUSED => "refused",
-                crate::exit::QUARANTINED => "quarantined",
-                _ => "success",
-            }
-            .into();
+                crate::exit::REFUSED => RunStatus::Refused,
+                crate::exit::QUARANTINED => RunStatus::Quarantined,
+                _ => RunStatus::Success,
+            };
             tracing::info!(run = rec.run_id, status = %rec.status, seconds = rec.seconds, "run finished");
         }
         Err(e) => {
-            rec.status = "failed".into();
+            rec.status = RunStatus::Failed;
             rec.exit_code = crate::failure::code_for(e);
             rec.error = Some(format!("{e:#}"));
             tracing::error!(run = rec.run_id, error = %format!("{e:#}"), "run failed");

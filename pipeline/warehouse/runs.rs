@@ -38,6 +38,43 @@ pub struct Input {
     pub message: String,
 }
 
+/// How a run ended (or that it has not): serialized in snake_case, as run
+/// records have always spelled it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Started and not finished: still working, or killed (see `close_interrupted`).
+    #[default]
+    Running,
+    Success,
+    /// Finished; some rows were quarantined (exit 3).
+    Quarantined,
+    /// Finished; some file was refused whole (exit 4).
+    Refused,
+    Failed,
+    /// Found `running` by a later run: the process died.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Success => "success",
+            RunStatus::Quarantined => "quarantined",
+            RunStatus::Refused => "refused",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunRecord {
     pub run_id: u32,
@@ -45,8 +82,7 @@ pub struct RunRecord {
     pub started_at: String,
     pub finished_at: String,
     pub as_of: String,
-    /// running | success | quarantined | refused | failed
-    pub status: String,
+    pub status: RunStatus,
     pub exit_code: u8,
     pub seconds: f64,
     pub stages: Vec<Stage>,
@@ -102,7 +138,7 @@ pub fn close_interrupted(
 ) -> Result<Vec<RunRecord>> {
     let mut unreported = Vec::new();
     for mut r in all(warehouse)? {
-        if r.status == "running" {
+        if r.status == RunStatus::Running {
             // Batches committed after it started; the lock kept other runs
             // out, so they are its own (or a manual ingest's in between).
             let mine: Vec<&crate::warehouse::BatchRecord> = match r.batch_before {
@@ -116,14 +152,14 @@ pub fn close_interrupted(
                 .filter(|f| f.status == crate::warehouse::FileStatus::Refused)
                 .count() as u64;
             r.batch = mine.last().map(|b| b.id);
-            r.status = "interrupted".into();
+            r.status = RunStatus::Interrupted;
             r.exit_code = crate::exit::FAILURE;
             r.error = Some(format!(
                 "interrupted: the process stopped before the run finished (killed, or the machine went down); closed by run {closer}"
             ));
             r.store(warehouse)?;
         }
-        if r.status == "interrupted"
+        if r.status == RunStatus::Interrupted
             && r.reported_by.is_none()
             && (r.rows_quarantined > 0 || r.files_refused > 0)
         {
@@ -177,7 +213,7 @@ pub fn table(warehouse: &Path) -> Result<DataFrame> {
         Column::new("started_at".into(), strs(|r| r.started_at.clone())),
         Column::new("finished_at".into(), strs(|r| r.finished_at.clone())),
         Column::new("as_of".into(), strs(|r| r.as_of.clone())),
-        Column::new("status".into(), strs(|r| r.status.clone())),
+        Column::new("status".into(), strs(|r| r.status.as_str().into())),
         Column::new(
             "exit_code".into(),
             runs.iter().map(|r| r.exit_code as u32).collect::<Vec<_>>(),
@@ -209,4 +245,21 @@ pub fn table(warehouse: &Path) -> Result<DataFrame> {
             runs.iter().map(|r| r.error.clone()).collect::<Vec<_>>(),
         ),
     ])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunStatus;
+
+    /// `status` text and the `runs` table print `as_str`; run records hold
+    /// the serde name: the two must not drift apart.
+    #[test]
+    fn the_text_name_of_a_run_status_is_its_json_name() {
+        use RunStatus::*;
+        for s in [Running, Success, Quarantined, Refused, Failed, Interrupted] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(serde_json::from_str::<RunStatus>(&json).unwrap(), s);
+        }
+    }
 }
