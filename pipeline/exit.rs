@@ -1,7 +1,7 @@
 //! Exit codes, documented in the README. Scripts and schedulers branch on
-//! these, so they never change meaning. A leaf: the error types that end a
-//! command with a code of their own declare it here by `Coded`, next to
-//! themselves; `failure` finds them in an error.
+//! these, so they never change meaning. A leaf module: the typed errors with
+//! a code of their own (configuration, lock, seal) implement `Coded` beside
+//! their definitions, and `failure.rs` maps an error to its code.
 
 pub const SUCCESS: u8 = 0;
 /// Anything that is not one of the cases below: I/O failure, a bug.
