@@ -265,8 +265,12 @@ impl<'a> Batch<'a> {
             self.seen = Some(self.warehouse_keys()?);
         }
         let seen = self.seen.as_mut().expect("loaded");
-        let lines: Vec<u32> = df.column("source_line")?.u32()?.into_no_null_iter().collect();
-        let dup = seen.insert_block(keys, |i| Origin::line(file, lines[i]));
+        let lines = df.column("source_line")?.u32()?;
+        let dup: Vec<bool> = keys
+            .iter()
+            .zip(lines.iter())
+            .map(|(&k, line)| !seen.insert_new(k, Origin::line(file, line.unwrap_or(0))))
+            .collect();
         Ok(BooleanChunked::from_slice("dup".into(), &dup))
     }
 
