@@ -129,25 +129,99 @@ fn rank(kind: Kind) -> u8 {
     }
 }
 
+/// One batch, in order: discover the files, triage them (seen or refused
+/// before, or opened), read each opened file through the batch (read →
+/// prepare → validate → quarantine → dedupe → write, `batch.rs`), then
+/// stage the snapshots and quarantine and commit the manifest last.
 pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Result<Report> {
     let old = wh.manifest()?;
     // Leftovers of a batch that crashed before its commit are not data.
     wh.collect_garbage(&old)?;
     let (found, other) = input::discover(paths)?;
-    let mut files: Vec<FileReport> = other
-        .iter()
-        .map(|p| {
-            report(
-                &p.display().to_string(),
-                FileStatus::NotAnExport,
-                "not a CSV, TSV, XLSX or JSON-lines file; left alone".into(),
-            )
-        })
-        .collect();
-    let mut records = Vec::new();
-    let mut opened = Vec::new();
+    let Triage {
+        mut files,
+        mut records,
+        mut opened,
+    } = triage(cfg, &old, &found, &other, hints)?;
+    if opened.is_empty() && records.is_empty() {
+        return Ok(Report::nothing(files));
+    }
+    opened.sort_by_key(|o| rank(o.file.mapping.kind));
+    let as_of = match hints.as_of {
+        Some(d) => d,
+        None => crate::cmd::compute::as_of(None, &cfg.report.as_of)?,
+    };
+    let mut batch = batch::Batch::new(cfg, wh, &old, cfg.date_bounds(as_of))?;
+    for o in opened {
+        match read(&mut batch, &old, o)? {
+            Read::Recorded(record) => {
+                files.push(FileReport::from(&record));
+                records.push(record);
+            }
+            Read::RefusedBefore(report) => files.push(report),
+        }
+    }
+    if records.is_empty() {
+        // Everything was refused before, for the same reasons.
+        return Ok(Report::nothing(files));
+    }
+    let (manifest, csv) = stage(wh, &old, batch, records)?;
+    wh.commit(&manifest)?;
+    Ok(Report {
+        batch: manifest.batches.last().map(|b| b.id),
+        files,
+        quarantine_csv: csv,
+    })
+}
+
+impl Report {
+    /// A batch that wrote nothing: every file was seen or refused before.
+    fn nothing(files: Vec<FileReport>) -> Report {
+        Report {
+            batch: None,
+            files,
+            quarantine_csv: None,
+        }
+    }
+}
+
+/// A file that passed triage: opened, its mapping known, to be read.
+struct Opened {
+    path: PathBuf,
+    shown: String,
+    /// Taken before reading when the file may repeat one; else while reading.
+    sha: Option<String>,
+    bytes: u64,
+    sheet: Option<String>,
+    file: input::Opened,
+}
+
+/// What triage decided: reports of files not read, records of files
+/// refused now (they are written to the manifest), and the files to read.
+struct Triage {
+    files: Vec<FileReport>,
+    records: Vec<FileRecord>,
+    opened: Vec<Opened>,
+}
+
+/// Sorts the discovered files before any is read: not an export, the same
+/// content as a file ingested before (or earlier in this batch), refused
+/// before for the same reason, refused now (unreadable, no known columns),
+/// or opened.
+fn triage(
+    cfg: &Config,
+    old: &Manifest,
+    found: &[(PathBuf, input::Format)],
+    other: &[PathBuf],
+    hints: &Hints,
+) -> Result<Triage> {
+    let mut t = Triage {
+        files: other.iter().map(|p| not_an_export(p)).collect(),
+        records: Vec::new(),
+        opened: Vec::new(),
+    };
     let mut hashes_now: Vec<String> = Vec::new();
-    let sizes = sizes(&found)?;
+    let sizes = sizes(found)?;
     for ((path, format), &bytes) in found.iter().zip(&sizes) {
         let shown = shown_path(path);
         // Hashing a big file before reading it costs a pass over it: a CSV
@@ -166,28 +240,32 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             .clone()
             .filter(|_| *format == input::Format::Xlsx);
         if let Some(sha) = &sha {
-            if let Some(seen) = seen_before(&old, &hashes_now, sha, sheet.as_deref(), &shown) {
-                files.push(seen);
+            if let Some(seen) = seen_before(old, &hashes_now, sha, sheet.as_deref(), &shown) {
+                t.files.push(seen);
                 continue;
             }
             hashes_now.push(sha.clone());
         }
         match input::open(cfg, path, *format, hints)? {
-            Ok(o) => opened.push((path.clone(), shown, sha, bytes, sheet, o)),
+            Ok(file) => t.opened.push(Opened {
+                path: path.clone(),
+                shown,
+                sha,
+                bytes,
+                sheet,
+                file,
+            }),
             Err(message) => {
                 let sha = sha.map_or_else(|| crate::fsutil::sha256_file(path), Ok)?;
                 if old.refused_before(&sha, sheet.as_deref(), &message) {
-                    files.push(FileReport {
-                        sha256: sha.clone(),
-                        ..report(&shown, FileStatus::AlreadyRefused, message)
-                    });
+                    t.files.push(refused_before(&shown, sha, message));
                     continue;
                 }
                 let record = FileRecord {
                     path: shown,
                     sha256: sha,
                     bytes: Some(bytes),
-                    sheet: sheet.clone(),
+                    sheet,
                     kind: None,
                     status: FileStatus::Refused,
                     rows: 0,
@@ -196,79 +274,77 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
                     quarantined_by_reason: BTreeMap::new(),
                     message,
                 };
-                files.push(FileReport::from(&record));
-                records.push(record);
+                t.files.push(FileReport::from(&record));
+                t.records.push(record);
             }
         }
     }
-    if opened.is_empty() && records.is_empty() {
-        return Ok(Report {
-            batch: None,
-            files,
-            quarantine_csv: None,
-        });
+    Ok(t)
+}
+
+fn not_an_export(p: &std::path::Path) -> FileReport {
+    report(
+        &p.display().to_string(),
+        FileStatus::NotAnExport,
+        "not a CSV, TSV, XLSX or JSON-lines file; left alone".into(),
+    )
+}
+
+fn refused_before(shown: &str, sha: String, message: String) -> FileReport {
+    FileReport {
+        sha256: sha,
+        ..report(shown, FileStatus::AlreadyRefused, message)
     }
-    opened.sort_by_key(|o| rank(o.5.mapping.kind));
-    let as_of = match hints.as_of {
-        Some(d) => d,
-        None => crate::cmd::compute::as_of(None, &cfg.report.as_of)?,
+}
+
+/// What reading one opened file gave.
+enum Read {
+    /// Ingested, or refused now: goes to the manifest.
+    Recorded(FileRecord),
+    /// Refused for the reason it was refused in an earlier batch.
+    RefusedBefore(FileReport),
+}
+
+/// Reads one opened file through the batch and records its outcome.
+fn read(batch: &mut batch::Batch, old: &Manifest, o: Opened) -> Result<Read> {
+    let Opened {
+        path,
+        shown,
+        sha,
+        bytes,
+        sheet,
+        file,
+    } = o;
+    let kind = file.mapping.kind;
+    let mut notes = file.notes.clone();
+    if !file.mapping.ignored.is_empty() {
+        notes.push(format!(
+            "columns not used: {}",
+            file.mapping.ignored.join(", ")
+        ));
+    }
+    let (read_sha, outcome) = batch.file(&path, &shown, file)?;
+    let sha = sha.or(read_sha).expect("hashed before or while reading");
+    let (status, counts, message) = match outcome {
+        Ok(c) => (FileStatus::Ingested, c, notes.join("; ")),
+        Err(refusal) if old.refused_before(&sha, sheet.as_deref(), &refusal) => {
+            return Ok(Read::RefusedBefore(refused_before(&shown, sha, refusal)));
+        }
+        Err(refusal) => (FileStatus::Refused, batch::Counts::default(), refusal),
     };
-    let mut batch = batch::Batch::new(cfg, wh, &old, cfg.date_bounds(as_of))?;
-    for (path, shown, sha, bytes, sheet, o) in opened {
-        let kind = o.mapping.kind;
-        let mut notes = o.notes.clone();
-        if !o.mapping.ignored.is_empty() {
-            notes.push(format!(
-                "columns not used: {}",
-                o.mapping.ignored.join(", ")
-            ));
-        }
-        let notes = notes.join("; ");
-        let (read_sha, outcome) = batch.file(&path, &shown, o)?;
-        let sha = sha.or(read_sha).expect("hashed before or while reading");
-        let (status, counts, message) = match outcome {
-            Ok(c) => (FileStatus::Ingested, c, notes),
-            Err(refusal) if old.refused_before(&sha, sheet.as_deref(), &refusal) => {
-                files.push(FileReport {
-                    sha256: sha.clone(),
-                    ..report(&shown, FileStatus::AlreadyRefused, refusal)
-                });
-                continue;
-            }
-            Err(refusal) => (FileStatus::Refused, batch::Counts::default(), refusal),
-        };
-        let quarantined: u64 = counts.by_reason.values().sum();
-        let record = FileRecord {
-            path: shown,
-            sha256: sha,
-            bytes: Some(bytes),
-            sheet,
-            kind: Some(kind.name().into()),
-            status,
-            rows: counts.rows,
-            accepted: counts.accepted,
-            quarantined,
-            quarantined_by_reason: counts.by_reason,
-            message,
-        };
-        files.push(FileReport::from(&record));
-        records.push(record);
-    }
-    if records.is_empty() {
-        // Everything was refused before, for the same reasons.
-        return Ok(Report {
-            batch: None,
-            files,
-            quarantine_csv: None,
-        });
-    }
-    let (manifest, csv) = stage(wh, &old, batch, records)?;
-    wh.commit(&manifest)?;
-    Ok(Report {
-        batch: manifest.batches.last().map(|b| b.id),
-        files,
-        quarantine_csv: csv,
-    })
+    Ok(Read::Recorded(FileRecord {
+        path: shown,
+        sha256: sha,
+        bytes: Some(bytes),
+        sheet,
+        kind: Some(kind.name().into()),
+        status,
+        rows: counts.rows,
+        accepted: counts.accepted,
+        quarantined: counts.by_reason.values().sum(),
+        quarantined_by_reason: counts.by_reason,
+        message,
+    }))
 }
 
 fn sizes(found: &[(PathBuf, input::Format)]) -> Result<Vec<u64>> {
