@@ -62,6 +62,9 @@ mod tests {
         assert_eq!(code_for(&wrapped(damaged.into())), exit::DAMAGED);
         assert_eq!(code_for(&wrapped(busy.into())), exit::ALREADY_RUNNING);
         assert_eq!(code_for(&wrapped(config.into())), exit::CONFIG);
-        assert_eq!(code_for(&wrapped(anyhow::anyhow!("disk full"))), exit::FAILURE);
+        assert_eq!(
+            code_for(&wrapped(anyhow::anyhow!("disk full"))),
+            exit::FAILURE
+        );
     }
 }

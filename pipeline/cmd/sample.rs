@@ -10,11 +10,11 @@ use clap::Args;
 
 use crate::config::Stratum;
 use crate::fsutil::sha256_file;
-use crate::sheet::csv_text;
 use crate::sample::output::{self, Audit, Inputs, AUDIT, LIST_CSV};
 use crate::sample::roster::Person;
 use crate::sample::targets::Targets;
 use crate::sample::{draw, roster, Size};
+use crate::sheet::csv_text;
 
 #[derive(Debug, Args)]
 pub struct SampleArgs {

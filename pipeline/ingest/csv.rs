@@ -351,7 +351,11 @@ fn scan_record(bytes: &[u8], pos: usize, sep: u8, fields: &mut Vec<Field>) -> (u
             quoted = !quoted;
             has_quote = true;
         } else if b == sep && !quoted {
-            fields.push(Field { start, end: i, quoted: has_quote });
+            fields.push(Field {
+                start,
+                end: i,
+                quoted: has_quote,
+            });
             start = i + 1;
             has_quote = false;
         } else if b == b'\n' {
@@ -362,15 +366,17 @@ fn scan_record(bytes: &[u8], pos: usize, sep: u8, fields: &mut Vec<Field>) -> (u
         }
         i += 1;
     }
-    fields.push(Field { start, end: i, quoted: has_quote });
+    fields.push(Field {
+        start,
+        end: i,
+        quoted: has_quote,
+    });
     (i, newlines)
 }
 
 /// `"…"` with every quote inside doubled: a properly quoted field.
 fn well_quoted(field: &str) -> bool {
-    let inner = field
-        .strip_prefix('"')
-        .and_then(|f| f.strip_suffix('"'));
+    let inner = field.strip_prefix('"').and_then(|f| f.strip_suffix('"'));
     inner.is_some_and(|inner| inner.replace("\"\"", "").find('"').is_none())
 }
 
@@ -435,7 +441,10 @@ pub fn records(text: &str, first_line: usize) -> impl Iterator<Item = (usize, &s
 pub fn fields(rec: &str, sep: u8) -> Vec<String> {
     let mut found = Vec::new();
     scan_record(rec.as_bytes(), 0, sep, &mut found);
-    found.iter().map(|f| unquote(&rec[f.start..f.end])).collect()
+    found
+        .iter()
+        .map(|f| unquote(&rec[f.start..f.end]))
+        .collect()
 }
 
 #[cfg(test)]

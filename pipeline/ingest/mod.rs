@@ -68,7 +68,10 @@ impl Report {
     }
 
     pub fn refused(&self) -> usize {
-        self.files.iter().filter(|f| f.status == FileStatus::Refused).count()
+        self.files
+            .iter()
+            .filter(|f| f.status == FileStatus::Refused)
+            .count()
     }
 }
 

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::coded::CodedTable;
 use super::dedupe::fingerprint;
 use super::mapping::Mapping;
 use super::privacy;
 use super::quarantine;
-use super::coded::CodedTable;
 use super::table::{RawTable, LINE};
 use super::validate::{validate, Context, Validated};
 use crate::config::Config;
@@ -46,6 +46,22 @@ struct Shape<'t> {
     rows: usize,
 }
 
+impl<'t> Shape<'t> {
+    fn of(
+        headers: &'t [String],
+        sheet: &'t Option<String>,
+        bad: &'t [super::table::BadRow],
+        rows: usize,
+    ) -> Shape<'t> {
+        Shape {
+            headers,
+            sheet,
+            bad,
+            rows,
+        }
+    }
+}
+
 /// One table validated and ready, waiting for its turn at the duplicate check.
 pub struct Prepared {
     /// Rows read, good and bad.
@@ -63,16 +79,12 @@ pub struct Prepared {
 
 impl Prep<'_> {
     pub fn prepare(&self, m: &Mapping, t: &RawTable) -> Result<Prepared> {
-        let validated = anyhow::Context::with_context(validate(&self.context(), m, t), || {
-            format!("validating {}", self.shown)
-        })?;
-        let shape = Shape {
-            headers: &t.headers,
-            sheet: &t.sheet,
-            bad: &t.bad,
-            rows: t.df.height(),
-        };
-        self.finish(m, shape, validated)
+        let validated = self.naming_file(validate(&self.context(), m, t))?;
+        self.finish(
+            m,
+            Shape::of(&t.headers, &t.sheet, &t.bad, t.df.height()),
+            validated,
+        )
     }
 
     /// A table as the CSV reader codes it: ratings are checked on their
@@ -81,17 +93,17 @@ impl Prep<'_> {
         if m.kind != Kind::Ratings {
             return self.prepare(m, &t.into_raw()?);
         }
-        let validated =
-            anyhow::Context::with_context(super::ratings::validate(&self.context(), m, &t), || {
-                format!("validating {}", self.shown)
-            })?;
-        let shape = Shape {
-            headers: &t.headers,
-            sheet: &t.sheet,
-            bad: &t.bad,
-            rows: t.height(),
-        };
-        self.finish(m, shape, validated)
+        let validated = self.naming_file(super::ratings::validate(&self.context(), m, &t))?;
+        self.finish(
+            m,
+            Shape::of(&t.headers, &t.sheet, &t.bad, t.height()),
+            validated,
+        )
+    }
+
+    /// A validation error names the file it happened in.
+    fn naming_file<T>(&self, r: Result<T>) -> Result<T> {
+        anyhow::Context::with_context(r, || format!("validating {}", self.shown))
     }
 
     fn context(&self) -> Context<'_> {

@@ -15,8 +15,8 @@ use super::coded::CodedTable;
 use super::exprs::{clean, first_failure, map_values, named_pairs, parse_dates, raw, Check};
 use super::mapping::Mapping;
 use super::table::LINE;
-use super::validate::{bad_date, missing, names, out_of_bounds, unknown, Context, Validated};
 use super::validate::period;
+use super::validate::{bad_date, missing, names, out_of_bounds, unknown, Context, Validated};
 
 /// The rules and output columns that depend on one canonical column.
 struct Rule {
@@ -161,7 +161,10 @@ enum Source<'a> {
 }
 
 fn source<'a>(m: &Mapping, t: &'a CodedTable, column: &str) -> Source<'a> {
-    match (m.position(column), m.constants.iter().find(|k| k.0 == column)) {
+    match (
+        m.position(column),
+        m.constants.iter().find(|k| k.0 == column),
+    ) {
         (Some(i), _) => Source::Column(&t.columns[i]),
         (None, Some((_, v))) => Source::Constant(Series::new("v".into(), [v.as_str()])),
         (None, None) => Source::Constant(Series::new("v".into(), [None::<&str>])),
@@ -220,7 +223,10 @@ fn on_dictionary(
     };
     let mut outputs = rule.outputs.clone();
     outputs.push(check);
-    let mut df = lf.with_columns(rule.derived.clone()).select(outputs).collect()?;
+    let mut df = lf
+        .with_columns(rule.derived.clone())
+        .select(outputs)
+        .collect()?;
     if let (Some(key), Ok(ids)) = (key, df.column("__rater_id")) {
         // Each distinct id of the block is hashed once, before the rows gather it.
         let hashed = super::privacy::hash_all(key, ids.str()?).with_name("rater_key".into());
@@ -273,14 +279,6 @@ pub fn validate(ctx: &Context, m: &Mapping, t: &CodedTable) -> Result<Validated>
     let mut failed = t.rows(&bad)?;
     let index: Vec<u32> = bad.iter().map(|&r| first[r as usize]).collect();
     failed.with_column(Column::from(Series::new("__check".into(), index)))?;
-    let checks = rules
-        .into_iter()
-        .flat_map(|r| r.checks)
-        .map(|c| (c.column, c.reason, c.detail))
-        .collect();
-    Ok(Validated {
-        accepted,
-        failed,
-        checks,
-    })
+    let checks = rules.into_iter().flat_map(|r| r.checks);
+    Ok(Validated::new(accepted, failed, checks))
 }

@@ -41,6 +41,24 @@ pub struct Validated {
     pub checks: Vec<(&'static str, &'static str, String)>,
 }
 
+impl Validated {
+    /// The outcome of checks listed in the order their indices number them.
+    pub fn new(
+        accepted: DataFrame,
+        failed: DataFrame,
+        checks: impl IntoIterator<Item = Check>,
+    ) -> Validated {
+        Validated {
+            accepted,
+            failed,
+            checks: checks
+                .into_iter()
+                .map(|c| (c.column, c.reason, c.detail))
+                .collect(),
+        }
+    }
+}
+
 /// Parsed-date expressions by column, each through a dictionary of the
 /// column's distinct texts.
 type Dates = HashMap<&'static str, Expr>;
@@ -125,15 +143,7 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<
             .sort([LINE], Default::default())
             .collect()?
     };
-    let checks = checks
-        .into_iter()
-        .map(|c| (c.column, c.reason, c.detail))
-        .collect();
-    Ok(Validated {
-        accepted,
-        failed,
-        checks,
-    })
+    Ok(Validated::new(accepted, failed, checks))
 }
 
 type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);
@@ -166,7 +176,11 @@ pub(super) fn unknown(
     }
 }
 
-pub(super) fn bad_date(column: &'static str, parsed: &str, header: &dyn Fn(&str) -> String) -> Check {
+pub(super) fn bad_date(
+    column: &'static str,
+    parsed: &str,
+    header: &dyn Fn(&str) -> String,
+) -> Check {
     Check {
         column,
         bad: col(column).is_not_null().and(col(parsed).is_null()),

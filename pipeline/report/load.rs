@@ -7,7 +7,9 @@
 //! conversion beats a hand-written column extractor per table.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{col, lit, DataFrame, DataType, IntoLazy, JsonFormat, JsonWriter, SerWriter, NULL};
+use polars::prelude::{
+    col, lit, DataFrame, DataType, IntoLazy, JsonFormat, JsonWriter, SerWriter, NULL,
+};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 

@@ -23,9 +23,9 @@ use crate::fsutil::{fault_point, now_utc};
 use crate::ingest::{self, Hints};
 use crate::lock::Lock;
 use crate::report::{self, Audience};
-use crate::warehouse::Warehouse;
 use crate::warehouse::breaches::breaches_by_window;
 use crate::warehouse::runs::{self, RunRecord, RunStatus, Stage};
+use crate::warehouse::Warehouse;
 
 pub struct Options {
     pub archive: Option<PathBuf>,
@@ -179,7 +179,11 @@ fn ingest_stage(
             ..Hints::default()
         },
     )?;
-    for f in report.files.iter().filter(|f| f.status == crate::warehouse::FileStatus::Refused) {
+    for f in report
+        .files
+        .iter()
+        .filter(|f| f.status == crate::warehouse::FileStatus::Refused)
+    {
         tracing::warn!(file = %f.path, reason = %f.message, "file refused");
     }
     files::reject(&wh.root, &report.files)?;
@@ -187,11 +191,7 @@ fn ingest_stage(
         let moved = files::archive(inbox, dir, &report.files)?;
         tracing::info!(moved, archive = %dir.display(), "inputs archived");
     }
-    rec.inputs = report
-        .files
-        .iter()
-        .map(runs::Input::from)
-        .collect();
+    rec.inputs = report.files.iter().map(runs::Input::from).collect();
     rec.batch = report.batch;
     rec.rows_accepted = report.files.iter().map(|f| f.accepted).sum();
     rec.rows_quarantined = report.quarantined();

@@ -172,7 +172,13 @@ mod tests {
     #[test]
     fn the_text_name_of_a_file_status_is_its_json_name() {
         use FileStatus::*;
-        for s in [Ingested, Refused, AlreadyIngested, AlreadyRefused, NotAnExport] {
+        for s in [
+            Ingested,
+            Refused,
+            AlreadyIngested,
+            AlreadyRefused,
+            NotAnExport,
+        ] {
             let json = serde_json::to_string(&s).unwrap();
             assert_eq!(json, format!("\"{}\"", s.as_str()));
             assert_eq!(serde_json::from_str::<FileStatus>(&json).unwrap(), s);

@@ -565,7 +565,9 @@ fn rows_of_the_wrong_shape_are_quarantined_not_dropped() {
 fn a_stray_quote_quarantines_its_own_record_not_the_rows_after_it() {
     let d = refused_file_dir();
     let head = "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,意见建议\n";
-    let row = |id: &str, note: &str| format!("{id},ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,{note}\n");
+    let row = |id: &str, note: &str| {
+        format!("{id},ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,{note}\n")
+    };
     // Line 3 opens a quote inside a field and line 5 closes it: the three
     // lines read as one record. A quoted field over two lines (line 7) is
     // legitimate CSV and is kept.
@@ -583,7 +585,10 @@ fn a_stray_quote_quarantines_its_own_record_not_the_rows_after_it() {
     let r = ingest_one(&d, "quotes.csv", csv.as_bytes());
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     assert_eq!(
-        query(&d, "select source_line, reason from quarantine where kind = 'ratings'"),
+        query(
+            &d,
+            "select source_line, reason from quarantine where kind = 'ratings'"
+        ),
         vec![vec!["3", "malformed_row"]]
     );
     let detail = one(&d, "select detail from quarantine where kind = 'ratings'");
@@ -597,7 +602,10 @@ fn a_stray_quote_quarantines_its_own_record_not_the_rows_after_it() {
     );
     // "第一行\n第二行": the quoted line break is part of the comment.
     assert_eq!(
-        one(&d, "select length(comment) from ratings where response_id = 'Q6'"),
+        one(
+            &d,
+            "select length(comment) from ratings where response_id = 'Q6'"
+        ),
         "7"
     );
 }

@@ -87,7 +87,12 @@ fn the_data_dictionary_is_current() {
     // Every declared column has a meaning worth printing.
     for t in catalog() {
         for c in &t.columns {
-            assert!(!c.meaning.trim().is_empty(), "{}.{} has no meaning", t.name, c.name);
+            assert!(
+                !c.meaning.trim().is_empty(),
+                "{}.{} has no meaning",
+                t.name,
+                c.name
+            );
         }
     }
 }
