@@ -210,8 +210,8 @@ impl CsvChunks {
         }
     }
 
-    /// The next block parsed, or None at the end of the file.
-    /// The next block as text columns (for `plain` and the fuzzer).
+    /// The next block as text columns (for `plain` and the fuzzer), or None
+    /// at the end of the file.
     pub fn next_chunk(&mut self) -> Result<Option<std::result::Result<RawTable, Refusal>>> {
         let parser = self.parser();
         let Some(block) = self.next_block()? else {
@@ -271,18 +271,10 @@ impl Parser {
         let mut coders: Vec<Coder> = (0..n).map(|_| Coder::with_capacity(rows_guess)).collect();
         let mut lines: Vec<u32> = Vec::with_capacity(rows_guess);
         let mut bad = Vec::new();
-        let mut fields: Vec<Field> = Vec::with_capacity(n + 1);
-        let mut pos = 0;
-        let mut line = first_line;
-        while pos < text.len() {
-            let (end, newlines) = scan_record(text.as_bytes(), pos, self.sep, &mut fields);
-            let rec = text[pos..end].strip_suffix('\r').unwrap_or(&text[pos..end]);
+        let mut walk = Records::new(text, first_line, self.sep);
+        while let Some((line, rec, newlines)) = walk.next_record() {
+            let fields = &walk.fields;
             let at = line as u32;
-            line += newlines + 1;
-            if let Some(last) = fields.last_mut() {
-                last.end = last.end.min(pos + rec.len());
-            }
-            pos = end + 1;
             if rec.trim().is_empty() {
                 continue;
             }
@@ -337,8 +329,7 @@ struct Field {
 
 /// Scans the record starting at `pos`: fills `fields` and returns the end of
 /// the record (the position of its newline, or the end of the text) and how
-/// many newlines its quoted fields hold. A quote anywhere toggles quoting,
-/// as in `records`.
+/// many newlines its quoted fields hold. A quote anywhere toggles quoting.
 #[inline]
 fn scan_record(bytes: &[u8], pos: usize, sep: u8, fields: &mut Vec<Field>) -> (usize, usize) {
     fields.clear();
@@ -407,34 +398,52 @@ fn line_end(bytes: &[u8], at: usize) -> usize {
         .map_or(bytes.len(), |p| at + p + 1)
 }
 
+/// Walks the records of a text: the one place that decides where a record
+/// ends (a newline outside quotes) and which line it starts on.
+struct Records<'t> {
+    text: &'t str,
+    sep: u8,
+    pos: usize,
+    line: usize,
+    /// The fields of the record `next_record` returned last.
+    fields: Vec<Field>,
+}
+
+impl<'t> Records<'t> {
+    fn new(text: &'t str, first_line: usize, sep: u8) -> Records<'t> {
+        Records {
+            text,
+            sep,
+            pos: 0,
+            line: first_line,
+            fields: Vec::new(),
+        }
+    }
+
+    /// The next record: the line it starts on, its text without the
+    /// trailing `\r`, and how many newlines its quoted fields hold.
+    fn next_record(&mut self) -> Option<(usize, &'t str, usize)> {
+        let (text, pos) = (self.text, self.pos);
+        if pos >= text.len() {
+            return None;
+        }
+        let (end, newlines) = scan_record(text.as_bytes(), pos, self.sep, &mut self.fields);
+        let rec = text[pos..end].strip_suffix('\r').unwrap_or(&text[pos..end]);
+        if let Some(last) = self.fields.last_mut() {
+            last.end = last.end.min(pos + rec.len());
+        }
+        let at = self.line;
+        self.line += newlines + 1;
+        self.pos = end + 1;
+        Some((at, rec, newlines))
+    }
+}
+
 /// Records of `text` with the physical line each starts on; a record ends at
 /// a newline outside quotes. The trailing `\r` is dropped.
 pub fn records(text: &str, first_line: usize) -> impl Iterator<Item = (usize, &str)> {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut line = first_line;
-    std::iter::from_fn(move || {
-        if start >= bytes.len() {
-            return None;
-        }
-        let mut quoted = false;
-        let mut newlines = 0;
-        let mut i = start;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'"' => quoted = !quoted,
-                b'\n' if !quoted => break,
-                b'\n' => newlines += 1,
-                _ => {}
-            }
-            i += 1;
-        }
-        let rec = text[start..i].strip_suffix('\r').unwrap_or(&text[start..i]);
-        let at = line;
-        line += newlines + 1;
-        start = i + 1;
-        Some((at, rec))
-    })
+    let mut walk = Records::new(text, first_line, b',');
+    std::iter::from_fn(move || walk.next_record().map(|(line, rec, _)| (line, rec)))
 }
 
 /// Splits one record into fields (header detection, rows set aside).
