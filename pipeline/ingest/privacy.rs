@@ -72,17 +72,11 @@ pub fn replace(
             cfg.privacy.rater_key_env
         );
     }
-    let keyed = Keyed::new(key.unwrap_or_default());
-    let distinct = ids.unique()?;
-    let old: Vec<&str> = distinct.iter().flatten().collect();
-    let new: Vec<String> = old
-        .par_iter()
-        .with_min_len(4096)
-        .map(|id| keyed.hash(id.trim()))
-        .collect();
+    let distinct = ids.unique()?.into_series().drop_nulls();
+    let new = hash_all(key.unwrap_or_default(), distinct.str()?);
     let hashed = col(from).replace_strict(
-        lit(Series::new("old".into(), old)),
-        lit(Series::new("new".into(), new)),
+        lit(distinct.with_name("old".into())),
+        lit(new.with_name("new".into())),
         Some(lit(NULL).cast(DataType::String)),
         Some(DataType::String),
     );
