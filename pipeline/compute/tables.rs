@@ -10,12 +10,12 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use polars::prelude::{DataFrame, DataType, IntoLazy, LazyFrame};
+use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
 use super::{breaches, composition, ledger, rates, trends};
 use crate::config::Config;
 use crate::dates::Date;
-use crate::warehouse::schema::{self, column, Column, Table};
+use crate::warehouse::schema::{self, columns, Column, Table};
 
 /// What a builder hands back: a plan that runs with the other plans ready at
 /// the same time (one multi-sink polars query), a plan for the streaming
@@ -92,11 +92,6 @@ pub const SHARED: [(&str, &str); 3] = [
     ("raters_by_category", "distinct responses per subject, period and rater category"),
     ("raters", "distinct responses per subject and period"),
 ];
-
-const STR: DataType = DataType::String;
-const U32: DataType = DataType::UInt32;
-const F64: DataType = DataType::Float64;
-const BOOL: DataType = DataType::Boolean;
 
 /// Every metric table, in the order `compute` reports them.
 pub fn metrics() -> Vec<Metric> {
@@ -194,34 +189,34 @@ fn metric(
 }
 
 /// The measures every rate table shares, after its keys.
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn rate_columns() -> Vec<Column> {
-    vec![
-        column("valid", U32, "ratings not abstaining (不了解 is not valid)"),
-        column("satisfied", U32, "valid ratings at a level configured as satisfied"),
-        column("abstained", U32, "ratings at an abstain level (不了解)"),
-        column("score_mean", F64, "mean configured score of the scored ratings (NaN when none is scored)"),
-        column("rate", F64, "satisfied / valid; null when nothing is valid"),
-        column("ci_low", F64, "Wilson 95% interval of rate on valid: lower bound"),
-        column("ci_high", F64, "Wilson 95% interval of rate on valid: upper bound"),
-    ]
+    columns("
+        valid       u32   ratings not abstaining (不了解 is not valid)
+        satisfied   u32   valid ratings at a level configured as satisfied
+        abstained   u32   ratings at an abstain level (不了解)
+        score_mean  f64   mean configured score of the scored ratings (NaN when none is scored)
+        rate        f64   satisfied / valid; null when nothing is valid
+        ci_low      f64   Wilson 95% interval of rate on valid: lower bound
+        ci_high     f64   Wilson 95% interval of rate on valid: upper bound
+    ")
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn subject_period() -> Metric {
-    let mut cols = vec![
-        column("subject_id", STR, "the rated organization or cadre"),
-        column("period", STR, "the evaluation period"),
-    ];
+    let mut cols = columns("
+        subject_id  str   the rated organization or cadre
+        period      str   the evaluation period
+    ");
     cols.extend(rate_columns());
-    cols.extend([
-        column("rate_ps", F64, "post-stratified rate: each quota group of the org type weighted to its quota"),
-        column("ps_ci_low", F64, "Wilson 95% interval of rate_ps on n_eff: lower bound"),
-        column("ps_ci_high", F64, "Wilson 95% interval of rate_ps on n_eff: upper bound"),
-        column("n_eff", F64, "Kish effective sample size of the weighted ratings"),
-        column("coverage", F64, "sum of the quotas of the groups that rated (1 when all did)"),
-        column("raters", U32, "distinct responses (filled forms, device votes) the figures rest on"),
-    ]);
+    cols.extend(columns("
+        rate_ps     f64   post-stratified rate: each quota group of the org type weighted to its quota
+        ps_ci_low   f64   Wilson 95% interval of rate_ps on n_eff: lower bound
+        ps_ci_high  f64   Wilson 95% interval of rate_ps on n_eff: upper bound
+        n_eff       f64   Kish effective sample size of the weighted ratings
+        coverage    f64   sum of the quotas of the groups that rated (1 when all did)
+        raters      u32   distinct responses (filled forms, device votes) the figures rest on
+    "));
     metric(
         "subject_period",
         "subject × period",
@@ -235,14 +230,14 @@ fn subject_period() -> Metric {
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn group_period() -> Metric {
-    let mut cols = vec![
-        column("level", STR, "county, township, village, org_type, pioneer_category, rater_category, method, channel or item"),
-        column("group", STR, "the group within the level (全县 for the county)"),
-        column("span", STR, "period (one evaluation period) or year (the assessment year)"),
-        column("period", STR, "the period, or the year as 2012 when span is year"),
-    ];
+    let mut cols = columns("
+        level   str   county, township, village, org_type, pioneer_category, rater_category, method, channel or item
+        group   str   the group within the level (全县 for the county)
+        span    str   period (one evaluation period) or year (the assessment year)
+        period  str   the period, or the year as 2012 when span is year
+    ");
     cols.extend(rate_columns());
     metric(
         "group_period",
@@ -254,7 +249,7 @@ fn group_period() -> Metric {
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn composition() -> Metric {
     metric(
         "composition",
@@ -265,24 +260,24 @@ fn composition() -> Metric {
             let plan = composition::composition(i.cfg, i.lazy("cube")?, i.lazy("subjects")?)?;
             Ok(Plan::Lazy(plan))
         },
-        vec![
-            column("subject_id", STR, "the rated organization or cadre"),
-            column("period", STR, "the evaluation period"),
-            column("org_type", STR, "the subject's org type, whose quotas apply"),
-            column("quota_group", STR, "the quota group of rater categories"),
-            column("n", U32, "ratings from the group (0 when it did not rate)"),
-            column("valid", U32, "valid ratings from the group"),
-            column("satisfied", U32, "satisfied ratings from the group"),
-            column("share", F64, "the group's share of the subject-period's ratings"),
-            column("quota", F64, "the configured quota of the group"),
-            column("deviation", F64, "share − quota"),
-            column("max_deviation", F64, "the largest absolute deviation of the subject-period"),
-            column("compliant", BOOL, "max_deviation within the org type's tolerance"),
-        ],
+        columns("
+            subject_id     str   the rated organization or cadre
+            period         str   the evaluation period
+            org_type       str   the subject's org type, whose quotas apply
+            quota_group    str   the quota group of rater categories
+            n              u32   ratings from the group (0 when it did not rate)
+            valid          u32   valid ratings from the group
+            satisfied      u32   satisfied ratings from the group
+            share          f64   the group's share of the subject-period's ratings
+            quota          f64   the configured quota of the group
+            deviation      f64   share − quota
+            max_deviation  f64   the largest absolute deviation of the subject-period
+            compliant      bool  max_deviation within the org type's tolerance
+        "),
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn breaches() -> Metric {
     metric(
         "breaches",
@@ -290,21 +285,21 @@ fn breaches() -> Metric {
         "The 诫勉谈话 rule broken (default: one period below 60% or two below 70% in a year), with evidence.",
         &["subject_period"],
         |i| Ok(Plan::Lazy(breaches::breaches(i.cfg, i.lazy("subject_period")?))),
-        vec![
-            column("subject_id", STR, "the subject that broke a rule"),
-            column("window", STR, "the assessment window (the year)"),
-            column("rule", STR, "the rules broken, as `below 60% × 1`, joined by `; `"),
-            column("periods", STR, "the periods below the highest broken threshold, comma-separated"),
-            column("rates", STR, "their rates, rounded to 4 places"),
-            column("valid_n", STR, "their valid ratings"),
-            column("intervals", STR, "their Wilson intervals, as [low, high]"),
-            column("evidence", STR, "per period: certain (interval below), likely (rate below) or thin (too few ratings)"),
-            column("action", STR, "the configured action (诫勉谈话)"),
-        ],
+        columns("
+            subject_id  str   the subject that broke a rule
+            window      str   the assessment window (the year)
+            rule        str   the rules broken, as `below 60% × 1`, joined by `; `
+            periods     str   the periods below the highest broken threshold, comma-separated
+            rates       str   their rates, rounded to 4 places
+            valid_n     str   their valid ratings
+            intervals   str   their Wilson intervals, as [low, high]
+            evidence    str   per period: certain (interval below), likely (rate below) or thin (too few ratings)
+            action      str   the configured action (诫勉谈话)
+        "),
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn watchlist() -> Metric {
     metric(
         "watchlist",
@@ -315,20 +310,20 @@ fn watchlist() -> Metric {
             let sp = i.lazy("subject_period")?;
             Ok(Plan::Lazy(breaches::watchlist(i.cfg, sp, i.as_of)))
         },
-        vec![
-            column("subject_id", STR, "the subject watched"),
-            column("window", STR, "the open assessment window"),
-            column("period", STR, "the period below the threshold"),
-            column("rate", F64, "its rate"),
-            column("valid", U32, "its valid ratings"),
-            column("ci_low", F64, "Wilson 95% interval: lower bound"),
-            column("ci_high", F64, "Wilson 95% interval: upper bound"),
-            column("evidence", STR, "certain, likely or thin, as for breaches"),
-        ],
+        columns("
+            subject_id  str   the subject watched
+            window      str   the open assessment window
+            period      str   the period below the threshold
+            rate        f64   its rate
+            valid       u32   its valid ratings
+            ci_low      f64   Wilson 95% interval: lower bound
+            ci_high     f64   Wilson 95% interval: upper bound
+            evidence    str   certain, likely or thin, as for breaches
+        "),
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn grades() -> Metric {
     metric(
         "grades",
@@ -336,19 +331,19 @@ fn grades() -> Metric {
         "The annual rate of each subject and its configured grade band (结果运用).",
         &["cube", "raters"],
         |i| Ok(Plan::Lazy(breaches::grades(i.cfg, i.lazy("cube")?, i.lazy("raters")?))),
-        vec![
-            column("subject_id", STR, "the rated organization or cadre"),
-            column("window", STR, "the assessment window (the year)"),
-            column("valid", U32, "valid ratings in the window"),
-            column("satisfied", U32, "satisfied ratings in the window"),
-            column("raters", U32, "distinct responses in the window"),
-            column("rate", F64, "satisfied / valid; null when nothing is valid"),
-            column("grade", STR, "the highest band whose minimum the rate reaches (优秀, 良好 …)"),
-        ],
+        columns("
+            subject_id  str   the rated organization or cadre
+            window      str   the assessment window (the year)
+            valid       u32   valid ratings in the window
+            satisfied   u32   satisfied ratings in the window
+            raters      u32   distinct responses in the window
+            rate        f64   satisfied / valid; null when nothing is valid
+            grade       str   the highest band whose minimum the rate reaches (优秀, 良好 …)
+        "),
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn ledger_summary() -> Metric {
     metric(
         "ledger_summary",
@@ -359,20 +354,20 @@ fn ledger_summary() -> Metric {
             let plan = ledger::ledger_summary(i.lazy("suggestions")?, i.lazy("subjects")?, i.as_of);
             Ok(Plan::Lazy(plan))
         },
-        vec![
-            column("level", STR, "subject, township, category or county"),
-            column("group", STR, "the group within the level (全县 for the county)"),
-            column("suggestions", U32, "ledger items"),
-            column("closed", U32, "items closed (已销号)"),
-            column("closure_rate", F64, "closed / suggestions"),
-            column("overdue", U32, "items past their deadline at the as-of date and not closed"),
-            column("median_days_to_close", F64, "median days from receipt to closing, over closed items"),
-            column("answered_on_spot", U32, "items answered at the meeting itself"),
-        ],
+        columns("
+            level                 str   subject, township, category or county
+            group                 str   the group within the level (全县 for the county)
+            suggestions           u32   ledger items
+            closed                u32   items closed (已销号)
+            closure_rate          f64   closed / suggestions
+            overdue               u32   items past their deadline at the as-of date and not closed
+            median_days_to_close  f64   median days from receipt to closing, over closed items
+            answered_on_spot      u32   items answered at the meeting itself
+        "),
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn headline() -> Metric {
     metric(
         "headline",
@@ -384,17 +379,17 @@ fn headline() -> Metric {
             let plan = ledger::headline(ratings, cube, i.lazy("suggestions")?);
             Ok(Plan::Streaming(plan))
         },
-        vec![
-            column("people_identified", U32, "distinct rater keys (ratings without a rater id count as one)"),
-            column("ratings", U32, "every rating stored"),
-            column("subjects_rated", U32, "subjects with at least one rating"),
-            column("rate", F64, "satisfied / valid over every rating"),
-            column("suggestions", U32, "ledger items"),
-        ],
+        columns("
+            people_identified  u32   distinct rater keys (ratings without a rater id count as one)
+            ratings            u32   every rating stored
+            subjects_rated     u32   subjects with at least one rating
+            rate               f64   satisfied / valid over every rating
+            suggestions        u32   ledger items
+        "),
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn trends() -> Metric {
     metric(
         "trends",
@@ -405,33 +400,33 @@ fn trends() -> Metric {
             let (sp, gp) = (i.frame("subject_period")?, i.frame("group_period")?);
             Ok(Plan::Frame(trends::trends(sp, gp)?))
         },
-        vec![
-            column("level", STR, "subject, or a level of group_period"),
-            column("group", STR, "the subject_id, or the group within the level"),
-            column("n_periods", U32, "periods with a rate"),
-            column("last_period", STR, "the latest of them"),
-            column("rate_last", F64, "the rate in the latest period"),
-            column("delta_last", F64, "change against the previous period, in percentage points"),
-            column("mk_s", F64, "Mann-Kendall S"),
-            column("mk_var_s", F64, "variance of S, tie-corrected"),
-            column("mk_z", F64, "Mann-Kendall Z"),
-            column("mk_p", F64, "two-sided p-value"),
-            column("tau", F64, "Kendall's tau"),
-            column("sen_slope", F64, "Sen's slope, rate per period"),
-            column("declining", BOOL, "p < 0.05 and a negative slope"),
-        ],
+        columns("
+            level        str   subject, or a level of group_period
+            group        str   the subject_id, or the group within the level
+            n_periods    u32   periods with a rate
+            last_period  str   the latest of them
+            rate_last    f64   the rate in the latest period
+            delta_last   f64   change against the previous period, in percentage points
+            mk_s         f64   Mann-Kendall S
+            mk_var_s     f64   variance of S, tie-corrected
+            mk_z         f64   Mann-Kendall Z
+            mk_p         f64   two-sided p-value
+            tau          f64   Kendall's tau
+            sen_slope    f64   Sen's slope, rate per period
+            declining    bool  p < 0.05 and a negative slope
+        "),
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn subject_detail() -> Metric {
-    let mut cols = vec![
-        column("subject_id", STR, "the rated organization or cadre"),
-        column("window", STR, "the assessment window (the year)"),
-        column("dimension", STR, "item or rater_category"),
-        column("group", STR, "the item or the rater category"),
-        column("raters", U32, "for an item its ratings; for a rater category its distinct responses"),
-    ];
+    let mut cols = columns("
+        subject_id  str   the rated organization or cadre
+        window      str   the assessment window (the year)
+        dimension   str   item or rater_category
+        group       str   the item or the rater category
+        raters      u32   for an item its ratings; for a rater category its distinct responses
+    ");
     cols.extend(rate_columns());
     metric(
         "subject_detail",
@@ -446,7 +441,7 @@ fn subject_detail() -> Metric {
     )
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn dont_know() -> Metric {
     metric(
         "dont_know",
@@ -454,13 +449,13 @@ fn dont_know() -> Metric {
         "How often raters answered 不了解 (don't know): a subject people cannot judge is one they do not see.",
         &["cube"],
         |i| Ok(Plan::Lazy(rates::dont_know(i.lazy("cube")?))),
-        vec![
-            column("subject_id", STR, "the rated organization or cadre"),
-            column("period", STR, "the evaluation period"),
-            column("answers", U32, "every rating, valid or not"),
-            column("dont_know", U32, "ratings at an abstain level of the scale (不了解)"),
-            column("share", F64, "dont_know / answers"),
-        ],
+        columns("
+            subject_id  str   the rated organization or cadre
+            period      str   the evaluation period
+            answers     u32   every rating, valid or not
+            dont_know   u32   ratings at an abstain level of the scale (不了解)
+            share       f64   dont_know / answers
+        "),
     )
 }
 

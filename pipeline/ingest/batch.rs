@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use polars::prelude::*;
 
-use super::dedupe::{fingerprint, Origin, Seen};
-use super::input::{mapping_for, Opened, Tables};
+use super::dedupe::{fingerprint, Keys, Origin, Repeat};
+use super::input::{mapping_for, remap, Opened, Tables};
 use super::prepare::{workers, Prep, Prepared};
 use super::privacy;
 use super::quarantine;
@@ -34,7 +34,8 @@ pub struct Batch<'a> {
     key: Option<Vec<u8>>,
     bounds: Bounds,
     known_subjects: Vec<String>,
-    seen: Option<Seen>,
+    /// Every rating key seen, loaded with the warehouse's at the first ratings file.
+    keys: Option<Keys>,
     files: Vec<String>,
     /// New ratings files, relative to the warehouse root.
     pub ratings_files: Vec<String>,
@@ -47,7 +48,11 @@ pub struct Batch<'a> {
 struct Pending {
     /// The file's SHA-256 when it was taken while reading (CSV).
     sha256: Option<String>,
-    written: Vec<String>,
+    written: Vec<Part>,
+    /// Where the current segment's parts start in `written`.
+    segment_start: usize,
+    /// The current segment's sheet and key header, once it has ratings.
+    segment: Option<(Option<String>, String)>,
     /// Accepted ratings by period, written out in files of many blocks.
     buffers: BTreeMap<String, Vec<DataFrame>>,
     buffered: usize,
@@ -55,6 +60,12 @@ struct Pending {
     frames: Vec<DataFrame>,
     quarantine: Vec<DataFrame>,
     counts: Counts,
+}
+
+/// A ratings file written for the batch, and the lines its rows came from.
+struct Part {
+    rel: String,
+    lines: (u32, u32),
 }
 
 impl<'a> Batch<'a> {
@@ -75,6 +86,12 @@ impl<'a> Batch<'a> {
             .flatten()
             .map(String::from)
             .collect();
+        // Run files a crashed batch left behind.
+        let leftover = Keys::folder(&wh.root);
+        if leftover.exists() {
+            std::fs::remove_dir_all(&leftover)
+                .with_context(|| format!("cannot remove the leftover {}", leftover.display()))?;
+        }
         Ok(Batch {
             cfg,
             wh,
@@ -83,7 +100,7 @@ impl<'a> Batch<'a> {
             key: privacy::key(cfg),
             bounds,
             known_subjects,
-            seen: None,
+            keys: None,
             files: Vec::new(),
             ratings_files: Vec::new(),
             new: BTreeMap::new(),
@@ -107,7 +124,8 @@ impl<'a> Batch<'a> {
         let sha = pending.sha256.take();
         let outcome = match result {
             Ok(None) => {
-                self.ratings_files.extend(pending.written);
+                self.ratings_files
+                    .extend(pending.written.into_iter().map(|p| p.rel));
                 self.new.entry(kind).or_default().extend(pending.frames);
                 self.quarantine.extend(pending.quarantine);
                 if kind == Kind::Subjects {
@@ -117,11 +135,12 @@ impl<'a> Batch<'a> {
             }
             Ok(Some(refusal)) => {
                 for f in &pending.written {
-                    let _ = std::fs::remove_file(self.wh.root.join(f));
+                    let _ = std::fs::remove_file(self.wh.root.join(&f.rel));
                 }
-                // Forget the refused file's keys (the only rows of file index `file`).
-                if let Some(seen) = &mut self.seen {
-                    seen.retain(|o| o.0 >> 24 != file.min(0xFE));
+                // Forget the refused file's keys: a refusal comes before its
+                // only segment ends, so none of them joined the others.
+                if let Some(keys) = &mut self.keys {
+                    keys.discard()?;
                 }
                 Ok(Err(refusal))
             }
@@ -156,11 +175,29 @@ impl<'a> Batch<'a> {
         };
         match tables {
             Tables::Loaded(tables) => {
+                // Each sheet is a segment: its lines are its own.
                 for t in &tables {
                     let m = mapping_for(self.cfg, &mapping, t, path);
                     let p = prep.prepare(&m, t)?;
                     self.absorb(file, &m, p, pending)?;
+                    self.settle(file, pending)?;
                 }
+            }
+            Tables::Jsonl(mut chunks) => {
+                while let Some(t) = chunks.next_table()? {
+                    let t = match t {
+                        Ok(t) => t,
+                        Err(refusal) => return Ok(Some(refusal)),
+                    };
+                    // Keys first seen in a later chunk map too.
+                    let m = match remap(self.cfg, mapping.kind, &t.headers, path) {
+                        Ok(m) => m,
+                        Err(refusal) => return Ok(Some(refusal)),
+                    };
+                    let p = prep.prepare(&m, &t)?;
+                    self.absorb(file, &m, p, pending)?;
+                }
+                self.settle(file, pending)?;
             }
             Tables::Csv(mut reader) => {
                 // Blocks are decoded, parsed and validated on several threads
@@ -186,14 +223,15 @@ impl<'a> Batch<'a> {
                 if refusal.is_some() {
                     return Ok(refusal);
                 }
+                self.settle(file, pending)?;
             }
         }
-        self.flush(file, pending)?;
         Ok(None)
     }
 
-    /// Takes a prepared table in file order: duplicates against everything
-    /// seen before, then counts, quarantine and the accepted rows.
+    /// Takes a prepared table in file order: counts, quarantine, the
+    /// accepted rows and, for ratings, their keys (checked when the segment
+    /// ends, `settle`).
     fn absorb(
         &mut self,
         file: u32,
@@ -203,7 +241,7 @@ impl<'a> Batch<'a> {
     ) -> Result<()> {
         let Prepared {
             rows,
-            mut accepted,
+            accepted,
             fingerprints,
             quarantine,
             by_reason,
@@ -221,26 +259,49 @@ impl<'a> Batch<'a> {
             pending.frames.push(accepted);
             return Ok(());
         }
-        let dups = self.duplicates(&accepted, &fingerprints, file)?;
-        if dups.any() {
-            let rows = self.duplicate_rows(&accepted, &dups, &key_header)?;
-            *pending
-                .counts
-                .by_reason
-                .entry("duplicate".into())
-                .or_default() += rows.len() as u64;
-            let shown = &self.files[file as usize];
-            pending.quarantine.push(quarantine::frame(
-                m.kind,
-                sheet.as_deref(),
-                &rows,
-                self.id,
-                shown,
-            )?);
-            accepted = accepted.filter(&!&dups)?;
-        }
+        self.remember(&accepted, &fingerprints, file)?;
+        pending.segment = Some((sheet, key_header));
         pending.counts.accepted += accepted.height() as u64;
         self.buffer_ratings(accepted, file, pending)
+    }
+
+    /// Ends a segment (a CSV or JSON-lines file, a sheet): its ratings are
+    /// written, then the rows whose key was seen before are moved from the
+    /// written files to the quarantine. Before the manifest commits, so no
+    /// reader ever sees them.
+    fn settle(&mut self, file: u32, pending: &mut Pending) -> Result<()> {
+        self.flush(file, pending)?;
+        let start = std::mem::replace(&mut pending.segment_start, pending.written.len());
+        let Some((sheet, key_header)) = pending.segment.take() else {
+            return Ok(());
+        };
+        let repeats = self.keys.as_mut().expect("loaded").commit()?;
+        if repeats.is_empty() {
+            return Ok(());
+        }
+        let mut rows = Vec::with_capacity(repeats.len());
+        let parts: Vec<Part> = pending.written.drain(start..).collect();
+        for part in parts {
+            if let Some(part) = self.unwrite(part, &repeats, &key_header, &mut rows)? {
+                pending.written.push(part);
+            }
+        }
+        pending.segment_start = pending.written.len();
+        rows.sort_by_key(|r| r.0);
+        pending.counts.accepted -= rows.len() as u64;
+        *pending
+            .counts
+            .by_reason
+            .entry("duplicate".into())
+            .or_default() += rows.len() as u64;
+        pending.quarantine.push(quarantine::frame(
+            Kind::Ratings,
+            sheet.as_deref(),
+            &rows,
+            self.id,
+            &self.files[file as usize],
+        )?);
+        Ok(())
     }
 
     fn refresh_subjects(&mut self) -> Result<()> {
@@ -258,82 +319,92 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// Marks rows whose (response_id, subject_id, item) was seen before in
-    /// this batch or is already in the warehouse; the first one seen wins.
-    fn duplicates(&mut self, df: &DataFrame, keys: &[u64], file: u32) -> Result<BooleanChunked> {
-        if self.seen.is_none() {
-            self.seen = Some(self.warehouse_keys()?);
+    /// Adds the rows' keys to those seen; the warehouse's come first.
+    fn remember(&mut self, df: &DataFrame, keys: &[u64], file: u32) -> Result<()> {
+        if self.keys.is_none() {
+            self.keys = Some(self.warehouse_keys()?);
         }
-        let seen = self.seen.as_mut().expect("loaded");
+        let seen = self.keys.as_mut().expect("loaded");
         let lines = df.column("source_line")?.u32()?;
-        let dup: Vec<bool> = keys
-            .iter()
-            .zip(lines.iter())
-            .map(|(&k, line)| !seen.insert_new(k, Origin::line(file, line.unwrap_or(0))))
-            .collect();
-        Ok(BooleanChunked::from_slice("dup".into(), &dup))
-    }
-
-    fn warehouse_keys(&self) -> Result<Seen> {
-        let df = self
-            .wh
-            .scan(self.old, "ratings")?
-            .select([
-                col("response_id"),
-                col("subject_id"),
-                col("item"),
-                col("batch_id"),
-            ])
-            .collect()?;
-        let (r, s, i, b) = (
-            df.column("response_id")?.str()?,
-            df.column("subject_id")?.str()?,
-            df.column("item")?.str()?,
-            df.column("batch_id")?.u32()?,
-        );
-        let mut map = Seen::with_capacity(df.height());
-        for (((r, s), i), b) in r.iter().zip(s.iter()).zip(i.iter()).zip(b.iter()) {
-            map.insert_new(
-                fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or("")),
-                Origin::warehouse(b.unwrap_or(0)),
-            );
+        for (&k, line) in keys.iter().zip(lines.iter()) {
+            let line = line.unwrap_or(0);
+            seen.push(k, Origin::Line { file, line })?;
         }
-        Ok(map)
+        Ok(())
     }
 
-    fn duplicate_rows(
+    /// The keys of the committed ratings, one file at a time so memory
+    /// stays that of one file's three key columns.
+    fn warehouse_keys(&self) -> Result<Keys> {
+        let mut keys = Keys::create(Keys::folder(&self.wh.root))?;
+        for rel in self.old.tables.get("ratings").into_iter().flatten() {
+            let df = self
+                .wh
+                .scan_file(self.old, "ratings", rel)?
+                .select([
+                    col("response_id"),
+                    col("subject_id"),
+                    col("item"),
+                    col("batch_id"),
+                ])
+                .collect()?;
+            for (r, s, i, batch) in keyed(&df, "batch_id")? {
+                keys.push(fingerprint(r, s, i), Origin::Warehouse { batch })?;
+            }
+        }
+        keys.commit()?;
+        Ok(keys)
+    }
+
+    /// Takes the repeated rows out of a written file, as quarantine rows;
+    /// the file is rewritten without them, or removed when none is left.
+    fn unwrite(
         &self,
-        df: &DataFrame,
-        dups: &BooleanChunked,
+        part: Part,
+        repeats: &[Repeat],
         key: &str,
-    ) -> Result<Vec<quarantine::Row<'static>>> {
-        let d = df.filter(dups)?;
-        let seen = self.seen.as_ref().expect("loaded");
-        let (r, s, i, l) = (
-            d.column("response_id")?.str()?,
-            d.column("subject_id")?.str()?,
-            d.column("item")?.str()?,
-            d.column("source_line")?.u32()?,
-        );
-        let mut out = Vec::new();
-        for (((r, s), i), line) in r.iter().zip(s.iter()).zip(i.iter()).zip(l.iter()) {
-            let (r, s, i) = (r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or(""));
-            let detail = match seen.get(fingerprint(r, s, i)) {
-                Some(origin) => format!("{key} {}", origin.describe(&self.files)),
-                None => format!("{key} repeats an earlier row"),
-            };
+        rows: &mut Vec<quarantine::Row<'static>>,
+    ) -> Result<Option<Part>> {
+        let (lo, hi) = part.lines;
+        let from = repeats.partition_point(|r| r.line < lo);
+        if repeats.get(from).is_none_or(|r| r.line > hi) {
+            return Ok(Some(part));
+        }
+        let path = self.wh.root.join(&part.rel);
+        let df = crate::warehouse::read_parquet(&path)?;
+        let first = |line: u32| {
+            repeats
+                .binary_search_by_key(&line, |r| r.line)
+                .ok()
+                .map(|i| repeats[i].first)
+        };
+        let lines = df.column("source_line")?.u32()?;
+        let dup: BooleanChunked = lines
+            .iter()
+            .map(|l| Some(l.and_then(first).is_some()))
+            .collect();
+        let d = df.filter(&dup)?;
+        for (r, s, i, line) in keyed(&d, "source_line")? {
+            let origin = first(line).expect("a repeated line");
             let row =
                 serde_json::json!({ "response_id": r, "subject_id": s, "item": i }).to_string();
-            out.push((
-                line.unwrap_or(0),
+            rows.push((
+                line,
                 "response_id",
                 r.to_string(),
                 "duplicate",
-                detail,
+                format!("{key} {}", origin.describe(&self.files)),
                 row,
             ));
         }
-        Ok(out)
+        let mut kept = df.filter(&!&dup)?;
+        if kept.height() == 0 {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+            return Ok(None);
+        }
+        write_parquet(&mut kept, &path)?;
+        Ok(Some(part))
     }
 
     /// Holds accepted ratings by period until enough have gathered for
@@ -376,14 +447,34 @@ impl<'a> Batch<'a> {
                 "ratings/period={period}/b{:06}-f{file:03}-p{:04}.parquet",
                 self.id, pending.parts
             );
+            let lines = df.column("source_line")?.u32()?;
+            let lines = (lines.min().unwrap_or(0), lines.max().unwrap_or(0));
             write_parquet(&mut df, &self.wh.root.join(&rel))?;
-            pending.written.push(rel);
+            pending.written.push(Part { rel, lines });
             crate::fsutil::fault_point("after-ratings-file");
         }
         pending.parts += 1;
         pending.buffered = 0;
         Ok(())
     }
+}
+
+/// Each row's rating key (response_id, subject_id, item) and the u32
+/// column `other` beside it.
+fn keyed<'a>(df: &'a DataFrame, other: &str) -> Result<Vec<(&'a str, &'a str, &'a str, u32)>> {
+    let (r, s, i, o) = (
+        df.column("response_id")?.str()?,
+        df.column("subject_id")?.str()?,
+        df.column("item")?.str()?,
+        df.column(other)?.u32()?,
+    );
+    let text = |v: Option<&'a str>| v.unwrap_or("");
+    Ok(r.iter()
+        .zip(s.iter())
+        .zip(i.iter())
+        .zip(o.iter())
+        .map(|(((r, s), i), o)| (text(r), text(s), text(i), o.unwrap_or(0)))
+        .collect())
 }
 
 /// A progress line on a terminal (never in logs or under cron).

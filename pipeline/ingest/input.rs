@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::csv::CsvChunks;
+use super::jsonl::JsonlChunks;
 use super::mapping::{self, Mapping};
 use super::table::RawTable;
 use crate::config::{Config, Encoding};
@@ -79,6 +80,9 @@ pub struct Hints {
 /// An opened input: its kind, its tables (CSV: read block by block later).
 pub enum Tables {
     Csv(CsvChunks),
+    /// JSON lines, read in chunks of lines.
+    Jsonl(JsonlChunks),
+    /// Workbook sheets, read whole.
     Loaded(Vec<RawTable>),
 }
 
@@ -130,10 +134,10 @@ pub fn open(
             }
             Err(e) => return Ok(Err(e)),
         },
-        Format::Jsonl => match super::jsonl::read(path)? {
-            Ok(t) => {
-                let h = vec![t.headers.clone()];
-                (Tables::Loaded(vec![t]), h)
+        Format::Jsonl => match JsonlChunks::open(path)? {
+            Ok(c) => {
+                let h = vec![c.headers().to_vec()];
+                (Tables::Jsonl(c), h)
             }
             Err(e) => return Ok(Err(e)),
         },
@@ -178,15 +182,20 @@ pub fn mapping_for(cfg: &Config, mapping: &Mapping, table: &RawTable, path: &Pat
     if !mapping.columns.is_empty() {
         return mapping.clone();
     }
+    remap(cfg, mapping.kind, &table.headers, path).expect("checked when the file was opened")
+}
+
+/// The mapping of headers found after the file was opened (a JSON key first
+/// seen in a later chunk); Err(message) refuses the file.
+pub fn remap(
+    cfg: &Config,
+    kind: Kind,
+    headers: &[String],
+    path: &Path,
+) -> std::result::Result<Mapping, String> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    mapping::resolve(
-        cfg,
-        &table.headers,
-        mapping::source_for(cfg, &name),
-        Some(mapping.kind),
-    )
-    .expect("checked when the file was opened")
+    mapping::resolve(cfg, headers, mapping::source_for(cfg, &name), Some(kind))
 }

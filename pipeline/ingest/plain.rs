@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use polars::prelude::DataFrame;
 
 use super::input::{self, Format, Hints, Tables};
@@ -68,6 +68,15 @@ pub fn read(cfg: &Config, path: &Path, kind: Kind) -> Result<Plain> {
                     Ok(t) => take(cfg, &opened.mapping, &t, path, &mut out)?,
                     Err(why) => bail!("{}: {why}", path.display()),
                 }
+            }
+        }
+        Tables::Jsonl(mut chunks) => {
+            while let Some(next) = chunks.next_table()? {
+                let t = next.map_err(|why| anyhow!("{}: {why}", path.display()))?;
+                // Keys first seen in a later chunk map too.
+                let m = input::remap(cfg, kind, &t.headers, path)
+                    .map_err(|why| anyhow!("{}: {why}", path.display()))?;
+                take(cfg, &m, &t, path, &mut out)?;
             }
         }
         Tables::Loaded(tables) => {

@@ -77,18 +77,25 @@ pub fn build(
     }
     let mut firm_watch = Vec::new();
     for w in watchlist {
-        if w.evidence == "thin" {
+        if w.at.evidence == "thin" {
             needs.push(need(
-                &w.who, "watch", &w.period, w.rate, w.valid, idx, min_valid, cards,
+                &w.who,
+                "watch",
+                &w.at.period,
+                w.at.rate,
+                w.at.valid,
+                idx,
+                min_valid,
+                cards,
             ));
         } else {
             firm_watch.push(w.clone());
         }
     }
     firm_watch.sort_by(|a, b| {
-        strength(&b.evidence)
-            .cmp(&strength(&a.evidence))
-            .then(a.rate.total_cmp(&b.rate))
+        strength(&b.at.evidence)
+            .cmp(&strength(&a.at.evidence))
+            .then(a.at.rate.total_cmp(&b.at.rate))
             .then(a.who.subject_id.cmp(&b.who.subject_id))
     });
     let needs_total = needs.len();

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::attention::{self, strength, Attention};
 use super::charts;
 use super::ledger::{self, LedgerView};
-use super::load::{Breach, Data, Trend};
+use super::load::{Breach, Data, PeriodFigures, Trend};
 use super::method::{self, Method};
 use super::model::{ranking, window, Index, Meta, RankRow, Who};
 use super::summary::{self, Finding, Headline};
@@ -61,30 +61,18 @@ pub struct BreachRow {
     pub who: Who,
     pub rule: String,
     pub action: String,
-    pub periods: Vec<BreachPeriod>,
+    pub periods: Vec<PeriodFigures>,
     /// The strongest evidence among its periods (certain > likely > thin).
     pub evidence: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct BreachPeriod {
-    pub period: String,
-    pub rate: f64,
-    pub valid: u64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-    pub evidence: String,
-}
-
+/// A watched subject's period below the threshold: the same figures as a
+/// breach's period, shown flat beside the subject.
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchRow {
     pub who: Who,
-    pub period: String,
-    pub rate: f64,
-    pub valid: u64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-    pub evidence: String,
+    #[serde(flatten)]
+    pub at: PeriodFigures,
 }
 
 #[derive(Debug, Serialize)]
@@ -222,10 +210,10 @@ fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
         split(&b.evidence),
     );
     let num = |v: Option<&String>| v.and_then(|x| x.parse::<f64>().ok());
-    let periods: Vec<BreachPeriod> = (0..periods.len())
+    let periods: Vec<PeriodFigures> = (0..periods.len())
         .map(|i| {
             let (lo, hi) = intervals.get(i).map_or((None, None), |s| bounds(s));
-            BreachPeriod {
+            PeriodFigures {
                 period: periods[i].clone(),
                 rate: num(rates.get(i)).unwrap_or(f64::NAN),
                 valid: num(valid.get(i)).map_or(0, |v| v as u64),
@@ -270,12 +258,7 @@ fn watch_rows(data: &Data, idx: &Index) -> Vec<WatchRow> {
         .iter()
         .map(|w| WatchRow {
             who: idx.who(&w.subject_id),
-            period: w.period.clone(),
-            rate: w.rate,
-            valid: w.valid,
-            ci_low: w.ci_low,
-            ci_high: w.ci_high,
-            evidence: w.evidence.clone(),
+            at: w.at.clone(),
         })
         .collect()
 }

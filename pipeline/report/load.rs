@@ -84,11 +84,20 @@ pub struct Breach {
 pub struct Watch {
     pub subject_id: String,
     pub window: String,
+    #[serde(flatten)]
+    pub at: PeriodFigures,
+}
+
+/// A subject's figures in one period below a threshold: a watchlist row's,
+/// and each period of a breach once its lists are split.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct PeriodFigures {
     pub period: String,
     pub rate: f64,
     pub valid: u64,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// certain, likely or thin.
     pub evidence: String,
 }
 

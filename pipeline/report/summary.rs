@@ -237,7 +237,7 @@ pub fn findings(
             .iter()
             .map(|w| Link {
                 name: w.who.name.clone(),
-                note: format!("{} {}", w.period, pct(Some(w.rate))),
+                note: format!("{} {}", w.at.period, pct(Some(w.at.rate))),
                 href: format!("{cards}/{}", super::units::file_name(&w.who.subject_id)),
             })
             .collect();

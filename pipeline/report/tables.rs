@@ -3,6 +3,7 @@
 //! view models in the report language. Writing them is `crate::sheet`'s.
 
 use super::leadership::Leadership;
+use super::load::PeriodFigures;
 use super::public::Public;
 use super::templates::Labels;
 use crate::sheet::{Cell, Sheet};
@@ -28,25 +29,23 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
         "breaches",
         "breaches",
         &[
-            "window",
-            "subject_id",
-            "name",
-            "kind",
-            "township",
-            "org_type",
-            "rule",
-            "period",
-            "rate",
-            "valid",
-            "ci_low",
-            "ci_high",
-            "evidence",
-            "action",
-        ],
+            &[
+                "window",
+                "subject_id",
+                "name",
+                "kind",
+                "township",
+                "org_type",
+                "rule",
+            ][..],
+            &PERIOD_COLUMNS,
+            &["action"],
+        ]
+        .concat(),
     );
     for b in &m.breaches {
         for p in &b.periods {
-            breaches.rows.push(vec![
+            let mut row = vec![
                 window(&b.window),
                 text(&b.who.subject_id),
                 text(&b.who.name),
@@ -54,44 +53,26 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
                 text(&b.who.township),
                 text(&b.who.org_type),
                 text(&b.rule),
-                text(&p.period),
-                Cell::Pct(Some(p.rate)),
-                Cell::Int(p.valid),
-                Cell::Pct(p.ci_low),
-                Cell::Pct(p.ci_high),
-                text(&labels.get(&format!("evidence_{}", p.evidence))),
-                text(&b.action),
-            ]);
+            ];
+            row.extend(period_cells(p, labels));
+            row.push(text(&b.action));
+            breaches.rows.push(row);
         }
     }
     let mut watch = labelled(
         labels,
         "watchlist",
         "watchlist",
-        &[
-            "subject_id",
-            "name",
-            "township",
-            "period",
-            "rate",
-            "valid",
-            "ci_low",
-            "ci_high",
-            "evidence",
-        ],
+        &[&["subject_id", "name", "township"][..], &PERIOD_COLUMNS].concat(),
     );
     for w in &m.attention.firm_watch {
-        watch.rows.push(vec![
+        let mut row = vec![
             text(&w.who.subject_id),
             text(&w.who.name),
             text(&w.who.township),
-            text(&w.period),
-            Cell::Pct(Some(w.rate)),
-            Cell::Int(w.valid),
-            Cell::Pct(w.ci_low),
-            Cell::Pct(w.ci_high),
-            text(&labels.get(&format!("evidence_{}", w.evidence))),
-        ]);
+        ];
+        row.extend(period_cells(&w.at, labels));
+        watch.rows.push(row);
     }
     vec![
         breaches,
@@ -190,6 +171,20 @@ pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
         }
     }
     s
+}
+
+/// A period below a threshold, as the breaches and watchlist sheets show it.
+const PERIOD_COLUMNS: [&str; 6] = ["period", "rate", "valid", "ci_low", "ci_high", "evidence"];
+
+fn period_cells(p: &PeriodFigures, labels: &Labels) -> [Cell; 6] {
+    [
+        text(&p.period),
+        Cell::Pct(Some(p.rate)),
+        Cell::Int(p.valid),
+        Cell::Pct(p.ci_low),
+        Cell::Pct(p.ci_high),
+        text(&labels.get(&format!("evidence_{}", p.evidence))),
+    ]
 }
 
 /// An assessment year as a number when it is one.

@@ -212,7 +212,7 @@ pub fn file_name(id: &str) -> String {
 /// watch entry resting on too few ratings, a firm watch entry, or none.
 fn status(ctx: &Shared, id: &str) -> &'static str {
     let breach = ctx.breaches.get(id).map(|b| b.evidence.as_str());
-    let watch = ctx.watched.get(id).map(|w| w.evidence.as_str());
+    let watch = ctx.watched.get(id).map(|w| w.at.evidence.as_str());
     match (breach, watch) {
         (Some(e), _) if e != "thin" => "breach",
         (Some(_), _) | (None, Some("thin")) => "needs_ratings",

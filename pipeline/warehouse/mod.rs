@@ -22,7 +22,7 @@ use anyhow::{Context, Result};
 use polars::prelude::{DataFrame, IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
 
 pub use manifest::{BatchRecord, FileRecord, FileStatus, Manifest};
-pub use parquet::{write_csv_bom, write_parquet};
+pub use parquet::{read_parquet, write_csv_bom, write_parquet};
 
 pub const MANIFEST: &str = "MANIFEST.json";
 
@@ -115,6 +115,11 @@ impl Warehouse {
             .values()
             .map(|files| self.scan_files(manifest, table, files))
             .collect()
+    }
+
+    /// A lazy scan of one of a table's committed files.
+    pub fn scan_file(&self, manifest: &Manifest, table: &str, file: &String) -> Result<LazyFrame> {
+        self.scan_files(manifest, table, &[file])
     }
 
     /// A lazy scan of some of a table's files, each checked first (size and

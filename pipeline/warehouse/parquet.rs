@@ -1,11 +1,13 @@
-//! Writing a DataFrame to a file atomically (temporary name, sync, rename).
+//! Writing a DataFrame to a file atomically (temporary name, sync, rename),
+//! and reading back a file not yet committed.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::polars_utils::compression::ZstdLevel;
 use polars::prelude::{
-    CsvWriter, DataFrame, ParquetCompression, ParquetWriter, SerWriter, StatisticsOptions,
+    CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, SerReader, SerWriter,
+    StatisticsOptions,
 };
 
 use crate::fsutil::AtomicFile;
@@ -30,4 +32,13 @@ pub fn write_csv_bom(df: &mut DataFrame, path: &Path) -> Result<()> {
         .finish(&mut crate::csvsafe::defuse_frame(df)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     out.commit()
+}
+
+/// A whole Parquet file, eagerly; for a file this process wrote and has not
+/// committed yet (committed ones are read through `Warehouse::scan`).
+pub fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    ParquetReader::new(f)
+        .finish()
+        .with_context(|| format!("cannot read {}", path.display()))
 }

@@ -35,109 +35,128 @@ impl Table {
     }
 }
 
-/// A column declaration, short enough for one line per column.
-pub fn column(name: &'static str, dtype: DataType, meaning: &'static str) -> Column {
-    Column {
-        name,
-        dtype,
-        meaning,
-    }
+/// Columns declared as a text table, one a line: `name  type  meaning`,
+/// the type one of `str`, `date`, `bool`, `u32`, `f64`. A declaration reads
+/// as the table it describes; an unknown type is a programmer's error, and
+/// the registry's tests parse every declaration.
+pub fn columns(text: &'static str) -> Vec<Column> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (name, rest) = line.split_once(' ').unwrap_or((line, ""));
+            let (ty, meaning) = rest.trim_start().split_once(' ').unwrap_or((rest, ""));
+            Column {
+                name,
+                dtype: dtype(ty)
+                    .unwrap_or_else(|| panic!("column declaration `{line}`: unknown type `{ty}`")),
+                meaning: meaning.trim_start(),
+            }
+        })
+        .collect()
 }
 
-const STR: DataType = DataType::String;
-const DATE: DataType = DataType::Date;
-const BOOL: DataType = DataType::Boolean;
+fn dtype(name: &str) -> Option<DataType> {
+    Some(match name {
+        "str" => DataType::String,
+        "date" => DataType::Date,
+        "bool" => DataType::Boolean,
+        "u32" => DataType::UInt32,
+        "f64" => DataType::Float64,
+        _ => return None,
+    })
+}
 
 /// Provenance columns every ingested table carries, last.
-#[rustfmt::skip] // one line per column: a declaration to read as a table
-fn provenance() -> [Column; 3] {
-    [
-        column("batch_id", DataType::UInt32, "the ingest batch that stored the row (`batches`)"),
-        column("source_file", STR, "the file the row came from, as ingest was given it"),
-        column("source_line", DataType::UInt32, "its line in that file (the Excel row for workbooks)"),
-    ]
+#[rustfmt::skip] // the columns as a text table
+fn provenance() -> Vec<Column> {
+    columns("
+        batch_id     u32   the ingest batch that stored the row (`batches`)
+        source_file  str   the file the row came from, as ingest was given it
+        source_line  u32   its line in that file (the Excel row for workbooks)
+    ")
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn ratings() -> Vec<Column> {
-    vec![
-        column("response_id", STR, "one filled form or device vote (问卷编号); a form rating several items has several rows"),
-        column("subject_id", STR, "the rated organization or cadre (`subjects`)"),
-        column("rated_at", DATE, "the day of the rating"),
-        column("period", STR, "the evaluation period (2012Q3 by default), given or derived from rated_at"),
-        column("rater_category", STR, "the rater's category (评议人类别), as configured"),
-        column("rater_key", STR, "keyed hash (HMAC-SHA256) of the rater id; the clear id is never stored"),
-        column("rater_village", STR, "the rater's village or community, when the export has it"),
-        column("method", STR, "评议方式: 民情恳谈, 随机抽查, 群众测评 or a configured one"),
-        column("channel", STR, "评议途径: 评议会, 座谈会, 测评表, 问卷, 访谈, 评价器, 网络 or a configured one"),
-        column("item", STR, "the evaluation item rated (评议内容; 总体评价 when the export has none)"),
-        column("rating", STR, "the scale label after mapping aliases (满意, 基本满意, 不满意, 不了解 …)"),
-        column("score", DataType::Float64, "the label's configured score; null for an abstain label"),
-        column("valid", BOOL, "false for an abstain label (不了解): such a rating counts in no rate"),
-        column("satisfied", BOOL, "a valid rating at a level configured as satisfied; null when not valid"),
-        column("comment", STR, "the rater's comment (意见建议); never shown in public reports"),
-    ]
+    columns("
+        response_id     str   one filled form or device vote (问卷编号); a form rating several items has several rows
+        subject_id      str   the rated organization or cadre (`subjects`)
+        rated_at        date  the day of the rating
+        period          str   the evaluation period (2012Q3 by default), given or derived from rated_at
+        rater_category  str   the rater's category (评议人类别), as configured
+        rater_key       str   keyed hash (HMAC-SHA256) of the rater id; the clear id is never stored
+        rater_village   str   the rater's village or community, when the export has it
+        method          str   评议方式: 民情恳谈, 随机抽查, 群众测评 or a configured one
+        channel         str   评议途径: 评议会, 座谈会, 测评表, 问卷, 访谈, 评价器, 网络 or a configured one
+        item            str   the evaluation item rated (评议内容; 总体评价 when the export has none)
+        rating          str   the scale label after mapping aliases (满意, 基本满意, 不满意, 不了解 …)
+        score           f64   the label's configured score; null for an abstain label
+        valid           bool  false for an abstain label (不了解): such a rating counts in no rate
+        satisfied       bool  a valid rating at a level configured as satisfied; null when not valid
+        comment         str   the rater's comment (意见建议); never shown in public reports
+    ")
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn subjects() -> Vec<Column> {
-    vec![
-        column("subject_id", STR, "the organization's or cadre's id (被评议对象编号)"),
-        column("name", STR, "the organization's or cadre's name"),
-        column("kind", STR, "组织 (organization) or 干部 (cadre)"),
-        column("org_type", STR, "农村, 机关, 学校, 社区, 企业, 医院 or 社会组织: decides items and rater quotas"),
-        column("pioneer_category", STR, "the six pioneers' category (富民先锋 …), when it has one"),
-        column("township", STR, "its township (乡镇)"),
-        column("village", STR, "its village or community, when it has one"),
-        column("parent", STR, "the organization a cadre belongs to (所属组织)"),
-        column("position", STR, "a cadre's position"),
-    ]
+    columns("
+        subject_id        str   the organization's or cadre's id (被评议对象编号)
+        name              str   the organization's or cadre's name
+        kind              str   组织 (organization) or 干部 (cadre)
+        org_type          str   农村, 机关, 学校, 社区, 企业, 医院 or 社会组织: decides items and rater quotas
+        pioneer_category  str   the six pioneers' category (富民先锋 …), when it has one
+        township          str   its township (乡镇)
+        village           str   its village or community, when it has one
+        parent            str   the organization a cadre belongs to (所属组织)
+        position          str   a cadre's position
+    ")
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn raters() -> Vec<Column> {
-    vec![
-        column("person_key", STR, "keyed hash of the roster's person id; the clear id is never stored"),
-        column("village", STR, "the person's village or community"),
-        column("township", STR, "the person's township"),
-        column("category", STR, "the random draw's stratum (村组干部, 普通群众, 先锋户 by default)"),
-    ]
+    columns("
+        person_key  str   keyed hash of the roster's person id; the clear id is never stored
+        village     str   the person's village or community
+        township    str   the person's township
+        category    str   the random draw's stratum (村组干部, 普通群众, 先锋户 by default)
+    ")
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn suggestions() -> Vec<Column> {
-    vec![
-        column("suggestion_id", STR, "the ledger item's id (台账编号)"),
-        column("subject_id", STR, "the organization or cadre that must act on it"),
-        column("received_at", DATE, "the day the suggestion was collected"),
-        column("source_method", STR, "the method that collected it (民情恳谈, 随机抽查 …)"),
-        column("category", STR, "its category (就业, 困难帮扶, 发展致富 …)"),
-        column("content", STR, "what was asked for; redacted in public reports"),
-        column("answered_on_spot", BOOL, "answered at the meeting itself (现场答复)"),
-        column("measure", STR, "the rectification measure (整改措施)"),
-        column("owner", STR, "the person responsible (责任人)"),
-        column("deadline", DATE, "the deadline (完成时限)"),
-        column("status", STR, "未整改, 整改中 or 已销号 (closed)"),
-        column("closed_at", DATE, "the day it was closed (销号日期)"),
-        column("follow_up", STR, "the follow-up result (回访结果)"),
-    ]
+    columns("
+        suggestion_id     str   the ledger item's id (台账编号)
+        subject_id        str   the organization or cadre that must act on it
+        received_at       date  the day the suggestion was collected
+        source_method     str   the method that collected it (民情恳谈, 随机抽查 …)
+        category          str   its category (就业, 困难帮扶, 发展致富 …)
+        content           str   what was asked for; redacted in public reports
+        answered_on_spot  bool  answered at the meeting itself (现场答复)
+        measure           str   the rectification measure (整改措施)
+        owner             str   the person responsible (责任人)
+        deadline          date  the deadline (完成时限)
+        status            str   未整改, 整改中 or 已销号 (closed)
+        closed_at         date  the day it was closed (销号日期)
+        follow_up         str   the follow-up result (回访结果)
+    ")
 }
 
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 fn quarantine() -> Vec<Column> {
-    vec![
-        column("kind", STR, "the kind of file: ratings, subjects, raters or ledger"),
-        column("sheet", STR, "the workbook sheet; empty for other files"),
-        column("column", STR, "the canonical column at fault"),
-        column("value", STR, "the cell as the file had it (a clear rater id as its keyed hash)"),
-        column("reason", STR, "why: missing_required, bad_date, unknown_subject, off_scale, duplicate …"),
-        column("detail", STR, "a sentence saying how to fix the row"),
-        column("row", STR, "the offending row as the file had it, header → cell, as JSON"),
-    ]
+    columns("
+        kind    str   the kind of file: ratings, subjects, raters or ledger
+        sheet   str   the workbook sheet; empty for other files
+        column  str   the canonical column at fault
+        value   str   the cell as the file had it (a clear rater id as its keyed hash)
+        reason  str   why: missing_required, bad_date, unknown_subject, off_scale, duplicate …
+        detail  str   a sentence saying how to fix the row
+        row     str   the offending row as the file had it, header → cell, as JSON
+    ")
 }
 
 /// The ingested tables, provenance columns included.
-#[rustfmt::skip] // one line per column: a declaration to read as a table
+#[rustfmt::skip] // the columns as a text table
 pub fn ingested() -> Vec<Table> {
     let table = |name, grain, about, mut columns: Vec<Column>| {
         columns.extend(provenance());

@@ -504,6 +504,150 @@ fn a_rating_already_in_the_warehouse_is_a_duplicate() {
     );
 }
 
+/// A repeat is found when its file or sheet ends and taken out of the
+/// ratings already written: only the repeating row, even where another
+/// sheet has a row at the same line, and the run files do not outlive the
+/// batch.
+#[test]
+fn a_repeat_leaves_the_written_ratings_for_the_quarantine_and_nothing_else_does() {
+    let d = refused_file_dir();
+    let head = [
+        "问卷编号",
+        "被评议对象编号",
+        "评议日期",
+        "评议人类别",
+        "评议方式",
+        "评议途径",
+        "评价",
+    ];
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, ids) in [("一", ["Q1", "Q2"]), ("二", ["Q3", "Q1"])] {
+        let sheet = book.add_worksheet().set_name(name).unwrap();
+        for (c, h) in head.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, id) in ids.iter().enumerate() {
+            let row = [
+                *id,
+                "ZZ0001",
+                "2012-09-03",
+                "普通群众",
+                "群众测评",
+                "问卷",
+                "满意",
+            ];
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(r as u32 + 1, c as u16, *v).unwrap();
+            }
+        }
+    }
+    book.save(d.join("in/w.xlsx")).unwrap();
+    let body = "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n\
+        Q3,ZZ0001,2012-09-05,普通群众,群众测评,问卷,满意\n\
+        Q4,ZZ0001,2012-09-05,普通群众,群众测评,问卷,满意\n\
+        Q4,ZZ0001,2012-09-06,普通群众,群众测评,问卷,不满意\n";
+    let r = ingest_one(&d, "z.csv", body.as_bytes());
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        query(
+            &d,
+            "select source_file, sheet, source_line, reason, detail from quarantine \
+             where kind = 'ratings' order by source_file, sheet, source_line"
+        ),
+        vec![
+            vec![
+                "in/w.xlsx",
+                "二",
+                "3",
+                "duplicate",
+                "问卷编号+被评议对象编号+item repeats line 2 of in/w.xlsx"
+            ],
+            vec![
+                "in/z.csv",
+                "",
+                "2",
+                "duplicate",
+                "问卷编号+被评议对象编号+item repeats line 2 of in/w.xlsx"
+            ],
+            vec![
+                "in/z.csv",
+                "",
+                "4",
+                "duplicate",
+                "问卷编号+被评议对象编号+item repeats line 3 of in/z.csv"
+            ],
+        ]
+    );
+    assert_eq!(
+        query(
+            &d,
+            "select source_file, source_line, response_id from ratings \
+             order by source_file, response_id"
+        ),
+        vec![
+            vec!["in/w.xlsx", "2", "Q1"],
+            vec!["in/w.xlsx", "3", "Q2"],
+            vec!["in/w.xlsx", "2", "Q3"],
+            vec!["in/z.csv", "3", "Q4"],
+        ]
+    );
+    assert!(
+        !d.join("wh/.dedupe").exists(),
+        "the run files outlive the batch"
+    );
+}
+
+/// Device exports are read in chunks of lines: a key first seen in a later
+/// chunk is still mapped, a bad line and a repeat in a later chunk keep
+/// their lines, and a line that is not UTF-8 after the first chunk still
+/// refuses the whole file with nothing of it kept.
+#[test]
+fn a_long_device_export_reads_the_same_in_chunks() {
+    let d = refused_file_dir();
+    d.write(
+        "pingyi.toml",
+        &format!(
+            "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n{KEY}\n{}",
+            device_source()
+        ),
+    );
+    let vote = |id: usize| {
+        format!("{{\"vote_id\":\"V{id}\",\"target_code\":\"ZZ0001\",\"ts\":\"2012-09-03 10:00:00\",\"button\":1}}\n")
+    };
+    let mut text: String = (1..=50_000).map(vote).collect();
+    text.push_str("not json\n");
+    text.push_str("{\"vote_id\":\"V50002\",\"target_code\":\"ZZ0001\",\"ts\":\"2012-09-03 10:00:00\",\"button\":3,\"remark\":\"路灯坏了\"}\n");
+    text.push_str(&vote(1));
+    std::fs::write(d.join("in/评价器_a.jsonl"), &text).unwrap();
+    let mut broken = text.clone().into_bytes();
+    broken.extend_from_slice(b"{\"vote_id\":\"\xff\"}\n");
+    std::fs::write(d.join("in/评价器_b.jsonl"), &broken).unwrap();
+    let r = d.run(&["ingest"]);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("评价器_b.jsonl") && l.contains("line 50004")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        query(
+            &d,
+            "select source_line, reason from quarantine where kind = 'ratings' order by source_line"
+        ),
+        vec![vec!["50001", "malformed_row"], vec!["50003", "duplicate"]]
+    );
+    assert_eq!(one(&d, "select count(*) from ratings"), "50001");
+    assert_eq!(
+        one(
+            &d,
+            "select comment from ratings where response_id = 'V50002'"
+        ),
+        "路灯坏了"
+    );
+}
+
 #[test]
 fn query_errors_say_what_is_known() {
     let d = county();
