@@ -75,12 +75,9 @@ pub fn ledger_summary(suggestions: LazyFrame, subjects: LazyFrame, as_of: Date) 
         .sort(["level", "group"], Default::default())
 }
 
-/// The headline figures of the whole warehouse.
-pub fn headline(ratings: LazyFrame, cube: LazyFrame, suggestions: LazyFrame) -> LazyFrame {
-    let people = ratings.select([col("rater_key")
-        .n_unique()
-        .cast(DataType::UInt32)
-        .alias("people_identified")]);
+/// The headline figures of the whole warehouse; `people` is the one-row
+/// count of distinct rater keys (`super::people`).
+pub fn headline(people: LazyFrame, cube: LazyFrame, suggestions: LazyFrame) -> LazyFrame {
     let r = cube.select([
         col("n").sum().alias("ratings"),
         col("subject_id")

@@ -20,7 +20,9 @@ mod trends;
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use polars::prelude::{col, concat, DataFrame, Engine, IntoLazy, LazyFrame, OptFlags, UnionArgs};
+use polars::prelude::{
+    col, concat, DataFrame, Engine, IntoLazy, LazyFrame, NamedFrom, OptFlags, Series, UnionArgs,
+};
 
 use crate::config::Config;
 use crate::dates::Date;
@@ -75,20 +77,28 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
             Input::Scan(wh.scan(manifest, "suggestions")?),
         ),
     ]);
-    // One pass over the ratings; every table aggregates the cube. The
-    // streaming engine keeps the pass over millions of ratings in bounded memory.
-    let cube = rates::cube(ratings.clone())
-        .collect_with_engine(Engine::Streaming)?
-        .unwrap_single();
-    // Distinct responses per subject-period: a second streamed pass, because
-    // the cube's cells split a form across its items.
-    // One period at a time: the distinct-response sets of all periods at
-    // once cost 600 MB at ten million ratings (a response has one period,
-    // so per-period counts add up).
+    // One pass over the ratings into the cube every table aggregates, and a
+    // second for the distinct responses per subject-period (the cube's cells
+    // split a form across its items). Both go one period partition at a
+    // time on the streaming engine: a period's groups are its own (the
+    // period is a key), and the hash tables of one period instead of all
+    // of them at once halve the peak (at ten million ratings the cube took
+    // 725 MB in one pass, 295 MB by period, and less time).
+    let mut cubes = vec![rates::cube(ratings.clone().clear())];
     let mut per_period = vec![rates::raters(ratings.clear())];
+    let mut people = People::default();
     for part in wh.scan_partitions(manifest, "ratings")? {
-        per_period.push(rates::raters(part).collect()?.lazy());
+        let streamed = |lf: LazyFrame| -> Result<LazyFrame> {
+            Ok(lf
+                .collect_with_engine(Engine::Streaming)?
+                .unwrap_single()
+                .lazy())
+        };
+        cubes.push(streamed(rates::cube(part.clone()))?);
+        per_period.push(streamed(rates::raters(part.clone()))?);
+        people.add(part)?;
     }
+    let cube = concat(cubes, UnionArgs::default())?.collect()?;
     let by_category = concat(per_period, UnionArgs::default())?.collect()?;
     let raters = by_category
         .clone()
@@ -99,7 +109,49 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
     ready.insert("cube", Input::Frame(cube));
     ready.insert("raters_by_category", Input::Frame(by_category));
     ready.insert("raters", Input::Frame(raters));
+    ready.insert("people", Input::Frame(people.frame()?));
     Ok(ready)
+}
+
+/// Distinct rater keys over every period, counted one period partition at a
+/// time: each period's distinct keys become 64-bit fingerprints, which are
+/// merged and counted at the end. A set of every key as text held 200 MB at
+/// ten million ratings; the fingerprints of the distinct keys are 8 bytes
+/// each. Two keys share a fingerprint with probability about n²/2⁶⁵ (under
+/// one in a million at five million people), which would count one person
+/// fewer. Ratings without a rater id count as one, as `n_unique` counts null.
+#[derive(Default)]
+struct People {
+    keys: Vec<u64>,
+    any_null: bool,
+}
+
+impl People {
+    fn add(&mut self, part: LazyFrame) -> Result<()> {
+        let df = part
+            .select([col("rater_key")])
+            .unique(None, Default::default())
+            .collect()?;
+        for k in df.column("rater_key")?.str()?.iter() {
+            match k {
+                Some(k) => self.keys.push(xxhash_rust::xxh3::xxh3_64(k.as_bytes())),
+                None => self.any_null = true,
+            }
+        }
+        // Keep only distinct fingerprints between periods.
+        self.keys.sort_unstable();
+        self.keys.dedup();
+        Ok(())
+    }
+
+    fn frame(self) -> Result<DataFrame> {
+        let n = self.keys.len() as u32 + u32::from(self.any_null);
+        Ok(DataFrame::new_infer_height(vec![Series::new(
+            "people_identified".into(),
+            [n],
+        )
+        .into()])?)
+    }
 }
 
 /// Builds every metric in rounds: each round takes the metrics whose inputs
@@ -146,10 +198,6 @@ fn build_round(
         };
         match (m.build)(&inputs)? {
             Plan::Lazy(lf) => lazy.push((m.table.name, lf)),
-            Plan::Streaming(lf) => done.push((
-                m.table.name,
-                lf.collect_with_engine(Engine::Streaming)?.unwrap_single(),
-            )),
             Plan::Frame(df) => done.push((m.table.name, df)),
         }
     }

@@ -18,11 +18,9 @@ use crate::dates::Date;
 use crate::warehouse::schema::{self, columns, Column, Table};
 
 /// What a builder hands back: a plan that runs with the other plans ready at
-/// the same time (one multi-sink polars query), a plan for the streaming
-/// engine (it passes over every rating), or a frame built in Rust.
+/// the same time, or a frame built in Rust.
 pub enum Plan {
     Lazy(LazyFrame),
-    Streaming(LazyFrame),
     Frame(DataFrame),
 }
 
@@ -87,10 +85,11 @@ pub struct Metric {
 /// Aggregates of the ratings computed once per run and read by several
 /// builders, with what each holds (for the data dictionary's "from" line,
 /// they stand for `ratings`).
-pub const SHARED: [(&str, &str); 3] = [
+pub const SHARED: [(&str, &str); 4] = [
     ("cube", "ratings counted per subject, period, rater category, method, channel and item: the one pass over the ratings"),
     ("raters_by_category", "distinct responses per subject, period and rater category"),
     ("raters", "distinct responses per subject and period"),
+    ("people", "distinct rater keys over every rating, one row (people_identified)"),
 ];
 
 /// Every metric table, in the order `compute` reports them.
@@ -373,11 +372,10 @@ fn headline() -> Metric {
         "headline",
         "one row",
         "The headline figures of the whole warehouse.",
-        &["ratings", "cube", "suggestions"],
+        &["people", "cube", "suggestions"],
         |i| {
-            let (ratings, cube) = (i.lazy("ratings")?, i.lazy("cube")?);
-            let plan = ledger::headline(ratings, cube, i.lazy("suggestions")?);
-            Ok(Plan::Streaming(plan))
+            let (people, cube) = (i.lazy("people")?, i.lazy("cube")?);
+            Ok(Plan::Lazy(ledger::headline(people, cube, i.lazy("suggestions")?)))
         },
         columns("
             people_identified  u32   distinct rater keys (ratings without a rater id count as one)
