@@ -202,20 +202,35 @@ pub fn dont_know(cube: LazyFrame) -> LazyFrame {
         .sort(["subject_id", "period"], Default::default())
 }
 
-/// Every level at once: one plan per level, concatenated.
-pub fn group_period(ratings: LazyFrame, subjects: LazyFrame) -> LazyFrame {
-    let joined = ratings.join(
-        subjects.select([
-            col("subject_id"),
-            col("township"),
-            col("village"),
-            col("org_type"),
-            col("pioneer_category"),
-        ]),
-        [col("subject_id")],
-        [col("subject_id")],
-        JoinArgs::new(JoinType::Left),
-    );
+/// Every level at once: one plan per level, concatenated. The levels that
+/// are attributes of the subject (county … pioneer_category) aggregate the
+/// cube summed per subject and period and joined to the subjects (tens of
+/// thousands of rows); the rating's own levels (rater_category … item)
+/// aggregate the cube directly. Joining the whole cube to the subjects
+/// first held a copy of it with four more text columns, the largest part of
+/// compute's peak at 100 M ratings.
+pub fn group_period(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+    let sums = ["valid", "satisfied", "abstained", "score_sum", "score_n"].map(|c| col(c).sum());
+    let by_subject = cube
+        .clone()
+        .group_by([col("subject_id"), col("period")])
+        .agg(sums)
+        .join(
+            subjects.select([
+                col("subject_id"),
+                col("township"),
+                col("village"),
+                col("org_type"),
+                col("pioneer_category"),
+            ]),
+            [col("subject_id")],
+            [col("subject_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    let source = |level: &str| match level {
+        "rater_category" | "method" | "channel" | "item" => cube.clone(),
+        _ => by_subject.clone(),
+    };
     // Each level per period and per assessment year (`span`), the year
     // written in `period` as `2012`.
     let year = col("period").str().slice(lit(0), lit(4));
@@ -230,8 +245,7 @@ pub fn group_period(ratings: LazyFrame, subjects: LazyFrame) -> LazyFrame {
             } else {
                 col(level)
             };
-            joined
-                .clone()
+            source(level)
                 .group_by([group.alias("group"), by.alias("period")])
                 .agg(counts())
                 .with_columns([lit(level).alias("level"), lit(span).alias("span")])

@@ -17,8 +17,8 @@ use crate::config::Config;
 use crate::dates::Date;
 use crate::warehouse::schema::{self, columns, Column, Table};
 
-/// What a builder hands back: a plan that runs with the other plans ready at
-/// the same time, or a frame built in Rust.
+/// What a builder hands back: a polars plan over its inputs, or a frame built
+/// in Rust.
 pub enum Plan {
     Lazy(LazyFrame),
     Frame(DataFrame),
