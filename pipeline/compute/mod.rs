@@ -97,6 +97,10 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
         cubes.push(streamed(rates::cube(part.clone()))?);
         per_period.push(streamed(rates::raters(part.clone()))?);
         people.add(part)?;
+        // What the streaming engine freed for this period goes back to the
+        // system before the next: glibc otherwise keeps each period's
+        // buffers, and at 100 M ratings the process grew by ~150 MB a period.
+        crate::fsutil::release_freed_memory();
     }
     let cube = concat(cubes, UnionArgs::default())?.collect()?;
     let by_category = concat(per_period, UnionArgs::default())?.collect()?;
