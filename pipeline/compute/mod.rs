@@ -65,10 +65,6 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     })
 }
 
-/// Files of a period partition cubed at once (a period at ten million
-/// ratings has about 30, at 100 M about 200).
-const CUBE_FILES: usize = 48;
-
 /// The scanned warehouse tables and the aggregates several builders share
 /// (`tables::SHARED`), each computed once.
 fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, Input>> {
@@ -87,32 +83,18 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
     // time on the streaming engine: a period's groups are its own (the
     // period is a key), and the hash tables of one period instead of all
     // of them at once halve the peak (at ten million ratings the cube took
-    // 725 MB in one pass, 295 MB by period, and less time). A period of
-    // many files is cubed a few dozen files at a time and the pieces summed
-    // (counts add up across files; distinct responses do not, so they stay
-    // per period): at 100 M ratings, 203 files a period, a period's cube
-    // took 677 MB at once and 411 MB in four pieces, in less time.
+    // 725 MB in one pass, 295 MB by period, and less time).
     let mut cubes = vec![rates::cube(ratings.clone().clear())];
     let mut per_period = vec![rates::raters(ratings.clear())];
     let mut people = People::default();
-    let streamed = |lf: LazyFrame| -> Result<LazyFrame> {
-        Ok(lf
-            .collect_with_engine(Engine::Streaming)?
-            .unwrap_single()
-            .lazy())
-    };
-    for chunks in wh.scan_partition_chunks(manifest, "ratings", CUBE_FILES)? {
-        let pieces = chunks
-            .iter()
-            .map(|c| streamed(rates::cube(c.clone())))
-            .collect::<Result<Vec<_>>>()?;
-        cubes.push(match <[LazyFrame; 1]>::try_from(pieces) {
-            Ok([one]) => one,
-            Err(pieces) => rates::add_cubes(concat(pieces, UnionArgs::default())?)
-                .collect()?
-                .lazy(),
-        });
-        let part = concat(chunks, UnionArgs::default())?;
+    for part in wh.scan_partitions(manifest, "ratings")? {
+        let streamed = |lf: LazyFrame| -> Result<LazyFrame> {
+            Ok(lf
+                .collect_with_engine(Engine::Streaming)?
+                .unwrap_single()
+                .lazy())
+        };
+        cubes.push(streamed(rates::cube(part.clone()))?);
         per_period.push(streamed(rates::raters(part.clone()))?);
         people.add(part)?;
         // What the streaming engine freed for this period goes back to the

@@ -19,50 +19,36 @@ pub const LEVELS: [&str; 9] = [
     "item",
 ];
 
-/// The keys of the cube.
-const CUBE_KEYS: [&str; 6] = [
-    "subject_id",
-    "period",
-    "rater_category",
-    "method",
-    "channel",
-    "item",
-];
-
 /// The one pass over the ratings: counts per subject, period, rater
 /// category, method, channel and item. Every metric aggregates this cube
 /// instead of the raw rows (a few hundred thousand rows for ten million
 /// ratings).
 pub fn cube(ratings: LazyFrame) -> LazyFrame {
-    ratings.group_by(CUBE_KEYS.map(col)).agg([
-        len().cast(DataType::UInt32).alias("n"),
-        col("valid").cast(DataType::UInt32).sum().alias("valid"),
-        col("satisfied")
-            .fill_null(lit(false))
-            .cast(DataType::UInt32)
-            .sum()
-            .alias("satisfied"),
-        col("valid")
-            .not()
-            .cast(DataType::UInt32)
-            .sum()
-            .alias("abstained"),
-        col("score").sum().alias("score_sum"),
-        col("score").count().cast(DataType::UInt32).alias("score_n"),
-    ])
-}
-
-/// Cubes of parts of the ratings summed into the cube of them all.
-pub fn add_cubes(pieces: LazyFrame) -> LazyFrame {
-    let sum = |c: &str, t: DataType| col(c).sum().cast(t).alias(c);
-    pieces.group_by(CUBE_KEYS.map(col)).agg([
-        sum("n", DataType::UInt32),
-        sum("valid", DataType::UInt32),
-        sum("satisfied", DataType::UInt32),
-        sum("abstained", DataType::UInt32),
-        sum("score_sum", DataType::Float64),
-        sum("score_n", DataType::UInt32),
-    ])
+    ratings
+        .group_by([
+            col("subject_id"),
+            col("period"),
+            col("rater_category"),
+            col("method"),
+            col("channel"),
+            col("item"),
+        ])
+        .agg([
+            len().cast(DataType::UInt32).alias("n"),
+            col("valid").cast(DataType::UInt32).sum().alias("valid"),
+            col("satisfied")
+                .fill_null(lit(false))
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("satisfied"),
+            col("valid")
+                .not()
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("abstained"),
+            col("score").sum().alias("score_sum"),
+            col("score").count().cast(DataType::UInt32).alias("score_n"),
+        ])
 }
 
 /// valid, satisfied, abstained, score_mean over cube rows.
@@ -277,68 +263,4 @@ pub fn group_period(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
         .collect();
     let all = concat(per_level, UnionArgs::default()).expect("same schema by construction");
     with_rate(all).sort(["level", "group", "span", "period"], Default::default())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Ratings in a few cells, some cells split across the two halves.
-    fn ratings() -> DataFrame {
-        let n = 40;
-        let pick = |k: &[&str], i: usize| k[i % k.len()].to_string();
-        let text = |name: &str, k: &[&str], m: usize| -> Column {
-            Series::new(
-                name.into(),
-                (0..n).map(|i| pick(k, i / m)).collect::<Vec<_>>(),
-            )
-            .into()
-        };
-        DataFrame::new_infer_height(vec![
-            text("subject_id", &["ZZ0001", "ZZ0002"], 1),
-            text("period", &["2012Q3"], 1),
-            text("rater_category", &["普通群众", "党员"], 3),
-            text("method", &["群众测评"], 1),
-            text("channel", &["问卷", "评价器"], 5),
-            text("item", &["总体评价"], 1),
-            Series::new(
-                "valid".into(),
-                (0..n).map(|i| i % 7 != 0).collect::<Vec<_>>(),
-            )
-            .into(),
-            Series::new(
-                "satisfied".into(),
-                (0..n)
-                    .map(|i| (i % 7 != 0).then_some(i % 3 != 0))
-                    .collect::<Vec<_>>(),
-            )
-            .into(),
-            Series::new(
-                "score".into(),
-                (0..n)
-                    .map(|i| (i % 7 != 0).then_some((i % 4) as f64 * 20.0))
-                    .collect::<Vec<_>>(),
-            )
-            .into(),
-        ])
-        .expect("equal lengths")
-    }
-
-    fn sorted(lf: LazyFrame) -> DataFrame {
-        lf.sort(CUBE_KEYS, Default::default())
-            .collect()
-            .expect("collects")
-    }
-
-    #[test]
-    fn cubes_of_parts_add_up_to_the_cube_of_the_whole() {
-        let df = ratings();
-        let whole = sorted(cube(df.clone().lazy()));
-        let (a, b) = (df.slice(0, 17), df.slice(17, df.height() - 17));
-        let parts =
-            concat([cube(a.lazy()), cube(b.lazy())], UnionArgs::default()).expect("same schema");
-        let added = sorted(add_cubes(parts));
-        assert_eq!(whole.schema(), added.schema());
-        assert!(whole.equals_missing(&added), "{whole}\n{added}");
-    }
 }

@@ -104,34 +104,6 @@ impl Warehouse {
     /// One lazy scan per partition folder (`ratings/period=2012Q3/`), for
     /// passes whose memory grows with the rows they see at once.
     pub fn scan_partitions(&self, manifest: &Manifest, table: &str) -> Result<Vec<LazyFrame>> {
-        self.partition_files(manifest, table)
-            .iter()
-            .map(|files| self.scan_files(manifest, table, files))
-            .collect()
-    }
-
-    /// Each partition folder as scans of at most `max_files` files, for
-    /// passes whose results add up across files and whose memory grows
-    /// with the files they read at once.
-    pub fn scan_partition_chunks(
-        &self,
-        manifest: &Manifest,
-        table: &str,
-        max_files: usize,
-    ) -> Result<Vec<Vec<LazyFrame>>> {
-        self.partition_files(manifest, table)
-            .iter()
-            .map(|files| {
-                files
-                    .chunks(max_files.max(1))
-                    .map(|chunk| self.scan_files(manifest, table, chunk))
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// A table's committed files by partition folder, in folder order.
-    fn partition_files<'m>(&self, manifest: &'m Manifest, table: &str) -> Vec<Vec<&'m String>> {
         let mut parts: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
         for f in manifest.tables.get(table).into_iter().flatten() {
             parts
@@ -139,7 +111,10 @@ impl Warehouse {
                 .or_default()
                 .push(f);
         }
-        parts.into_values().collect()
+        parts
+            .values()
+            .map(|files| self.scan_files(manifest, table, files))
+            .collect()
     }
 
     /// A lazy scan of one of a table's committed files.
