@@ -86,12 +86,7 @@ impl<'a> Batch<'a> {
             .flatten()
             .map(String::from)
             .collect();
-        // Run files a crashed batch left behind.
-        let leftover = Keys::folder(&wh.root);
-        if leftover.exists() {
-            std::fs::remove_dir_all(&leftover)
-                .with_context(|| format!("cannot remove the leftover {}", leftover.display()))?;
-        }
+        Keys::sweep(&wh.root)?;
         Ok(Batch {
             cfg,
             wh,
@@ -201,7 +196,7 @@ impl<'a> Batch<'a> {
             }
             Tables::Csv(mut reader) => {
                 // Blocks are decoded, parsed and validated on several threads
-                // while this one takes them in file order for the duplicate check.
+                // while this one takes them in file order (counts, keys, buffers).
                 let parser = reader.parser();
                 let mut refusal = None;
                 super::parallel::ordered(

@@ -121,11 +121,17 @@ impl Keys {
         warehouse.join(".dedupe")
     }
 
-    pub fn create(dir: PathBuf) -> Result<Keys> {
+    /// Removes the run files a crashed batch left behind.
+    pub fn sweep(warehouse: &Path) -> Result<()> {
+        let dir = Keys::folder(warehouse);
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot remove the leftover {}", dir.display()))?;
         }
+        Ok(())
+    }
+
+    pub fn create(dir: PathBuf) -> Result<Keys> {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(Keys {
