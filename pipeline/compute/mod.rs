@@ -12,6 +12,7 @@
 
 mod breaches;
 mod composition;
+mod distinct;
 mod ledger;
 mod rates;
 pub mod tables;
@@ -20,13 +21,12 @@ mod trends;
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use polars::prelude::{
-    col, concat, DataFrame, Engine, IntoLazy, LazyFrame, NamedFrom, Series, UnionArgs,
-};
+use polars::prelude::{col, concat, DataFrame, Engine, IntoLazy, UnionArgs};
 
 use crate::config::Config;
 use crate::dates::Date;
 use crate::warehouse::{write_parquet, Manifest, Warehouse};
+use distinct::Distinct;
 use tables::{Input, Inputs, Metric, Plan};
 
 /// Rows written per metrics table.
@@ -77,33 +77,27 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
             Input::Scan(wh.scan(manifest, "suggestions")?),
         ),
     ]);
-    // One pass over the ratings into the cube every table aggregates, and a
-    // second for the distinct responses per subject-period (the cube's cells
-    // split a form across its items). Both go one period partition at a
-    // time on the streaming engine: a period's groups are its own (the
-    // period is a key), and the hash tables of one period instead of all
-    // of them at once halve the peak (measured with Python polars on the
-    // ten-million-rating warehouse: 725 MB in one pass, 295 MB by period).
-    let mut cubes = vec![rates::cube(ratings.clone().clear())];
-    let mut per_period = vec![rates::raters(ratings.clear())];
-    let mut people = People::default();
-    let streamed = |lf: LazyFrame| -> Result<LazyFrame> {
-        Ok(lf
-            .collect_with_engine(Engine::Streaming)?
-            .unwrap_single()
-            .lazy())
-    };
-    for part in wh.scan_partitions(manifest, "ratings")? {
-        cubes.push(streamed(rates::cube(part.clone()))?);
-        per_period.push(streamed(rates::raters(part.clone()))?);
-        people.add(part)?;
+    // One pass over the ratings into the cube every table aggregates, one
+    // period partition at a time on the streaming engine: a period's groups
+    // are its own (the period is a key), and the hash tables of one period
+    // instead of all of them at once halve the peak (measured with Python
+    // polars on the ten-million-rating warehouse: 725 MB in one pass, 295 MB
+    // by period). The distinct responses and people come from a second
+    // pass over the same files (`distinct.rs`).
+    let mut cubes = vec![rates::cube(ratings.clear())];
+    let mut distinct = Distinct::default();
+    for files in wh.partitions(manifest, "ratings") {
+        let part = wh.scan_files(manifest, "ratings", &files)?;
+        let cube = rates::cube(part).collect_with_engine(Engine::Streaming)?;
+        cubes.push(cube.unwrap_single().lazy());
+        distinct.add_period(wh, manifest, &files)?;
         // What the streaming engine freed for this period goes back to the
         // system before the next: glibc otherwise keeps each period's
         // buffers, and at 100 M ratings the process grew by ~150 MB a period.
         crate::fsutil::release_freed_memory();
     }
     let cube = concat(cubes, UnionArgs::default())?.collect()?;
-    let by_category = concat(per_period, UnionArgs::default())?.collect()?;
+    let by_category = distinct.raters_by_category()?;
     let raters = by_category
         .clone()
         .lazy()
@@ -113,49 +107,8 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
     ready.insert("cube", Input::Frame(cube));
     ready.insert("raters_by_category", Input::Frame(by_category));
     ready.insert("raters", Input::Frame(raters));
-    ready.insert("people", Input::Frame(people.frame()?));
+    ready.insert("people", Input::Frame(distinct.people()?));
     Ok(ready)
-}
-
-/// Distinct rater keys over every period, counted one period partition at a
-/// time: each period's distinct keys become 64-bit fingerprints, which are
-/// merged and counted at the end. A set of every key as text held 200 MB at
-/// ten million ratings; the fingerprints of the distinct keys are 8 bytes
-/// each. Two keys share a fingerprint with probability about n²/2⁶⁵ (under
-/// one in a million at five million people), which would count one person
-/// fewer. Ratings without a rater id count as one, as `n_unique` counts null.
-#[derive(Default)]
-struct People {
-    keys: Vec<u64>,
-    any_null: bool,
-}
-
-impl People {
-    fn add(&mut self, part: LazyFrame) -> Result<()> {
-        let df = part
-            .select([col("rater_key")])
-            .unique(None, Default::default())
-            .collect()?;
-        for k in df.column("rater_key")?.str()?.iter() {
-            match k {
-                Some(k) => self.keys.push(xxhash_rust::xxh3::xxh3_64(k.as_bytes())),
-                None => self.any_null = true,
-            }
-        }
-        // Keep only distinct fingerprints between periods.
-        self.keys.sort_unstable();
-        self.keys.dedup();
-        Ok(())
-    }
-
-    fn frame(self) -> Result<DataFrame> {
-        let n = self.keys.len() as u32 + u32::from(self.any_null);
-        Ok(DataFrame::new_infer_height(vec![Series::new(
-            "people_identified".into(),
-            [n],
-        )
-        .into()])?)
-    }
 }
 
 /// Builds every metric in rounds: each round takes the metrics whose inputs

@@ -94,20 +94,6 @@ pub fn with_rate(lf: LazyFrame) -> LazyFrame {
         .with_columns(wilson_columns(col("rate"), n, "ci_low", "ci_high"))
 }
 
-/// Distinct responses (filled forms, device votes) per subject, period and
-/// rater category: the number of raters a figure rests on, which disclosure
-/// control needs (`valid` counts ratings, several per form when a form rates
-/// several items). A response has one period and one rater category, so sums
-/// over either stay distinct.
-pub fn raters(ratings: LazyFrame) -> LazyFrame {
-    ratings
-        .group_by([col("subject_id"), col("period"), col("rater_category")])
-        .agg([col("response_id")
-            .n_unique()
-            .cast(DataType::UInt32)
-            .alias("raters")])
-}
-
 /// Per subject and assessment year, rates by item and by rater category: what
 /// a unit card shows. `dimension` is `item` or `rater_category`.
 /// `raters`: for an item, the ratings of it (one per response); for a rater

@@ -101,9 +101,10 @@ impl Warehouse {
         self.scan_files(manifest, table, &files)
     }
 
-    /// One lazy scan per partition folder (`ratings/period=2012Q3/`), for
-    /// passes whose memory grows with the rows they see at once.
-    pub fn scan_partitions(&self, manifest: &Manifest, table: &str) -> Result<Vec<LazyFrame>> {
+    /// A table's committed files by partition folder
+    /// (`ratings/period=2012Q3/`), for passes whose memory grows with the
+    /// rows they see at once.
+    pub fn partitions<'m>(&self, manifest: &'m Manifest, table: &str) -> Vec<Vec<&'m String>> {
         let mut parts: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
         for f in manifest.tables.get(table).into_iter().flatten() {
             parts
@@ -111,10 +112,7 @@ impl Warehouse {
                 .or_default()
                 .push(f);
         }
-        parts
-            .values()
-            .map(|files| self.scan_files(manifest, table, files))
-            .collect()
+        parts.into_values().collect()
     }
 
     /// A lazy scan of one of a table's committed files.
@@ -125,7 +123,12 @@ impl Warehouse {
     /// A lazy scan of some of a table's files, each checked first (size and
     /// magic bytes) so a damaged one is named now, not as a nameless
     /// Parquet error when the scan is collected.
-    fn scan_files(&self, manifest: &Manifest, table: &str, files: &[&String]) -> Result<LazyFrame> {
+    pub fn scan_files(
+        &self,
+        manifest: &Manifest,
+        table: &str,
+        files: &[&String],
+    ) -> Result<LazyFrame> {
         for f in files {
             seal::quick_check(&self.root, manifest, f)?;
         }
