@@ -156,12 +156,18 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
     };
     let mut batch = batch::Batch::new(cfg, wh, &old, cfg.date_bounds(as_of))?;
     for o in opened {
+        let started = std::time::Instant::now();
         match read(&mut batch, &old, o)? {
             Read::Recorded(record) => {
                 files.push(FileReport::from(&record));
                 records.push(record);
             }
             Read::RefusedBefore(report) => files.push(report),
+        }
+        if let Some(f) = files.last() {
+            // The nightly log says which input took the time.
+            let seconds = started.elapsed().as_secs_f64();
+            tracing::info!(file = %f.path, status = ?f.status, accepted = f.accepted, quarantined = f.quarantined, seconds, "file read");
         }
         // A workbook is read whole; what its reading freed goes back to the
         // system before the next file (at 100 M ratings the 800,000-item
