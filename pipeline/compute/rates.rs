@@ -51,13 +51,18 @@ pub fn cube(ratings: LazyFrame) -> LazyFrame {
         ])
 }
 
-/// valid, satisfied, abstained, score_mean over cube rows.
+/// valid, satisfied, abstained, score_mean (null when nothing is scored) over cube rows.
 pub fn counts() -> Vec<Expr> {
     vec![
         col("valid").sum().alias("valid"),
         col("satisfied").sum().alias("satisfied"),
         col("abstained").sum().alias("abstained"),
-        (col("score_sum").sum() / col("score_n").sum().cast(DataType::Float64)).alias("score_mean"),
+        // Null, not NaN (0/0), where nothing is scored: an analyst's avg()
+        // over NaN is NaN, over null it skips the row.
+        when(col("score_n").sum().gt(lit(0)))
+            .then(col("score_sum").sum() / col("score_n").sum().cast(DataType::Float64))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias("score_mean"),
     ]
 }
 

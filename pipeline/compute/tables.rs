@@ -194,7 +194,7 @@ fn rate_columns() -> Vec<Column> {
         valid       u32   ratings not abstaining (不了解 is not valid)
         satisfied   u32   valid ratings at a level configured as satisfied
         abstained   u32   ratings at an abstain level (不了解)
-        score_mean  f64   mean configured score of the scored ratings (NaN when none is scored)
+        score_mean  f64   mean configured score of the scored ratings (null when none is scored)
         rate        f64   satisfied / valid; null when nothing is valid
         ci_low      f64   Wilson 95% interval of rate on valid: lower bound
         ci_high     f64   Wilson 95% interval of rate on valid: upper bound

@@ -23,6 +23,13 @@ use crate::config::Encoding;
 /// small enough that a block's intermediate columns stay well under 1 GiB.
 const BLOCK: usize = 8 << 20;
 
+/// The longest a record may run (checked once a block's worth more has
+/// been read without finding its end, so a file is refused somewhere
+/// between 8 and 16 MiB past the record's start): a quote left open (a
+/// stray quote in an unquoted field) would otherwise make the rest of the
+/// file one record, read into memory whole. No real export has such a field.
+const MAX_RECORD: usize = BLOCK;
+
 pub struct CsvChunks {
     file: File,
     encoding: Encoding,
@@ -39,11 +46,12 @@ pub struct CsvChunks {
     pub header_line: usize,
 }
 
-/// A file-level problem: the file is refused whole.
-/// Bytes of whole records and the physical line the first one starts on.
+/// Bytes of whole records and the physical line the first one starts on;
+/// or, instead, why the file cannot be read on from there.
 pub struct Block {
     pub bytes: Vec<u8>,
     pub first_line: usize,
+    refused: Option<Refusal>,
 }
 
 /// What turns a block into a table; shared by the threads that parse blocks.
@@ -55,10 +63,18 @@ pub struct Parser {
     pub headers: Vec<String>,
 }
 
+/// A file-level problem: the file is refused whole.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
     #[error("the file is empty")]
     Empty,
+    #[error("line {line}, column {column}: a quote opens a field that is still open {lines} lines ({mib} MiB) later, so the rest of the file would be one record: remove the stray quote, or put the whole field in quotes and write a quote inside it as \"\"")]
+    OpenQuote {
+        line: usize,
+        column: String,
+        lines: usize,
+        mib: usize,
+    },
     #[error(transparent)]
     Undecodable(#[from] decode::Undecodable),
 }
@@ -200,13 +216,59 @@ impl CsvChunks {
                 let bytes = std::mem::replace(&mut self.pending, rest);
                 let first_line = self.next_line;
                 self.next_line += bytes.iter().filter(|&&b| b == b'\n').count();
-                return Ok(Some(Block { bytes, first_line }));
+                return Ok(Some(Block {
+                    bytes,
+                    first_line,
+                    refused: None,
+                }));
+            }
+            if self.pending.len() > MAX_RECORD {
+                return Ok(Some(self.open_quote()));
             }
             let mut more = Vec::with_capacity(BLOCK);
             (&mut self.file).take(BLOCK as u64).read_to_end(&mut more)?;
             sha2::Digest::update(&mut self.hasher, &more);
             self.eof = more.len() < BLOCK;
             self.pending.extend_from_slice(&more);
+        }
+    }
+
+    /// The block that refuses the file when one record runs past
+    /// `MAX_RECORD`: it names the line and column of the quote left open.
+    /// Reading stops here (the rest is only hashed).
+    fn open_quote(&mut self) -> Block {
+        let pending = std::mem::take(&mut self.pending);
+        self.eof = true;
+        // The last quote that opens a field and is never closed.
+        let (mut quoted, mut column, mut newlines) = (false, 0, 0);
+        let mut opened = (0, 0);
+        for &b in &pending {
+            match b {
+                b'"' => {
+                    quoted = !quoted;
+                    if quoted {
+                        opened = (newlines, column);
+                    }
+                }
+                b'\n' if quoted => newlines += 1,
+                b'\n' => (newlines, column) = (newlines + 1, 0),
+                _ if b == self.sep && !quoted => column += 1,
+                _ => {}
+            }
+        }
+        let column = self.headers.get(opened.1).map_or_else(
+            || format!("{}", opened.1 + 1),
+            |h| format!("{} ({h})", opened.1 + 1),
+        );
+        Block {
+            bytes: Vec::new(),
+            first_line: self.next_line + opened.0,
+            refused: Some(Refusal::OpenQuote {
+                line: self.next_line + opened.0,
+                column,
+                lines: newlines - opened.0,
+                mib: pending.len() >> 20,
+            }),
         }
     }
 
@@ -250,7 +312,14 @@ impl CsvChunks {
 impl Parser {
     /// Decodes and parses one block; Ok(Err) when it cannot be decoded.
     pub fn parse(&self, block: Block) -> Result<std::result::Result<CodedTable, Refusal>> {
-        let Block { bytes, first_line } = block;
+        let Block {
+            bytes,
+            first_line,
+            refused,
+        } = block;
+        if let Some(refusal) = refused {
+            return Ok(Err(refusal));
+        }
         match decode::decode_owned(bytes, self.encoding, first_line) {
             Ok(text) => Ok(Ok(self.split(&text, first_line))),
             Err(mut e) => {

@@ -11,7 +11,7 @@
 --   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
 --   ratings (debug build) it took 18 s and 5 GB (it materializes the level × span cross join), where the
 --   whole of `pingyi compute` takes 4–5.5 s on the same machine; slower than the builder it would replace, so
---   the builder stays. score_mean with no scored rating is NaN in pingyi, null here.
+--   the builder stays. score_mean with no scored rating is null, as in pingyi.
 with rated as (
     select r.period, substr(r.period, 1, 4) as year, r.rater_category, r.method, r.channel, r.item,
            s.township, s.village, s.org_type, s.pioneer_category,

@@ -10,7 +10,7 @@
 --   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
 --   ratings (debug build) it took 3.9 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
 --   machine; slower than the builder it would replace, so the builder stays. score_mean with no scored rating
---   is NaN in pingyi, null here.
+--   is null, as in pingyi.
 with dimensions as (
     select 'item' as dimension union all select 'rater_category'
 ),

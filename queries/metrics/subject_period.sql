@@ -18,7 +18,7 @@
 --   tests/it/metrics_sql.rs holds it equal to this model. polars' SQL front end runs this model: as `pingyi
 --   query` on a million ratings (debug build) it took 1.4 s (from the stored composition), where the whole of
 --   `pingyi compute` takes 4–5.5 s on the same machine; slower than the builder it would replace, so the
---   builder stays. score_mean of a subject-period with no scored rating is NaN in pingyi, null here.
+--   builder stays. score_mean of a subject-period with no scored rating is null, as in pingyi.
 with cells as (
     select subject_id, period,
            count(case when valid then 1 end) as valid,

@@ -799,6 +799,44 @@ fn one_sheet_a_forced_encoding_and_json_for_machines() {
     assert!(r.stdout.contains("[GB18030]"), "{}", r.stdout);
 }
 
+/// A quote that is never closed would make the rest of a large file one
+/// record held in memory whole: 8–16 MiB on, the file is refused instead,
+/// naming the line and column of the quote.
+#[test]
+fn a_quote_left_open_for_megabytes_refuses_the_file_naming_where_it_opens() {
+    let d = refused_file_dir();
+    let mut csv = String::from(
+        "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,意见建议\n",
+    );
+    csv.push_str("Q0,ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,\n");
+    csv.push_str("Q1,ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,他说\"要修路\n");
+    let mut i = 1;
+    while csv.len() < 17 << 20 {
+        i += 1;
+        csv.push_str(&format!(
+            "Q{i},ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,\n"
+        ));
+    }
+    let r = ingest_one(&d, "open-quote.csv", csv.as_bytes());
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("open-quote.csv"))
+        .unwrap_or_else(|| panic!("not reported:\n{}", r.stdout));
+    assert!(
+        line.contains("refused")
+            && line.contains("line 3, column 8 (意见建议)")
+            && line.contains("stray quote"),
+        "{line}"
+    );
+    assert_eq!(one(&d, "select count(*) from ratings"), "0");
+    assert_eq!(
+        one(&d, "select count(*) from batches where status = 'refused'"),
+        "1"
+    );
+}
+
 /// A CSV no earlier file has the size of is hashed while it is read; when a
 /// later block refuses it, the hash must still be of the whole file, so the
 /// next run knows it as refused before.
