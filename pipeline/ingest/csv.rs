@@ -182,7 +182,7 @@ impl CsvChunks {
         let mut end = buf.len();
         for _ in 0..64 {
             let nl = buf[..end].iter().rposition(|&b| b == b'\n')?;
-            if buf[..nl].iter().filter(|&&b| b == b'"').count() % 2 == 0 {
+            if count_byte(&buf[..nl], b'"') % 2 == 0 {
                 return Some(nl + 1);
             }
             end = nl;
@@ -215,7 +215,7 @@ impl CsvChunks {
                 let rest = self.pending.split_off(cut);
                 let bytes = std::mem::replace(&mut self.pending, rest);
                 let first_line = self.next_line;
-                self.next_line += bytes.iter().filter(|&&b| b == b'\n').count();
+                self.next_line += count_byte(&bytes, b'\n');
                 return Ok(Some(Block {
                     bytes,
                     first_line,
@@ -225,11 +225,14 @@ impl CsvChunks {
             if self.pending.len() > MAX_RECORD {
                 return Ok(Some(self.open_quote()));
             }
-            let mut more = Vec::with_capacity(BLOCK);
-            (&mut self.file).take(BLOCK as u64).read_to_end(&mut more)?;
-            sha2::Digest::update(&mut self.hasher, &more);
-            self.eof = more.len() < BLOCK;
-            self.pending.extend_from_slice(&more);
+            // Read straight onto the unfinished record (no 8 MB copy).
+            let start = self.pending.len();
+            self.pending.reserve(BLOCK);
+            (&mut self.file)
+                .take(BLOCK as u64)
+                .read_to_end(&mut self.pending)?;
+            sha2::Digest::update(&mut self.hasher, &self.pending[start..]);
+            self.eof = self.pending.len() - start < BLOCK;
         }
     }
 
@@ -389,6 +392,28 @@ impl Parser {
     }
 }
 
+/// How many times `needle` occurs in `bytes`, in byte-wide lanes the
+/// compiler vectorizes: `filter().count()` adds into 64-bit lanes, and the
+/// two counts per block (newlines, quotes) were a tenth of ingest's CPU on
+/// the thread that feeds the parsers.
+fn count_byte(bytes: &[u8], needle: u8) -> usize {
+    const LANES: usize = 32;
+    let mut total = 0;
+    // A byte lane holds up to 255 hits: sum the lanes every 255 rounds.
+    for part in bytes.chunks(LANES * 255) {
+        let mut lanes = [0u8; LANES];
+        let mut rounds = part.chunks_exact(LANES);
+        for round in &mut rounds {
+            for (lane, &b) in lanes.iter_mut().zip(round) {
+                *lane += u8::from(b == needle);
+            }
+        }
+        total += lanes.iter().map(|&n| usize::from(n)).sum::<usize>();
+        total += rounds.remainder().iter().filter(|&&b| b == needle).count();
+    }
+    total
+}
+
 /// Where one field of a record lies in the block, and whether it has quotes.
 struct Field {
     start: usize,
@@ -534,6 +559,24 @@ mod tests {
         let text = "a,b\r\n\"x\ny\",2\n\n3,4\n";
         let r: Vec<(usize, &str)> = records(text, 1).collect();
         assert_eq!(r, vec![(1, "a,b"), (2, "\"x\ny\",2"), (4, ""), (5, "3,4")]);
+    }
+
+    #[test]
+    fn byte_counts_match_the_plain_count_at_every_length() {
+        let text: Vec<u8> = (0..20_000u32)
+            .map(|i| {
+                if i % 7 == 0 || i % 255 == 3 {
+                    b'\n'
+                } else {
+                    b'a'
+                }
+            })
+            .collect();
+        for len in [0, 1, 31, 32, 33, 8159, 8160, 8161, 20_000] {
+            let plain = text[..len].iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(count_byte(&text[..len], b'\n'), plain, "{len}");
+        }
+        assert_eq!(count_byte(&[b'\n'; 9000], b'\n'), 9000);
     }
 
     #[test]

@@ -74,6 +74,12 @@ pub fn decode_owned(
     if bytes.starts_with(b"\xef\xbb\xbf") {
         bytes.drain(..3);
     }
+    // simdutf8 checks Chinese text several times faster than std (std's
+    // check was 6 % of ingest's CPU); std's runs only on a failure, to say where.
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: the bytes were just checked to be UTF-8.
+        return Ok(unsafe { String::from_utf8_unchecked(bytes) });
+    }
     String::from_utf8(bytes).map_err(|e| locate(e.as_bytes(), encoding, first_line))
 }
 
