@@ -2,11 +2,12 @@
 //! header row, found below any title rows. Date cells become ISO dates. Sheets
 //! with no header row beside one that has it (instructions, lists) are skipped.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use calamine::{open_workbook_auto, Data, Reader};
 
-use super::table::{from_rows, pick_header, RawTable};
+use super::table::{from_cells, pick_header, RawTable};
 use crate::dates::Date;
 
 /// Reads the sheets; Err is a file-level refusal (not a workbook, no such sheet).
@@ -35,18 +36,13 @@ pub fn read(
             .worksheet_range(&name)
             .map_err(|e| format!("sheet `{name}` cannot be read: {e}"))?;
         let top = range.start().map_or(0, |s| s.0);
-        let rows: Vec<Vec<Option<String>>> =
-            range.rows().map(|r| r.iter().map(text).collect()).collect();
-        // The sheet's cells are text now: hold one copy, not two, while the
-        // columns are built (an 800,000-item ledger is hundreds of MB).
-        drop(range);
-        if rows.iter().all(|r| r.iter().all(Option::is_none)) {
+        if range.rows().all(|r| r.iter().all(blank)) {
             continue;
         }
-        let as_text: Vec<Vec<String>> = rows
-            .iter()
+        let as_text: Vec<Vec<String>> = range
+            .rows()
             .take(10)
-            .map(|r| r.iter().map(|c| c.clone().unwrap_or_default()).collect())
+            .map(|r| r.iter().map(|c| text(c).unwrap_or_default()).collect())
             .collect();
         let picked = pick_header(
             as_text.iter().enumerate().map(|(i, r)| (i, r.as_slice())),
@@ -60,16 +56,18 @@ pub fn read(
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
-        let data: Vec<(u32, Vec<Option<String>>)> = rows
-            .into_iter()
+        // Straight from the cells into the columns: text is borrowed from
+        // the sheet, and only numbers and dates are formatted.
+        let data = range
+            .rows()
             .enumerate()
             .skip(header_at + 1)
-            .filter(|(_, r)| r.iter().any(Option::is_some))
-            .map(|(i, r)| (top + i as u32 + 1, r))
-            .collect();
+            .filter(|(_, r)| !r.iter().all(blank))
+            .map(|(i, r)| (top + i as u32 + 1, r.iter().map(cell_text)));
+        let df = from_cells(headers.len(), data, range.height());
         out.push(RawTable {
             sheet: Some(name),
-            df: from_rows(&headers, data),
+            df,
             headers,
             bad: Vec::new(),
         });
@@ -91,18 +89,36 @@ pub fn read(
     Ok(out)
 }
 
-fn text(cell: &Data) -> Option<String> {
+/// A cell with nothing in it (text() and cell_text() give None).
+fn blank(cell: &Data) -> bool {
     match cell {
-        Data::Empty => None,
-        Data::String(s) if s.trim().is_empty() => None,
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Some(s.clone()),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
-        Data::Float(f) => Some(f.to_string()),
-        Data::Int(i) => Some(i.to_string()),
-        Data::Bool(b) => Some(b.to_string()),
-        Data::DateTime(d) => Some(serial_to_text(d.as_f64())),
-        Data::Error(e) => Some(format!("#{e:?}")),
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        _ => false,
     }
+}
+
+fn text(cell: &Data) -> Option<String> {
+    cell_text(cell).map(Cow::into_owned)
+}
+
+/// A cell as the text a user sees: borrowed when it is text already.
+fn cell_text(cell: &Data) -> Option<Cow<'_, str>> {
+    if blank(cell) {
+        return None;
+    }
+    Some(match cell {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cow::Borrowed(s.as_str()),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+            Cow::Owned(format!("{}", *f as i64))
+        }
+        Data::Float(f) => Cow::Owned(f.to_string()),
+        Data::Int(i) => Cow::Owned(i.to_string()),
+        Data::Bool(b) => Cow::Owned(b.to_string()),
+        Data::DateTime(d) => Cow::Owned(serial_to_text(d.as_f64())),
+        Data::Error(e) => Cow::Owned(format!("#{e:?}")),
+        Data::Empty => return None,
+    })
 }
 
 /// An Excel serial (1900 system) as `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`.
