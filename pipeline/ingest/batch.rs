@@ -10,9 +10,11 @@ use polars::prelude::*;
 
 use super::dedupe::{fingerprint, Keys, Origin, Repeat};
 use super::input::{mapping_for, remap, Opened, Tables};
+use super::piece::Piece;
 use super::prepare::{workers, Prep, Prepared};
 use super::privacy;
 use super::quarantine;
+use super::validate::Accepted;
 use crate::config::Config;
 use crate::contract::Kind;
 use crate::dates::Bounds;
@@ -54,7 +56,7 @@ struct Pending {
     /// The current segment's sheet and key header, once it has ratings.
     segment: Option<(Option<String>, String)>,
     /// Accepted ratings by period, written out in files of many blocks.
-    buffers: BTreeMap<String, Vec<DataFrame>>,
+    buffers: BTreeMap<String, Vec<Piece>>,
     buffered: usize,
     parts: u32,
     frames: Vec<DataFrame>,
@@ -174,7 +176,7 @@ impl<'a> Batch<'a> {
                 for t in &tables {
                     let m = mapping_for(self.cfg, &mapping, t, path);
                     let p = prep.prepare(&m, t)?;
-                    self.absorb(file, &m, p, pending)?;
+                    self.absorb(file, p, pending)?;
                     self.settle(file, pending)?;
                 }
             }
@@ -190,7 +192,7 @@ impl<'a> Batch<'a> {
                         Err(refusal) => return Ok(Some(refusal)),
                     };
                     let p = prep.prepare(&m, &t)?;
-                    self.absorb(file, &m, p, pending)?;
+                    self.absorb(file, p, pending)?;
                 }
                 self.settle(file, pending)?;
             }
@@ -207,7 +209,7 @@ impl<'a> Batch<'a> {
                         Err(r) => Ok(Err(r.to_string())),
                     },
                     |prepared| match prepared {
-                        Ok(p) => self.absorb(file, &mapping, p, pending).map(|()| true),
+                        Ok(p) => self.absorb(file, p, pending).map(|()| true),
                         Err(r) => {
                             refusal = Some(r);
                             Ok(false)
@@ -227,13 +229,7 @@ impl<'a> Batch<'a> {
     /// Takes a prepared table in file order: counts, quarantine, the
     /// accepted rows and, for ratings, their keys (checked when the segment
     /// ends, `settle`).
-    fn absorb(
-        &mut self,
-        file: u32,
-        m: &super::mapping::Mapping,
-        p: Prepared,
-        pending: &mut Pending,
-    ) -> Result<()> {
+    fn absorb(&mut self, file: u32, p: Prepared, pending: &mut Pending) -> Result<()> {
         let Prepared {
             rows,
             accepted,
@@ -249,14 +245,17 @@ impl<'a> Batch<'a> {
             *pending.counts.by_reason.entry(reason).or_default() += n;
         }
         pending.quarantine.extend(quarantine);
-        if m.kind != Kind::Ratings {
-            pending.counts.accepted += accepted.height() as u64;
-            pending.frames.push(accepted);
-            return Ok(());
-        }
-        self.remember(&accepted, &fingerprints, file)?;
+        let accepted = match accepted {
+            Accepted::Frame(df) => {
+                pending.counts.accepted += df.height() as u64;
+                pending.frames.push(df);
+                return Ok(());
+            }
+            Accepted::Coded(piece) => piece,
+        };
+        self.remember(accepted.u32s("source_line")?, &fingerprints, file)?;
         pending.segment = Some((sheet, key_header));
-        pending.counts.accepted += accepted.height() as u64;
+        pending.counts.accepted += accepted.height as u64;
         self.buffer_ratings(accepted, file, pending)
     }
 
@@ -315,12 +314,11 @@ impl<'a> Batch<'a> {
     }
 
     /// Adds the rows' keys to those seen; the warehouse's come first.
-    fn remember(&mut self, df: &DataFrame, keys: &[u64], file: u32) -> Result<()> {
+    fn remember(&mut self, lines: &UInt32Chunked, keys: &[u64], file: u32) -> Result<()> {
         if self.keys.is_none() {
             self.keys = Some(self.warehouse_keys()?);
         }
         let seen = self.keys.as_mut().expect("loaded");
-        let lines = df.column("source_line")?.u32()?;
         for (&k, line) in keys.iter().zip(lines.iter()) {
             let line = line.unwrap_or(0);
             seen.push(k, Origin::Line { file, line })?;
@@ -404,28 +402,13 @@ impl<'a> Batch<'a> {
 
     /// Holds accepted ratings by period until enough have gathered for
     /// files of a useful size.
-    fn buffer_ratings(&self, df: DataFrame, file: u32, pending: &mut Pending) -> Result<()> {
+    fn buffer_ratings(&self, piece: Piece, file: u32, pending: &mut Pending) -> Result<()> {
         const FLUSH_ROWS: usize = 500_000;
-        pending.buffered += df.height();
-        if df.height() == 0 {
+        pending.buffered += piece.height;
+        if piece.height == 0 {
             return Ok(());
         }
-        // Exports run in date order: most blocks hold one period, and
-        // splitting them would copy every value for nothing.
-        let periods = df.column("period")?.str()?;
-        let first = periods.get(0).unwrap_or_default();
-        let parts = if periods.equal(first).all() {
-            vec![df]
-        } else {
-            df.partition_by_stable(["period"], true)?
-        };
-        for part in parts {
-            let period = part
-                .column("period")?
-                .str()?
-                .get(0)
-                .unwrap_or_default()
-                .to_string();
+        for (period, part) in piece.split_by("period")? {
             pending.buffers.entry(period).or_default().push(part);
         }
         if pending.buffered >= FLUSH_ROWS {
@@ -436,15 +419,19 @@ impl<'a> Batch<'a> {
 
     /// Writes the buffered ratings, one file per period (hive layout `period=2012Q3`).
     fn flush(&self, file: u32, pending: &mut Pending) -> Result<()> {
-        for (period, frames) in std::mem::take(&mut pending.buffers) {
-            let mut df = super::concat_frames(&frames)?;
+        let schema = crate::warehouse::schema::of("ratings");
+        for (period, pieces) in std::mem::take(&mut pending.buffers) {
             let rel = format!(
                 "ratings/period={period}/b{:06}-f{file:03}-p{:04}.parquet",
                 self.id, pending.parts
             );
-            let lines = df.column("source_line")?.u32()?;
-            let lines = (lines.min().unwrap_or(0), lines.max().unwrap_or(0));
-            write_parquet(&mut df, &self.wh.root.join(&rel))?;
+            let mut lines = (u32::MAX, 0);
+            for p in &pieces {
+                let l = p.u32s("source_line")?;
+                lines.0 = lines.0.min(l.min().unwrap_or(u32::MAX));
+                lines.1 = lines.1.max(l.max().unwrap_or(0));
+            }
+            super::store::write_pieces(&pieces, &schema, &self.wh.root.join(&rel))?;
             pending.written.push(Part { rel, lines });
             crate::fsutil::fault_point("after-ratings-file");
         }

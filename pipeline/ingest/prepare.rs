@@ -12,10 +12,11 @@ use polars::prelude::*;
 use super::coded::CodedTable;
 use super::dedupe::fingerprint;
 use super::mapping::Mapping;
+use super::piece::{Cells, Piece};
 use super::privacy;
 use super::quarantine;
 use super::table::{RawTable, LINE};
-use super::validate::{validate, Context, Validated};
+use super::validate::{validate, Accepted, Context, Validated};
 use crate::config::Config;
 use crate::contract::Kind;
 
@@ -66,8 +67,9 @@ impl<'t> Shape<'t> {
 pub struct Prepared {
     /// Rows read, good and bad.
     pub rows: u64,
-    /// Accepted rows in the table's columns (with batch_id, source_file, source_line).
-    pub accepted: DataFrame,
+    /// Accepted rows in the table's columns (with batch_id, source_file,
+    /// source_line): ratings coded, other kinds as a frame.
+    pub accepted: Accepted,
     /// Ratings: the fingerprint of each accepted row's (response_id, subject_id, item).
     pub fingerprints: Vec<u64>,
     pub quarantine: Vec<DataFrame>,
@@ -120,7 +122,7 @@ impl Prep<'_> {
     /// validated table.
     fn finish(&self, m: &Mapping, t: Shape, validated: Validated) -> Result<Prepared> {
         let Validated {
-            mut accepted,
+            accepted,
             failed,
             checks,
         } = validated;
@@ -167,21 +169,13 @@ impl Prep<'_> {
                 &self.shown,
             )?);
         }
-        let identity = match m.kind {
-            Kind::Ratings => Some(("__rater_id", "rater_key")),
-            Kind::Raters => Some(("__person_id", "person_key")),
-            _ => None,
-        };
-        // Ratings come with their ids hashed on the dictionaries when there is a key.
-        let hashed_already = |from: &str| accepted.column(from).is_err();
-        if let Some((from, to)) = identity.filter(|(from, _)| !hashed_already(from)) {
-            privacy::replace(&mut accepted, from, to, self.key.as_deref(), self.cfg)?;
-        }
-        let accepted = self.provenance(accepted, table_of(m.kind))?;
-        let fingerprints = if m.kind == Kind::Ratings {
-            fingerprints(&accepted)?
-        } else {
-            Vec::new()
+        let (accepted, fingerprints) = match accepted {
+            Accepted::Frame(df) => (Accepted::Frame(self.frame(m.kind, df)?), Vec::new()),
+            Accepted::Coded(piece) => {
+                let piece = self.ratings(piece)?;
+                let fingerprints = fingerprints(&piece)?;
+                (Accepted::Coded(piece), fingerprints)
+            }
         };
         let header = |c: &str| {
             m.position(c)
@@ -203,6 +197,20 @@ impl Prep<'_> {
         })
     }
 
+    /// Rosters and ledgers: ids hashed, provenance added, columns in table order.
+    fn frame(&self, kind: Kind, mut df: DataFrame) -> Result<DataFrame> {
+        if kind == Kind::Raters && df.column("__person_id").is_ok() {
+            privacy::replace(
+                &mut df,
+                "__person_id",
+                "person_key",
+                self.key.as_deref(),
+                self.cfg,
+            )?;
+        }
+        self.provenance(df, table_of(kind))
+    }
+
     /// Adds batch_id, source_file, source_line and puts columns in table order.
     fn provenance(&self, df: DataFrame, table: &str) -> Result<DataFrame> {
         let schema = crate::warehouse::schema::of(table);
@@ -221,6 +229,41 @@ impl Prep<'_> {
             .collect();
         Ok(df.lazy().select(exprs).collect()?)
     }
+
+    /// Ratings: rater ids hashed (on the dictionaries already when there is
+    /// a key), provenance added, columns in table order.
+    fn ratings(&self, mut piece: Piece) -> Result<Piece> {
+        if let Ok(Cells::Coded { dict, keys }) = piece.remove("__rater_id") {
+            let hashed = privacy::replace_coded(&dict, &keys, self.key.as_deref(), self.cfg)?;
+            piece
+                .columns
+                .push(("rater_key".into(), Cells::Coded { dict: hashed, keys }));
+        }
+        let rows = piece.height;
+        let schema = crate::warehouse::schema::of("ratings");
+        let mut columns = Vec::with_capacity(schema.len());
+        for (name, dtype) in schema.iter() {
+            let cells = match name.as_str() {
+                "batch_id" => Cells::Plain(Column::new_scalar(
+                    name.clone(),
+                    Scalar::from(self.batch),
+                    rows,
+                )),
+                "source_file" => Cells::constant(&self.shown, rows),
+                "source_line" => piece.remove(LINE)?,
+                n => piece.remove(n)?,
+            };
+            let cells = match cells {
+                Cells::Plain(c) => Cells::Plain(c.cast(dtype)?.with_name(name.clone())),
+                coded => coded,
+            };
+            columns.push((name.clone(), cells));
+        }
+        Ok(Piece {
+            height: rows,
+            columns,
+        })
+    }
 }
 
 /// The warehouse table a kind of export feeds.
@@ -231,15 +274,15 @@ fn table_of(kind: Kind) -> &'static str {
     }
 }
 
-fn fingerprints(df: &DataFrame) -> Result<Vec<u64>> {
+fn fingerprints(piece: &Piece) -> Result<Vec<u64>> {
     let (r, s, i) = (
-        df.column("response_id")?.str()?,
-        df.column("subject_id")?.str()?,
-        df.column("item")?.str()?,
+        piece.texts("response_id")?,
+        piece.texts("subject_id")?,
+        piece.texts("item")?,
     );
     Ok(r.iter()
-        .zip(s.iter())
-        .zip(i.iter())
+        .zip(&s)
+        .zip(&i)
         .map(|((r, s), i)| fingerprint(r.unwrap_or(""), s.unwrap_or(""), i.unwrap_or("")))
         .collect())
 }

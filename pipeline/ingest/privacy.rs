@@ -67,10 +67,7 @@ pub fn replace(
 ) -> Result<()> {
     let ids = df.column(from)?.str()?.clone();
     if ids.null_count() < ids.len() && key.is_none() {
-        bail!(
-            "the input has rater ids but no key to hash them with: set the environment variable {} (or privacy.rater_key) to a secret kept outside the warehouse",
-            cfg.privacy.rater_key_env
-        );
+        bail!(no_key(cfg));
     }
     let distinct = ids.unique()?.into_series().drop_nulls();
     let new = hash_all(key.unwrap_or_default(), distinct.str()?);
@@ -86,4 +83,29 @@ pub fn replace(
         .drop(by_name([from], true, false))
         .collect()?;
     Ok(())
+}
+
+/// The dictionary of a coded id column (`piece::Cells::Coded`) hashed; an
+/// error when a row has an id and there is no key.
+pub fn replace_coded(
+    dict: &Series,
+    codes: &[u32],
+    key: Option<&[u8]>,
+    cfg: &Config,
+) -> Result<Series> {
+    let ids = dict.str()?;
+    if key.is_none() {
+        let present: Vec<bool> = ids.iter().map(|v| v.is_some()).collect();
+        if codes.iter().any(|&c| present[c as usize]) {
+            bail!(no_key(cfg));
+        }
+    }
+    Ok(hash_all(key.unwrap_or_default(), ids))
+}
+
+fn no_key(cfg: &Config) -> String {
+    format!(
+        "the input has rater ids but no key to hash them with: set the environment variable {} (or privacy.rater_key) to a secret kept outside the warehouse",
+        cfg.privacy.rater_key_env
+    )
 }

@@ -14,9 +14,12 @@ use polars::prelude::*;
 use super::coded::CodedTable;
 use super::exprs::{clean, first_failure, map_values, named_pairs, parse_dates, raw, Check};
 use super::mapping::Mapping;
+use super::piece::{Cells, Piece};
 use super::table::LINE;
 use super::validate::period;
-use super::validate::{bad_date, missing, names, out_of_bounds, unknown, Context, Validated};
+use super::validate::{
+    bad_date, missing, names, out_of_bounds, unknown, Accepted, Context, Validated,
+};
 
 /// The rules and output columns that depend on one canonical column.
 struct Rule {
@@ -187,9 +190,18 @@ impl Source<'_> {
         }
     }
 
-    /// A dictionary-length column gathered for the rows at `rows`.
-    fn gather(&self, values: &Column, rows: &[IdxSize]) -> Result<Column> {
-        Ok(match self {
+    /// A dictionary-length column for the rows at `rows`: text stays coded
+    /// (`piece`), other types are gathered.
+    fn cells(&self, values: &Column, rows: &[IdxSize]) -> Result<Cells> {
+        if values.dtype() == &DataType::String {
+            let keys = match self {
+                Source::Column(c) => rows.iter().map(|&r| c.codes[r as usize]).collect(),
+                Source::Constant(_) => vec![0; rows.len()],
+            };
+            let dict = values.as_materialized_series().clone();
+            return Ok(Cells::Coded { dict, keys });
+        }
+        Ok(Cells::Plain(match self {
             Source::Column(c) => {
                 let idx: Vec<IdxSize> = rows
                     .iter()
@@ -198,7 +210,7 @@ impl Source<'_> {
                 values.take_slice(&idx)?
             }
             Source::Constant(_) => values.new_from_index(0, rows.len()),
-        })
+        }))
     }
 }
 
@@ -270,15 +282,21 @@ pub fn validate(ctx: &Context, m: &Mapping, t: &CodedTable) -> Result<Validated>
     let mut columns = Vec::new();
     for (src, df) in &checked {
         for values in df.columns() {
-            columns.push(src.gather(values, &ok)?);
+            columns.push((values.name().clone(), src.cells(values, &ok)?));
         }
     }
     let lines: Vec<u32> = ok.iter().map(|&r| t.lines[r as usize]).collect();
-    columns.push(Series::new(LINE.into(), lines).into());
-    let accepted = DataFrame::new(ok.len(), columns)?;
+    columns.push((
+        LINE.into(),
+        Cells::Plain(Series::new(LINE.into(), lines).into()),
+    ));
+    let accepted = Piece {
+        height: ok.len(),
+        columns,
+    };
     let mut failed = t.rows(&bad)?;
     let index: Vec<u32> = bad.iter().map(|&r| first[r as usize]).collect();
     failed.with_column(Column::from(Series::new("__check".into(), index)))?;
     let checks = rules.into_iter().flat_map(|r| r.checks);
-    Ok(Validated::new(accepted, failed, checks))
+    Ok(Validated::new(Accepted::Coded(accepted), failed, checks))
 }

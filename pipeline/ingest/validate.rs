@@ -32,9 +32,15 @@ pub struct Context<'a> {
     pub key: Option<&'a [u8]>,
 }
 
+/// Rows that passed, in canonical columns (plus `__line`, and `__rater_id` /
+/// `__person_id` to hash): ratings coded, other kinds as a frame.
+pub enum Accepted {
+    Frame(DataFrame),
+    Coded(super::piece::Piece),
+}
+
 pub struct Validated {
-    /// Rows that passed, in canonical columns (plus `__line`, and `__rater_id` / `__person_id` to hash).
-    pub accepted: DataFrame,
+    pub accepted: Accepted,
     /// Failing rows: `__check` (index into `checks`), `__line` and the raw `c{i}` cells.
     pub failed: DataFrame,
     /// (column, reason, detail) of each check, by index.
@@ -44,7 +50,7 @@ pub struct Validated {
 impl Validated {
     /// The outcome of checks listed in the order their indices number them.
     pub fn new(
-        accepted: DataFrame,
+        accepted: Accepted,
         failed: DataFrame,
         checks: impl IntoIterator<Item = Check>,
     ) -> Validated {
@@ -143,7 +149,7 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<
             .sort([LINE], Default::default())
             .collect()?
     };
-    Ok(Validated::new(accepted, failed, checks))
+    Ok(Validated::new(Accepted::Frame(accepted), failed, checks))
 }
 
 type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);

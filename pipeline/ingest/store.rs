@@ -1,0 +1,201 @@
+//! Writing accepted ratings (`piece::Piece`) to a Parquet file with their
+//! dictionaries as Parquet's own.
+//!
+//! The file is the one polars' writer makes of the same rows: the same
+//! schema (the warehouse's declared ratings columns, text as String), zstd
+//! level 3, full statistics, row groups of 262,144 rows, text columns
+//! dictionary-encoded. Only the dictionaries come from the blocks instead of
+//! from hashing every cell: per row group, the blocks' dictionaries are
+//! merged (each distinct text once, unused and null entries dropped, so the
+//! statistics are those of the rows written) and the codes renumbered.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use polars::polars_utils::compression::ZstdLevel;
+use polars::prelude::{
+    ArrowDataType, CompatLevel, ParquetCompression, ParquetWriter, Schema, Series,
+    StatisticsOptions,
+};
+use polars_arrow::array::{
+    Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray,
+};
+use polars_arrow::bitmap::Bitmap;
+use polars_arrow::datatypes::IntegerType;
+use polars_parquet::write::{
+    array_to_columns, compress, get_dtype_encoding, CompressedPage, ParquetType, Version,
+    WriteOptions,
+};
+use rayon::prelude::*;
+
+use super::piece::{Cells, Piece};
+use crate::fsutil::AtomicFile;
+
+/// Rows per row group, as polars' writer cuts them.
+const ROW_GROUP: usize = 512 * 512;
+
+/// Writes `pieces`, in order, as one Parquet file with `schema`'s columns.
+pub fn write_pieces(pieces: &[Piece], schema: &Schema, path: &Path) -> Result<()> {
+    let mut out = AtomicFile::create(path)?;
+    let compression = ParquetCompression::Zstd(Some(ZstdLevel::try_new(3)?));
+    let mut writer = ParquetWriter::new(out.file())
+        .with_compression(compression)
+        .with_statistics(StatisticsOptions::full())
+        .batched(schema)?;
+    let options = WriteOptions {
+        statistics: StatisticsOptions::full(),
+        version: Version::V1,
+        compression: compression.into(),
+        data_page_size: None,
+    };
+    let fields: Vec<ParquetType> = writer.parquet_schema().fields().to_vec();
+    for group in row_groups(pieces) {
+        let rows: usize = group.iter().map(|s| s.len()).sum();
+        let columns: Vec<usize> = (0..schema.len()).collect();
+        let pages = columns
+            .par_iter()
+            .map(|&c| encode(array(&group, c)?.as_ref(), &fields[c], options))
+            .collect::<Result<Vec<_>>>()?;
+        writer.write_row_group(rows as u64, &pages)?;
+    }
+    writer
+        .finish()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    out.commit()
+}
+
+/// One column of a row group as pages, compressed.
+fn encode(
+    array: &dyn Array,
+    field: &ParquetType,
+    options: WriteOptions,
+) -> Result<Vec<CompressedPage>> {
+    let encoding = get_dtype_encoding(array_dtype_for_encoding(array));
+    let mut pages = Vec::new();
+    for column in array_to_columns(array, field.clone(), options, &encoding)? {
+        for page in column {
+            pages.push(compress(page?, vec![], options.compression)?);
+        }
+    }
+    Ok(pages)
+}
+
+/// The type the encoding is chosen by: a dictionary's values (text is
+/// dictionary-encoded either way).
+fn array_dtype_for_encoding(array: &dyn Array) -> &ArrowDataType {
+    match array.dtype() {
+        ArrowDataType::Dictionary(_, values, _) => values,
+        other => other,
+    }
+}
+
+/// A run of rows of one piece.
+struct Slice<'a> {
+    piece: &'a Piece,
+    start: usize,
+    end: usize,
+}
+
+impl Slice<'_> {
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// The pieces' rows cut into row groups of `ROW_GROUP` rows.
+fn row_groups(pieces: &[Piece]) -> Vec<Vec<Slice<'_>>> {
+    let mut groups = vec![Vec::new()];
+    let mut room = ROW_GROUP;
+    for piece in pieces {
+        let mut start = 0;
+        while start < piece.height {
+            if room == 0 {
+                groups.push(Vec::new());
+                room = ROW_GROUP;
+            }
+            let end = piece.height.min(start + room);
+            groups
+                .last_mut()
+                .expect("one")
+                .push(Slice { piece, start, end });
+            room -= end - start;
+            start = end;
+        }
+    }
+    groups.retain(|g| !g.is_empty());
+    groups
+}
+
+/// Column `c` of a row group as one arrow array.
+fn array(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
+    match &group[0].piece.columns[c].1 {
+        Cells::Plain(_) => plain(group, c),
+        Cells::Coded { .. } => coded(group, c),
+    }
+}
+
+fn plain(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
+    let mut parts = group.iter().map(|s| match &s.piece.columns[c].1 {
+        Cells::Plain(col) => Ok(col.as_materialized_series().slice(s.start as i64, s.len())),
+        Cells::Coded { .. } => anyhow::bail!("column {c} is text in one block and not in another"),
+    });
+    let mut series: Series = parts.next().expect("a row group has rows")?;
+    for part in parts {
+        series.append(&part?)?;
+    }
+    Ok(series.rechunk().to_arrow(0, CompatLevel::newest()))
+}
+
+/// A text column as a dictionary array: the slices' dictionaries merged.
+fn coded(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
+    let mut merged: HashMap<&str, u32> = HashMap::new();
+    let mut values = MutableBinaryViewArray::<str>::new();
+    let mut keys: Vec<u32> = Vec::with_capacity(group.iter().map(|s| s.len()).sum());
+    let mut valid: Vec<bool> = Vec::with_capacity(keys.capacity());
+    for s in group {
+        let Cells::Coded { dict, keys: codes } = &s.piece.columns[c].1 else {
+            anyhow::bail!("column {c} is text in one block and not in another");
+        };
+        let texts: Vec<Option<&str>> = dict.str()?.iter().collect();
+        // The slice's codes renumbered; u32::MAX for null and not-yet-seen.
+        let mut renumber = vec![u32::MAX; texts.len()];
+        for &k in &codes[s.start..s.end] {
+            let k = k as usize;
+            if renumber[k] == u32::MAX {
+                if let Some(t) = texts[k] {
+                    renumber[k] = *merged.entry(t).or_insert_with(|| {
+                        values.push_value(t);
+                        (values.len() - 1) as u32
+                    });
+                }
+            }
+            let new = renumber[k];
+            valid.push(new != u32::MAX);
+            keys.push(if new == u32::MAX { 0 } else { new });
+        }
+    }
+    let rows = keys.len();
+    let values: Utf8ViewArray = values.freeze();
+    if values.is_empty() {
+        return Ok(Utf8ViewArray::new_null(ArrowDataType::Utf8View, rows).boxed());
+    }
+    if rows > 128 && values.len() as f64 / rows as f64 > 0.75 {
+        // Nearly every row its own text (a device's vote ids): a dictionary
+        // would only add to the file. Written plain, as polars' writer
+        // decides for such a column.
+        let mut plain = MutableBinaryViewArray::<str>::with_capacity(rows);
+        for (&k, &v) in keys.iter().zip(&valid) {
+            plain.push(v.then(|| values.value(k as usize)));
+        }
+        return Ok(plain.freeze().boxed());
+    }
+    let validity: Option<Bitmap> = valid.iter().any(|v| !v).then(|| Bitmap::from_iter(valid));
+    let keys = PrimitiveArray::<u32>::new(ArrowDataType::UInt32, keys.into(), validity);
+    let dtype = ArrowDataType::Dictionary(
+        IntegerType::UInt32,
+        Box::new(ArrowDataType::Utf8View),
+        false,
+    );
+    Ok(DictionaryArray::try_new(dtype, keys, values.boxed())?.boxed())
+}
