@@ -14,6 +14,7 @@ use super::piece::Piece;
 use super::prepare::{workers, Prep, Prepared};
 use super::privacy;
 use super::quarantine;
+use super::table::RawTable;
 use super::validate::Accepted;
 use crate::config::Config;
 use crate::contract::Kind;
@@ -181,18 +182,57 @@ impl<'a> Batch<'a> {
                 }
             }
             Tables::Jsonl(mut chunks) => {
-                while let Some(t) = chunks.next_table()? {
-                    let t = match t {
-                        Ok(t) => t,
-                        Err(refusal) => return Ok(Some(refusal)),
-                    };
+                // Chunks are parsed and prepared on several threads under
+                // the first chunk's headers; one whose headers turn out
+                // other than the file's so far is prepared again here.
+                let seed = chunks.headers().to_vec();
+                let mut headers = seed.clone();
+                let cfg = self.cfg;
+                let prepare = |t: &RawTable| -> Result<std::result::Result<Prepared, String>> {
                     // Keys first seen in a later chunk map too.
-                    let m = match remap(self.cfg, mapping.kind, &t.headers, path) {
-                        Ok(m) => m,
-                        Err(refusal) => return Ok(Some(refusal)),
+                    Ok(match remap(cfg, mapping.kind, &t.headers, path) {
+                        Ok(m) => Ok(prep.prepare(&m, t)?),
+                        Err(refusal) => Err(refusal),
+                    })
+                };
+                let mut refusal = None;
+                let mut take = |done: std::result::Result<_, String>| {
+                    let (t, p): (RawTable, _) = match done {
+                        Ok(done) => done,
+                        Err(r) => return Ok(Err(r)),
                     };
-                    let p = prep.prepare(&m, &t)?;
-                    self.absorb(file, p, pending)?;
+                    for h in &t.headers {
+                        if !headers.contains(h) {
+                            headers.push(h.clone());
+                        }
+                    }
+                    if t.headers == headers {
+                        return Ok(p);
+                    }
+                    prepare(&super::jsonl::under(t, &headers)?)
+                };
+                super::parallel::ordered(
+                    workers(),
+                    || chunks.next_chunk(),
+                    |chunk| {
+                        Ok(match chunk.parse(&seed) {
+                            Ok(t) => {
+                                let p = prepare(&t)?;
+                                Ok((t, p))
+                            }
+                            Err(r) => Err(r),
+                        })
+                    },
+                    |done| match take(done)? {
+                        Ok(p) => self.absorb(file, p, pending).map(|()| true),
+                        Err(r) => {
+                            refusal = Some(r);
+                            Ok(false)
+                        }
+                    },
+                )?;
+                if refusal.is_some() {
+                    return Ok(refusal);
                 }
                 self.settle(file, pending)?;
             }

@@ -4,6 +4,13 @@
 //! Keys become headers in order of first appearance in the file so far, so
 //! a header keeps its position from one chunk to the next; a line that is
 //! not an object is set aside with the parser's message.
+//!
+//! One thread cuts the chunks (`next_chunk`); several parse them (`parse`),
+//! each starting from the headers of the file's first chunk. A chunk that
+//! brings a key the file had not shown before it, or lacks one, comes out
+//! with other headers than the file so far: `Batch` then builds it again
+//! from its rows under the file's headers (`Parsed::under`), so the result
+//! is the one of reading the chunks one after the other.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -12,7 +19,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::decode;
-use super::table::{from_rows, BadRow, RawTable};
+use polars::prelude::{Column, DataFrame, DataType};
+
+use super::table::{col_name, from_rows, BadRow, RawTable, LINE};
 use crate::config::Encoding;
 
 /// Lines per chunk: a few megabytes of votes.
@@ -43,7 +52,7 @@ impl JsonlChunks {
         let mut bad: Vec<BadRow> = Vec::new();
         loop {
             let chunk = c
-                .read_chunk()
+                .next_table()
                 .with_context(|| format!("cannot read {}", path.display()))?;
             match chunk {
                 None => {
@@ -71,16 +80,12 @@ impl JsonlChunks {
         self.first.as_ref().map_or(&self.headers, |t| &t.headers)
     }
 
-    /// The next chunk as a table; Some(Err(message)) refuses the file (a
-    /// line that is not UTF-8).
-    pub fn next_table(&mut self) -> Result<Option<std::result::Result<RawTable, String>>> {
+    /// The next chunk: the one `open` parsed, then raw lines.
+    /// Some(Err(message)) refuses the file (a line that is not UTF-8).
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
         if let Some(t) = self.first.take() {
-            return Ok(Some(Ok(t)));
+            return Ok(Some(Chunk::Parsed(t)));
         }
-        Ok(self.read_chunk()?)
-    }
-
-    fn read_chunk(&mut self) -> Result<Option<std::result::Result<RawTable, String>>> {
         let first_line = self.line + 1;
         let mut bytes = Vec::new();
         let mut n = 0;
@@ -95,17 +100,50 @@ impl JsonlChunks {
             return Ok(None);
         }
         self.line += n;
+        Ok(Some(Chunk::Raw { bytes, first_line }))
+    }
+
+    /// The next chunk parsed under the headers so far, one after the
+    /// other (`open`, and `plain` reading); Some(Err(message)) refuses the file.
+    pub fn next_table(&mut self) -> Result<Option<std::result::Result<RawTable, String>>> {
+        let Some(chunk) = self.next_chunk()? else {
+            return Ok(None);
+        };
+        let parsed = chunk.parse(&self.headers);
+        if let Ok(t) = &parsed {
+            self.headers = t.headers.clone();
+        }
+        Ok(Some(parsed))
+    }
+}
+
+/// A chunk of lines as the reading thread hands it on.
+pub enum Chunk {
+    /// The first chunk, parsed by `open` to learn the headers.
+    Parsed(RawTable),
+    Raw {
+        bytes: Vec<u8>,
+        first_line: usize,
+    },
+}
+
+impl Chunk {
+    /// The chunk's objects as a table whose headers are `seed` followed by
+    /// the keys `seed` lacks, in order of first appearance; Err(message)
+    /// refuses the file.
+    pub fn parse(self, seed: &[String]) -> std::result::Result<RawTable, String> {
+        let (bytes, first_line) = match self {
+            Chunk::Parsed(t) => return Ok(t),
+            Chunk::Raw { bytes, first_line } => (bytes, first_line),
+        };
         let text = match decode::decode_owned(bytes, Encoding::Utf8, first_line) {
             Ok(t) => t,
             Err(mut e) => {
                 e.how = "JSON lines are always UTF-8";
-                return Ok(Some(Err(e.to_string())));
+                return Err(e.to_string());
             }
         };
-        Ok(Some(Ok(self.parse(&text, first_line))))
-    }
-
-    fn parse(&mut self, text: &str, first_line: usize) -> RawTable {
+        let mut headers = seed.to_vec();
         let mut rows = Vec::new();
         let mut bad = Vec::new();
         for (i, line) in text.lines().enumerate() {
@@ -114,7 +152,7 @@ impl JsonlChunks {
             }
             let n = (first_line + i) as u32;
             match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
-                Ok(obj) => rows.push((n, self.cells(obj))),
+                Ok(obj) => rows.push((n, cells(&mut headers, obj))),
                 Err(e) => bad.push(BadRow {
                     line: n,
                     reason: format!("not a JSON object: {e}"),
@@ -123,31 +161,30 @@ impl JsonlChunks {
                 }),
             }
         }
-        RawTable {
+        Ok(RawTable {
             sheet: None,
-            df: from_rows(&self.headers, rows),
-            headers: self.headers.clone(),
+            df: from_rows(&headers, rows),
+            headers,
             bad,
-        }
+        })
     }
+}
 
-    /// An object's values in header order; a new key becomes a header.
-    fn cells(&mut self, obj: serde_json::Map<String, serde_json::Value>) -> Vec<Option<String>> {
-        let mut cells = vec![None; self.headers.len()];
-        for (k, v) in obj {
-            let at = self
-                .headers
-                .iter()
-                .position(|h| *h == k)
-                .unwrap_or_else(|| {
-                    self.headers.push(k);
-                    cells.push(None);
-                    self.headers.len() - 1
-                });
-            cells[at] = value_text(&v);
-        }
-        cells
+/// An object's values in header order; a new key becomes a header.
+fn cells(
+    headers: &mut Vec<String>,
+    obj: serde_json::Map<String, serde_json::Value>,
+) -> Vec<Option<String>> {
+    let mut cells = vec![None; headers.len()];
+    for (k, v) in obj {
+        let at = headers.iter().position(|h| *h == k).unwrap_or_else(|| {
+            headers.push(k);
+            cells.push(None);
+            headers.len() - 1
+        });
+        cells[at] = value_text(&v);
     }
+    cells
 }
 
 fn value_text(v: &serde_json::Value) -> Option<String> {
@@ -156,4 +193,27 @@ fn value_text(v: &serde_json::Value) -> Option<String> {
         serde_json::Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     }
+}
+
+/// A parsed chunk with its columns moved under `headers` (the file's
+/// headers so far, a superset of the chunk's): a header the chunk lacks is
+/// an empty column, as reading the chunks one after the other gives it.
+pub fn under(t: RawTable, headers: &[String]) -> Result<RawTable> {
+    let height = t.df.height();
+    let mut columns = Vec::with_capacity(headers.len() + 1);
+    for (i, h) in headers.iter().enumerate() {
+        let name = col_name(i);
+        let column = match t.headers.iter().position(|x| x == h) {
+            Some(j) => t.df.column(&col_name(j))?.clone().with_name(name.into()),
+            None => Column::full_null(name.into(), height, &DataType::String),
+        };
+        columns.push(column);
+    }
+    columns.push(t.df.column(LINE)?.clone());
+    Ok(RawTable {
+        sheet: t.sheet,
+        df: DataFrame::new(height, columns)?,
+        headers: headers.to_vec(),
+        bad: t.bad,
+    })
 }

@@ -648,6 +648,44 @@ fn a_long_device_export_reads_the_same_in_chunks() {
     );
 }
 
+/// Chunks of a device export are parsed on several threads, each under the
+/// first chunk's keys: a chunk after one that brought a new key, and that
+/// lacks it, is put under the file's keys again, with its faults on their
+/// own lines.
+#[test]
+fn a_chunk_without_a_key_an_earlier_chunk_brought_reads_as_in_order() {
+    let d = refused_file_dir();
+    d.write(
+        "pingyi.toml",
+        &format!(
+            "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n{KEY}\n{}",
+            device_source()
+        ),
+    );
+    let vote = |id: usize, button: u32| {
+        format!("{{\"vote_id\":\"V{id}\",\"target_code\":\"ZZ0001\",\"ts\":\"2012-09-03 10:00:00\",\"button\":{button}}}\n")
+    };
+    let mut text: String = (1..=50_000).map(|i| vote(i, 1)).collect();
+    text.push_str("{\"remark\":\"路灯坏了\",\"vote_id\":\"V50001\",\"target_code\":\"ZZ0001\",\"ts\":\"2012-09-03 10:00:00\",\"button\":3}\n");
+    text.extend((50_002..=100_000).map(|i| vote(i, 2)));
+    text.extend((100_001..=100_010).map(|i| vote(i, if i == 100_005 { 9 } else { 1 })));
+    std::fs::write(d.join("in/评价器_c.jsonl"), &text).unwrap();
+    let r = d.run(&["ingest"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        query(
+            &d,
+            "select source_line, reason from quarantine where kind = 'ratings' order by source_line"
+        ),
+        vec![vec!["100005", "off_scale"]]
+    );
+    assert_eq!(one(&d, "select count(*) from ratings"), "100009");
+    assert_eq!(
+        one(&d, "select count(*) from ratings where comment is not null"),
+        "1"
+    );
+}
+
 #[test]
 fn query_errors_say_what_is_known() {
     let d = county();
