@@ -87,10 +87,20 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
     let mut cubes = vec![rates::cube(ratings.clear())];
     let mut distinct = Distinct::default();
     for files in wh.partitions(manifest, "ratings") {
+        let started = std::time::Instant::now();
         let part = wh.scan_files(manifest, "ratings", &files)?;
         let cube = rates::cube(part).collect_with_engine(Engine::Streaming)?;
         cubes.push(cube.unwrap_single().lazy());
+        let cubed = started.elapsed().as_secs_f64();
         distinct.add_period(wh, manifest, &files)?;
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!(
+            files = files.len(),
+            cube = cubed,
+            distinct = seconds - cubed,
+            seconds,
+            "period aggregated"
+        );
         // What the streaming engine freed for this period goes back to the
         // system before the next: glibc otherwise keeps each period's
         // buffers, and at 100 M ratings the process grew by ~150 MB a period.
@@ -162,7 +172,10 @@ fn build_round(
     // but held their intermediate frames at once (at ten million ratings
     // 773 MB against 722 MB; the same or less time).
     for (name, plan) in lazy {
+        let started = std::time::Instant::now();
         done.push((name, plan.collect()?));
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!(table = name, seconds, "metric computed");
     }
     Ok(done)
 }
