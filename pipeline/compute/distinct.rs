@@ -142,9 +142,17 @@ fn file_keys(wh: &Warehouse, manifest: &Manifest, file: &String) -> Result<FileK
     let mut last = None;
     let groups = subject.iter().zip(period.iter()).zip(category.iter());
     let groups = groups.map(|((s, p), c)| (s, p, c));
+    // A form's rows also share their response id and rater: a value equal
+    // to the row before is the same key, so it is hashed and sorted once.
+    let mut last_response = None;
     for (group, response) in groups.zip(text("response_id")?.iter()) {
         let at = match last {
-            Some((g, at)) if g == group => at,
+            Some((g, at)) if g == group => {
+                if last_response == Some(response) {
+                    continue;
+                }
+                at
+            }
             _ => {
                 let next = responses.len();
                 let at = *index.entry(group).or_insert(next);
@@ -155,12 +163,18 @@ fn file_keys(wh: &Warehouse, manifest: &Manifest, file: &String) -> Result<FileK
                 at
             }
         };
+        last_response = Some(response);
         responses[at]
             .push(response.map_or(NULL_RESPONSE, |r| xxhash_rust::xxh3::xxh3_64(r.as_bytes())));
     }
-    let mut people = Vec::with_capacity(df.height());
+    let mut people = Vec::new();
     let mut any_null_rater = false;
+    let mut last_key = None;
     for key in text("rater_key")?.iter() {
+        if last_key == Some(key) {
+            continue;
+        }
+        last_key = Some(key);
         match key {
             Some(k) => people.push(xxhash_rust::xxh3::xxh3_64(k.as_bytes())),
             None => any_null_rater = true,

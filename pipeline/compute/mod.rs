@@ -114,7 +114,9 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
         .group_by([col("subject_id"), col("period")])
         .agg([col("raters").sum()])
         .collect()?;
+    let categories = rates::cube_categories(cube.clone().lazy()).collect()?;
     ready.insert("cube", Input::Frame(cube));
+    ready.insert("cube_categories", Input::Frame(categories));
     ready.insert("raters_by_category", Input::Frame(by_category));
     ready.insert("raters", Input::Frame(raters));
     ready.insert("people", Input::Frame(distinct.people()?));

@@ -51,6 +51,25 @@ pub fn cube(ratings: LazyFrame) -> LazyFrame {
         ])
 }
 
+/// The columns the cube sums, in its order.
+const SUMS: [&str; 6] = [
+    "n",
+    "valid",
+    "satisfied",
+    "abstained",
+    "score_sum",
+    "score_n",
+];
+
+/// The cube summed over method, channel and item: counts per subject,
+/// period and rater category, a tenth of the cube's rows. Computed once
+/// (`compute::shared`) for every builder that groups by none of those three,
+/// instead of each grouping the whole cube again.
+pub fn cube_categories(cube: LazyFrame) -> LazyFrame {
+    cube.group_by([col("subject_id"), col("period"), col("rater_category")])
+        .agg(SUMS.map(|c| col(c).sum()))
+}
+
 /// valid, satisfied, abstained, score_mean (null when nothing is scored) over cube rows.
 pub fn counts() -> Vec<Expr> {
     vec![
@@ -103,7 +122,7 @@ pub fn with_rate(lf: LazyFrame) -> LazyFrame {
 /// a unit card shows. `dimension` is `item` or `rater_category`.
 /// `raters`: for an item, the ratings of it (one per response); for a rater
 /// category, its distinct responses.
-pub fn subject_detail(cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
+pub fn subject_detail(cube: LazyFrame, categories: LazyFrame, raters: LazyFrame) -> LazyFrame {
     let year = col("period").str().slice(lit(0), lit(4)).alias("window");
     let by_category = raters
         .group_by([
@@ -116,7 +135,9 @@ pub fn subject_detail(cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
     let per_dim: Vec<LazyFrame> = ["item", "rater_category"]
         .into_iter()
         .map(|dim| {
-            cube.clone()
+            let source = if dim == "item" { &cube } else { &categories };
+            source
+                .clone()
                 .group_by([col("subject_id"), year.clone(), col(dim).alias("group")])
                 .agg(counts())
                 .with_column(lit(dim).alias("dimension"))
@@ -200,12 +221,12 @@ pub fn dont_know(cube: LazyFrame) -> LazyFrame {
 /// aggregate the cube directly. Joining the whole cube to the subjects
 /// first held a copy of it with four more text columns, the largest part of
 /// compute's peak at 100 M ratings.
-pub fn group_period(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+pub fn group_period(cube: LazyFrame, categories: LazyFrame, subjects: LazyFrame) -> LazyFrame {
     let sums = ["valid", "satisfied", "abstained", "score_sum", "score_n"].map(|c| col(c).sum());
-    let by_subject = cube
+    let by_subject = categories
         .clone()
         .group_by([col("subject_id"), col("period")])
-        .agg(sums)
+        .agg(sums.clone())
         .join(
             subjects.select([
                 col("subject_id"),
@@ -218,8 +239,17 @@ pub fn group_period(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
             [col("subject_id")],
             JoinArgs::new(JoinType::Left),
         );
+    // A rating's own level is summed per period once; its period and year
+    // spans then group those sums instead of the whole cube twice.
     let source = |level: &str| match level {
-        "rater_category" | "method" | "channel" | "item" => cube.clone(),
+        "rater_category" => categories
+            .clone()
+            .group_by([col(level), col("period")])
+            .agg(sums.clone()),
+        "method" | "channel" | "item" => cube
+            .clone()
+            .group_by([col(level), col("period")])
+            .agg(sums.clone()),
         _ => by_subject.clone(),
     };
     // Each level per period and per assessment year (`span`), the year

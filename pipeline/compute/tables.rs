@@ -85,8 +85,9 @@ pub struct Metric {
 /// Aggregates of the ratings computed once per run and read by several
 /// builders, with what each holds (for the data dictionary's "from" line,
 /// they stand for `ratings`).
-pub const SHARED: [(&str, &str); 4] = [
+pub const SHARED: [(&str, &str); 5] = [
     ("cube", "ratings counted per subject, period, rater category, method, channel and item: the one pass over the ratings"),
+    ("cube_categories", "the cube summed over method, channel and item: ratings counted per subject, period and rater category"),
     ("raters_by_category", "distinct responses per subject, period and rater category"),
     ("raters", "distinct responses per subject and period"),
     ("people", "distinct rater keys over every rating, one row (people_identified)"),
@@ -220,9 +221,9 @@ fn subject_period() -> Metric {
         "subject_period",
         "subject × period",
         "Satisfaction of each subject in each period: raw and post-stratified rates with intervals.",
-        &["cube", "composition", "raters"],
+        &["cube_categories", "composition", "raters"],
         |i| {
-            let (cube, comp, raters) = (i.lazy("cube")?, i.lazy("composition")?, i.lazy("raters")?);
+            let (cube, comp, raters) = (i.lazy("cube_categories")?, i.lazy("composition")?, i.lazy("raters")?);
             Ok(Plan::Lazy(rates::subject_period(cube, comp, raters)))
         },
         cols,
@@ -242,8 +243,11 @@ fn group_period() -> Metric {
         "group_period",
         "level × group × period",
         "Satisfaction pooled by every group level, per period and per assessment year.",
-        &["cube", "subjects"],
-        |i| Ok(Plan::Lazy(rates::group_period(i.lazy("cube")?, i.lazy("subjects")?))),
+        &["cube", "cube_categories", "subjects"],
+        |i| {
+            let (cube, categories) = (i.lazy("cube")?, i.lazy("cube_categories")?);
+            Ok(Plan::Lazy(rates::group_period(cube, categories, i.lazy("subjects")?)))
+        },
         cols,
     )
 }
@@ -254,9 +258,9 @@ fn composition() -> Metric {
         "composition",
         "subject × period × quota group",
         "Who rated, against the quota of the subject's org type (机关 55/35/10).",
-        &["cube", "subjects"],
+        &["cube_categories", "subjects"],
         |i| {
-            let plan = composition::composition(i.cfg, i.lazy("cube")?, i.lazy("subjects")?)?;
+            let plan = composition::composition(i.cfg, i.lazy("cube_categories")?, i.lazy("subjects")?)?;
             Ok(Plan::Lazy(plan))
         },
         columns("
@@ -328,8 +332,8 @@ fn grades() -> Metric {
         "grades",
         "subject × assessment window",
         "The annual rate of each subject and its configured grade band (结果运用).",
-        &["cube", "raters"],
-        |i| Ok(Plan::Lazy(breaches::grades(i.cfg, i.lazy("cube")?, i.lazy("raters")?))),
+        &["cube_categories", "raters"],
+        |i| Ok(Plan::Lazy(breaches::grades(i.cfg, i.lazy("cube_categories")?, i.lazy("raters")?))),
         columns("
             subject_id  str   the rated organization or cadre
             window      str   the assessment window (the year)
@@ -372,9 +376,9 @@ fn headline() -> Metric {
         "headline",
         "one row",
         "The headline figures of the whole warehouse.",
-        &["people", "cube", "suggestions"],
+        &["people", "cube_categories", "suggestions"],
         |i| {
-            let (people, cube) = (i.lazy("people")?, i.lazy("cube")?);
+            let (people, cube) = (i.lazy("people")?, i.lazy("cube_categories")?);
             Ok(Plan::Lazy(ledger::headline(people, cube, i.lazy("suggestions")?)))
         },
         columns("
@@ -430,9 +434,10 @@ fn subject_detail() -> Metric {
         "subject_detail",
         "subject × window × item or rater category",
         "What a unit card shows: each subject's year by item and by rater category.",
-        &["cube", "raters_by_category"],
+        &["cube", "cube_categories", "raters_by_category"],
         |i| {
-            let plan = rates::subject_detail(i.lazy("cube")?, i.lazy("raters_by_category")?);
+            let (cube, categories) = (i.lazy("cube")?, i.lazy("cube_categories")?);
+            let plan = rates::subject_detail(cube, categories, i.lazy("raters_by_category")?);
             Ok(Plan::Lazy(plan))
         },
         cols,
@@ -445,8 +450,8 @@ fn dont_know() -> Metric {
         "dont_know",
         "subject × period",
         "How often raters answered 不了解 (don't know): a subject people cannot judge is one they do not see.",
-        &["cube"],
-        |i| Ok(Plan::Lazy(rates::dont_know(i.lazy("cube")?))),
+        &["cube_categories"],
+        |i| Ok(Plan::Lazy(rates::dont_know(i.lazy("cube_categories")?))),
         columns("
             subject_id  str   the rated organization or cadre
             period      str   the evaluation period
