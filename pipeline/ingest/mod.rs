@@ -32,6 +32,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use input::Hints;
@@ -237,6 +238,8 @@ fn triage(
     };
     let mut hashes_now: Vec<String> = Vec::new();
     let sizes = sizes(found)?;
+    // Decided in order: a file seen before is not opened at all.
+    let mut steps: Vec<Step> = Vec::new();
     for ((path, format), &bytes) in found.iter().zip(&sizes) {
         let shown = shown_path(path);
         // Hashing a big file before reading it costs a pass over it: a CSV
@@ -256,14 +259,49 @@ fn triage(
             .filter(|_| *format == input::Format::Xlsx);
         if let Some(sha) = &sha {
             if let Some(seen) = seen_before(old, &hashes_now, sha, sheet.as_deref(), &shown) {
-                t.files.push(seen);
+                steps.push(Step::Seen(seen));
                 continue;
             }
             hashes_now.push(sha.clone());
         }
-        match input::open(cfg, path, *format, hints)? {
+        steps.push(Step::Open {
+            path: path.clone(),
+            format: *format,
+            shown,
+            sha,
+            bytes,
+            sheet,
+        });
+    }
+    // Opening parses workbooks whole and reads the first chunk of the
+    // others: the files are opened side by side (the ledger workbook alone
+    // took half a second before the first file was read).
+    let mut opened = steps
+        .par_iter()
+        .filter_map(|s| match s {
+            Step::Open { path, format, .. } => Some(input::open(cfg, path, *format, hints)),
+            Step::Seen(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
+    for step in steps {
+        let (path, shown, sha, bytes, sheet) = match step {
+            Step::Seen(seen) => {
+                t.files.push(seen);
+                continue;
+            }
+            Step::Open {
+                path,
+                shown,
+                sha,
+                bytes,
+                sheet,
+                ..
+            } => (path, shown, sha, bytes, sheet),
+        };
+        match opened.next().expect("one per file to open")? {
             Ok(file) => t.opened.push(Opened {
-                path: path.clone(),
+                path,
                 shown,
                 sha,
                 bytes,
@@ -271,7 +309,7 @@ fn triage(
                 file,
             }),
             Err(message) => {
-                let sha = sha.map_or_else(|| crate::fsutil::sha256_file(path), Ok)?;
+                let sha = sha.map_or_else(|| crate::fsutil::sha256_file(&path), Ok)?;
                 if old.refused_before(&sha, sheet.as_deref(), &message) {
                     t.files.push(refused_before(&shown, sha, message));
                     continue;
@@ -295,6 +333,19 @@ fn triage(
         }
     }
     Ok(t)
+}
+
+/// A discovered file after the hash check: seen before, or to be opened.
+enum Step {
+    Seen(FileReport),
+    Open {
+        path: PathBuf,
+        format: input::Format,
+        shown: String,
+        sha: Option<String>,
+        bytes: u64,
+        sheet: Option<String>,
+    },
 }
 
 fn not_an_export(p: &std::path::Path) -> FileReport {

@@ -152,7 +152,7 @@ fn plain(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
 
 /// A text column as a dictionary array: the slices' dictionaries merged.
 fn coded(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
-    let mut merged: HashMap<&str, u32> = HashMap::new();
+    let mut merged: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
     let mut values = MutableBinaryViewArray::<str>::new();
     let mut keys: Vec<u32> = Vec::with_capacity(group.iter().map(|s| s.len()).sum());
     let mut valid: Vec<bool> = Vec::with_capacity(keys.capacity());

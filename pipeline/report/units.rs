@@ -131,10 +131,28 @@ pub fn render(cfg: &Config, data: &Data, t: &Templates, dir: &Path) -> Result<us
     std::fs::create_dir_all(&cards)
         .with_context(|| format!("cannot create {}", cards.display()))?;
     let ids: Vec<&str> = ctx.idx.periods.keys().copied().collect();
-    ids.par_iter().try_for_each(|id| -> Result<()> {
-        let html = t.render("unit.html", &card(&ctx, id))?;
-        let path = cards.join(file_name(id));
-        std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))
+    // Cards are rendered on every core and written by one thread: creating
+    // a file takes its directory's lock, and threads creating thousands of
+    // files in one directory side by side spent their time spinning on it.
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(std::path::PathBuf, String)>(64);
+        let writer = scope.spawn(move || -> Result<()> {
+            for (path, html) in rx {
+                std::fs::write(&path, html)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(())
+        });
+        let rendered = ids
+            .par_iter()
+            .try_for_each_with(tx, |tx, id| -> Result<()> {
+                let html = t.render("unit.html", &card(&ctx, id))?;
+                tx.send((cards.join(file_name(id)), html))
+                    .map_err(|_| anyhow::anyhow!("the card writer stopped"))
+            });
+        // The writer's error (a full disk) says more than the senders' "stopped".
+        writer.join().expect("the card writer does not panic")?;
+        rendered
     })?;
     let index = t.render("units-index.html", &index(&ctx, &ids))?;
     let path = dir.join("index.html");

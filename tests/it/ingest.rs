@@ -25,6 +25,19 @@ fn county() -> Dir {
     d
 }
 
+/// An empty inbox `in/` with the repository's device mapping.
+fn device_dir() -> Dir {
+    let d = refused_file_dir();
+    d.write(
+        "pingyi.toml",
+        &format!(
+            "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n{KEY}\n{}",
+            device_source()
+        ),
+    );
+    d
+}
+
 fn device_source() -> String {
     let root = std::fs::read_to_string(repo().join("pingyi.toml")).unwrap();
     root[root.find("[sources.evaluation_device]").unwrap()..].to_string()
@@ -603,14 +616,7 @@ fn a_repeat_leaves_the_written_ratings_for_the_quarantine_and_nothing_else_does(
 /// refuses the whole file with nothing of it kept.
 #[test]
 fn a_long_device_export_reads_the_same_in_chunks() {
-    let d = refused_file_dir();
-    d.write(
-        "pingyi.toml",
-        &format!(
-            "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n{KEY}\n{}",
-            device_source()
-        ),
-    );
+    let d = device_dir();
     let vote = |id: usize| {
         format!("{{\"vote_id\":\"V{id}\",\"target_code\":\"ZZ0001\",\"ts\":\"2012-09-03 10:00:00\",\"button\":1}}\n")
     };
@@ -654,14 +660,7 @@ fn a_long_device_export_reads_the_same_in_chunks() {
 /// own lines.
 #[test]
 fn a_chunk_without_a_key_an_earlier_chunk_brought_reads_as_in_order() {
-    let d = refused_file_dir();
-    d.write(
-        "pingyi.toml",
-        &format!(
-            "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n{KEY}\n{}",
-            device_source()
-        ),
-    );
+    let d = device_dir();
     let vote = |id: usize, button: u32| {
         format!("{{\"vote_id\":\"V{id}\",\"target_code\":\"ZZ0001\",\"ts\":\"2012-09-03 10:00:00\",\"button\":{button}}}\n")
     };
