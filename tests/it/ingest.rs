@@ -48,6 +48,14 @@ fn query(d: &Dir, sql: &str) -> Vec<Vec<String>> {
     r.stdout.lines().skip(1).map(split_csv).collect()
 }
 
+/// The quarantined ratings as (line, reason), in line order.
+fn rating_faults(d: &Dir) -> Vec<Vec<String>> {
+    query(
+        d,
+        "select source_line, reason from quarantine where kind = 'ratings' order by source_line",
+    )
+}
+
 fn one(d: &Dir, sql: &str) -> String {
     query(d, sql)[0][0].clone()
 }
@@ -419,13 +427,7 @@ A7\tZZ0001\t2012-9-31\t普通群众\t群众测评\t问卷\t满意\t\n";
         vec!["A6", "2012-09-03", "2012Q3", "普通群众", "满意", "10"],
     ];
     assert_eq!(rows, want);
-    assert_eq!(
-        query(
-            &d,
-            "select source_line, reason from quarantine where kind = 'ratings'"
-        ),
-        vec![vec!["11", "bad_date"]]
-    );
+    assert_eq!(rating_faults(&d), vec![vec!["11", "bad_date"]]);
     assert_eq!(one(&d, "select count(*) from ratings where valid"), "5");
 }
 
@@ -638,10 +640,7 @@ fn a_long_device_export_reads_the_same_in_chunks() {
         r.stdout
     );
     assert_eq!(
-        query(
-            &d,
-            "select source_line, reason from quarantine where kind = 'ratings' order by source_line"
-        ),
+        rating_faults(&d),
         vec![vec!["50001", "malformed_row"], vec!["50003", "duplicate"]]
     );
     assert_eq!(one(&d, "select count(*) from ratings"), "50001");
@@ -671,13 +670,7 @@ fn a_chunk_without_a_key_an_earlier_chunk_brought_reads_as_in_order() {
     std::fs::write(d.join("in/评价器_c.jsonl"), &text).unwrap();
     let r = d.run(&["ingest"]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
-    assert_eq!(
-        query(
-            &d,
-            "select source_line, reason from quarantine where kind = 'ratings' order by source_line"
-        ),
-        vec![vec!["100005", "off_scale"]]
-    );
+    assert_eq!(rating_faults(&d), vec![vec!["100005", "off_scale"]]);
     assert_eq!(one(&d, "select count(*) from ratings"), "100009");
     assert_eq!(
         one(&d, "select count(*) from ratings where comment is not null"),
@@ -765,13 +758,7 @@ fn a_stray_quote_quarantines_its_own_record_not_the_rows_after_it() {
     .concat();
     let r = ingest_one(&d, "quotes.csv", csv.as_bytes());
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
-    assert_eq!(
-        query(
-            &d,
-            "select source_line, reason from quarantine where kind = 'ratings'"
-        ),
-        vec![vec!["3", "malformed_row"]]
-    );
+    assert_eq!(rating_faults(&d), vec![vec!["3", "malformed_row"]]);
     let detail = one(&d, "select detail from quarantine where kind = 'ratings'");
     assert!(
         detail.contains("runs over 3 lines (to line 5)") && detail.contains("\"\""),
