@@ -190,28 +190,26 @@ impl Source<'_> {
         }
     }
 
-    /// A dictionary-length column for the rows at `rows`: text stays coded
-    /// (`piece`), other types are gathered.
-    fn cells(&self, values: &Column, rows: &[IdxSize]) -> Result<Cells> {
-        if values.dtype() == &DataType::String {
-            let keys = match self {
-                Source::Column(c) => rows.iter().map(|&r| c.codes[r as usize]).collect(),
-                Source::Constant(_) => vec![0; rows.len()],
-            };
-            let dict = values.as_materialized_series().clone();
-            return Ok(Cells::Coded { dict, keys });
+    /// The dictionary code of each row at `rows`.
+    fn keys(&self, rows: &[IdxSize]) -> Vec<IdxSize> {
+        match self {
+            Source::Column(c) => rows.iter().map(|&r| c.codes[r as usize]).collect(),
+            Source::Constant(_) => vec![0; rows.len()],
         }
-        Ok(Cells::Plain(match self {
-            Source::Column(c) => {
-                let idx: Vec<IdxSize> = rows
-                    .iter()
-                    .map(|&r| c.codes[r as usize] as IdxSize)
-                    .collect();
-                values.take_slice(&idx)?
-            }
-            Source::Constant(_) => values.new_from_index(0, rows.len()),
-        }))
     }
+}
+
+/// A dictionary-length output column for rows with dictionary codes
+/// `keys`: text stays coded (`piece`), other types are gathered.
+fn cells(values: &Column, keys: &[IdxSize]) -> Result<Cells> {
+    Ok(if values.dtype() == &DataType::String {
+        Cells::Coded {
+            dict: values.as_materialized_series().clone(),
+            keys: keys.to_vec(),
+        }
+    } else {
+        Cells::Plain(values.take_slice(keys)?)
+    })
 }
 
 /// Runs a rule on its column's dictionary: the output columns and
@@ -281,8 +279,9 @@ pub fn validate(ctx: &Context, m: &Mapping, t: &CodedTable) -> Result<Validated>
         (0..n as IdxSize).partition(|&r| first[r as usize] == u32::MAX);
     let mut columns = Vec::new();
     for (src, df) in &checked {
+        let keys = src.keys(&ok);
         for values in df.columns() {
-            columns.push((values.name().clone(), src.cells(values, &ok)?));
+            columns.push((values.name().clone(), cells(values, &keys)?));
         }
     }
     let lines: Vec<u32> = ok.iter().map(|&r| t.lines[r as usize]).collect();
