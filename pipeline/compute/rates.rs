@@ -216,11 +216,12 @@ pub fn dont_know(cube: LazyFrame) -> LazyFrame {
 
 /// Every level at once: one plan per level, concatenated. The levels that
 /// are attributes of the subject (county … pioneer_category) aggregate the
-/// cube summed per subject and period and joined to the subjects (tens of
+/// counts summed per subject and period and joined to the subjects (tens of
 /// thousands of rows); the rating's own levels (rater_category … item)
-/// aggregate the cube directly. Joining the whole cube to the subjects
-/// first held a copy of it with four more text columns, the largest part of
-/// compute's peak at 100 M ratings.
+/// aggregate `cube_categories` or the cube, summed per level and period
+/// first. Joining the whole cube to the subjects first held a copy of it
+/// with four more text columns, the largest part of compute's peak at
+/// 100 M ratings.
 pub fn group_period(cube: LazyFrame, categories: LazyFrame, subjects: LazyFrame) -> LazyFrame {
     let sums = ["valid", "satisfied", "abstained", "score_sum", "score_n"].map(|c| col(c).sum());
     let by_subject = categories
