@@ -9,7 +9,7 @@
 //! each starting from the headers of the file's first chunk. A chunk that
 //! brings a key the file had not shown before it, or lacks one, comes out
 //! with other headers than the file so far: `Batch` then builds it again
-//! from its rows under the file's headers (`Parsed::under`), so the result
+//! from its columns under the file's headers (`under`), so the result
 //! is the one of reading the chunks one after the other.
 
 use std::fs::File;
@@ -17,10 +17,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-
-use super::decode;
 use polars::prelude::{Column, DataFrame, DataType};
 
+use super::decode;
 use super::table::{col_name, from_rows, BadRow, RawTable, LINE};
 use crate::config::Encoding;
 

@@ -13,11 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use polars::polars_utils::compression::ZstdLevel;
-use polars::prelude::{
-    ArrowDataType, CompatLevel, ParquetCompression, ParquetWriter, Schema, Series,
-    StatisticsOptions,
-};
+use polars::prelude::{ArrowDataType, CompatLevel, Schema, Series, StatisticsOptions};
 use polars_arrow::array::{
     Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray,
 };
@@ -38,24 +34,20 @@ const ROW_GROUP: usize = 512 * 512;
 /// Writes `pieces`, in order, as one Parquet file with `schema`'s columns.
 pub fn write_pieces(pieces: &[Piece], schema: &Schema, path: &Path) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
-    let compression = ParquetCompression::Zstd(Some(ZstdLevel::try_new(3)?));
-    let mut writer = ParquetWriter::new(out.file())
-        .with_compression(compression)
-        .with_statistics(StatisticsOptions::full())
-        .batched(schema)?;
+    let mut writer = crate::warehouse::parquet_writer(out.file())?.batched(schema)?;
+    // The options polars' writer derives from the same settings.
     let options = WriteOptions {
         statistics: StatisticsOptions::full(),
         version: Version::V1,
-        compression: compression.into(),
+        compression: crate::warehouse::compression()?.into(),
         data_page_size: None,
     };
     let fields: Vec<ParquetType> = writer.parquet_schema().fields().to_vec();
     for group in row_groups(pieces) {
         let rows: usize = group.iter().map(|s| s.len()).sum();
-        let columns: Vec<usize> = (0..schema.len()).collect();
-        let pages = columns
-            .par_iter()
-            .map(|&c| encode(array(&group, c)?.as_ref(), &fields[c], options))
+        let pages = (0..schema.len())
+            .into_par_iter()
+            .map(|c| encode(array(&group, c)?.as_ref(), &fields[c], options))
             .collect::<Result<Vec<_>>>()?;
         writer.write_row_group(rows as u64, &pages)?;
     }

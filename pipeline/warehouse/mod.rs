@@ -22,7 +22,7 @@ use anyhow::{Context, Result};
 use polars::prelude::{DataFrame, IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
 
 pub use manifest::{BatchRecord, FileRecord, FileStatus, Manifest};
-pub use parquet::{read_parquet, write_csv_bom, write_parquet};
+pub use parquet::{compression, parquet_writer, read_parquet, write_csv_bom, write_parquet};
 
 pub const MANIFEST: &str = "MANIFEST.json";
 

@@ -12,11 +12,24 @@ use polars::prelude::{
 
 use crate::fsutil::AtomicFile;
 
+/// The warehouse's Parquet compression: zstd level 3. `ingest::store`
+/// compresses its pages with the same, so its files are the ones this
+/// writer makes.
+pub fn compression() -> Result<ParquetCompression> {
+    Ok(ParquetCompression::Zstd(Some(ZstdLevel::try_new(3)?)))
+}
+
+/// A writer with the warehouse's settings: `compression()` and full
+/// statistics (row groups pruned by a query's filters).
+pub fn parquet_writer<W: std::io::Write>(out: W) -> Result<ParquetWriter<W>> {
+    Ok(ParquetWriter::new(out)
+        .with_compression(compression()?)
+        .with_statistics(StatisticsOptions::full()))
+}
+
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
-    ParquetWriter::new(out.file())
-        .with_compression(ParquetCompression::Zstd(Some(ZstdLevel::try_new(3)?)))
-        .with_statistics(StatisticsOptions::full())
+    parquet_writer(out.file())?
         .finish(df)
         .with_context(|| format!("cannot write {}", path.display()))?;
     out.commit()
