@@ -1,16 +1,21 @@
 //! File-system helpers for writes that must never be seen half done.
 
 use std::fs::File;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 /// A file written under a temporary name beside its target and renamed into
 /// place by `commit` after a sync. Dropped without commit, it is removed.
+///
+/// Writes go through a buffer: polars' Parquet writer and serde_json write
+/// a few bytes at a time (a footer field, a page header), and unbuffered
+/// they were 570,000 `write` calls in one ten-million-rating nightly run.
 pub struct AtomicFile {
     tmp: PathBuf,
     target: PathBuf,
-    file: Option<File>,
+    file: Option<BufWriter<File>>,
 }
 
 impl AtomicFile {
@@ -29,16 +34,20 @@ impl AtomicFile {
         Ok(AtomicFile {
             tmp,
             target: target.to_path_buf(),
-            file: Some(file),
+            file: Some(BufWriter::with_capacity(1 << 16, file)),
         })
     }
 
-    pub fn file(&mut self) -> &mut File {
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
         self.file.as_mut().expect("open until commit")
     }
 
     pub fn commit(mut self) -> Result<()> {
-        let file = self.file.take().expect("open until commit");
+        let buffered = self.file.take().expect("open until commit");
+        let file = buffered
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", self.tmp.display()))?;
         file.sync_all()
             .with_context(|| format!("cannot sync {}", self.tmp.display()))?;
         drop(file);
@@ -60,7 +69,7 @@ impl Drop for AtomicFile {
 /// new, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
-    std::io::Write::write_all(out.file(), bytes)
+    std::io::Write::write_all(out.writer(), bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     out.commit()
 }

@@ -34,7 +34,7 @@ const ROW_GROUP: usize = 512 * 512;
 /// Writes `pieces`, in order, as one Parquet file with `schema`'s columns.
 pub fn write_pieces(pieces: &[Piece], schema: &Schema, path: &Path) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
-    let mut writer = crate::warehouse::parquet_writer(out.file())?.batched(schema)?;
+    let mut writer = crate::warehouse::parquet_writer(out.writer())?.batched(schema)?;
     // The options polars' writer derives from the same settings.
     let options = WriteOptions {
         statistics: StatisticsOptions::full(),

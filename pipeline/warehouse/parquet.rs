@@ -29,7 +29,7 @@ pub fn parquet_writer<W: std::io::Write>(out: W) -> Result<ParquetWriter<W>> {
 
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
-    parquet_writer(out.file())?
+    parquet_writer(out.writer())?
         .finish(df)
         .with_context(|| format!("cannot write {}", path.display()))?;
     out.commit()
@@ -39,8 +39,8 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
 /// run as a formula is defused (`crate::csvsafe`).
 pub fn write_csv_bom(df: &mut DataFrame, path: &Path) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
-    std::io::Write::write_all(out.file(), "\u{feff}".as_bytes())?;
-    CsvWriter::new(out.file())
+    std::io::Write::write_all(out.writer(), "\u{feff}".as_bytes())?;
+    CsvWriter::new(out.writer())
         .include_header(true)
         .finish(&mut crate::csvsafe::defuse_frame(df)?)
         .with_context(|| format!("cannot write {}", path.display()))?;

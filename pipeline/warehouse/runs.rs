@@ -122,7 +122,7 @@ impl RunRecord {
     pub fn store(&self, warehouse: &Path) -> Result<()> {
         let path = Self::path(warehouse, self.run_id);
         let mut out = AtomicFile::create(&path)?;
-        serde_json::to_writer_pretty(out.file(), self)?;
+        serde_json::to_writer_pretty(out.writer(), self)?;
         out.commit()
     }
 }
