@@ -26,6 +26,7 @@ mod store;
 mod table;
 mod validate;
 mod xlsx;
+mod xlsx_stream;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -144,6 +145,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
     // Leftovers of a batch that crashed before its commit are not data.
     wh.collect_garbage(&old)?;
     let (found, other) = input::discover(paths)?;
+    let started = std::time::Instant::now();
     let Triage {
         mut files,
         mut records,
@@ -153,6 +155,13 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
         return Ok(Report::nothing(files));
     }
     opened.sort_by_key(|o| rank(o.file.mapping.kind));
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        found = found.len(),
+        opened = opened.len(),
+        seconds,
+        "files triaged"
+    );
     let as_of = match hints.as_of {
         Some(d) => d,
         None => crate::cmd::compute::as_of(None, &cfg.report.as_of)?,

@@ -5,9 +5,10 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::{open_workbook_auto, Data, Reader, Sheets};
 
 use super::table::{from_cells, pick_header, RawTable};
+use super::xlsx_stream::{self, Streamed};
 use crate::dates::Date;
 
 /// Reads the sheets; Err is a file-level refusal (not a workbook, no such sheet).
@@ -32,45 +33,23 @@ pub fn read(
     let mut out = Vec::new();
     let mut unheaded = Vec::new();
     for name in wanted {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| format!("sheet `{name}` cannot be read: {e}"))?;
-        let top = range.start().map_or(0, |s| s.0);
-        if range.rows().all(|r| r.iter().all(blank)) {
+        let sheet = match &mut book {
+            Sheets::Xlsx(x) => match xlsx_stream::sheet(x, &name, known)
+                .map_err(|e| format!("sheet `{name}` cannot be read: {e}"))?
+            {
+                Streamed::Table(table, headed) => Some((table, headed)),
+                Streamed::Blank => None,
+                Streamed::OutOfOrder => from_grid(&mut book, &name, known)?,
+            },
+            _ => from_grid(&mut book, &name, known)?,
+        };
+        let Some((table, headed)) = sheet else {
             continue;
-        }
-        let as_text: Vec<Vec<String>> = range
-            .rows()
-            .take(10)
-            .map(|r| r.iter().map(|c| text(c).unwrap_or_default()).collect())
-            .collect();
-        let picked = pick_header(
-            as_text.iter().enumerate().map(|(i, r)| (i, r.as_slice())),
-            known,
-        );
-        if picked.is_none() {
+        };
+        if !headed {
             unheaded.push(out.len());
         }
-        let header_at = picked.unwrap_or(0);
-        let headers: Vec<String> = as_text[header_at]
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        // Straight from the cells into the columns: text is borrowed from
-        // the sheet, and only numbers and dates are formatted.
-        let data = range
-            .rows()
-            .enumerate()
-            .skip(header_at + 1)
-            .filter(|(_, r)| !r.iter().all(blank))
-            .map(|(i, r)| (top + i as u32 + 1, r.iter().map(cell_text)));
-        let df = from_cells(headers.len(), data, range.height());
-        out.push(RawTable {
-            sheet: Some(name),
-            df,
-            headers,
-            bad: Vec::new(),
-        });
+        out.push(table);
     }
     if out.is_empty() {
         return Err("the workbook has no data in any sheet".into());
@@ -89,6 +68,53 @@ pub fn read(
     Ok(out)
 }
 
+/// A sheet read through calamine's grid of its cells (.xls, .ods, and an
+/// .xlsx whose rows are out of order): its table and whether a row of known
+/// headers was found, or None when every cell is blank.
+fn from_grid<RS: std::io::Read + std::io::Seek>(
+    book: &mut Sheets<RS>,
+    name: &str,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<Option<(RawTable, bool)>, String> {
+    let range = book
+        .worksheet_range(name)
+        .map_err(|e| format!("sheet `{name}` cannot be read: {e}"))?;
+    let top = range.start().map_or(0, |s| s.0);
+    if range.rows().all(|r| r.iter().all(blank)) {
+        return Ok(None);
+    }
+    let as_text: Vec<Vec<String>> = range
+        .rows()
+        .take(10)
+        .map(|r| r.iter().map(|c| text(c).unwrap_or_default()).collect())
+        .collect();
+    let picked = pick_header(
+        as_text.iter().enumerate().map(|(i, r)| (i, r.as_slice())),
+        known,
+    );
+    let header_at = picked.unwrap_or(0);
+    let headers: Vec<String> = as_text[header_at]
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    // Straight from the cells into the columns: text is borrowed from
+    // the sheet, and only numbers and dates are formatted.
+    let data = range
+        .rows()
+        .enumerate()
+        .skip(header_at + 1)
+        .filter(|(_, r)| !r.iter().all(blank))
+        .map(|(i, r)| (top + i as u32 + 1, r.iter().map(cell_text)));
+    let df = from_cells(headers.len(), data, range.height());
+    let table = RawTable {
+        sheet: Some(name.to_string()),
+        df,
+        headers,
+        bad: Vec::new(),
+    };
+    Ok(Some((table, picked.is_some())))
+}
+
 /// A cell with nothing in it (text() and cell_text() give None).
 fn blank(cell: &Data) -> bool {
     match cell {
@@ -103,7 +129,7 @@ fn text(cell: &Data) -> Option<String> {
 }
 
 /// A cell as the text a user sees: borrowed when it is text already.
-fn cell_text(cell: &Data) -> Option<Cow<'_, str>> {
+pub(super) fn cell_text(cell: &Data) -> Option<Cow<'_, str>> {
     if blank(cell) {
         return None;
     }
@@ -135,5 +161,73 @@ pub fn serial_to_text(serial: f64) -> String {
             secs / 60 % 60,
             secs % 60
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::open_workbook_auto;
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+    use super::*;
+
+    fn known(h: &str) -> bool {
+        ["测评对象", "评议结果", "整改事项"].contains(&h)
+    }
+
+    /// A sheet with a title row, blank and whitespace-only rows, a stray
+    /// cell left of the table, a header with no data under it, a cell past
+    /// the header and typed cells: the streamed table is the grid's.
+    #[test]
+    fn a_streamed_sheet_is_the_table_its_grid_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.xlsx");
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet().set_name("台账").unwrap();
+        ws.write_string(1, 2, "2012 年整改销号台账").unwrap();
+        for (c, h) in ["测评对象", "评议结果", "整改事项", "备注"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(3, 2 + c as u16, *h).unwrap();
+        }
+        ws.write_string(4, 2, "A01").unwrap();
+        ws.write_number(4, 3, 2.0).unwrap();
+        ws.write_number(4, 4, 0.25).unwrap();
+        ws.write_string(5, 3, "   ").unwrap();
+        let date = ExcelDateTime::from_ymd(2012, 3, 9).unwrap();
+        let fmt = Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_datetime_with_format(7, 2, &date, &fmt).unwrap();
+        ws.write_boolean(7, 4, true).unwrap();
+        ws.write_string(7, 7, "past the header").unwrap();
+        ws.write_string(9, 0, "stray").unwrap();
+        ws.write_string(10, 3, " 满意 ").unwrap();
+        let blank = book.add_worksheet().set_name("空").unwrap();
+        blank.write_string(2, 2, "  ").unwrap();
+        book.save(&path).unwrap();
+
+        for name in ["台账", "空"] {
+            let mut grid = open_workbook_auto(&path).unwrap();
+            let from_grid = from_grid(&mut grid, name, &known).unwrap();
+            let Sheets::Xlsx(mut book) = open_workbook_auto(&path).unwrap() else {
+                panic!("an .xlsx");
+            };
+            let streamed = match xlsx_stream::sheet(&mut book, name, &known).unwrap() {
+                Streamed::Table(t, headed) => Some((t, headed)),
+                Streamed::Blank => None,
+                Streamed::OutOfOrder => panic!("rows in order"),
+            };
+            match (from_grid, streamed) {
+                (Some((g, g_headed)), Some((s, s_headed))) => {
+                    assert_eq!(s.headers, g.headers);
+                    assert_eq!(s_headed, g_headed);
+                    assert!(s.df.equals_missing(&g.df), "{}\n{}", s.df, g.df);
+                    assert_eq!(s.df.height(), 4, "{}", s.df);
+                    assert_eq!(s.headers.len(), 8);
+                }
+                (None, None) => assert_eq!(name, "空"),
+                (g, s) => panic!("{name}: grid {:?}, streamed {:?}", g.is_some(), s.is_some()),
+            }
+        }
     }
 }
