@@ -372,9 +372,9 @@ impl Parser {
             }
             for (j, coder) in coders.iter_mut().enumerate() {
                 match fields.get(j) {
-                    Some(f) if !f.quoted => match &text[f.start..f.end] {
-                        "" => coder.push(None),
-                        v => coder.push_str(v),
+                    Some(f) if !f.quoted => match f.end - f.start {
+                        0 => coder.push(None),
+                        _ => coder.push_field(text, f.start, f.end),
                     },
                     Some(f) => coder.push(Some(Cow::Owned(unquote(&text[f.start..f.end])))),
                     None => coder.push(None),
