@@ -22,21 +22,15 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use polars::prelude::{col, DataFrame, IntoColumn, NamedFrom, Series, StringChunked};
-use rayon::prelude::*;
+use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 
-use crate::warehouse::{Manifest, Warehouse};
+use super::codes::{Dict, Dicts, FileColumns, NULL_PRINT};
 
 /// Our own keys, not an attacker's: the fast hasher (SipHash was 3 % of compute).
 type Fast = foldhash::fast::RandomState;
 
 /// A subject × period × rater category.
 type Group = (Option<String>, Option<String>, Option<String>);
-/// The same, borrowed from a file's columns.
-type GroupRef<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
-
-/// The fingerprint of a null response id.
-const NULL_RESPONSE: u64 = 0;
 
 /// Distinct responses by group, period by period, and the people of every
 /// period so far.
@@ -50,38 +44,40 @@ pub struct Distinct {
     any_null_rater: bool,
 }
 
+/// A subject × period × rater category as codes into the pass's dictionaries.
+type GroupCodes = (u32, u32, u32);
+
 /// One file's fingerprints, each list sorted and distinct.
-struct FileKeys {
-    responses: Vec<(Group, Vec<u64>)>,
+pub struct FileKeys {
+    responses: Vec<(GroupCodes, Vec<u64>)>,
     people: Vec<u64>,
     any_null_rater: bool,
 }
 
 impl Distinct {
-    /// Counts one period partition from its files. A response has one
-    /// period, so a period's counts are final when its files are read.
-    pub fn add_period(
-        &mut self,
-        wh: &Warehouse,
-        manifest: &Manifest,
-        files: &[&String],
-    ) -> Result<()> {
-        let read: Vec<FileKeys> = files
-            .par_iter()
-            .map(|f| file_keys(wh, manifest, f))
-            .collect::<Result<_>>()?;
-        let mut groups: HashMap<Group, Vec<u64>, Fast> = HashMap::default();
+    /// Counts one period partition from its files' fingerprints. A response
+    /// has one period, so a period's counts are final when its files are read.
+    pub fn add_period(&mut self, read: Vec<FileKeys>, dicts: &Dicts) {
+        let mut by_codes: HashMap<GroupCodes, Vec<u64>, Fast> = HashMap::default();
         for file in read {
             for (group, keys) in file.responses {
-                groups.entry(group).or_default().extend(keys);
+                by_codes.entry(group).or_default().extend(keys);
             }
             self.people.extend(file.people);
             self.any_null_rater |= file.any_null_rater;
         }
+        let [s, p, c] = [dicts.get(0), dicts.get(1), dicts.get(2)];
+        let owned = |d: &Dict, code: u32| d.text(code).map(String::from);
+        let groups = by_codes
+            .into_iter()
+            .map(|((subject, period, category), keys)| {
+                let group = (owned(&s, subject), owned(&p, period), owned(&c, category));
+                (group, keys)
+            });
         // Only distinct fingerprints are kept between periods.
         self.people.sort_unstable();
         self.people.dedup();
-        let mut groups: Vec<(Group, Vec<u64>)> = groups.into_iter().collect();
+        let mut groups: Vec<(Group, Vec<u64>)> = groups.collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for ((subject, period, category), mut keys) in groups {
             keys.sort_unstable();
@@ -91,7 +87,6 @@ impl Distinct {
             self.category.push(category);
             self.raters.push(keys.len() as u32);
         }
-        Ok(())
     }
 
     /// Distinct responses (filled forms, device votes) per subject, period
@@ -120,86 +115,64 @@ impl Distinct {
     }
 }
 
-/// One file's response fingerprints by group and rater fingerprints.
-fn file_keys(wh: &Warehouse, manifest: &Manifest, file: &String) -> Result<FileKeys> {
-    let df = wh
-        .scan_file(manifest, "ratings", file)?
-        .select([
-            col("subject_id"),
-            col("period"),
-            col("rater_category"),
-            col("response_id"),
-            col("rater_key"),
-        ])
-        .collect()?;
-    let text = |name: &str| -> Result<&StringChunked> { Ok(df.column(name)?.str()?) };
-    let (subject, period, category) = (
-        text("subject_id")?,
-        text("period")?,
-        text("rater_category")?,
-    );
-    let mut index: HashMap<GroupRef, usize, Fast> = HashMap::default();
+/// One file's response fingerprints by group and rater fingerprints, from
+/// its columns as codes and fingerprints (`period.rs`: the groups' three
+/// columns first among the codes; the response id, then the rater key,
+/// among the fingerprints). A null rater key has the fingerprint
+/// `NULL_PRINT`: a real key hashing to it (probability 2⁻⁶⁴) would count
+/// with the nulls, one person fewer, never more.
+pub fn file_keys(cols: &FileColumns) -> FileKeys {
+    let [subject, period, category] = [&cols.codes[0], &cols.codes[1], &cols.codes[2]];
+    let (response, rater) = (&cols.prints[0], &cols.prints[1]);
+    let mut index: HashMap<GroupCodes, usize, Fast> = HashMap::default();
     let mut responses: Vec<Vec<u64>> = Vec::new();
-    // A form's rows are consecutive and share their group: the lookup is
-    // skipped while the group stays the same.
-    let mut last = None;
-    let groups = subject.iter().zip(period.iter()).zip(category.iter());
-    let groups = groups.map(|((s, p), c)| (s, p, c));
-    // A form's rows also share their response id and rater: a value equal
-    // to the row before is the same key, so it is hashed and sorted once.
-    let mut last_response = None;
-    for (group, response) in groups.zip(text("response_id")?.iter()) {
-        let at = match last {
-            Some((g, at)) if g == group => {
-                if last_response == Some(response) {
-                    continue;
-                }
-                at
-            }
-            _ => {
-                let next = responses.len();
-                let at = *index.entry(group).or_insert(next);
-                if at == next {
-                    responses.push(Vec::new());
-                }
-                last = Some((group, at));
-                at
-            }
-        };
-        last_response = Some(response);
-        responses[at]
-            .push(response.map_or(NULL_RESPONSE, |r| xxhash_rust::xxh3::xxh3_64(r.as_bytes())));
+    // A form's rows are consecutive and share their group and response
+    // id: the lookup and the push are skipped while they stay the same.
+    let mut last: Option<(GroupCodes, u64)> = None;
+    for i in 0..cols.rows {
+        let group = (subject[i], period[i], category[i]);
+        let r = response[i];
+        if last == Some((group, r)) {
+            continue;
+        }
+        last = Some((group, r));
+        let next = responses.len();
+        let at = *index.entry(group).or_insert(next);
+        if at == next {
+            responses.push(Vec::new());
+        }
+        responses[at].push(r);
     }
     let mut people = Vec::new();
     let mut any_null_rater = false;
     let mut last_key = None;
-    for key in text("rater_key")?.iter() {
-        if last_key == Some(key) {
+    for &fp in rater {
+        if last_key == Some(fp) {
             continue;
         }
-        last_key = Some(key);
-        match key {
-            Some(k) => people.push(xxhash_rust::xxh3::xxh3_64(k.as_bytes())),
-            None => any_null_rater = true,
+        last_key = Some(fp);
+        if fp == NULL_PRINT {
+            any_null_rater = true;
+        } else {
+            people.push(fp);
         }
     }
     people.sort_unstable();
     people.dedup();
-    let owned = |s: Option<&str>| s.map(String::from);
-    let mut groups: Vec<(GroupRef, usize)> = index.into_iter().collect();
+    let mut groups: Vec<(GroupCodes, usize)> = index.into_iter().collect();
     groups.sort_unstable_by_key(|g| g.1);
     let responses = groups
         .into_iter()
         .zip(responses)
-        .map(|(((s, p, c), _), mut keys)| {
+        .map(|((group, _), mut keys)| {
             keys.sort_unstable();
             keys.dedup();
-            ((owned(s), owned(p), owned(c)), keys)
+            (group, keys)
         })
         .collect();
-    Ok(FileKeys {
+    FileKeys {
         responses,
         people,
         any_null_rater,
-    })
+    }
 }

@@ -11,9 +11,11 @@
 //! declaration and commits them all.
 
 mod breaches;
+mod codes;
 mod composition;
 mod distinct;
 mod ledger;
+mod period;
 mod rates;
 pub mod tables;
 mod trends;
@@ -21,7 +23,7 @@ mod trends;
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use polars::prelude::{col, concat, DataFrame, Engine, IntoLazy, UnionArgs};
+use polars::prelude::{col, concat, DataFrame, IntoLazy, UnionArgs};
 
 use crate::config::Config;
 use crate::dates::Date;
@@ -77,33 +79,24 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
             Input::Scan(wh.scan(manifest, "suggestions")?),
         ),
     ]);
-    // One pass over the ratings into the cube every table aggregates, one
-    // period partition at a time on the streaming engine: a period's groups
-    // are its own (the period is a key), and the hash tables of one period
-    // instead of all of them at once halve the peak (measured with Python
-    // polars on the ten-million-rating warehouse: 725 MB in one pass, 295 MB
-    // by period). The distinct responses and people come from a second
-    // pass over the same files (`distinct.rs`).
+    // One pass over the ratings into the cube every table aggregates and
+    // the distinct counts, one period partition at a time (`period.rs`): a
+    // period's groups are its own (the period is a key), and holding one
+    // period's instead of all of them at once halves the peak (measured
+    // with Python polars on the ten-million-rating warehouse: 725 MB in one
+    // pass, 295 MB by period).
     let mut cubes = vec![rates::cube(ratings.clear())];
     let mut distinct = Distinct::default();
     for files in wh.partitions(manifest, "ratings") {
         let started = std::time::Instant::now();
-        let part = wh.scan_files(manifest, "ratings", &files)?;
-        let cube = rates::cube(part).collect_with_engine(Engine::Streaming)?;
-        cubes.push(cube.unwrap_single().lazy());
-        let cubed = started.elapsed().as_secs_f64();
-        distinct.add_period(wh, manifest, &files)?;
+        let part = period::aggregate(wh, manifest, &files)?;
+        cubes.push(part.cube.lazy());
+        distinct.add_period(part.keys, &part.dicts);
         let seconds = started.elapsed().as_secs_f64();
-        tracing::info!(
-            files = files.len(),
-            cube = cubed,
-            distinct = seconds - cubed,
-            seconds,
-            "period aggregated"
-        );
-        // What the streaming engine freed for this period goes back to the
-        // system before the next: glibc otherwise keeps each period's
-        // buffers, and at 100 M ratings the process grew by ~150 MB a period.
+        tracing::info!(files = files.len(), seconds, "period aggregated");
+        // What this period's reading freed goes back to the system before
+        // the next: glibc otherwise keeps each period's buffers, and at
+        // 100 M ratings the process grew by ~150 MB a period.
         crate::fsutil::release_freed_memory();
     }
     let cube = concat(cubes, UnionArgs::default())?.collect()?;

@@ -19,36 +19,42 @@ pub const LEVELS: [&str; 9] = [
     "item",
 ];
 
+/// The cube's keys: what one of its rows counts.
+pub const CUBE_KEYS: [&str; 6] = [
+    "subject_id",
+    "period",
+    "rater_category",
+    "method",
+    "channel",
+    "item",
+];
+
 /// The one pass over the ratings: counts per subject, period, rater
 /// category, method, channel and item. Every metric aggregates this cube
 /// instead of the raw rows (a few hundred thousand rows for ten million
 /// ratings).
 pub fn cube(ratings: LazyFrame) -> LazyFrame {
-    ratings
-        .group_by([
-            col("subject_id"),
-            col("period"),
-            col("rater_category"),
-            col("method"),
-            col("channel"),
-            col("item"),
-        ])
-        .agg([
-            len().cast(DataType::UInt32).alias("n"),
-            col("valid").cast(DataType::UInt32).sum().alias("valid"),
-            col("satisfied")
-                .fill_null(lit(false))
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("satisfied"),
-            col("valid")
-                .not()
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("abstained"),
-            col("score").sum().alias("score_sum"),
-            col("score").count().cast(DataType::UInt32).alias("score_n"),
-        ])
+    ratings.group_by(CUBE_KEYS.map(col)).agg(cube_counts())
+}
+
+/// The cube's counts of a group of ratings rows.
+pub fn cube_counts() -> Vec<Expr> {
+    vec![
+        len().cast(DataType::UInt32).alias("n"),
+        col("valid").cast(DataType::UInt32).sum().alias("valid"),
+        col("satisfied")
+            .fill_null(lit(false))
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("satisfied"),
+        col("valid")
+            .not()
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("abstained"),
+        col("score").sum().alias("score_sum"),
+        col("score").count().cast(DataType::UInt32).alias("score_n"),
+    ]
 }
 
 /// The columns the cube sums, in its order.

@@ -1,0 +1,286 @@
+//! A ratings file read as integers: the text columns compute groups by
+//! come back as codes into dictionaries shared by every file of the pass
+//! (`Dicts`), and the ids it counts distinct as 64-bit fingerprints, both
+//! taken from the Parquet dictionary pages ingest wrote (`ingest::store`):
+//! a row group's dictionary entries are looked up or hashed once, and each
+//! row is its dictionary key. The cube then groups on one packed integer
+//! per row and the distinct counts never hash a row's text.
+//!
+//! Read through polars-parquet's page decoder, the one polars' own reader
+//! uses, asking for dictionary keys (its path for categoricals) instead of
+//! strings. A column whose pages are not all dictionary-encoded (device vote
+//! ids are written plain, a file another writer made may be) is decoded as
+//! text and looked up or hashed row by row: slower, the same result.
+//! Numeric columns are read as the file declares them.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use polars::prelude::{NamedFrom, PlSmallStr, Series};
+use polars_arrow::array::{Array, DictionaryArray, Utf8ViewArray};
+use polars_arrow::datatypes::{
+    ArrowDataType, ArrowSchema, Field, IntegerType, Metadata, DTYPE_CATEGORICAL_NEW,
+};
+use polars_parquet::read::{
+    column_iter_to_arrays, infer_schema, read_metadata, BasicDecompressor, PageReader,
+    RowGroupMetadata,
+};
+
+/// Our own keys, not an attacker's: the fast hasher.
+type Fast = foldhash::fast::RandomState;
+
+/// The fingerprint of a null: a null id counts as one value, as polars'
+/// `n_unique` counts it.
+pub const NULL_PRINT: u64 = 0;
+
+/// One column's distinct texts (None for null) by code, shared by the files
+/// read side by side.
+#[derive(Default)]
+pub struct Dict {
+    texts: Vec<Option<String>>,
+    index: HashMap<String, u32, Fast>,
+    null: Option<u32>,
+}
+
+impl Dict {
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// The code of `text`, added when new.
+    fn code(&mut self, text: Option<&str>) -> u32 {
+        let known = match text {
+            Some(t) => self.index.get(t).copied(),
+            None => self.null,
+        };
+        if let Some(c) = known {
+            return c;
+        }
+        let c = self.texts.len() as u32;
+        self.texts.push(text.map(str::to_string));
+        match text {
+            Some(t) => {
+                self.index.insert(t.to_string(), c);
+            }
+            None => self.null = Some(c),
+        }
+        c
+    }
+
+    pub fn text(&self, code: u32) -> Option<&str> {
+        self.texts[code as usize].as_deref()
+    }
+
+    /// The texts of `codes`, as a String series.
+    pub fn series(&self, name: &str, codes: impl Iterator<Item = u32>) -> Series {
+        let texts: Vec<Option<&str>> = codes.map(|c| self.texts[c as usize].as_deref()).collect();
+        Series::new(name.into(), texts)
+    }
+}
+
+/// The dictionaries of the columns read as codes, one per column.
+pub struct Dicts(pub Vec<Mutex<Dict>>);
+
+impl Dicts {
+    pub fn new(columns: usize) -> Dicts {
+        Dicts((0..columns).map(|_| Mutex::default()).collect())
+    }
+
+    fn lock(&self, i: usize) -> std::sync::MutexGuard<'_, Dict> {
+        // A panic elsewhere cannot leave a dictionary half updated: a code
+        // is pushed and indexed in one call.
+        self.0[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Column `i`'s dictionary, once no file is being read.
+    pub fn get(&self, i: usize) -> std::sync::MutexGuard<'_, Dict> {
+        self.lock(i)
+    }
+}
+
+/// The columns of one file compute reads.
+pub struct FileColumns {
+    pub rows: usize,
+    /// Codes into `Dicts`, per column asked for as codes.
+    pub codes: Vec<Vec<u32>>,
+    /// Fingerprints (xxh3 of the text, `NULL_PRINT` for null), per column
+    /// asked for as fingerprints.
+    pub prints: Vec<Vec<u64>>,
+    /// The other columns asked for, as polars series.
+    pub values: Vec<Series>,
+}
+
+/// What to read of a ratings file.
+pub struct Columns<'a> {
+    /// Read as codes into `dicts` (one dictionary per name).
+    pub codes: &'a [&'a str],
+    pub dicts: &'a Dicts,
+    pub prints: &'a [&'a str],
+    pub values: &'a [&'a str],
+}
+
+/// A text's fingerprint.
+fn print(text: Option<&str>) -> u64 {
+    text.map_or(NULL_PRINT, |t| xxhash_rust::xxh3::xxh3_64(t.as_bytes()))
+}
+
+/// The rows of one row group's text column, as dictionary keys when every
+/// page is dictionary-encoded, else as texts.
+enum Rows<'a> {
+    Keys(&'a DictionaryArray<u32>),
+    Texts(&'a Utf8ViewArray),
+}
+
+impl Rows<'_> {
+    /// Each row's value under `f`, computed once per dictionary entry.
+    fn map<T: Copy>(&self, out: &mut Vec<T>, mut f: impl FnMut(Option<&str>) -> T) -> Result<()> {
+        match self {
+            Rows::Keys(array) => {
+                let values = array
+                    .values()
+                    .as_any()
+                    .downcast_ref::<Utf8ViewArray>()
+                    .context("a dictionary of texts")?;
+                let mapped: Vec<T> = values.iter().map(&mut f).collect();
+                let keys = array.keys();
+                if keys.null_count() == 0 {
+                    out.extend(keys.values().iter().map(|&k| mapped[k as usize]));
+                } else {
+                    let null = f(None);
+                    out.extend(keys.iter().map(|k| k.map_or(null, |&k| mapped[k as usize])));
+                }
+            }
+            Rows::Texts(array) => {
+                let mut last: Option<(Option<&str>, T)> = None;
+                for v in array.iter() {
+                    let x = match last {
+                        Some((t, x)) if t == v => x,
+                        _ => f(v),
+                    };
+                    last = Some((v, x));
+                    out.push(x);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads `what` of the Parquet file at `path`.
+pub fn read(path: &Path, what: &Columns) -> Result<FileColumns> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = polars_buffer::Buffer::from(bytes);
+    let mut cursor = std::io::Cursor::new(bytes.clone());
+    let meta = read_metadata(&mut cursor)
+        .with_context(|| format!("cannot read the Parquet footer of {}", path.display()))?;
+    let schema = infer_schema(&meta)?;
+    let mut out = FileColumns {
+        rows: meta.num_rows,
+        codes: what
+            .codes
+            .iter()
+            .map(|_| Vec::with_capacity(meta.num_rows))
+            .collect(),
+        prints: what
+            .prints
+            .iter()
+            .map(|_| Vec::with_capacity(meta.num_rows))
+            .collect(),
+        values: Vec::new(),
+    };
+    let mut value_chunks: Vec<Vec<Box<dyn Array>>> =
+        what.values.iter().map(|_| Vec::new()).collect();
+    let context = |name: &str| format!("cannot read column {name} of {}", path.display());
+    for rg in &meta.row_groups {
+        for (i, (name, codes)) in what.codes.iter().zip(&mut out.codes).enumerate() {
+            let arrays = texts(&bytes, rg, &schema, name).with_context(|| context(name))?;
+            for a in &arrays {
+                // Locked per dictionary entry, not while the rows are coded:
+                // the other files' threads wait only for a lookup.
+                rows(a.as_ref(), name)?.map(codes, |t| what.dicts.lock(i).code(t))?;
+            }
+        }
+        for (name, prints) in what.prints.iter().zip(&mut out.prints) {
+            let arrays = texts(&bytes, rg, &schema, name).with_context(|| context(name))?;
+            for a in &arrays {
+                rows(a.as_ref(), name)?.map(prints, print)?;
+            }
+        }
+        for (name, chunks) in what.values.iter().zip(&mut value_chunks) {
+            let field = field_of(&schema, name)?;
+            chunks.extend(decode(&bytes, rg, name, field).with_context(|| context(name))?);
+        }
+    }
+    for (name, chunks) in what.values.iter().zip(value_chunks) {
+        let field = field_of(&schema, name)?;
+        out.values.push(Series::try_from((field, chunks))?);
+    }
+    Ok(out)
+}
+
+/// A decoded text column's array as its rows.
+fn rows<'a>(array: &'a dyn Array, name: &str) -> Result<Rows<'a>> {
+    let any = array.as_any();
+    if let Some(keys) = any.downcast_ref::<DictionaryArray<u32>>() {
+        return Ok(Rows::Keys(keys));
+    }
+    match any.downcast_ref::<Utf8ViewArray>() {
+        Some(texts) => Ok(Rows::Texts(texts)),
+        None => anyhow::bail!("column {name} is not text"),
+    }
+}
+
+fn field_of<'a>(schema: &'a ArrowSchema, name: &str) -> Result<&'a Field> {
+    schema
+        .get(name)
+        .with_context(|| format!("the ratings file has no column {name}"))
+}
+
+/// One text column of one row group: dictionary keys when every page is
+/// dictionary-encoded, else texts.
+fn texts(
+    bytes: &polars_buffer::Buffer<u8>,
+    rg: &RowGroupMetadata,
+    schema: &ArrowSchema,
+    name: &str,
+) -> Result<Vec<Box<dyn Array>>> {
+    let keys = ArrowDataType::Dictionary(
+        IntegerType::UInt32,
+        Box::new(ArrowDataType::Utf8View),
+        false,
+    );
+    let categorical = Metadata::from([(
+        PlSmallStr::from_static(DTYPE_CATEGORICAL_NEW),
+        PlSmallStr::EMPTY,
+    )]);
+    let as_keys = Field::new(name.into(), keys, true).with_metadata(categorical);
+    match decode(bytes, rg, name, &as_keys) {
+        Ok(arrays) => Ok(arrays),
+        Err(_) => decode(bytes, rg, name, field_of(schema, name)?),
+    }
+}
+
+/// The arrays of column `name` in row group `rg`, decoded as `field` says.
+fn decode(
+    bytes: &polars_buffer::Buffer<u8>,
+    rg: &RowGroupMetadata,
+    name: &str,
+    field: &Field,
+) -> Result<Vec<Box<dyn Array>>> {
+    let mut chunks = rg
+        .columns_under_root_iter(name)
+        .with_context(|| format!("no column {name}"))?;
+    let meta = chunks.next().with_context(|| format!("no column {name}"))?;
+    let range = meta.byte_range();
+    let chunk = bytes
+        .clone()
+        .sliced(range.start as usize..range.end as usize);
+    let pages = PageReader::new(std::io::Cursor::new(chunk), meta, vec![], usize::MAX);
+    let decompressor = BasicDecompressor::new(pages, vec![]);
+    let primitive = &meta.descriptor().descriptor.primitive_type;
+    let (arrays, _) =
+        column_iter_to_arrays(vec![decompressor], vec![primitive], field.clone(), None)?;
+    Ok(arrays)
+}
