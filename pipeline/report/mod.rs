@@ -111,7 +111,10 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
             pdfs: 0,
         });
     }
+    let started = std::time::Instant::now();
     let data = load::load(wh)?;
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(seconds, "metrics loaded");
     if let Some(a) = opts.as_of.as_deref().filter(|a| *a != data.as_of) {
         bail!(
             "the metrics in {} are as of {}, not {a}; run `pingyi compute --as-of {a}` first, or leave out --as-of",
