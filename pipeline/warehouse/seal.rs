@@ -10,6 +10,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use anyhow::Result;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Manifest;
@@ -38,16 +39,24 @@ impl crate::exit::Coded for Damaged {
 pub fn seal_new(root: &Path, m: &mut Manifest) -> Result<()> {
     let listed: std::collections::BTreeSet<String> = m.tables.values().flatten().cloned().collect();
     m.seals.retain(|f, _| listed.contains(f));
-    for rel in listed {
-        if !m.seals.contains_key(&rel) {
+    let new: Vec<String> = listed
+        .into_iter()
+        .filter(|rel| !m.seals.contains_key(rel))
+        .collect();
+    // Hashed side by side: at commit nothing else runs (a batch of ten
+    // million ratings writes ~200 files).
+    let sealed = new
+        .into_par_iter()
+        .map(|rel| {
             let path = root.join(&rel);
             let bytes = std::fs::metadata(&path)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
                 .len();
             let sha256 = crate::fsutil::sha256_file(&path)?;
-            m.seals.insert(rel, Seal { bytes, sha256 });
-        }
-    }
+            Ok((rel, Seal { bytes, sha256 }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    m.seals.extend(sealed);
     Ok(())
 }
 
