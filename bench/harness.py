@@ -98,10 +98,19 @@ def row(stage, who, rows, r, note=""):
     return {"stage": stage, "who": who, "rows": rows, "note": note, **r}
 
 
+# Every rep's temporary folder, removed when the harness ends, not after the
+# rep: ext4 skips inodes freed in the last 30 seconds when it creates a file
+# (`recently_deleted`), so a rep creating thousands of files (4,116 unit
+# cards) right after the previous rep's were deleted spent up to a tenth of
+# its CPU searching for an inode. A nightly run starts a day after the last.
+KEPT = []
+
+
 def in_temp(run):
     def wrapped():
-        with tempfile.TemporaryDirectory() as d:
-            return run(d)
+        d = tempfile.TemporaryDirectory()
+        KEPT.append(d)
+        return run(d.name)
     return wrapped
 
 

@@ -274,9 +274,15 @@ fn decode(
         .with_context(|| format!("no column {name}"))?;
     let meta = chunks.next().with_context(|| format!("no column {name}"))?;
     let range = meta.byte_range();
-    let chunk = bytes
-        .clone()
-        .sliced(range.start as usize..range.end as usize);
+    let (start, end) = (range.start as usize, range.end as usize);
+    // A damaged footer must not slice past the file (a panic).
+    if start > end || end > bytes.len() {
+        anyhow::bail!(
+            "column {name} lies outside the file ({start}..{end} of {} bytes): the file is damaged",
+            bytes.len()
+        );
+    }
+    let chunk = bytes.clone().sliced(start..end);
     let pages = PageReader::new(std::io::Cursor::new(chunk), meta, vec![], usize::MAX);
     let decompressor = BasicDecompressor::new(pages, vec![]);
     let primitive = &meta.descriptor().descriptor.primitive_type;
