@@ -12,6 +12,7 @@
 //! from its columns under the file's headers (`under`), so the result
 //! is the one of reading the chunks one after the other.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -20,7 +21,7 @@ use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame, DataType};
 
 use super::decode;
-use super::table::{col_name, from_rows, BadRow, RawTable, LINE};
+use super::table::{col_name, from_cells, BadRow, RawTable, LINE};
 use crate::config::Encoding;
 
 /// Lines per chunk: a few megabytes of votes.
@@ -143,15 +144,15 @@ impl Chunk {
             }
         };
         let mut headers = seed.to_vec();
-        let mut rows = Vec::new();
+        let mut rows: Vec<(u32, Vec<Option<Cow<str>>>)> = Vec::new();
         let mut bad = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
             let n = (first_line + i) as u32;
-            match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
-                Ok(obj) => rows.push((n, cells(&mut headers, obj))),
+            match serde_json::from_str::<Pairs>(line) {
+                Ok(Pairs(pairs)) => rows.push((n, cells(&mut headers, pairs))),
                 Err(e) => bad.push(BadRow {
                     line: n,
                     reason: format!("not a JSON object: {e}"),
@@ -160,37 +161,142 @@ impl Chunk {
                 }),
             }
         }
+        let height = rows.len();
+        let df = from_cells(headers.len(), rows.into_iter(), height);
         Ok(RawTable {
             sheet: None,
-            df: from_rows(&headers, rows),
+            df,
             headers,
             bad,
         })
     }
 }
 
-/// An object's values in header order; a new key becomes a header.
-fn cells(
+/// An object's keys and values, in the line's order, borrowed from the line
+/// where they have no escapes (`Value` maps and a String per key and value
+/// were most of reading the device's votes).
+struct Pairs<'a>(Vec<(Key<'a>, Text<'a>)>);
+
+/// A key, borrowed from the line unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Key<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Pairs<'de>, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry::<Key<'de>, Text<'de>>()? {
+                    pairs.push(pair);
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// An object's values in header order; a new key becomes a header. A key
+/// given twice keeps its last value, as a JSON map reads it.
+fn cells<'a>(
     headers: &mut Vec<String>,
-    obj: serde_json::Map<String, serde_json::Value>,
-) -> Vec<Option<String>> {
+    pairs: Vec<(Key<'a>, Text<'a>)>,
+) -> Vec<Option<Cow<'a, str>>> {
     let mut cells = vec![None; headers.len()];
-    for (k, v) in obj {
+    for (Key(k), Text(v)) in pairs {
         let at = headers.iter().position(|h| *h == k).unwrap_or_else(|| {
-            headers.push(k);
+            headers.push(k.into_owned());
             cells.push(None);
             headers.len() - 1
         });
-        cells[at] = value_text(&v);
+        cells[at] = v;
     }
     cells
 }
 
-fn value_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+/// A value as its text: a string as it is (borrowed unless it has
+/// escapes), null as no text, anything else as `serde_json::Value` shows it
+/// (a number as JSON writes it, an object as compact JSON).
+struct Text<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+        use serde_json::Value;
+        struct Visit;
+        fn shown<'a>(v: Value) -> Text<'a> {
+            Text(Some(Cow::Owned(v.to_string())))
+        }
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<Text<'de>, E> {
+                Ok(shown(Value::Bool(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Text<'de>, E> {
+                Ok(shown(Value::from(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Text<'de>, E> {
+                Ok(shown(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Text<'de>, E> {
+                Ok(shown(Value::from(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Text<'de>, A::Error> {
+                Ok(shown(serde::Deserialize::deserialize(
+                    MapAccessDeserializer::new(map),
+                )?))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> std::result::Result<Text<'de>, A::Error> {
+                Ok(shown(serde::Deserialize::deserialize(
+                    SeqAccessDeserializer::new(seq),
+                )?))
+            }
+        }
+        d.deserialize_any(Visit)
     }
 }
 
@@ -215,4 +321,43 @@ pub fn under(t: RawTable, headers: &[String]) -> Result<RawTable> {
         headers: headers.to_vec(),
         bad: t.bad,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each value's text is what `serde_json::Value` shows for it (strings
+    /// unquoted and unescaped, null as no text), and a key given twice keeps
+    /// its last value, as reading the line into a JSON map gives.
+    #[test]
+    fn values_read_from_the_line_are_the_texts_a_json_map_gives() {
+        let lines = [
+            r#"{"a":"plain","b":2,"c":-3,"d":2.50,"e":1e3,"f":true,"g":null}"#,
+            r#"{"a":"esc\"aped\\ \u6ee1\u610f","b":{"x":[1,"y",null]},"c":[],"a":"last"}"#,
+            r#"{"k\u0065y":"escaped key","b":12345678901234567890,"d":-0.0}"#,
+        ];
+        for line in lines {
+            let map: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(line).unwrap();
+            let want: Vec<(String, Option<String>)> = map
+                .into_iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::String(s) => Some(s),
+                        other => Some(other.to_string()),
+                    };
+                    (k, text)
+                })
+                .collect();
+            let Pairs(pairs) = serde_json::from_str(line).unwrap();
+            let mut headers = Vec::new();
+            let got = cells(&mut headers, pairs);
+            for (k, text) in want {
+                let at = headers.iter().position(|h| *h == k).unwrap();
+                assert_eq!(got[at].as_deref(), text.as_deref(), "{k} in {line}");
+            }
+        }
+    }
 }

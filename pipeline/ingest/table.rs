@@ -64,13 +64,6 @@ pub fn col_name(i: usize) -> String {
     format!("c{i}")
 }
 
-/// Builds the positional columns from row-major cells (readers of small
-/// formats: XLSX sheets and JSON lines).
-pub fn from_rows(headers: &[String], rows: Vec<(u32, Vec<Option<String>>)>) -> DataFrame {
-    let height = rows.len();
-    from_cells(headers.len(), rows.into_iter(), height)
-}
-
 /// Builds the `n` positional columns (and `__line`) from rows of cells,
 /// each cell appended to its column as it comes: no copy of the rows in
 /// between (for an 800,000-item ledger workbook, a String per cell, the
