@@ -303,11 +303,11 @@ mod tests {
         let n = texts.len();
         let distinct: std::collections::HashSet<&String> = texts.iter().collect();
         assert_eq!(coded.dict.len(), distinct.len());
-        for i in 0..n {
-            assert_eq!(coded.codes[i], coded.codes[n + i], "{:?}", texts[i]);
-            assert_eq!(coded.codes[i], coded.codes[2 * n + i], "{:?}", texts[i]);
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(coded.codes[i], coded.codes[n + i], "{t:?}");
+            assert_eq!(coded.codes[i], coded.codes[2 * n + i], "{t:?}");
             let text = coded.dict.str().unwrap().get(coded.codes[i] as usize);
-            assert_eq!(text, Some(texts[i].as_str()));
+            assert_eq!(text, Some(t.as_str()));
         }
     }
 }
