@@ -81,22 +81,18 @@ impl Dict {
 }
 
 /// The dictionaries of the columns read as codes, one per column.
-pub struct Dicts(pub Vec<Mutex<Dict>>);
+pub struct Dicts(Vec<Mutex<Dict>>);
 
 impl Dicts {
     pub fn new(columns: usize) -> Dicts {
         Dicts((0..columns).map(|_| Mutex::default()).collect())
     }
 
-    fn lock(&self, i: usize) -> std::sync::MutexGuard<'_, Dict> {
-        // A panic elsewhere cannot leave a dictionary half updated: a code
-        // is pushed and indexed in one call.
-        self.0[i].lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Column `i`'s dictionary, once no file is being read.
+    /// Column `i`'s dictionary. A panic elsewhere cannot leave one half
+    /// updated (a code is pushed and indexed in one call), so a poisoned
+    /// lock is taken over.
     pub fn get(&self, i: usize) -> std::sync::MutexGuard<'_, Dict> {
-        self.lock(i)
+        self.0[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -199,7 +195,7 @@ pub fn read(path: &Path, what: &Columns) -> Result<FileColumns> {
             for a in &arrays {
                 // Locked per dictionary entry, not while the rows are coded:
                 // the other files' threads wait only for a lookup.
-                rows(a.as_ref(), name)?.map(codes, |t| what.dicts.lock(i).code(t))?;
+                rows(a.as_ref(), name)?.map(codes, |t| what.dicts.get(i).code(t))?;
             }
         }
         for (name, prints) in what.prints.iter().zip(&mut out.prints) {
