@@ -1,5 +1,4 @@
-//! The distinct counts the cube cannot give, from 64-bit fingerprints read
-//! one warehouse file at a time:
+//! The distinct counts the cube cannot give, from 64-bit fingerprints:
 //!
 //! - distinct responses per subject × period × rater category (a form rates
 //!   several items, so the cube's cells split it): the public report's
@@ -9,10 +8,12 @@
 //! Both were polars group-bys over the text keys (`n_unique(response_id)`,
 //! `unique()` of the rater keys), the largest part of compute's time and,
 //! at 100 M ratings, its peak: ~1.1 GB above the base for each 12.5 M-rating
-//! period while the hash sets of strings were built (BENCHMARKS.md). Here a
-//! file's rows become fingerprints, sorted and made distinct per file, then
-//! per period: memory is one file's key columns per thread plus 8 bytes per
-//! distinct response of the period and per person of the batch.
+//! period while the hash sets of strings were built (BENCHMARKS.md). Here
+//! each file of a period arrives from the one pass over it (`period.rs`) as
+//! group codes and fingerprints, each id hashed once per dictionary entry
+//! (`codes.rs`); they are sorted and made distinct per file, then per
+//! period: memory is 8 bytes per distinct response of the period and per
+//! person of the batch, beside the period's codes.
 //!
 //! Two different keys share a fingerprint with probability about n²/2⁶⁵
 //! (under one in a million at five million people); a collision would count
