@@ -16,6 +16,7 @@ use std::borrow::Cow;
 
 use super::coded::{CodedTable, Coder};
 use super::decode;
+use super::scan::{count_byte, scan_record, Field, Marks};
 use super::table::{pick_header, BadRow, RawTable};
 use crate::config::Encoding;
 
@@ -392,73 +393,6 @@ impl Parser {
     }
 }
 
-/// How many times `needle` occurs in `bytes`, in byte-wide lanes the
-/// compiler vectorizes: `filter().count()` adds into 64-bit lanes, and the
-/// two counts per block (newlines, quotes) were a tenth of ingest's CPU on
-/// the thread that feeds the parsers.
-fn count_byte(bytes: &[u8], needle: u8) -> usize {
-    const LANES: usize = 32;
-    let mut total = 0;
-    // A byte lane holds up to 255 hits: sum the lanes every 255 rounds.
-    for part in bytes.chunks(LANES * 255) {
-        let mut lanes = [0u8; LANES];
-        let mut rounds = part.chunks_exact(LANES);
-        for round in &mut rounds {
-            for (lane, &b) in lanes.iter_mut().zip(round) {
-                *lane += u8::from(b == needle);
-            }
-        }
-        total += lanes.iter().map(|&n| usize::from(n)).sum::<usize>();
-        total += rounds.remainder().iter().filter(|&&b| b == needle).count();
-    }
-    total
-}
-
-/// Where one field of a record lies in the block, and whether it has quotes.
-struct Field {
-    start: usize,
-    end: usize,
-    quoted: bool,
-}
-
-/// Scans the record starting at `pos`: fills `fields` and returns the end of
-/// the record (the position of its newline, or the end of the text) and how
-/// many newlines its quoted fields hold. A quote anywhere toggles quoting.
-#[inline]
-fn scan_record(bytes: &[u8], pos: usize, sep: u8, fields: &mut Vec<Field>) -> (usize, usize) {
-    fields.clear();
-    let (mut quoted, mut has_quote, mut newlines) = (false, false, 0);
-    let mut start = pos;
-    let mut i = pos;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'"' {
-            quoted = !quoted;
-            has_quote = true;
-        } else if b == sep && !quoted {
-            fields.push(Field {
-                start,
-                end: i,
-                quoted: has_quote,
-            });
-            start = i + 1;
-            has_quote = false;
-        } else if b == b'\n' {
-            if !quoted {
-                break;
-            }
-            newlines += 1;
-        }
-        i += 1;
-    }
-    fields.push(Field {
-        start,
-        end: i,
-        quoted: has_quote,
-    });
-    (i, newlines)
-}
-
 /// `"…"` with every quote inside doubled: a properly quoted field.
 fn well_quoted(field: &str) -> bool {
     let inner = field.strip_prefix('"').and_then(|f| f.strip_suffix('"'));
@@ -497,6 +431,7 @@ fn line_end(bytes: &[u8], at: usize) -> usize {
 struct Records<'t> {
     text: &'t str,
     sep: u8,
+    marks: Marks<'t>,
     pos: usize,
     line: usize,
     /// The fields of the record `next_record` returned last.
@@ -508,6 +443,7 @@ impl<'t> Records<'t> {
         Records {
             text,
             sep,
+            marks: Marks::new(text.as_bytes(), sep),
             pos: 0,
             line: first_line,
             fields: Vec::new(),
@@ -521,7 +457,16 @@ impl<'t> Records<'t> {
         if pos >= text.len() {
             return None;
         }
-        let (end, newlines) = scan_record(text.as_bytes(), pos, self.sep, &mut self.fields);
+        // Records without quotes go mark to mark; a quoted one is walked
+        // byte by byte, which decides what its quotes mean.
+        let (end, newlines) = match self.marks.record(pos, &mut self.fields) {
+            Some(end) => (end, 0),
+            None => {
+                let found = scan_record(text.as_bytes(), pos, self.sep, &mut self.fields);
+                self.marks.seek(found.0 + 1);
+                found
+            }
+        };
         let rec = text[pos..end].strip_suffix('\r').unwrap_or(&text[pos..end]);
         if let Some(last) = self.fields.last_mut() {
             last.end = last.end.min(pos + rec.len());
@@ -559,24 +504,6 @@ mod tests {
         let text = "a,b\r\n\"x\ny\",2\n\n3,4\n";
         let r: Vec<(usize, &str)> = records(text, 1).collect();
         assert_eq!(r, vec![(1, "a,b"), (2, "\"x\ny\",2"), (4, ""), (5, "3,4")]);
-    }
-
-    #[test]
-    fn byte_counts_match_the_plain_count_at_every_length() {
-        let text: Vec<u8> = (0..20_000u32)
-            .map(|i| {
-                if i % 7 == 0 || i % 255 == 3 {
-                    b'\n'
-                } else {
-                    b'a'
-                }
-            })
-            .collect();
-        for len in [0, 1, 31, 32, 33, 8159, 8160, 8161, 20_000] {
-            let plain = text[..len].iter().filter(|&&b| b == b'\n').count();
-            assert_eq!(count_byte(&text[..len], b'\n'), plain, "{len}");
-        }
-        assert_eq!(count_byte(&[b'\n'; 9000], b'\n'), 9000);
     }
 
     #[test]

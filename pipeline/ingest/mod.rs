@@ -22,6 +22,7 @@ mod prepare;
 mod privacy;
 mod quarantine;
 mod ratings;
+mod scan;
 mod store;
 mod table;
 mod validate;
