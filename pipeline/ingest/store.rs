@@ -9,6 +9,7 @@
 //! merged (each distinct text once, unused and null entries dropped, so the
 //! statistics are those of the rows written) and the codes renumbered.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -19,9 +20,12 @@ use polars_arrow::array::{
 };
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::datatypes::IntegerType;
+use polars_parquet::parquet::compression::Compression;
+use polars_parquet::parquet::page::{CompressedDictPage, DataPageHeader};
+use polars_parquet::parquet::CowBuffer;
 use polars_parquet::write::{
-    array_to_columns, compress, get_dtype_encoding, CompressedPage, ParquetType, Version,
-    WriteOptions,
+    array_to_columns, compress, get_dtype_encoding, CompressedDataPage, CompressedPage,
+    CompressionOptions, Page, ParquetType, Version, WriteOptions,
 };
 use rayon::prelude::*;
 
@@ -67,10 +71,65 @@ fn encode(
     let mut pages = Vec::new();
     for column in array_to_columns(array, field.clone(), options, &encoding)? {
         for page in column {
-            pages.push(compress(page?, vec![], options.compression)?);
+            pages.push(compress_page(page?, options.compression)?);
         }
     }
     Ok(pages)
+}
+
+/// A page compressed as polars' `compress` does it, but with this thread's
+/// zstd context reused: polars makes a context per page, and setting up and
+/// clearing its tables cost 3 % of ingest's CPU (perf, 10M ratings). The
+/// bytes are the same: a context starts each frame afresh.
+fn compress_page(page: Page, compression: CompressionOptions) -> Result<CompressedPage> {
+    let CompressionOptions::Zstd(Some(level)) = compression else {
+        return Ok(compress(page, vec![], compression)?);
+    };
+    let level = level.compression_level();
+    Ok(match page {
+        Page::Data(data) if matches!(data.header(), DataPageHeader::V1(_)) => {
+            let raw = data.buffer();
+            CompressedPage::Data(CompressedDataPage::new(
+                data.header().clone(),
+                CowBuffer::Owned(zstd_frame(raw, level)?),
+                Compression::Zstd,
+                raw.len(),
+                data.descriptor.clone(),
+                data.num_rows()
+                    .context("a page being written counts its rows")?,
+            ))
+        }
+        Page::Dict(dict) => CompressedPage::Dict(CompressedDictPage::new(
+            CowBuffer::Owned(zstd_frame(&dict.buffer, level)?),
+            Compression::Zstd,
+            dict.buffer.len(),
+            dict.num_values,
+            dict.is_sorted,
+        )),
+        other => compress(other, vec![], compression)?,
+    })
+}
+
+/// `raw` as one zstd frame, made with this thread's context.
+fn zstd_frame(raw: &[u8], level: i32) -> Result<Vec<u8>> {
+    thread_local! {
+        static CONTEXT: RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
+            const { RefCell::new(None) };
+    }
+    let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(raw.len()));
+    CONTEXT.with_borrow_mut(|context| -> Result<()> {
+        let compressor = match context {
+            Some((l, c)) if *l == level => c,
+            _ => {
+                &mut context
+                    .insert((level, zstd::bulk::Compressor::new(level)?))
+                    .1
+            }
+        };
+        compressor.compress_to_buffer(raw, &mut out)?;
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// The type the encoding is chosen by: a dictionary's values (text is
