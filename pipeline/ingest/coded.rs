@@ -138,17 +138,19 @@ fn small_at(text: &[u8], start: usize, end: usize) -> Option<Small> {
     Some((raw & mask) | ((n as Small) << 120))
 }
 
-/// Builds one column's dictionary as its cells arrive.
+/// Builds one column's dictionary as its cells arrive. Cells are coded by
+/// their bytes, so a CSV block in GB18030 is coded before it is decoded
+/// and each distinct text is decoded once, when the dictionary is finished.
 pub struct Coder<'a> {
     /// The texts by code (None: the empty cell), in order of first appearance.
-    texts: Vec<Option<Cow<'a, str>>>,
+    texts: Vec<Option<Cow<'a, [u8]>>>,
     short: HashMap<Small, u32, Fast>,
-    long: HashMap<Cow<'a, str>, u32, Fast>,
+    long: HashMap<Cow<'a, [u8]>, u32, Fast>,
     null: Option<u32>,
     /// The previous cell and its code: records of one response repeat their
     /// id, subject, date and rater, so most cells are the one before.
     last: Option<(Small, u32)>,
-    last_long: Option<(&'a str, u32)>,
+    last_long: Option<(&'a [u8], u32)>,
     codes: Vec<u32>,
 }
 
@@ -167,18 +169,23 @@ impl<'a> Coder<'a> {
 
     /// Codes the cell `text[start..end]` (a field of a CSV block).
     #[inline]
-    pub fn push_field(&mut self, text: &'a str, start: usize, end: usize) {
-        match small_at(text.as_bytes(), start, end) {
+    pub fn push_field(&mut self, text: &'a [u8], start: usize, end: usize) {
+        match small_at(text, start, end) {
             Some(key) => self.push_small(key, Cow::Borrowed(&text[start..end])),
-            None => self.push_str(&text[start..end]),
+            None => self.push_bytes(&text[start..end]),
         }
     }
 
     /// Codes a borrowed cell.
     #[inline]
     pub fn push_str(&mut self, v: &'a str) {
+        self.push_bytes(v.as_bytes())
+    }
+
+    #[inline]
+    fn push_bytes(&mut self, v: &'a [u8]) {
         if v.len() <= SMALL {
-            return self.push_small(small(v.as_bytes()), Cow::Borrowed(v));
+            return self.push_small(small(v), Cow::Borrowed(v));
         }
         if let Some((last, code)) = self.last_long {
             if last == v {
@@ -192,7 +199,7 @@ impl<'a> Coder<'a> {
     }
 
     #[inline]
-    fn push_small(&mut self, key: Small, v: Cow<'a, str>) {
+    fn push_small(&mut self, key: Small, v: Cow<'a, [u8]>) {
         if let Some((last, code)) = self.last {
             if last == key {
                 self.codes.push(code);
@@ -208,7 +215,7 @@ impl<'a> Coder<'a> {
         self.codes.push(code);
     }
 
-    fn long_code(&mut self, v: Cow<'a, str>) -> u32 {
+    fn long_code(&mut self, v: Cow<'a, [u8]>) -> u32 {
         if let Some(&c) = self.long.get(v.as_ref()) {
             return c;
         }
@@ -221,11 +228,7 @@ impl<'a> Coder<'a> {
     pub fn push(&mut self, v: Option<Cow<'a, str>>) {
         match v {
             Some(Cow::Borrowed(s)) => self.push_str(s),
-            Some(v) if v.len() <= SMALL => self.push_small(small(v.as_bytes()), v),
-            Some(v) => {
-                let code = self.long_code(v);
-                self.codes.push(code);
-            }
+            Some(Cow::Owned(s)) => self.push_owned(s.into_bytes()),
             None => {
                 let code = match self.null {
                     Some(c) => c,
@@ -241,12 +244,45 @@ impl<'a> Coder<'a> {
         }
     }
 
-    pub fn finish(self) -> Coded {
-        let texts: Vec<Option<&str>> = self.texts.iter().map(|t| t.as_deref()).collect();
-        Coded {
-            dict: Series::new("v".into(), texts),
-            codes: self.codes,
+    /// Codes a cell made for it (a CSV field without its quotes).
+    pub fn push_owned(&mut self, v: Vec<u8>) {
+        if v.len() <= SMALL {
+            return self.push_small(small(&v), Cow::Owned(v));
         }
+        let code = self.long_code(Cow::Owned(v));
+        self.codes.push(code);
+    }
+
+    /// The column, its cells having arrived as text.
+    pub fn finish(self) -> Coded {
+        let texts: Vec<Option<Cow<str>>> = self
+            .texts
+            .iter()
+            .map(|t| t.as_deref().map(String::from_utf8_lossy))
+            .collect();
+        coded(&texts, self.codes)
+    }
+
+    /// The column, each distinct text decoded once by `decode`; None when
+    /// one does not decode.
+    pub fn finish_with(self, decode: impl Fn(&[u8]) -> Option<Cow<'_, str>>) -> Option<Coded> {
+        let texts = self
+            .texts
+            .iter()
+            .map(|t| match t {
+                Some(t) => decode(t).map(Some),
+                None => Some(None),
+            })
+            .collect::<Option<Vec<Option<Cow<str>>>>>()?;
+        Some(coded(&texts, self.codes))
+    }
+}
+
+fn coded(texts: &[Option<Cow<str>>], codes: Vec<u32>) -> Coded {
+    let texts: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+    Coded {
+        dict: Series::new("v".into(), texts),
+        codes,
     }
 }
 
@@ -291,7 +327,7 @@ mod tests {
         }
         let mut c = Coder::with_capacity(texts.len() * 3);
         for &(start, end) in &fields {
-            c.push_field(&block, start, end);
+            c.push_field(block.as_bytes(), start, end);
         }
         for t in &texts {
             c.push_str(t);
