@@ -248,21 +248,26 @@ fn triage(
     };
     let mut hashes_now: Vec<String> = Vec::new();
     let sizes = sizes(found)?;
+    // Hashing a big file before reading it costs a pass over it: a CSV
+    // whose size no other input has cannot repeat one, so its hash is
+    // taken while it is read. The others are hashed side by side.
+    let shas = found
+        .par_iter()
+        .zip(&sizes)
+        .map(|((path, format), &bytes)| {
+            let may_repeat = *format != input::Format::Csv
+                || old.may_hold_size(bytes)
+                || sizes.iter().filter(|&&b| b == bytes).count() > 1;
+            may_repeat
+                .then(|| crate::fsutil::sha256_file(path))
+                .transpose()
+        })
+        .collect::<Vec<Result<Option<String>>>>();
     // Decided in order: a file seen before is not opened at all.
     let mut steps: Vec<Step> = Vec::new();
-    for ((path, format), &bytes) in found.iter().zip(&sizes) {
+    for (((path, format), &bytes), sha) in found.iter().zip(&sizes).zip(shas) {
         let shown = shown_path(path);
-        // Hashing a big file before reading it costs a pass over it: a CSV
-        // whose size no other input has cannot repeat one, so its hash is
-        // taken while it is read.
-        let may_repeat = *format != input::Format::Csv
-            || old.may_hold_size(bytes)
-            || sizes.iter().filter(|&&b| b == bytes).count() > 1;
-        let sha = if may_repeat {
-            Some(crate::fsutil::sha256_file(path)?)
-        } else {
-            None
-        };
+        let sha = sha?;
         let sheet = hints
             .sheet
             .clone()
