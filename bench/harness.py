@@ -257,7 +257,7 @@ def main():
     ap.add_argument("--scales", default="1000000,10000000", help="ratings per data set, comma-separated")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--stages", default="ingest,compute,report,run,query", help="also: generate")
-    ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md and bench/results/latest.json alone")
     args = ap.parse_args()
     scales = sorted(int(s) for s in args.scales.split(","))
     stages = args.stages.split(",")
@@ -279,10 +279,12 @@ def main():
         f"`bench/peers/requirements.txt`, on the same files in the same run.\n\n"
         f"{table(rows, scales)}\n\n{targets(rows, scales)}"
     )
-    (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / "latest.json").write_text(json.dumps({"machine": machine(), "reps": args.reps, "rows": rows}, indent=2, ensure_ascii=False))
     print(text)
+    # A partial run (--no-write while developing) leaves the last full
+    # run's figures in place, as it leaves BENCHMARKS.md.
     if not args.no_write:
+        (BENCH / "results").mkdir(exist_ok=True)
+        (BENCH / "results" / "latest.json").write_text(json.dumps({"machine": machine(), "reps": args.reps, "rows": rows}, indent=2, ensure_ascii=False))
         write_benchmarks(text)
 
 
