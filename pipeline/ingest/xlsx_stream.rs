@@ -56,8 +56,8 @@ pub fn sheet<RS: std::io::Read + std::io::Seek>(
     };
     let mut table = Builder::default();
     // Columns sized for the rows the sheet declares: grown by doubling,
-    // each copy landing on fresh pages, they were a quarter of the ledger
-    // workbook's reading time. Capped, as the declaration is the writer's.
+    // their copies (onto fresh pages) were 8 % of the ledger workbook's
+    // profile. Capped, as the declaration is the writer's to make.
     let declared = cells.dimensions();
     table.rows = (declared.end.0.saturating_sub(declared.start.0) as usize + 1).min(1 << 20);
     table.lines.reserve(table.rows);
