@@ -397,7 +397,14 @@ impl Parser {
                         0 => coder.push(None),
                         _ => coder.push_field(text, f.start, f.end),
                     },
-                    Some(f) => coder.push_owned(unquote(&text[f.start..f.end])),
+                    Some(f) => {
+                        // Checked with its quotes: a quote inside a broken
+                        // character would otherwise be dropped and leave a
+                        // character that decodes.
+                        let quoted = &text[f.start..f.end];
+                        bytes.decode(quoted)?;
+                        coder.push_owned(unquote(quoted));
+                    }
                     None => coder.push(None),
                 }
             }
@@ -547,6 +554,18 @@ mod tests {
             headers: vec!["a".into(), "b".into()],
         };
         assert!(parser.split(&gb, 1, Bytes::Gb18030).is_none());
+        // 中 is D6 D0: with a quote between its two bytes it is no
+        // character, and dropping the quote must not make it one.
+        let broken = b"a,b\nx,\"\xD6\"\xD0\n";
+        assert!(parser.split(broken, 1, Bytes::Gb18030).is_none());
+        assert!(matches!(
+            parser.parse(Block {
+                bytes: broken.to_vec(),
+                first_line: 1,
+                refused: None,
+            }),
+            Ok(Err(Refusal::Undecodable(ref e))) if e.line == 2
+        ));
         let block = Block {
             bytes: gb,
             first_line: 1,
