@@ -13,7 +13,6 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use std::borrow::Cow;
 
 use super::coded::{CodedTable, Coder};
 use super::decode;
@@ -333,12 +332,12 @@ impl Parser {
             // does not decode sends the block down the path below, which
             // names its line.
             let raw = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-            if let Some(table) = self.split(raw, first_line, Bytes::Gb18030) {
+            if let Some(table) = self.split(raw, first_line, Encoding::Gb18030) {
                 return Ok(Ok(table));
             }
         }
         match decode::decode_owned(bytes, self.encoding, first_line) {
-            Ok(text) => match self.split(text.as_bytes(), first_line, Bytes::Utf8) {
+            Ok(text) => match self.split(text.as_bytes(), first_line, Encoding::Utf8) {
                 Some(table) => Ok(Ok(table)),
                 None => anyhow::bail!(
                     "the block from line {first_line}, checked as text, did not split as text"
@@ -355,8 +354,8 @@ impl Parser {
     /// its column's dictionary, in one pass. Blank lines are skipped, rows
     /// with too many fields are set aside, short rows are padded with empty
     /// cells; every record keeps the physical line it starts on (quotes may
-    /// hold newlines). None when a text is not in the encoding of `bytes`.
-    fn split(&self, text: &[u8], first_line: usize, bytes: Bytes) -> Option<CodedTable> {
+    /// hold newlines). None when a text is not in `encoding`.
+    fn split(&self, text: &[u8], first_line: usize, encoding: Encoding) -> Option<CodedTable> {
         let n = self.headers.len();
         let rows_guess = text.len() / 64 + 1;
         let mut coders: Vec<Coder> = (0..n).map(|_| Coder::with_capacity(rows_guess)).collect();
@@ -367,7 +366,7 @@ impl Parser {
             let rec = &text[start..end];
             let fields = &walk.fields;
             let at = line as u32;
-            if bytes.blank(rec)? {
+            if blank(rec, encoding)? {
                 continue;
             }
             // A stray quote in a field makes the following lines part of
@@ -382,7 +381,7 @@ impl Parser {
                 } else {
                     format!("the row has {} fields, the header has {n}", fields.len())
                 };
-                let rec = bytes.decode(rec)?;
+                let rec = decode::text(rec, encoding)?;
                 bad.push(BadRow {
                     line: at,
                     reason,
@@ -402,7 +401,7 @@ impl Parser {
                         // character would otherwise be dropped and leave a
                         // character that decodes.
                         let quoted = &text[f.start..f.end];
-                        bytes.decode(quoted)?;
+                        decode::text(quoted, encoding)?;
                         coder.push_owned(unquote(quoted));
                     }
                     None => coder.push(None),
@@ -412,7 +411,7 @@ impl Parser {
         }
         let columns = coders
             .into_iter()
-            .map(|c| c.finish_with(|t| bytes.decode(t)))
+            .map(|c| c.finish_with(|t| decode::text(t, encoding)))
             .collect::<Option<Vec<_>>>()?;
         Some(CodedTable {
             sheet: None,
@@ -424,41 +423,23 @@ impl Parser {
     }
 }
 
-/// The encoding of the bytes a block is split as.
-#[derive(Clone, Copy)]
-enum Bytes {
-    Utf8,
-    Gb18030,
-}
-
-impl Bytes {
-    fn decode(self, bytes: &[u8]) -> Option<Cow<'_, str>> {
-        match self {
-            Bytes::Utf8 => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
-            Bytes::Gb18030 => {
-                encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
-            }
-        }
+/// Whether the record is blank (`str::trim` leaves nothing), decoding it
+/// only when its bytes cannot tell: most records hold a visible ASCII
+/// character that is never a byte of a longer one (GB18030's trailing bytes
+/// include digits and letters; its punctuation, such as the comma, is never
+/// one). None when it does not decode.
+fn blank(rec: &[u8], encoding: Encoding) -> Option<bool> {
+    let visible = |b: u8| match encoding {
+        Encoding::Utf8 => b.is_ascii_graphic(),
+        Encoding::Gb18030 => matches!(b, b'!'..=b'/' | b':'..=b'?'),
+    };
+    if rec.iter().any(|&b| visible(b)) {
+        return Some(false);
     }
-
-    /// Whether the record is blank (`str::trim` leaves nothing), decoding
-    /// it only when its bytes cannot tell: most records hold a visible
-    /// ASCII character that is never a byte of a longer one (GB18030's
-    /// trailing bytes include digits and letters; its punctuation, such as
-    /// the comma, is never one). None when it does not decode.
-    fn blank(self, rec: &[u8]) -> Option<bool> {
-        let visible = |b: u8| match self {
-            Bytes::Utf8 => b.is_ascii_graphic(),
-            Bytes::Gb18030 => matches!(b, b'!'..=b'/' | b':'..=b'?'),
-        };
-        if rec.iter().any(|&b| visible(b)) {
-            return Some(false);
-        }
-        if rec.is_ascii() {
-            return Some(rec.iter().all(|&b| matches!(b, b'\t'..=b'\r' | b' ')));
-        }
-        self.decode(rec).map(|t| t.trim().is_empty())
+    if rec.is_ascii() {
+        return Some(rec.iter().all(|&b| matches!(b, b'\t'..=b'\r' | b' ')));
     }
+    decode::text(rec, encoding).map(|t| t.trim().is_empty())
 }
 
 /// End of the line containing byte `at` (to decode whole lines only).
@@ -508,12 +489,12 @@ mod tests {
                     .to_vec(),
             };
             let bytes = parser
-                .split(&gb, 7, Bytes::Gb18030)
+                .split(&gb, 7, Encoding::Gb18030)
                 .unwrap()
                 .into_raw()
                 .unwrap();
             let whole = parser
-                .split(text.as_bytes(), 7, Bytes::Utf8)
+                .split(text.as_bytes(), 7, Encoding::Utf8)
                 .unwrap()
                 .into_raw()
                 .unwrap();
@@ -553,11 +534,11 @@ mod tests {
             sep: b',',
             headers: vec!["a".into(), "b".into()],
         };
-        assert!(parser.split(&gb, 1, Bytes::Gb18030).is_none());
+        assert!(parser.split(&gb, 1, Encoding::Gb18030).is_none());
         // 中 is D6 D0: with a quote between its two bytes it is no
         // character, and dropping the quote must not make it one.
         let broken = b"a,b\nx,\"\xD6\"\xD0\n";
-        assert!(parser.split(broken, 1, Bytes::Gb18030).is_none());
+        assert!(parser.split(broken, 1, Encoding::Gb18030).is_none());
         assert!(matches!(
             parser.parse(Block {
                 bytes: broken.to_vec(),

@@ -6,6 +6,8 @@
 //! refuse the file, naming the line where decoding fails and how the
 //! encoding was chosen.
 
+use std::borrow::Cow;
+
 use crate::config::Encoding;
 
 #[derive(Debug, thiserror::Error)]
@@ -86,13 +88,20 @@ pub fn decode_owned(
 /// Decodes a block of whole lines; `first_line` numbers the block's first line.
 pub fn decode(bytes: &[u8], encoding: Encoding, first_line: usize) -> Result<String, Undecodable> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let ok = match encoding {
-        Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_string),
-        Encoding::Gb18030 => encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .map(|c| c.into_owned()),
-    };
-    ok.ok_or_else(|| locate(bytes, encoding, first_line))
+    text(bytes, encoding)
+        .map(Cow::into_owned)
+        .ok_or_else(|| locate(bytes, encoding, first_line))
+}
+
+/// The text of `bytes` (borrowed when they are UTF-8, or ASCII in
+/// GB18030), or None when they do not decode.
+pub fn text(bytes: &[u8], encoding: Encoding) -> Option<Cow<'_, str>> {
+    match encoding {
+        Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
+        Encoding::Gb18030 => {
+            encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+        }
+    }
 }
 
 /// Finds the first line that does not decode, for the message.
