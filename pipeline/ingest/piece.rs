@@ -117,29 +117,21 @@ impl Piece {
             }
             Cells::Plain(c) => c.str()?.iter().map(&mut part_of).collect(),
         };
-        let used: Vec<usize> = first_appearances(&part);
+        // Each part's rows in one pass; the parts in order of their first row.
+        let mut rows_of: Vec<Vec<IdxSize>> = vec![Vec::new(); names.len()];
+        for (r, &p) in part.iter().enumerate() {
+            rows_of[p].push(r as IdxSize);
+        }
+        let mut used: Vec<usize> = (0..names.len())
+            .filter(|&p| !rows_of[p].is_empty())
+            .collect();
+        used.sort_by_key(|&p| rows_of[p][0]);
         if used.len() <= 1 {
             let only = used.first().map(|&p| names[p].clone()).unwrap_or_default();
             return Ok(vec![(only, self)]);
         }
         used.iter()
-            .map(|&p| {
-                let rows: Vec<IdxSize> = (0..part.len() as IdxSize)
-                    .filter(|&r| part[r as usize] == p)
-                    .collect();
-                Ok((names[p].clone(), self.take(&rows)?))
-            })
+            .map(|&p| Ok((names[p].clone(), self.take(&rows_of[p])?)))
             .collect()
     }
-}
-
-/// The distinct values of `part` in order of first appearance.
-fn first_appearances(part: &[usize]) -> Vec<usize> {
-    let mut seen: Vec<usize> = Vec::new();
-    for &p in part {
-        if !seen.contains(&p) {
-            seen.push(p);
-        }
-    }
-    seen
 }

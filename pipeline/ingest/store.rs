@@ -293,30 +293,46 @@ fn plain(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
 
 /// A text column as a dictionary array: the slices' dictionaries merged.
 fn coded(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
+    /// Marks in `renumber`: an entry no row of the slice has used yet, and
+    /// a null entry.
+    const UNSEEN: u32 = u32::MAX;
+    const NULL: u32 = u32::MAX - 1;
     let mut merged: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
     let mut values = MutableBinaryViewArray::<str>::new();
     let mut keys: Vec<u32> = Vec::with_capacity(group.iter().map(|s| s.len()).sum());
     let mut valid: Vec<bool> = Vec::with_capacity(keys.capacity());
+    // A slice is often one period of its block (an eighth of its rows) but
+    // has the block's whole dictionary: entries are looked up as its rows
+    // use them and reset after, so no slice pays for the whole dictionary
+    // (collecting each slice's dictionary was 2 % of ingest's CPU).
+    let mut renumber: Vec<u32> = Vec::new();
+    let mut touched: Vec<u32> = Vec::new();
     for s in group {
         let Cells::Coded { dict, keys: codes } = &s.piece.columns[c].1 else {
             anyhow::bail!("column {c} is text in one block and not in another");
         };
-        let texts: Vec<Option<&str>> = dict.str()?.iter().collect();
-        // The slice's codes renumbered; u32::MAX for null and not-yet-seen.
-        let mut renumber = vec![u32::MAX; texts.len()];
+        let texts = dict.str()?;
+        if renumber.len() < texts.len() {
+            renumber.resize(texts.len(), UNSEEN);
+        }
         for &k in &codes[s.start..s.end] {
-            let k = k as usize;
-            if renumber[k] == u32::MAX {
-                if let Some(t) = texts[k] {
-                    renumber[k] = *merged.entry(t).or_insert_with(|| {
+            let mut new = renumber[k as usize];
+            if new == UNSEEN {
+                new = match texts.get(k as usize) {
+                    Some(t) => *merged.entry(t).or_insert_with(|| {
                         values.push_value(t);
                         (values.len() - 1) as u32
-                    });
-                }
+                    }),
+                    None => NULL,
+                };
+                renumber[k as usize] = new;
+                touched.push(k);
             }
-            let new = renumber[k];
-            valid.push(new != u32::MAX);
-            keys.push(if new == u32::MAX { 0 } else { new });
+            valid.push(new != NULL);
+            keys.push(if new == NULL { 0 } else { new });
+        }
+        for k in touched.drain(..) {
+            renumber[k as usize] = UNSEEN;
         }
     }
     let rows = keys.len();
