@@ -2,9 +2,9 @@
 //! dictionaries as Parquet's own.
 //!
 //! The file is the one polars' writer makes of the same rows: the same
-//! schema (the warehouse's declared ratings columns, text as String), zstd
-//! level 3, full statistics, row groups of 262,144 rows, text columns
-//! dictionary-encoded. The dictionaries come from the blocks instead of
+//! schema (the warehouse's declared ratings columns, text as String), the
+//! warehouse's zstd level, full statistics, row groups of 262,144 rows,
+//! text columns dictionary-encoded. The dictionaries come from the blocks instead of
 //! from hashing every cell: per row group, the blocks' dictionaries are
 //! merged (each distinct text once, unused and null entries dropped, so the
 //! statistics are those of the rows written) and the codes renumbered.
