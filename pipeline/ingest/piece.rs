@@ -1,6 +1,6 @@
-//! Accepted ratings as their block gave them: each text column a dictionary
-//! (the block's checked distinct values) and one code per row; the other
-//! columns (dates, scores, flags, lines) as polars columns.
+//! Accepted ratings as their block gave them: each column checked on a
+//! dictionary (text, dates, scores, flags) as that dictionary and one code
+//! per row; the others (source lines, the batch) as polars columns.
 //!
 //! Ratings stay coded from validation (`ratings.rs`) to the Parquet writer
 //! (`store.rs`), which writes the dictionaries as Parquet's own. Gathering
@@ -16,7 +16,8 @@ use polars::prelude::*;
 /// One column of a piece.
 pub enum Cells {
     Plain(Column),
-    /// `dict` is a String series (an entry may be null); `keys` index it, one per row.
+    /// `dict` is a series of the column's values (an entry may be null);
+    /// `keys` index it, one per row.
     Coded {
         dict: Series,
         keys: Vec<u32>,
@@ -81,7 +82,7 @@ impl Piece {
     pub fn u32s(&self, name: &str) -> Result<&UInt32Chunked> {
         match self.cells(name)? {
             Cells::Plain(c) => Ok(c.u32()?),
-            Cells::Coded { .. } => bail!("{name} is a text column"),
+            Cells::Coded { .. } => bail!("{name} is a coded column"),
         }
     }
 

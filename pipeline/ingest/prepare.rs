@@ -255,7 +255,10 @@ impl Prep<'_> {
             };
             let cells = match cells {
                 Cells::Plain(c) => Cells::Plain(c.cast(dtype)?.with_name(name.clone())),
-                coded => coded,
+                Cells::Coded { dict, keys } => Cells::Coded {
+                    dict: dict.cast(dtype)?,
+                    keys,
+                },
             };
             columns.push((name.clone(), cells));
         }

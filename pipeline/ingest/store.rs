@@ -17,11 +17,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use polars::prelude::{ArrowDataType, CompatLevel, Schema, Series, StatisticsOptions};
+use polars::prelude::{ArrowDataType, CompatLevel, DataType, Schema, Series, StatisticsOptions};
 use polars_arrow::array::{
-    Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray,
+    Array, BooleanArray, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray,
 };
-use polars_arrow::bitmap::Bitmap;
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 use polars_arrow::datatypes::IntegerType;
 use polars_parquet::parquet::compression::Compression;
 use polars_parquet::parquet::encoding::Encoding;
@@ -275,20 +275,63 @@ fn row_groups(pieces: &[Piece]) -> Vec<Vec<Slice<'_>>> {
 fn array(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
     match &group[0].piece.columns[c].1 {
         Cells::Plain(_) => plain(group, c),
-        Cells::Coded { .. } => coded(group, c),
+        Cells::Coded { dict, .. } => match dict.dtype() {
+            DataType::String => coded(group, c),
+            DataType::Boolean => flags(group, c),
+            _ => gathered(group, c),
+        },
     }
 }
 
 fn plain(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
-    let mut parts = group.iter().map(|s| match &s.piece.columns[c].1 {
+    joined(group.iter().map(|s| match &s.piece.columns[c].1 {
         Cells::Plain(col) => Ok(col.as_materialized_series().slice(s.start as i64, s.len())),
-        Cells::Coded { .. } => anyhow::bail!("column {c} is text in one block and not in another"),
-    });
+        Cells::Coded { .. } => mixed(c),
+    }))
+}
+
+/// A coded column of numbers or dates: each slice's rows gathered from
+/// its dictionary.
+fn gathered(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
+    joined(group.iter().map(|s| match &s.piece.columns[c].1 {
+        Cells::Coded { dict, keys } => Ok(dict.take_slice(&keys[s.start..s.end])?),
+        Cells::Plain(_) => mixed(c),
+    }))
+}
+
+/// The parts of a column one after another, as one arrow array.
+fn joined(mut parts: impl Iterator<Item = Result<Series>>) -> Result<Box<dyn Array>> {
     let mut series: Series = parts.next().expect("a row group has rows")?;
     for part in parts {
         series.append(&part?)?;
     }
     Ok(series.rechunk().to_arrow(0, CompatLevel::newest()))
+}
+
+fn mixed<T>(c: usize) -> Result<T> {
+    anyhow::bail!("column {c} is coded in one block and not in another")
+}
+
+/// A coded column of flags (valid, satisfied), gathered bit by bit from
+/// each slice's dictionary: polars' gather of booleans costs several times
+/// a number's.
+fn flags(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
+    let rows = group.iter().map(Slice::len).sum();
+    let mut values = MutableBitmap::with_capacity(rows);
+    let mut validity = MutableBitmap::with_capacity(rows);
+    for s in group {
+        let Cells::Coded { dict, keys } = &s.piece.columns[c].1 else {
+            return mixed(c);
+        };
+        let dict: Vec<Option<bool>> = dict.bool()?.iter().collect();
+        for &k in &keys[s.start..s.end] {
+            let v = dict[k as usize];
+            values.push(v.unwrap_or(false));
+            validity.push(v.is_some());
+        }
+    }
+    let validity: Option<Bitmap> = (validity.unset_bits() > 0).then(|| validity.into());
+    Ok(BooleanArray::new(ArrowDataType::Boolean, values.into(), validity).boxed())
 }
 
 /// A text column as a dictionary array: the slices' dictionaries merged.
@@ -309,7 +352,7 @@ fn coded(group: &[Slice], c: usize) -> Result<Box<dyn Array>> {
     let mut touched: Vec<u32> = Vec::new();
     for s in group {
         let Cells::Coded { dict, keys: codes } = &s.piece.columns[c].1 else {
-            anyhow::bail!("column {c} is text in one block and not in another");
+            return mixed(c);
         };
         let texts = dict.str()?;
         if renumber.len() < texts.len() {
