@@ -201,8 +201,8 @@ impl Source<'_> {
 
 /// A dictionary-length output column for rows with dictionary codes
 /// `keys`: it stays coded (`piece`) whatever its type, and the writer
-/// gathers it once (gathering dates, scores and flags here, and again when
-/// a block was split by period, was 3 % of ingest's instructions).
+/// gathers it once (dates, scores and flags were gathered here, and again
+/// when a block was split by period).
 fn cells(values: &Column, keys: &[IdxSize]) -> Cells {
     Cells::Coded {
         dict: values.as_materialized_series().clone(),
