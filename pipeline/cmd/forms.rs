@@ -9,7 +9,6 @@ use anyhow::Result;
 use clap::Args;
 
 use super::report::LangArg;
-use crate::config::Lang;
 use crate::forms::{self, Options};
 use crate::warehouse::Warehouse;
 
@@ -36,6 +35,9 @@ pub struct FormsArgs {
     /// Output folder, replaced whole (default: forms/PERIOD)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    // --lang, --pdf, --chromium and --templates are `report`'s
+    // (`report::RenderArgs`), declared again for help that names what forms
+    // print and which templates they read; the language resolves the same way.
     /// Language of the forms' printed text (default: report.language); values stay as configured
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
@@ -57,11 +59,7 @@ pub fn run(args: &FormsArgs, explicit: Option<&Path>) -> Result<()> {
         period: args.period.clone(),
         township: args.township.clone(),
         org_type: args.org_type.clone(),
-        lang: match args.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => cfg.report.language,
-        },
+        lang: LangArg::or(args.lang, cfg.report.language),
         out: args.out.clone(),
         copies: args.copies,
         method: args.method.clone(),

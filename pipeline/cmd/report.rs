@@ -43,18 +43,26 @@ pub struct RenderArgs {
 impl RenderArgs {
     /// `--lang`, else the configured language.
     pub fn lang(&self, configured: Lang) -> Lang {
-        match self.lang {
+        LangArg::or(self.lang, configured)
+    }
+}
+
+/// `--lang` of the commands that print (`report`, `run`, `forms`).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+impl LangArg {
+    /// The language `--lang` asks for, else the configured one.
+    pub fn or(arg: Option<LangArg>, configured: Lang) -> Lang {
+        match arg {
             Some(LangArg::Zh) => Lang::Zh,
             Some(LangArg::En) => Lang::En,
             None => configured,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum LangArg {
-    Zh,
-    En,
 }
 
 pub fn run(args: &ReportArgs, explicit: Option<&Path>) -> Result<()> {

@@ -68,7 +68,13 @@ def tables(warehouse, read_text=None):
         path = lambda f: root + "/" + f  # noqa: E731
     else:
         local = Path(warehouse).resolve()
-        manifest = json.loads((local / "MANIFEST.json").read_text(encoding="utf-8"))
+        if not (local / "MANIFEST.json").is_file():
+            raise SystemExit(f"{local}: not a pingyi warehouse (no MANIFEST.json); "
+                             "pass the folder `pingyi ingest` wrote (paths.warehouse in pingyi.toml)")
+        try:
+            manifest = json.loads((local / "MANIFEST.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"{local / 'MANIFEST.json'}: cannot be read as a pingyi manifest: {e}")
         path = lambda f: str(local / f)  # noqa: E731
     out = {}
     for name, files in manifest["tables"].items():

@@ -28,12 +28,43 @@ MAX_PERIODS = 12
 MAX_RULES = 6
 
 
+# Expressions more than one model needs, written once (as dbt's macros): a
+# model says `{{ wilson_centre(rate, n_valid) }}` and gets the expression
+# with its arguments in place. The Wilson score interval, z =
+# 1.959963984540054 (statsmodels proportion_confint(method="wilson")):
+# centre = (p + z²/2n) / (1 + z²/n), half = z·sqrt(p(1−p)/n + z²/4n²) /
+# (1 + z²/n); z² = 3.8414588206941254. Constants carry an exponent so that
+# Spark reads them as DOUBLE (a decimal literal would make its division a
+# DECIMAL one, rounded to 6 places). n is null where nothing is valid: no
+# interval, and no division by zero.
+MACROS = {
+    "wilson_centre": "({p} + 3.8414588206941254e0 / (2.0 * {n})) / (1.0 + 3.8414588206941254e0 / {n})",
+    "wilson_half": "1.959963984540054e0 * sqrt({p} * (1.0 - {p}) / {n} + 3.8414588206941254e0 / (4.0 * {n} * {n}))"
+                   " / (1.0 + 3.8414588206941254e0 / {n})",
+}
+MACRO_CALL = re.compile(r"\{\{\s*(\w+)\(\s*(\w+)\s*,\s*(\w+)\s*\)\s*\}\}")
+
+
+def expand(text, where):
+    """`text` with each `{{ macro(p, n) }}` replaced by its expression."""
+    def one(m):
+        name, p, n = m.groups()
+        if name not in MACROS:
+            raise SystemExit(f"{where}: no macro {name} (known: {', '.join(sorted(MACROS))})")
+        return MACROS[name].format(p=p, n=n)
+    out = MACRO_CALL.sub(one, text)
+    if "{{" in out:
+        line = out[:out.index("{{")].count("\n") + 1
+        raise SystemExit(f"{where}:{line}: a `{{{{ … }}}}` that is not a macro call like {{{{ wilson_half(rate, n) }}}}")
+    return out
+
+
 def load_models(folder):
-    """Every NAME.sql of `folder` as {name, inputs, sql}, in an order where
-    each model comes after the models it reads."""
+    """Every NAME.sql of `folder` as {name, inputs, sql}, macros expanded, in
+    an order where each model comes after the models it reads."""
     models = {}
     for p in sorted(Path(folder).glob("*.sql")):
-        text = p.read_text(encoding="utf-8")
+        text = expand(p.read_text(encoding="utf-8"), p)
         found = re.search(r"^--[ \t]*inputs:[ \t]*(.*)$", text, re.MULTILINE)
         if not found:
             raise SystemExit(f"{p}: the header names no `-- inputs:` line")

@@ -62,9 +62,8 @@ rates as (
 wilson as (
     -- n_valid is null where nothing is valid: no interval (and no division by zero)
     select *,
-           (rate + 3.8414588206941254e0 / (2.0 * n_valid)) / (1.0 + 3.8414588206941254e0 / n_valid) as centre,
-           1.959963984540054e0 * sqrt(rate * (1.0 - rate) / n_valid + 3.8414588206941254e0 / (4.0 * n_valid * n_valid))
-               / (1.0 + 3.8414588206941254e0 / n_valid) as half
+           {{ wilson_centre(rate, n_valid) }} as centre,
+           {{ wilson_half(rate, n_valid) }} as half
     from (select *, cast(nullif(valid, 0) as double) as n_valid from rates) as t
 )
 select level, "group", span, period, valid, satisfied, abstained, score_mean, rate,

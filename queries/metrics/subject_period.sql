@@ -7,7 +7,8 @@
 --   valid = ratings not abstaining (不了解); satisfied = valid ratings at a satisfied level; rate = satisfied / valid,
 --   null when nothing is valid. Wilson score interval, z = 1.959963984540054 (statsmodels
 --   proportion_confint(method="wilson")): centre = (p + z²/2n) / (1 + z²/n),
---   half = z·sqrt(p(1−p)/n + z²/4n²) / (1 + z²/n), clipped to [0, 1]; z² = 3.8414588206941254.
+--   half = z·sqrt(p(1−p)/n + z²/4n²) / (1 + z²/n), clipped to [0, 1]; z² = 3.8414588206941254. The two
+--   expressions are the macros wilson_centre and wilson_half (queries/engines/models.py), shared by the models.
 --   Post-stratified over the quota groups present (valid > 0): rate_ps = Σ Q_g·p_g / Σ Q_g,
 --   coverage = Σ Q_g, Kish n_eff = coverage² / Σ (Q_g² / n_g) (each rating weighs Q_g / n_g);
 --   ps_ci_* = the Wilson interval of rate_ps on n_eff.
@@ -35,9 +36,8 @@ rated as (
 wilson as (
     -- n_valid is null where nothing is valid: no interval (and no division by zero)
     select *,
-           (rate + 3.8414588206941254e0 / (2.0 * n_valid)) / (1.0 + 3.8414588206941254e0 / n_valid) as centre,
-           1.959963984540054e0 * sqrt(rate * (1.0 - rate) / n_valid + 3.8414588206941254e0 / (4.0 * n_valid * n_valid))
-               / (1.0 + 3.8414588206941254e0 / n_valid) as half
+           {{ wilson_centre(rate, n_valid) }} as centre,
+           {{ wilson_half(rate, n_valid) }} as half
     from (select *, cast(nullif(valid, 0) as double) as n_valid from rated) as t
 ),
 strata as (
@@ -56,9 +56,8 @@ post_stratified as (
 ),
 ps_wilson as (
     select *,
-           (rate_ps + 3.8414588206941254e0 / (2.0 * n_ps)) / (1.0 + 3.8414588206941254e0 / n_ps) as centre,
-           1.959963984540054e0 * sqrt(rate_ps * (1.0 - rate_ps) / n_ps + 3.8414588206941254e0 / (4.0 * n_ps * n_ps))
-               / (1.0 + 3.8414588206941254e0 / n_ps) as half
+           {{ wilson_centre(rate_ps, n_ps) }} as centre,
+           {{ wilson_half(rate_ps, n_ps) }} as half
     from (select *, case when n_eff > 0 then n_eff end as n_ps from post_stratified) as t
 ),
 per_category as (

@@ -157,6 +157,32 @@ fn the_check_fails_when_a_rule_differs_from_the_one_pingyi_computed_with() {
 }
 
 #[test]
+fn a_model_calling_an_unknown_macro_is_refused_with_its_file_and_the_known_ones() {
+    let d = Dir::new();
+    std::fs::create_dir(d.join("models")).unwrap();
+    d.write(
+        "models/rates.sql",
+        "-- inputs: ratings\nselect {{ wilson_middle(rate, n) }} as centre from ratings",
+    );
+    let done = Command::new(engines_python())
+        .arg(repo().join("queries/engines/duckdb_run.py"))
+        .arg("--warehouse")
+        .arg(sample_warehouse())
+        .arg("--out")
+        .arg(d.join("m"))
+        .arg("--compute")
+        .arg("--models")
+        .arg(d.join("models"))
+        .output()
+        .expect("run the engine");
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("rates.sql: no macro wilson_middle"), "{stderr}");
+    assert!(stderr.contains("wilson_centre, wilson_half"), "{stderr}");
+    assert!(!stderr.contains("Traceback"), "{stderr}");
+}
+
+#[test]
 fn duckdb_computes_a_million_ratings_as_pingyi_does() {
     let d = Dir::new();
     d.ok(&["generate", "--scale", "1000000", "--out", "gen"]);
