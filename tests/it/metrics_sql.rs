@@ -177,7 +177,10 @@ fn a_model_calling_an_unknown_macro_is_refused_with_its_file_and_the_known_ones(
         .expect("run the engine");
     let stderr = String::from_utf8_lossy(&done.stderr);
     assert_eq!(done.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("rates.sql: no macro wilson_middle"), "{stderr}");
+    assert!(
+        stderr.contains("rates.sql: no macro wilson_middle"),
+        "{stderr}"
+    );
     assert!(stderr.contains("wilson_centre, wilson_half"), "{stderr}");
     assert!(!stderr.contains("Traceback"), "{stderr}");
 }
