@@ -209,7 +209,9 @@ mod tests {
     #[test]
     fn mann_kendall_matches_pymannkendall_with_ties_and_declines() {
         // pymannkendall 1.4 original_test, run on these series.
-        let cases: [(&[f64], f64, f64, f64, f64, f64, f64); 3] = [
+        /// A series and pymannkendall's s, var_s, z, p, tau and slope of it.
+        type Case = (&'static [f64], f64, f64, f64, f64, f64, f64);
+        let cases: [Case; 3] = [
             (
                 &[0.95, 0.93, 0.93, 0.90, 0.88, 0.88, 0.85, 0.80],
                 -26.0,

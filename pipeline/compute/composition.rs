@@ -10,19 +10,25 @@ use crate::config::Config;
 
 /// (org_type, rater_category) → (quota_group, quota), and the tolerance per org type.
 fn quota_map(cfg: &Config) -> DataFrame {
-    let mut rows: (Vec<String>, Vec<String>, Vec<String>, Vec<f64>, Vec<f64>) = Default::default();
-    for o in &cfg.org_types {
-        for g in &o.quota {
-            for c in &g.categories {
-                rows.0.push(o.name.clone());
-                rows.1.push(c.clone());
-                rows.2.push(g.group.clone());
-                rows.3.push(g.share);
-                rows.4.push(o.quota_tolerance);
-            }
-        }
-    }
-    df!("org_type" => rows.0, "rater_category" => rows.1, "quota_group" => rows.2, "quota" => rows.3, "tolerance" => rows.4).expect("equal lengths")
+    let rows: Vec<(&str, &str, &str, f64, f64)> = cfg
+        .org_types
+        .iter()
+        .flat_map(|o| {
+            o.quota.iter().flat_map(move |g| {
+                g.categories
+                    .iter()
+                    .map(move |c| (&*o.name, &**c, &*g.group, g.share, o.quota_tolerance))
+            })
+        })
+        .collect();
+    df!(
+        "org_type" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "rater_category" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "quota_group" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "quota" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "tolerance" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+    )
+    .expect("equal lengths")
 }
 
 /// One row per subject, period and quota group of its org type, groups

@@ -371,7 +371,7 @@ fn source(c: &Config, name: &str, s: &Source) -> Check {
     for col in s.columns.keys().chain(s.constants.keys()) {
         if !canonical.contains(&col.as_str()) {
             return fail(
-                format!("{key}"),
+                key.to_string(),
                 format!(
                     "`{col}` is not a canonical column; allowed: {}",
                     canonical.join(", ")

@@ -82,10 +82,6 @@ fn item(plan: &Plan, i: usize, s: &Suggestion, as_of: Date, owner: &str) -> Item
         deadline,
         status,
         closed,
-        follow_up: if closed.is_some() {
-            *rng.pick(FOLLOW_UP)
-        } else {
-            ""
-        },
+        follow_up: closed.map_or("", |_| *rng.pick(FOLLOW_UP)),
     }
 }

@@ -36,7 +36,10 @@ pub fn rows_per_weight(plan: &Plan, rows: u64) -> f64 {
 }
 
 /// Per org type: quota groups as (share, [(category, weight)]).
-pub struct Quotas(Vec<Vec<(f64, Vec<(u8, f64)>)>>);
+pub struct Quotas(Vec<Vec<(f64, Weights)>>);
+
+/// Rater categories (by index) and their weights within a quota group.
+type Weights = Vec<(u8, f64)>;
 
 impl Quotas {
     pub fn new(plan: &Plan) -> Quotas {

@@ -19,9 +19,12 @@ pub enum Format {
     Jsonl,
 }
 
+/// The exports found, each with its format.
+pub type Found = Vec<(PathBuf, Format)>;
+
 /// Files under `paths` (folders are walked, in name order); hidden files are
 /// skipped; files of other types are returned separately to be reported.
-pub fn discover(paths: &[PathBuf]) -> Result<(Vec<(PathBuf, Format)>, Vec<PathBuf>)> {
+pub fn discover(paths: &[PathBuf]) -> Result<(Found, Vec<PathBuf>)> {
     let mut found = Vec::new();
     let mut other = Vec::new();
     for p in paths {

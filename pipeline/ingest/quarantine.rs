@@ -31,10 +31,9 @@ pub fn frame(
     shown: &str,
 ) -> Result<DataFrame> {
     let n = rows.len();
-    let s =
-        |name: &str, f: &dyn Fn(&(u32, &str, String, &str, String, String)) -> String| -> Column {
-            Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into()
-        };
+    let s = |name: &str, f: &dyn Fn(&Row) -> String| -> Column {
+        Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into()
+    };
     let df = DataFrame::new_infer_height(vec![
         Series::new("kind".into(), vec![kind.name(); n]).into(),
         Series::new("sheet".into(), vec![sheet.unwrap_or_default(); n]).into(),

@@ -91,7 +91,7 @@ pub fn run(wh: &Warehouse, sql: &str, allow_files: bool) -> Result<DataFrame> {
     let mut ctx = context(wh, &manifest)?;
     let names: Vec<String> = ctx.get_tables();
     let lf = ctx.execute(sql).map_err(|e| explain(e, sql, &names))?;
-    Ok(lf.collect().map_err(|e| explain(e, sql, &names))?)
+    lf.collect().map_err(|e| explain(e, sql, &names))
 }
 
 /// Statements that would change data. polars' SQL accepts `CREATE TABLE`,

@@ -144,16 +144,15 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         .collect();
     let firm_now: Vec<&BreachRow> = breaches.iter().filter(|b| b.window == w).collect();
     let county_trend = data.trends.iter().find(|t| t.level == "county");
-    let summary = summary::findings(
-        &headline,
-        &w,
-        &firm_now,
-        &attention,
-        &townships,
+    let facts = summary::Facts {
+        headline: &headline,
+        window: &w,
+        firm: &firm_now,
+        attention: &attention,
+        townships: &townships,
         county_trend,
-        labels,
-        &cards,
-    );
+    };
+    let summary = summary::findings(&facts, labels, &cards);
     Leadership {
         meta: Meta::new(cfg, data, labels, "leadership_title"),
         headline,

@@ -146,18 +146,30 @@ pub struct Link {
 /// How many subjects a sentence names before "and N more".
 const NAMED: usize = 8;
 
-/// The executive summary. `townships` is the ranking, best first;
-/// `cards` the unit cards' folder relative to the report.
-pub fn findings(
-    h: &Headline,
-    window: &str,
-    firm: &[&BreachRow],
-    attention: &Attention,
-    townships: &[RankRow],
-    county_trend: Option<&super::load::Trend>,
-    labels: &Labels,
-    cards: &str,
-) -> Vec<Finding> {
+/// What the executive summary is written from.
+#[derive(Clone, Copy)]
+pub struct Facts<'a> {
+    pub headline: &'a Headline,
+    pub window: &'a str,
+    /// The window's breaches on firm evidence.
+    pub firm: &'a [&'a BreachRow],
+    pub attention: &'a Attention,
+    /// The township ranking, best first.
+    pub townships: &'a [RankRow],
+    pub county_trend: Option<&'a super::load::Trend>,
+}
+
+/// The executive summary. `cards` is the unit cards' folder relative to
+/// the report.
+pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
+    let Facts {
+        headline: h,
+        window,
+        firm,
+        attention,
+        townships,
+        county_trend,
+    } = *facts;
     let pct = |v: Option<f64>| format::pct(v, 1);
     let mut out = Vec::new();
     let change = match h.rate_change {

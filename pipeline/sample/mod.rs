@@ -70,7 +70,8 @@ pub fn key(seed: u64, person_id: &str) -> String {
 
 pub fn draw(people: &[Person], strata: &[Stratum], seed: u64, size: Size) -> Draw {
     // (township, village) → per stratum, (key, person id), sorted by key.
-    let mut pools: BTreeMap<(String, String), Vec<Vec<(String, String)>>> = BTreeMap::new();
+    type Pool = Vec<Vec<(String, String)>>;
+    let mut pools: BTreeMap<(String, String), Pool> = BTreeMap::new();
     for p in people {
         let pool = pools
             .entry((p.township.clone(), p.village.clone()))

@@ -15,10 +15,9 @@ fn rows(
     unsatisfied: u32,
     abstain: u32,
 ) {
-    let labels = std::iter::repeat("满意")
-        .take(satisfied as usize)
-        .chain(std::iter::repeat("不满意").take(unsatisfied as usize))
-        .chain(std::iter::repeat("不了解").take(abstain as usize));
+    let labels = std::iter::repeat_n("满意", satisfied as usize)
+        .chain(std::iter::repeat_n("不满意", unsatisfied as usize))
+        .chain(std::iter::repeat_n("不了解", abstain as usize));
     for (i, l) in labels.enumerate() {
         out.push_str(&format!(
             "{subject}-{date}-{i},{subject},{date},服务对象,群众测评,问卷,{l}\n"

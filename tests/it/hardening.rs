@@ -287,7 +287,7 @@ fn implausible_dates_and_broken_times_are_quarantined_as_bad_date() {
         "pingyi.toml",
         &format!("{text}[period]\nearliest = \"2012-07-01\"\n"),
     );
-    e.write("in/ratings.csv", &format!("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\nA,ZZ0001,2012-06-30,普通群众,群众测评,问卷,满意\nB,ZZ0001,2012-07-01,普通群众,群众测评,问卷,满意\n"));
+    e.write("in/ratings.csv", "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\nA,ZZ0001,2012-06-30,普通群众,群众测评,问卷,满意\nB,ZZ0001,2012-07-01,普通群众,群众测评,问卷,满意\n");
     assert_eq!(e.run(&["ingest"]).code, 3);
     assert_eq!(
         csv_rows(
