@@ -4,7 +4,7 @@
 //! interrupted run hiding its quarantine, corruption not named, `query`
 //! reading outside the warehouse, report leftovers.
 
-use crate::util::{split_csv, tree, Dir};
+use crate::util::{csv_records, split_csv, tree, Dir};
 
 /// A folder with a keyed configuration, an as-of date, a one-subject
 /// roster in `in/`, and nothing else yet.
@@ -24,7 +24,7 @@ fn inbox() -> Dir {
 
 fn csv_rows(d: &Dir, sql: &str) -> Vec<Vec<String>> {
     let r = d.ok(&["query", "--format", "csv", "--raw", sql]);
-    r.stdout.lines().skip(1).map(split_csv).collect()
+    csv_records(&r.stdout).into_iter().skip(1).collect()
 }
 
 const HEAD: &str =
@@ -44,6 +44,11 @@ fn no_rater_id_of_the_input_is_anywhere_in_the_warehouse_or_the_reports() {
     ratings.push_str("H3,ZZ0001,2012-09-03,普通,群众,RAWID0003,群众测评,问卷,满意,\n");
     ratings.push_str("H4,ZZ0001,1900-01-01,普通群众,RAWID0004,群众测评,问卷,满意,\n");
     ratings.push_str("H5,ZZ9999,2012-09-03,普通群众,RAWID0005,群众测评,问卷,满意,\n");
+    // A stray quote: the field runs to the end of the file and swallows
+    // the rows after it, ids and all (one with a quoted comma before its id).
+    ratings.push_str("H6,ZZ0001,2012-09-03,普通群众,RAWID0012,群众测评,问卷,满意,\"没闭合\n");
+    ratings.push_str("H7,ZZ0001,2012-09-03,普通群众,RAWID0013,群众测评,问卷,满意,\r\n");
+    ratings.push_str("H8,ZZ0001,\"2012,09\",普通群众,RAWID0014,群众测评,问卷,满意,\n");
     d.write("in/ratings.csv", &ratings);
     d.write(
         "in/votes.jsonl",
@@ -78,6 +83,18 @@ fn no_rater_id_of_the_input_is_anywhere_in_the_warehouse_or_the_reports() {
         shifted[3].starts_with("H3,ZZ0001,2012-09-03,普通,hmac:"),
         "the fields the id may be in are masked, the rest kept for the fix: {shifted:?}"
     );
+    let swallowing = q
+        .iter()
+        .find(|r| r[0].ends_with("ratings.csv") && r[1] == "18")
+        .unwrap();
+    let lines: Vec<&str> = swallowing[3].lines().collect();
+    assert_eq!(lines.len(), 3, "{swallowing:?}");
+    for (line, start) in lines.iter().zip(["H6,", "H7,", "H8,"]) {
+        assert!(
+            line.starts_with(start) && line.contains(",hmac:") && line.contains("群众测评"),
+            "each swallowed line masked where its id may be, the rest kept: {swallowing:?}"
+        );
+    }
     let mut seen = Vec::new();
     for (path, bytes) in tree(&d.join("wh"))
         .into_iter()

@@ -104,6 +104,27 @@ pub fn split_csv(line: &str) -> Vec<String> {
     out
 }
 
+/// The records of CSV text, a newline inside a quoted field kept in it.
+pub fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            // An escaped quote ("") toggles twice.
+            '"' => quoted = !quoted,
+            '\n' if !quoted => {
+                records.push(split_csv(text[start..i].trim_end_matches('\r')));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < text.len() {
+        records.push(split_csv(&text[start..]));
+    }
+    records
+}
+
 /// Every file under `dir`, as (relative path, bytes), sorted by path.
 pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
