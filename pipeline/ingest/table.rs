@@ -33,10 +33,7 @@ impl BadRow {
             Some((_, sep)) if self.raw.contains('\n') => self
                 .raw
                 .split('\n')
-                .map(|line| {
-                    let fields: Vec<String> = line.split(*sep).map(str::to_string).collect();
-                    masked(&fields, *sep, p, n, mask)
-                })
+                .map(|line| masked(&line.split(*sep).collect::<Vec<_>>(), *sep, p, n, mask))
                 .collect::<Vec<_>>()
                 .join("\n"),
             Some((fields, sep)) => masked(fields, *sep, p, n, mask),
@@ -50,8 +47,8 @@ impl BadRow {
 
 /// `fields` joined by `sep`, with every field from `p` to `p` plus the
 /// surplus over `n` replaced by `mask(field)`.
-fn masked(
-    fields: &[String],
+fn masked<S: AsRef<str>>(
+    fields: &[S],
     sep: char,
     p: usize,
     n: usize,
@@ -63,9 +60,9 @@ fn masked(
         .enumerate()
         .map(|(i, f)| {
             if (p..=p + surplus).contains(&i) {
-                mask(f)
+                mask(f.as_ref())
             } else {
-                f.clone()
+                f.as_ref().to_string()
             }
         })
         .collect::<Vec<_>>()
