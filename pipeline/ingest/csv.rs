@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 
 use super::coded::{CodedTable, Coder};
 use super::decode;
-use super::scan::{self, count_byte, unquote, well_quoted, Records};
+use super::scan::{self, count_byte, unquote, Records};
 pub use super::scan::{fields, records};
 use super::table::{pick_header, BadRow, RawTable};
 use crate::config::Encoding;
@@ -25,11 +25,12 @@ use crate::config::Encoding;
 /// small enough that a block's intermediate columns stay well under 1 GiB.
 const BLOCK: usize = 8 << 20;
 
-/// The longest a record may run (checked once a block's worth more has
-/// been read without finding its end, so a file is refused somewhere
-/// between 8 and 16 MiB past the record's start): a quote left open (a
-/// stray quote in an unquoted field) would otherwise make the rest of the
-/// file one record, read into memory whole. No real export has such a field.
+/// How far a record may run before a quote still open in it is taken for
+/// a stray one (checked once a block's worth more has been read without
+/// finding its end, so between 8 and 16 MiB past the record's start): the
+/// quote's line is set aside and the lines after it are read as rows. No
+/// real export has such a field. Only a line with no line end in as much
+/// text refuses the file.
 const MAX_RECORD: usize = BLOCK;
 
 pub struct CsvChunks {
@@ -211,7 +212,14 @@ impl CsvChunks {
             let cut = if self.eof {
                 Some(self.pending.len())
             } else {
-                self.split_point()
+                // Counting quotes finds no record end for a block's worth:
+                // a quote is still open. Cut where the walk that sets the
+                // quote's line aside does.
+                self.split_point().or_else(|| {
+                    (self.pending.len() > MAX_RECORD)
+                        .then(|| scan::cut_after_stray(&self.pending, self.sep))
+                        .flatten()
+                })
             };
             if let Some(cut) = cut {
                 let rest = self.pending.split_off(cut);
@@ -238,9 +246,9 @@ impl CsvChunks {
         }
     }
 
-    /// The block that refuses the file when one record runs past
-    /// `MAX_RECORD`: it names the line and column of the quote left open.
-    /// Reading stops here (the rest is only hashed).
+    /// The block that refuses the file when a line runs past `MAX_RECORD`
+    /// with no line end to cut at: it names the line and column of the
+    /// quote left open. Reading stops here (the rest is only hashed).
     fn open_quote(&mut self) -> Block {
         let pending = std::mem::take(&mut self.pending);
         self.eof = true;
@@ -261,10 +269,7 @@ impl CsvChunks {
                 _ => {}
             }
         }
-        let column = self.headers.get(opened.1).map_or_else(
-            || format!("{}", opened.1 + 1),
-            |h| format!("{} ({h})", opened.1 + 1),
-        );
+        let column = column_label(&self.headers, opened.1);
         Block {
             bytes: Vec::new(),
             first_line: self.next_line + opened.0,
@@ -362,29 +367,23 @@ impl Parser {
         let mut lines: Vec<u32> = Vec::with_capacity(rows_guess);
         let mut bad = Vec::new();
         let mut walk = Records::new(text, first_line, self.sep);
-        while let Some((line, start, end, newlines)) = walk.next_record() {
-            let rec = &text[start..end];
+        while let Some(record) = walk.next_record() {
+            let rec = &text[record.start..record.end];
             let fields = &walk.fields;
-            let at = line as u32;
+            let at = record.line as u32;
             if blank(rec, encoding)? {
                 continue;
             }
-            // A stray quote in a field makes the following lines part of
-            // that field: the record is set aside rather than swallowing rows.
-            let stray = newlines > 0
-                && fields
-                    .iter()
-                    .any(|f| f.quoted && !well_quoted(&text[f.start..f.end]));
-            if fields.len() > n || stray {
-                let reason = if stray {
-                    format!("a quote in a field runs over {} lines (to line {}): put the whole field in quotes and write a quote inside it as \"\"", newlines + 1, at as usize + newlines)
-                } else {
-                    format!("the row has {} fields, the header has {n}", fields.len())
-                };
+            if let Some(stray) = &record.stray {
+                let rec = decode::text(rec, encoding)?;
+                bad.push(self.stray_row(at, &rec, stray));
+                continue;
+            }
+            if fields.len() > n {
                 let rec = decode::text(rec, encoding)?;
                 bad.push(BadRow {
                     line: at,
-                    reason,
+                    reason: format!("the row has {} fields, the header has {n}", fields.len()),
                     raw: rec.to_string(),
                     fields: Some((scan::fields(&rec, self.sep), char::from(self.sep))),
                 });
@@ -421,6 +420,37 @@ impl Parser {
             bad,
         })
     }
+    /// A stray quote's line, set aside: the reason names the column and how
+    /// far the quote would have run, and the fields are the line split on
+    /// every separator, so the quarantine masks the right one.
+    fn stray_row(&self, at: u32, rec: &str, stray: &scan::Stray) -> BadRow {
+        let column = column_label(&self.headers, stray.column);
+        let end = at as usize + stray.lines - 1;
+        let run = if stray.unclosed && stray.lines == 1 {
+            "it is never closed".to_string()
+        } else if stray.unclosed {
+            format!("it is never closed, and would swallow every line to line {end}")
+        } else {
+            format!(
+                "read as CSV the field would run over {} lines, to line {end}",
+                stray.lines
+            )
+        };
+        let sep = char::from(self.sep);
+        BadRow {
+            line: at,
+            reason: format!("column {column}: a quote opens a field and does not close it on this line ({run}), so the line is set aside and the lines after it are read as rows: remove the stray quote, or put the whole field in quotes and write a quote inside it as \"\""),
+            raw: rec.to_string(),
+            fields: Some((rec.split(sep).map(str::to_string).collect(), sep)),
+        }
+    }
+}
+
+/// Column `i` (from 0) as a message names it: its number from 1 and header.
+fn column_label(headers: &[String], i: usize) -> String {
+    headers
+        .get(i)
+        .map_or_else(|| format!("{}", i + 1), |h| format!("{} ({h})", i + 1))
 }
 
 /// Whether the record is blank (`str::trim` leaves nothing), decoding it
@@ -511,8 +541,9 @@ mod tests {
                     .collect()
             };
             assert_eq!(bad(&bytes), bad(&whole));
-            // `,,,` is a row of empty cells; with tabs, a blank line.
-            let rows = if sep == "," { 6 } else { 5 };
+            // `,,,` is a row of empty cells; with tabs, a blank line. Q6's
+            // stray quote sets its line aside; Q7 after it is a row.
+            let rows = if sep == "," { 7 } else { 6 };
             assert_eq!(whole.df.height(), rows, "{}", whole.df);
             assert_eq!(bad(&whole).len(), 2, "{:?}", bad(&whole));
         }

@@ -22,51 +22,33 @@ impl BadRow {
     /// `n` holds clear identities: with too many fields the identity may
     /// have shifted right by the surplus, so every field it could be in is
     /// replaced by `mask(field)`; a line that could not be split (not JSON)
-    /// is not shown at all. A record a stray quote ran over several lines
-    /// holds several raters' lines, so each line is split on the separator
-    /// (quotes ignored: they are what went wrong) and masked by itself.
+    /// is not shown at all.
     pub fn shown(&self, private: Option<usize>, n: usize, mask: &dyn Fn(&str) -> String) -> String {
         let Some(p) = private else {
             return self.raw.clone();
         };
         match &self.fields {
-            Some((_, sep)) if self.raw.contains('\n') => self
-                .raw
-                .split('\n')
-                .map(|line| masked(&line.split(*sep).collect::<Vec<_>>(), *sep, p, n, mask))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            Some((fields, sep)) => masked(fields, *sep, p, n, mask),
+            Some((fields, sep)) => {
+                let surplus = fields.len().saturating_sub(n);
+                fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        if (p..=p + surplus).contains(&i) {
+                            mask(f)
+                        } else {
+                            f.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(&sep.to_string())
+            }
             None => format!(
                 "(not shown: the line may hold a rater id; see line {} of the file)",
                 self.line
             ),
         }
     }
-}
-
-/// `fields` joined by `sep`, with every field from `p` to `p` plus the
-/// surplus over `n` replaced by `mask(field)`.
-fn masked<S: AsRef<str>>(
-    fields: &[S],
-    sep: char,
-    p: usize,
-    n: usize,
-    mask: &dyn Fn(&str) -> String,
-) -> String {
-    let surplus = fields.len().saturating_sub(n);
-    fields
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            if (p..=p + surplus).contains(&i) {
-                mask(f.as_ref())
-            } else {
-                f.as_ref().to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(&sep.to_string())
 }
 
 #[derive(Debug)]

@@ -736,15 +736,18 @@ fn rows_of_the_wrong_shape_are_quarantined_not_dropped() {
 }
 
 #[test]
-fn a_stray_quote_quarantines_its_own_record_not_the_rows_after_it() {
+fn a_stray_quote_quarantines_its_own_line_not_the_rows_after_it() {
     let d = refused_file_dir();
     let head = "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,意见建议\n";
     let row = |id: &str, note: &str| {
         format!("{id},ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,{note}\n")
     };
-    // Line 3 opens a quote inside a field and line 5 closes it: the three
-    // lines read as one record. A quoted field over two lines (line 7) is
-    // legitimate CSV and is kept.
+    // Line 3 opens a quote inside a field and line 5's quote would close
+    // it: read as CSV, lines 3 to 5 are one record and Q3 is lost in it.
+    // Each stray quote's line is set aside by itself instead. A quoted
+    // field over two lines (line 7) is legitimate CSV and is kept; so is a
+    // quote closed on its own line (line 9). Line 10's quote is never
+    // closed.
     let csv = [
         head.to_string(),
         row("Q1", ""),
@@ -753,20 +756,47 @@ fn a_stray_quote_quarantines_its_own_record_not_the_rows_after_it() {
         row("Q4", "好\"吧"),
         row("Q5", ""),
         row("Q6", "\"第一行\n第二行\""),
-        row("Q7", ""),
+        row("Q7", "\"引号\"\"里\"\"的字\""),
+        row("Q8", "没\"闭合"),
+        row("Q9", ""),
     ]
     .concat();
     let r = ingest_one(&d, "quotes.csv", csv.as_bytes());
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
-    assert_eq!(rating_faults(&d), vec![vec!["3", "malformed_row"]]);
-    let detail = one(&d, "select detail from quarantine where kind = 'ratings'");
-    assert!(
-        detail.contains("runs over 3 lines (to line 5)") && detail.contains("\"\""),
-        "the reason names the lines and the fix: {detail}"
+    assert_eq!(
+        rating_faults(&d),
+        vec![
+            vec!["3", "malformed_row"],
+            vec!["5", "malformed_row"],
+            vec!["10", "malformed_row"]
+        ]
+    );
+    let details = query(
+        &d,
+        "select detail from quarantine where kind = 'ratings' order by source_line",
+    );
+    let says = |i: usize, what: &str| {
+        assert!(details[i][0].contains(what), "{what}: {}", details[i][0]);
+    };
+    says(0, "column 8 (意见建议): a quote opens a field");
+    says(0, "would run over 3 lines, to line 5");
+    says(0, "write a quote inside it as \"\"");
+    // Line 5's quote pairs with line 7's, whose text runs on after it.
+    says(1, "would run over 3 lines, to line 7");
+    says(
+        2,
+        "is never closed, and would swallow every line to line 11",
     );
     assert_eq!(
         query(&d, "select response_id from ratings order by response_id"),
-        vec![vec!["Q1"], vec!["Q5"], vec!["Q6"], vec!["Q7"]]
+        vec![
+            vec!["Q1"],
+            vec!["Q3"],
+            vec!["Q5"],
+            vec!["Q6"],
+            vec!["Q7"],
+            vec!["Q9"]
+        ]
     );
     // "第一行\n第二行": the quoted line break is part of the comment.
     assert_eq!(
@@ -775,6 +805,10 @@ fn a_stray_quote_quarantines_its_own_record_not_the_rows_after_it() {
             "select length(comment) from ratings where response_id = 'Q6'"
         ),
         "7"
+    );
+    assert_eq!(
+        one(&d, "select comment from ratings where response_id = 'Q7'"),
+        "引号\"里\"的字"
     );
 }
 
@@ -824,10 +858,10 @@ fn one_sheet_a_forced_encoding_and_json_for_machines() {
 }
 
 /// A quote that is never closed would make the rest of a large file one
-/// record held in memory whole: 8–16 MiB on, the file is refused instead,
-/// naming the line and column of the quote.
+/// record held in memory whole: 8–16 MiB on, the quote's line is set aside
+/// and the lines after it are read as rows, as in a small file.
 #[test]
-fn a_quote_left_open_for_megabytes_refuses_the_file_naming_where_it_opens() {
+fn a_quote_left_open_for_megabytes_sets_its_line_aside_and_reads_on() {
     let d = refused_file_dir();
     let mut csv = String::from(
         "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,意见建议\n",
@@ -841,23 +875,30 @@ fn a_quote_left_open_for_megabytes_refuses_the_file_naming_where_it_opens() {
             "Q{i},ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,\n"
         ));
     }
+    // A legitimate quoted field over two lines after it, in the last block.
+    i += 1;
+    csv.push_str(&format!(
+        "Q{i},ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,\"第一行\n第二行\"\n"
+    ));
     let r = ingest_one(&d, "open-quote.csv", csv.as_bytes());
-    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
-    let line = r
-        .stdout
-        .lines()
-        .find(|l| l.contains("open-quote.csv"))
-        .unwrap_or_else(|| panic!("not reported:\n{}", r.stdout));
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert_eq!(rating_faults(&d), vec![vec!["3", "malformed_row"]]);
+    let detail = one(&d, "select detail from quarantine where kind = 'ratings'");
     assert!(
-        line.contains("refused")
-            && line.contains("line 3, column 8 (意见建议)")
-            && line.contains("stray quote"),
-        "{line}"
+        detail.contains("column 8 (意见建议)") && detail.contains("is never closed"),
+        "{detail}"
     );
-    assert_eq!(one(&d, "select count(*) from ratings"), "0");
+    assert_eq!(one(&d, "select count(*) from ratings"), format!("{i}"));
+    assert_eq!(
+        one(
+            &d,
+            &format!("select length(comment) from ratings where response_id = 'Q{i}'")
+        ),
+        "7"
+    );
     assert_eq!(
         one(&d, "select count(*) from batches where status = 'refused'"),
-        "1"
+        "0"
     );
 }
 

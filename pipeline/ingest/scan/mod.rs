@@ -1,6 +1,8 @@
 //! Where a CSV block's records and fields lie, found 16 bytes at a time.
 //!
-//! `Records` walks a block's records with the physical line each starts on;
+//! `Records` walks a block's records with the physical line each starts on,
+//! and sets a stray quote's line aside as a record of its own (so one
+//! forgotten quote does not swallow the rows after it);
 //! `Marks` yields the positions of the separators, newlines and quotes in
 //! order, so a record without quotes is split by jumping from mark to mark
 //! instead of testing every byte. A record with a quote is handed to
@@ -225,6 +227,27 @@ pub struct Records<'t> {
     pub fields: Vec<Field>,
 }
 
+/// One record: the physical line it starts on and where it lies (start,
+/// end; without the trailing `\r`).
+pub struct Record {
+    pub line: usize,
+    pub start: usize,
+    pub end: usize,
+    pub stray: Option<Stray>,
+}
+
+/// A quote that opens a field and does not close it properly. Read as CSV
+/// the field would swallow the lines after it (rows of other raters), so
+/// the record is its own line only, split on every separator.
+pub struct Stray {
+    /// The field the quote opens, counted from 0.
+    pub column: usize,
+    /// The lines the field would run over, its own included.
+    pub lines: usize,
+    /// Whether it would still be open at the end of the text.
+    pub unclosed: bool,
+}
+
 impl<'t> Records<'t> {
     pub fn new(text: &'t [u8], first_line: usize, sep: u8) -> Records<'t> {
         Records {
@@ -237,10 +260,8 @@ impl<'t> Records<'t> {
         }
     }
 
-    /// The next record: the line it starts on, where it lies (start, end;
-    /// without the trailing `\r`), and how many newlines its quoted fields
-    /// hold.
-    pub fn next_record(&mut self) -> Option<(usize, usize, usize, usize)> {
+    /// The next record, its fields in `fields`.
+    pub fn next_record(&mut self) -> Option<Record> {
         let (text, pos) = (self.text, self.pos);
         if pos >= text.len() {
             return None;
@@ -251,23 +272,111 @@ impl<'t> Records<'t> {
             Some(end) => (end, 0),
             None => {
                 let found = scan_record(text, pos, self.sep, &mut self.fields);
+                if let Some(stray) = self.stray(pos, found) {
+                    return Some(self.own_line(pos, stray));
+                }
                 self.marks.seek(found.0 + 1);
                 found
             }
         };
-        let trimmed = if end > pos && text[end - 1] == b'\r' {
-            end - 1
-        } else {
-            end
-        };
+        let trimmed = trim_cr(text, pos, end);
         if let Some(last) = self.fields.last_mut() {
             last.end = last.end.min(trimmed);
         }
         let at = self.line;
         self.line += newlines + 1;
         self.pos = end + 1;
-        Some((at, pos, trimmed, newlines))
+        Some(Record {
+            line: at,
+            start: pos,
+            end: trimmed,
+            stray: None,
+        })
     }
+
+    /// Whether the quoted record `scan_record` found at `pos` holds a stray
+    /// quote: one that runs a field over a line end and then does not close
+    /// it (text after the closing quote, or no closing quote at all), or
+    /// that is still open at the end of the text.
+    fn stray(&self, pos: usize, (end, newlines): (usize, usize)) -> Option<Stray> {
+        let text = self.text;
+        let unclosed = end == text.len() && count_byte(&text[pos..end], b'"') % 2 == 1;
+        if newlines == 0 && !unclosed {
+            return None;
+        }
+        let column = self
+            .fields
+            .iter()
+            .position(|f| f.quoted && !well_quoted(&text[f.start..f.end]))?;
+        // A text's last newline ends its last line; none starts after it.
+        let last = usize::from(!(unclosed && text.ends_with(b"\n")));
+        Some(Stray {
+            column,
+            lines: newlines + last,
+            unclosed,
+        })
+    }
+
+    /// The stray quote's line as its own record, its fields split on every
+    /// separator (its quotes are what went wrong); the walk goes on at the
+    /// next line.
+    fn own_line(&mut self, pos: usize, stray: Stray) -> Record {
+        let text = self.text;
+        let nl = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |p| pos + p);
+        let end = trim_cr(text, pos, nl);
+        self.fields.clear();
+        let mut start = pos;
+        for i in pos..=end {
+            if i == end || text[i] == self.sep {
+                self.fields.push(Field {
+                    start,
+                    end: i,
+                    quoted: text[start..i].contains(&b'"'),
+                });
+                start = i + 1;
+            }
+        }
+        self.marks.seek(nl + 1);
+        let at = self.line;
+        self.line += 1;
+        self.pos = nl + 1;
+        Record {
+            line: at,
+            start: pos,
+            end,
+            stray: Some(stray),
+        }
+    }
+}
+
+/// `end` without a `\r` just before it (not before `start`).
+fn trim_cr(text: &[u8], start: usize, end: usize) -> usize {
+    if end > start && text[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// Where to cut a text whose first record has a quote still open a block
+/// later: after the last record the walk that sets stray quotes aside finds
+/// complete (the first record is the stray quote's line). A later record
+/// still open at the end may be a quoted field the next read closes, so the
+/// cut is before it. None when there is no line end to cut at.
+pub fn cut_after_stray(text: &[u8], sep: u8) -> Option<usize> {
+    let mut walk = Records::new(text, 0, sep);
+    let mut cut = None;
+    while let Some(r) = walk.next_record() {
+        let open = r.stray.as_ref().is_some_and(|s| s.unclosed);
+        if walk.pos > text.len() || (open && r.start > 0) {
+            break;
+        }
+        cut = Some(walk.pos);
+    }
+    cut
 }
 
 /// Records of `text` with the physical line each starts on; a record ends at
@@ -275,10 +384,7 @@ impl<'t> Records<'t> {
 pub fn records(text: &str, first_line: usize) -> impl Iterator<Item = (usize, &str)> {
     let mut walk = Records::new(text.as_bytes(), first_line, b',');
     // A record starts and ends next to ASCII bytes: its slice is whole characters.
-    std::iter::from_fn(move || {
-        walk.next_record()
-            .map(|(line, start, end, _)| (line, &text[start..end]))
-    })
+    std::iter::from_fn(move || walk.next_record().map(|r| (r.line, &text[r.start..r.end])))
 }
 
 /// Splits one record into fields (header detection, rows set aside).
@@ -344,111 +450,4 @@ mod sse2 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_keep_physical_lines_across_quoted_newlines() {
-        let text = "a,b\r\n\"x\ny\",2\n\n3,4\n";
-        let r: Vec<(usize, &str)> = records(text, 1).collect();
-        assert_eq!(r, vec![(1, "a,b"), (2, "\"x\ny\",2"), (4, ""), (5, "3,4")]);
-    }
-
-    #[test]
-    fn fields_and_counts_respect_quotes() {
-        assert_eq!(fields("\"a,b\",\"c\"\"d\",", b','), vec!["a,b", "c\"d", ""]);
-        assert_eq!(fields("\"a,b\",c,", b',').len(), 3);
-        assert!(well_quoted(b"\"a \"\"b\"\"\nc\""));
-        assert!(!well_quoted(b"a\"b\nc\""));
-        assert!(!well_quoted(b"\"never closed\nd"));
-        assert!(!well_quoted(b"\"\"\"\"\""));
-        assert!(well_quoted(b"\"\""));
-        assert!(!well_quoted(b"\""));
-    }
-
-    #[test]
-    fn byte_counts_match_the_plain_count_at_every_length() {
-        let text: Vec<u8> = (0..20_000u32)
-            .map(|i| {
-                if i % 7 == 0 || i % 255 == 3 {
-                    b'\n'
-                } else {
-                    b'a'
-                }
-            })
-            .collect();
-        for len in [
-            0, 1, 15, 16, 17, 31, 32, 33, 4079, 4080, 4081, 8159, 8160, 8161, 20_000,
-        ] {
-            let plain = text[..len].iter().filter(|&&b| b == b'\n').count();
-            assert_eq!(count_byte(&text[..len], b'\n'), plain, "{len}");
-        }
-        assert_eq!(count_byte(&[b'\n'; 9000], b'\n'), 9000);
-        assert_eq!(count_byte(&[0xFF; 5000], 0xFF), 5000);
-    }
-
-    /// A small deterministic generator: no dependency for one test.
-    fn texts() -> impl Iterator<Item = Vec<u8>> {
-        let alphabet: [&[u8]; 8] = [
-            b"a",
-            b",",
-            b"\n",
-            b"\"",
-            b"\r",
-            "中".as_bytes(),
-            b"\t",
-            b"bb",
-        ];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        (0..3_000).map(move |n| {
-            let len = n % 300;
-            let mut text = Vec::new();
-            for _ in 0..len {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                // Quotes in a third of the texts only: most records of
-                // real exports have none, and take the marks' path.
-                let pick = (state % 8) as usize;
-                let pick = if pick == 3 && n % 3 != 0 { 0 } else { pick };
-                text.extend_from_slice(alphabet[pick]);
-            }
-            text
-        })
-    }
-
-    /// The records and fields of every text, walked mark by mark with
-    /// quoted records handed to `scan_record`, are those `scan_record` finds
-    /// walking every byte.
-    #[test]
-    fn marks_split_records_as_the_byte_walk_does() {
-        for text in texts() {
-            for sep in [b',', b'\t'] {
-                let mut marks = Marks::new(&text, sep);
-                let (mut pos, mut a, mut b) = (0, Vec::new(), Vec::new());
-                while pos < text.len() {
-                    let want = scan_record(&text, pos, sep, &mut b);
-                    let got = match marks.record(pos, &mut a) {
-                        Some(end) => (end, 0),
-                        None => {
-                            let found = scan_record(&text, pos, sep, &mut a);
-                            marks.seek(found.0 + 1);
-                            found
-                        }
-                    };
-                    let spans = |f: &[Field]| -> Vec<(usize, usize, bool)> {
-                        f.iter().map(|f| (f.start, f.end, f.quoted)).collect()
-                    };
-                    assert_eq!(got, want, "{:?} at {pos}", String::from_utf8_lossy(&text));
-                    assert_eq!(
-                        spans(&a),
-                        spans(&b),
-                        "{:?} at {pos}",
-                        String::from_utf8_lossy(&text)
-                    );
-                    pos = want.0 + 1;
-                }
-            }
-        }
-    }
-}
+mod tests;
