@@ -18,7 +18,7 @@ use super::piece::{Cells, Piece};
 use super::table::LINE;
 use super::validate::period;
 use super::validate::{
-    bad_date, missing, names, out_of_bounds, unknown, Accepted, Context, Validated,
+    bad_date, missing, names, out_of_bounds, rounded_id, unknown, Accepted, Context, Validated,
 };
 
 /// The rules and output columns that depend on one canonical column.
@@ -87,7 +87,10 @@ fn rules(ctx: &Context, header: &dyn Fn(&str) -> String) -> Vec<Rule> {
         by_label(&|l| (!l.abstain).then(|| if l.satisfied { "1" } else { "0" }.to_string()));
     vec![
         Rule {
-            checks: vec![missing("response_id", header)],
+            checks: vec![
+                missing("response_id", header),
+                rounded_id("response_id", header),
+            ],
             ..Rule::new("response_id")
         },
         Rule {
@@ -144,6 +147,7 @@ fn rules(ctx: &Context, header: &dyn Fn(&str) -> String) -> Vec<Rule> {
             ..Rule::new("rating")
         },
         Rule {
+            checks: vec![rounded_id("rater_id", header)],
             outputs: vec![col("rater_id").alias("__rater_id")],
             ..Rule::new("rater_id")
         },

@@ -163,6 +163,26 @@ pub(super) fn missing(column: &'static str, header: &dyn Fn(&str) -> String) -> 
     }
 }
 
+/// An id in scientific notation (`4.10101E+17`): Excel stores a long
+/// number typed into a cell not formatted as text (an ID card number, an
+/// 18-digit form number) as a number with 15 significant digits, so the
+/// last digits are gone and different people or forms would be taken for
+/// one (a merged rater, a false duplicate).
+pub(super) fn rounded_id(column: &'static str, header: &dyn Fn(&str) -> String) -> Check {
+    Check {
+        column,
+        bad: col(column)
+            .str()
+            .contains(lit(r"^[0-9](\.[0-9]+)?[Ee]\+?[0-9]+$"), false)
+            .fill_null(false),
+        reason: "bad_value",
+        detail: format!(
+            "{} is a number in scientific notation: Excel keeps 15 digits of a number, so the last digits of this id are lost; format the column as text (or type ' before the id) and enter the ids again",
+            header(column)
+        ),
+    }
+}
+
 pub(super) fn unknown(
     column: &'static str,
     mapped: &str,
@@ -323,6 +343,7 @@ fn raters(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
     ];
     let checks = vec![
         missing("person_id", header),
+        rounded_id("person_id", header),
         Check {
             column: "person_id",
             bad: col("__dup"),

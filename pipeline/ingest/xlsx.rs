@@ -138,6 +138,7 @@ pub(super) fn cell_text(cell: &Data) -> Option<Cow<'_, str>> {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
             Cow::Owned(format!("{}", *f as i64))
         }
+        Data::Float(f) if f.fract() == 0.0 => Cow::Owned(scientific(*f)),
         Data::Float(f) => Cow::Owned(f.to_string()),
         Data::Int(i) => Cow::Owned(i.to_string()),
         Data::Bool(b) => Cow::Owned(b.to_string()),
@@ -145,6 +146,19 @@ pub(super) fn cell_text(cell: &Data) -> Option<Cow<'_, str>> {
         Data::Error(e) => Cow::Owned(format!("#{e:?}")),
         Data::Empty => return None,
     })
+}
+
+/// A whole number past 15 digits, which Excel stores with 15 significant
+/// digits only: shown as Excel shows it (`4.10101198001011E+17`), not as a
+/// plausible long id whose last digits are made up.
+fn scientific(f: f64) -> String {
+    let text = format!("{f:.14E}");
+    let (mantissa, exponent) = text.split_once('E').unwrap_or((&text, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    match exponent.strip_prefix('-') {
+        Some(e) => format!("{mantissa}E-{e}"),
+        None => format!("{mantissa}E+{exponent}"),
+    }
 }
 
 /// An Excel serial (1900 system) as `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`.
@@ -173,6 +187,16 @@ mod tests {
 
     fn known(h: &str) -> bool {
         ["测评对象", "评议结果", "整改事项"].contains(&h)
+    }
+
+    #[test]
+    fn numbers_excel_rounds_are_shown_in_its_scientific_form() {
+        let shown = |f: f64| cell_text(&Data::Float(f)).unwrap().into_owned();
+        assert_eq!(shown(410101198001011234.0), "4.10101198001011E+17");
+        assert_eq!(shown(1e15), "1E+15");
+        assert_eq!(shown(999_999_999_999_999.0), "999999999999999");
+        assert_eq!(shown(1397.0), "1397");
+        assert_eq!(shown(2.5), "2.5");
     }
 
     /// A sheet with a title row, blank and whitespace-only rows, a stray

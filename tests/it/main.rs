@@ -9,6 +9,7 @@ mod generate;
 mod hardening;
 mod ingest;
 mod ledger;
+mod long_ids;
 mod metrics_sql;
 mod query;
 mod report;
