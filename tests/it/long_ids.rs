@@ -1,8 +1,8 @@
 //! Long ids that Excel turned into numbers: an ID card or 18-digit form
 //! number typed into a cell not formatted as text keeps 15 significant
 //! digits, so different raters or forms would be taken for one. Such an id
-//! is quarantined with the fix, from a workbook (a number cell) and from a
-//! CSV Excel saved (`4.10101E+17` as text).
+//! is quarantined with the fix, from a workbook (a number cell), a CSV
+//! Excel saved (`4.10101E+17` as text) and a device's JSON (a float).
 
 use crate::util::{county, csv_records, repo, Dir};
 
@@ -67,6 +67,20 @@ fn an_id_excel_rounded_to_15_digits_is_quarantined_with_the_fix() {
          S1,ZZ0001,2012-09-03,普通群众,4.10101E+17,群众测评,问卷,满意\n\
          S2,ZZ0001,2012-09-03,普通群众,2E3,群众测评,问卷,满意\n",
     );
+    // A device's JSON: a float id is rounded, an integer one is exact
+    // unless it is too long for 64 bits.
+    let json = |id: &str, rater: &str| {
+        format!("{{\"问卷编号\":\"{id}\",\"被评议对象编号\":\"ZZ0001\",\"评议日期\":\"2012-09-03\",\"评议人类别\":\"普通群众\",\"评议人编号\":{rater},\"评议方式\":\"群众测评\",\"评议途径\":\"问卷\",\"评价\":\"满意\"}}\n")
+    };
+    d.write(
+        "in/device.jsonl",
+        &[
+            json("J1", "4.10101198001011e17"),
+            json("J2", "410101198001011234"),
+            json("J3", "12345678901234567890123"),
+        ]
+        .concat(),
+    );
     d.write(
         "in/raters.csv",
         "人员编号,乡镇,村(社区),人员类别\n\
@@ -87,6 +101,8 @@ fn an_id_excel_rounded_to_15_digits_is_quarantined_with_the_fix() {
     assert_eq!(
         found,
         vec![
+            ["in/device.jsonl", "1", "bad_value", "rater_id"],
+            ["in/device.jsonl", "3", "bad_value", "rater_id"],
             ["in/hand.xlsx", "3", "bad_value", "rater_id"],
             ["in/hand.xlsx", "4", "bad_value", "response_id"],
             ["in/saved.csv", "2", "bad_value", "rater_id"],
@@ -108,10 +124,10 @@ fn an_id_excel_rounded_to_15_digits_is_quarantined_with_the_fix() {
         vec![vec!["3", "bad_value", "person_id"]]
     );
     // The form number is shown as Excel shows it; a rater id only hashed.
-    assert_eq!(q[1][4], "2.01207210001235E+17");
-    assert!(q[0][4].starts_with("hmac:"), "{:?}", q[0]);
+    assert_eq!(q[3][4], "2.01207210001235E+17");
+    assert!(q[2][4].starts_with("hmac:"), "{:?}", q[2]);
     assert_eq!(
         rows(&d, "select response_id from ratings order by response_id"),
-        vec![vec!["Q1"], vec!["Q4"]]
+        vec![vec!["J2"], vec!["Q1"], vec!["Q4"]]
     );
 }
