@@ -160,11 +160,19 @@ fn entry_sheet(c: &Campaign, ws: &mut Worksheet, n: &Names, lists: &[(&str, List
     let head = Format::new().set_bold().set_border(FormatBorder::Thin);
     let open = Format::new().set_unlocked();
     let date = Format::new().set_unlocked().set_num_format("yyyy-mm-dd");
+    // Ids typed as text: in General cells Excel drops leading zeros and
+    // keeps 15 digits of a long number, so the id would no longer match.
+    let id = Format::new().set_unlocked().set_num_format("@");
     for (i, column) in ENTRY_COLUMNS.iter().enumerate() {
         let i = i as u16;
         ws.write_string_with_format(0, i, column_header(c.cfg, c.lang, column), &head)?;
         let is_date = *column == "rated_at";
-        ws.set_column_format(i, if is_date { &date } else { &open })?;
+        let format = match *column {
+            "rated_at" => &date,
+            "response_id" | "subject_id" => &id,
+            _ => &open,
+        };
+        ws.set_column_format(i, format)?;
         ws.set_column_width(i, if *column == "comment" { 40 } else { 18 })?;
         let rule = match lists.iter().position(|(col, _)| col == column) {
             Some(k) => list_rule(n, k, lists[k].1.values.len()),

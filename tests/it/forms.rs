@@ -198,6 +198,40 @@ fn sheets(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
 }
 
 /// A column of the list sheet, by its title's end (`…满意度`).
+/// The number format of each column of the first sheet, as Excel names it
+/// (read from the workbook's XML with Python's zipfile: calamine does not
+/// read column styles).
+fn column_formats(path: &Path) -> Vec<String> {
+    let script = r#"
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+styles = z.read("xl/styles.xml").decode()
+sheet = z.read("xl/worksheets/sheet1.xml").decode()
+names = {"0": "General", "49": "@"}
+names.update(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"', styles))
+xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)
+ids = re.findall(r'<xf [^>]*numFmtId="(\d+)"', xfs)
+for lo, hi, style in re.findall(r'<col min="(\d+)" max="(\d+)"[^>]*style="(\d+)"', sheet):
+    for _ in range(int(lo), int(hi) + 1):
+        print(names.get(ids[int(style)], ids[int(style)]))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
 fn list(lists: &[Vec<String>], title_end: &str) -> Vec<String> {
     let k = lists[0]
         .iter()
@@ -324,6 +358,11 @@ fn the_entry_template_speaks_the_contract_and_round_trips_through_ingest() {
             "意见建议"
         ],
         "headers are the configured aliases of the contract's columns"
+    );
+    assert_eq!(
+        column_formats(&template)[..6],
+        ["@", "yyyy-mm-dd", "General", "General", "General", "@"],
+        "ids are text cells: Excel keeps their leading zeros and every digit"
     );
     assert_eq!(list(&all[2].1, "问卷编号").len(), 9, "3 groups × 3 copies");
     assert_eq!(list(&all[2].1, "被评议对象编号").len(), 36);
