@@ -92,11 +92,16 @@ pub fn resolve(
     let map = alias_map(cfg, source.map(|s| s.1));
     let mut columns: Vec<(&'static str, usize)> = Vec::new();
     let mut ignored = Vec::new();
+    // A second column meaning the same (评价 and 满意度, an id column twice).
+    let mut twice: Vec<(&'static str, usize, usize)> = Vec::new();
     for (i, h) in headers.iter().enumerate() {
         match map.get(&fold(h)) {
-            Some(c) if !columns.iter().any(|(x, _)| x == c) => columns.push((c, i)),
-            _ if h.trim().is_empty() => {}
-            _ => ignored.push(h.clone()),
+            Some(c) => match columns.iter().find(|(x, _)| x == c) {
+                None => columns.push((c, i)),
+                Some(&(_, first)) => twice.push((c, first, i)),
+            },
+            None if h.trim().is_empty() => {}
+            None => ignored.push(h.clone()),
         }
     }
     let constants: Vec<(&'static str, String)> = source
@@ -170,9 +175,21 @@ pub fn resolve(
         }
     };
     let wanted: Vec<&str> = kind.columns().iter().map(|(c, _)| *c).collect();
-    for (c, i) in columns.iter().filter(|(c, _)| !wanted.contains(c)) {
+    if let Some(&(c, a, b)) = twice.iter().find(|(c, _, _)| wanted.contains(c)) {
+        // Taking either would be a guess: the other may hold the real values.
+        return Err(format!(
+            "columns {} ({}) and {} ({}) both mean {c}: delete or rename one of them, so no value is taken from the wrong one",
+            a + 1,
+            headers[a],
+            b + 1,
+            headers[b]
+        ));
+    }
+    for (_, i) in columns.iter().filter(|(c, _)| !wanted.contains(c)) {
         ignored.push(headers[*i].clone());
-        let _ = c;
+    }
+    for (_, _, i) in &twice {
+        ignored.push(headers[*i].clone());
     }
     columns.retain(|(c, _)| wanted.contains(c));
     Ok(Mapping {

@@ -282,6 +282,8 @@ fn file_level_problems_refuse_the_file_and_the_others_go_on() {
     .unwrap();
     std::fs::write(d.join("in/no-rating.csv"), "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径\nQ1,ZZ0001,2012-09-03,普通群众,群众测评,问卷\n").unwrap();
     std::fs::write(d.join("in/fake.xlsx"), b"this is not a workbook").unwrap();
+    // Two columns meaning the rating, and they disagree: which is it?
+    std::fs::write(d.join("in/two-ratings.csv"), "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,满意度\nQ1,ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,不满意\n").unwrap();
     let r = d.run(&["ingest"]);
     assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
     let line = |name: &str| {
@@ -313,11 +315,18 @@ fn file_level_problems_refuse_the_file_and_the_others_go_on() {
         "{}",
         r.stdout
     );
+    assert!(
+        line("two-ratings.csv").contains(
+            "refused   in/two-ratings.csv: columns 7 (评价) and 8 (满意度) both mean rating: delete or rename one of them"
+        ),
+        "{}",
+        r.stdout
+    );
     assert!(line("roster.csv").starts_with("ingested"), "{}", r.stdout);
     // Refused files are recorded, and nothing of them is in any table.
     assert_eq!(
         one(&d, "select count(*) from batches where status = 'refused'"),
-        "4"
+        "5"
     );
     assert_eq!(one(&d, "select count(*) from ratings"), "0");
 }
