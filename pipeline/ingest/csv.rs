@@ -420,6 +420,7 @@ impl Parser {
             bad,
         })
     }
+
     /// A stray quote's line, set aside: the reason names the column and how
     /// far the quote would have run, and the fields are the line split on
     /// every separator, so the quarantine masks the right one.
