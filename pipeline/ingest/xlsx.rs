@@ -148,17 +148,15 @@ pub(super) fn cell_text(cell: &Data) -> Option<Cow<'_, str>> {
     })
 }
 
-/// A whole number past 15 digits, which Excel stores with 15 significant
-/// digits only: shown as Excel shows it (`4.10101198001011E+17`), not as a
-/// plausible long id whose last digits are made up.
+/// A whole number of 15 digits or more (its exponent is positive), which
+/// Excel stores with 15 significant digits only: shown as Excel shows it
+/// (`4.10101198001011E+17`), not as a plausible long id whose last digits
+/// are made up.
 fn scientific(f: f64) -> String {
     let text = format!("{f:.14E}");
     let (mantissa, exponent) = text.split_once('E').unwrap_or((&text, "0"));
     let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-    match exponent.strip_prefix('-') {
-        Some(e) => format!("{mantissa}E-{e}"),
-        None => format!("{mantissa}E+{exponent}"),
-    }
+    format!("{mantissa}E+{exponent}")
 }
 
 /// An Excel serial (1900 system) as `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`.
