@@ -48,6 +48,7 @@ mod tests {
         let damaged = Damaged {
             path: "wh/x.parquet".into(),
             problem: "truncated".into(),
+            derived: false,
         };
         let busy = Busy {
             pid: 1,

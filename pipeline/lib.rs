@@ -2,6 +2,7 @@
 //! organizations and cadres. Each stage is a module; each subcommand has a
 //! file under `cmd/`; `main.rs` only dispatches.
 
+pub mod calendar;
 pub mod cli;
 pub mod cmd;
 pub mod compute;
@@ -18,6 +19,7 @@ pub mod headers;
 pub mod ingest;
 pub mod ledger;
 pub mod lock;
+pub mod outdir;
 pub mod overdue;
 pub mod periods;
 pub mod query;

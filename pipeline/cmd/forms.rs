@@ -67,6 +67,7 @@ pub fn run(args: &FormsArgs, explicit: Option<&Path>) -> Result<()> {
         pdf: args.pdf,
         chromium: args.chromium.clone(),
         templates: args.templates.clone(),
+        protected: crate::outdir::Protected::new(cfg, &loaded.origin),
     };
     let wh = Warehouse::at(&cfg.paths.warehouse);
     let s = forms::run(cfg, &wh, &opts)?;

@@ -50,6 +50,9 @@ pub struct LedgerArgs {
 pub fn run(args: &LedgerArgs, explicit: Option<&Path>) -> Result<()> {
     let loaded = super::load_config(explicit)?;
     let cfg = &loaded.config;
+    if let Some(path) = &args.out {
+        crate::outdir::Protected::new(cfg, &loaded.origin).file("--out", path)?;
+    }
     let as_of = super::compute::as_of(args.as_of.as_deref(), &cfg.report.as_of)?;
     let wh = Warehouse::open(&cfg.paths.warehouse)?;
     let manifest = wh.manifest()?;
@@ -60,7 +63,9 @@ pub fn run(args: &LedgerArgs, explicit: Option<&Path>) -> Result<()> {
             );
         }
     }
+    let calendar = cfg.calendar.load()?;
     let ledger = Ledger {
+        calendar: &calendar,
         wh: &wh,
         manifest: &manifest,
         as_of,

@@ -64,6 +64,9 @@ pub fn run(args: &QueryArgs, explicit: Option<&Path>) -> Result<()> {
     }
     let format = output_format(args)?;
     let loaded = super::load_config(explicit)?;
+    if let Some(path) = &args.out {
+        crate::outdir::Protected::new(&loaded.config, &loaded.origin).file("--out", path)?;
+    }
     let wh = Warehouse::at(&loaded.config.paths.warehouse);
     let sql = match statement(args)? {
         Some(sql) => sql,

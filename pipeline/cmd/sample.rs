@@ -60,6 +60,7 @@ pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
         args.seed.expect("clap requires --seed"),
         args.out.as_deref().expect("clap requires --out"),
     );
+    crate::outdir::Protected::new(cfg, &loaded.origin).folder("--out", out, "sample")?;
     let strata = &cfg.sampling.strata;
     let r = roster::read(cfg, path)?;
     let targets = args.targets.as_deref().map(Targets::read).transpose()?;

@@ -37,6 +37,12 @@ struct Status {
     files_ingested: usize,
     quarantined_by_reason: BTreeMap<String, u64>,
     computed_as_of: Option<String>,
+    /// Whether the metrics were computed from today's tables and rules
+    /// (None: never computed).
+    metrics_current: Option<bool>,
+    /// Published report folders rendered from other metrics than the
+    /// warehouse's (other rules, as-of date or data): re-render them.
+    reports_stale: Vec<String>,
     breaches_by_window: BTreeMap<String, crate::warehouse::breaches::BreachCount>,
     /// Files the manifest lists, how they were checked, the damaged ones.
     files_checked: usize,
@@ -86,6 +92,8 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<u8> {
             .count(),
         quarantined_by_reason: quarantined,
         computed_as_of: m.computed_as_of.clone(),
+        metrics_current: metrics_current(&loaded.config, &m),
+        reports_stale: reports_stale(&loaded.config.paths.reports, &m),
         // A damaged metrics file is reported below, not a failure here.
         breaches_by_window: crate::warehouse::breaches::breaches_by_window(&wh).unwrap_or_default(),
         files_checked,
@@ -106,6 +114,33 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<u8> {
     } else {
         crate::exit::DAMAGED
     })
+}
+
+/// Whether the stored metrics' input key still matches the tables and the
+/// configuration's rules at their as-of date.
+fn metrics_current(cfg: &crate::config::Config, m: &crate::warehouse::Manifest) -> Option<bool> {
+    let stored = m.metrics_input.as_deref()?;
+    let as_of = crate::dates::parse_loose(m.computed_as_of.as_deref()?)?;
+    Some(crate::compute::inputs_key(cfg, m, as_of) == stored)
+}
+
+/// Report folders whose stamp names other metrics than the stored ones.
+fn reports_stale(reports: &Path, m: &crate::warehouse::Manifest) -> Vec<String> {
+    let Some(current) = m.metrics_input.as_deref() else {
+        return Vec::new();
+    };
+    let mut stale: Vec<String> = std::fs::read_dir(reports)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let stamp = std::fs::read_to_string(e.path().join(crate::report::STAMP)).ok()?;
+            let from = stamp.split_whitespace().nth(1);
+            (from != Some(current)).then(|| e.path().display().to_string())
+        })
+        .collect();
+    stale.sort();
+    stale
 }
 
 fn size(dir: &Path) -> u64 {
@@ -139,6 +174,15 @@ fn print(s: &Status) {
         s.files_ingested,
         s.computed_as_of.as_deref().unwrap_or("(not computed)")
     );
+    if s.metrics_current == Some(false) {
+        println!("metrics: computed under other rules or from other data than the warehouse and configuration hold now; `pingyi compute` (or `pingyi run`) recomputes them");
+    }
+    if !s.reports_stale.is_empty() {
+        println!(
+            "reports rendered from other metrics than the warehouse's (`pingyi report` or `pingyi run` renders them anew): {}",
+            s.reports_stale.join(", ")
+        );
+    }
     let q: Vec<String> = s
         .quarantined_by_reason
         .iter()

@@ -5,11 +5,17 @@
 
 use polars::prelude::*;
 
+use crate::calendar::WorkCalendar;
 use crate::dates::Date;
 
-pub fn ledger_summary(suggestions: LazyFrame, subjects: LazyFrame, as_of: Date) -> LazyFrame {
+pub fn ledger_summary(
+    suggestions: LazyFrame,
+    subjects: LazyFrame,
+    cal: &WorkCalendar,
+    as_of: Date,
+) -> anyhow::Result<LazyFrame> {
     let closed = col("status").eq(lit(crate::overdue::CLOSED));
-    let base = suggestions
+    let base = crate::overdue::with_due(suggestions, cal, as_of)?
         .join(
             subjects.select([col("subject_id"), col("township")]),
             [col("subject_id")],
@@ -56,7 +62,7 @@ pub fn ledger_summary(suggestions: LazyFrame, subjects: LazyFrame, as_of: Date) 
             .with_column(lit(level).alias("level"))
     })
     .collect();
-    concat(per_level, UnionArgs::default())
+    Ok(concat(per_level, UnionArgs::default())
         .expect("same schema by construction")
         .with_column(
             (col("closed").cast(DataType::Float64) / col("suggestions").cast(DataType::Float64))
@@ -72,7 +78,7 @@ pub fn ledger_summary(suggestions: LazyFrame, subjects: LazyFrame, as_of: Date) 
             col("median_days_to_close"),
             col("answered_on_spot"),
         ])
-        .sort(["level", "group"], Default::default())
+        .sort(["level", "group"], Default::default()))
 }
 
 /// The headline figures of the whole warehouse; `people` is the one-row

@@ -44,7 +44,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let mut ready = shared(wh, &manifest)?;
     build_all(cfg, as_of, &metrics, &mut ready)?;
     let mut m = manifest.clone();
-    let stamp = format!("{:06}", m.next_batch_id());
+    let stamp = fresh_stamp(wh, &m);
     let mut tables = Vec::new();
     for metric in &metrics {
         let name = metric.table.name;
@@ -65,6 +65,28 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         as_of: as_of.to_string(),
         tables,
     })
+}
+
+/// A file-name stamp no listed or existing metrics file carries: the next
+/// batch's id, and a counter when the metrics are computed again without a
+/// new batch (other rules, another as-of date). Writing over a listed file
+/// would change it under its seal, and a crash would leave the committed
+/// metrics half replaced; new names keep the old files whole until the
+/// manifest that lists the new ones is committed.
+fn fresh_stamp(wh: &Warehouse, m: &Manifest) -> String {
+    let batch = m.next_batch_id();
+    let taken = |stamp: &str| {
+        tables::metrics().iter().any(|metric| {
+            let rel = format!("metrics/{}/c{stamp}.parquet", metric.table.name);
+            m.seals.contains_key(&rel)
+                || m.tables.values().flatten().any(|f| *f == rel)
+                || wh.root.join(&rel).exists()
+        })
+    };
+    std::iter::once(format!("{batch:06}"))
+        .chain((1..).map(|n| format!("{batch:06}-{n}")))
+        .find(|s| !taken(s))
+        .expect("an unbounded sequence has a free stamp")
 }
 
 /// The scanned warehouse tables and the aggregates several builders share

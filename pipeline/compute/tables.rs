@@ -358,7 +358,8 @@ fn ledger_summary() -> Metric {
         "The rectification ledger (整改销号台账) by subject, township, category and county.",
         &["suggestions", "subjects"],
         |i| {
-            let plan = ledger::ledger_summary(i.lazy("suggestions")?, i.lazy("subjects")?, i.as_of);
+            let cal = i.cfg.calendar.load()?;
+            let plan = ledger::ledger_summary(i.lazy("suggestions")?, i.lazy("subjects")?, &cal, i.as_of)?;
             Ok(Plan::Lazy(plan))
         },
         columns("
@@ -367,7 +368,7 @@ fn ledger_summary() -> Metric {
             suggestions           u32   ledger items
             closed                u32   items closed (已销号)
             closure_rate          f64   closed / suggestions
-            overdue               u32   items past their deadline at the as-of date and not closed
+            overdue               u32   items not closed whose deadline fell due before the as-of date (a deadline on a day off falls due on the next working day of the calendar)
             median_days_to_close  f64   median days from receipt to closing, over closed items
             answered_on_spot      u32   items answered at the meeting itself
         "),

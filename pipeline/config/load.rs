@@ -137,8 +137,9 @@ fn resolve_paths(config: &mut Config, base: &Path) {
         &mut config.paths.inbox,
         &mut config.paths.warehouse,
         &mut config.paths.reports,
+        &mut config.calendar.file,
     ] {
-        if p.is_relative() {
+        if p.is_relative() && !p.as_os_str().is_empty() {
             *p = base.join(&*p);
         }
     }

@@ -24,6 +24,7 @@ pub struct Config {
     pub items: Items,
     pub sampling: Sampling,
     pub breach: Breach,
+    pub calendar: CalendarCfg,
     pub grades: Vec<Grade>,
     pub columns: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -95,6 +96,21 @@ pub struct ReportCfg {
     pub as_of: String,
     /// Who issues the reports, printed in their letterhead (e.g. 中共某某县委组织部).
     pub issuer: String,
+}
+
+/// The working-day calendar deadlines are counted in (`crate::calendar`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarCfg {
+    /// A county's own holiday file; empty: the built-in one.
+    pub file: PathBuf,
+}
+
+impl CalendarCfg {
+    pub fn load(&self) -> anyhow::Result<crate::calendar::WorkCalendar> {
+        let file = (!self.file.as_os_str().is_empty()).then_some(self.file.as_path());
+        crate::calendar::WorkCalendar::load(file)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -14,6 +14,9 @@ fn fail(key: impl Into<String>, message: impl Into<String>) -> Check {
 }
 
 pub fn check(c: &Config) -> Check {
+    if let Err(e) = c.calendar.load() {
+        return fail("calendar.file", format!("{e:#}"));
+    }
     if c.report.min_cell == 0 {
         return fail("report.min_cell", "must be at least 1");
     }

@@ -17,7 +17,7 @@ pub mod workbook;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::config::{Config, Lang, Named};
@@ -54,6 +54,8 @@ pub struct Options {
     pub pdf: bool,
     pub chromium: Option<PathBuf>,
     pub templates: Option<PathBuf>,
+    /// What `--out` may not name (the warehouse, inbox, …).
+    pub protected: crate::outdir::Protected,
 }
 
 /// One campaign's forms: everything the outputs are generated from.
@@ -140,7 +142,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
     let chromium = opts
         .pdf
         .then(|| pdf::find_chromium(opts.chromium.as_deref()));
-    let staging = stage(&out)?;
+    let staging = stage(&out, &opts.protected)?;
     let schemas = schema::write_all(&campaign, &staging.dir)?;
     workbook::write(&campaign, &staging.dir.join(workbook::file_name(&campaign)))?;
     let pages = sheet::write_all(&campaign, opts.templates.as_deref(), &schemas, &staging.dir)?;
@@ -183,7 +185,7 @@ fn configured(flag: &str, given: Option<&str>, preferred: &str, names: &[Named])
     }
 }
 
-fn stage(out: &Path) -> Result<Staging> {
+fn stage(out: &Path, protected: &crate::outdir::Protected) -> Result<Staging> {
     let name = out
         .file_name()
         .with_context(|| format!("--out {}: name a folder", out.display()))?
@@ -193,11 +195,9 @@ fn stage(out: &Path) -> Result<Staging> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    if out.is_file() {
-        bail!("--out {} is a file; name a folder", out.display());
-    }
+    protected.folder("--out", out, "forms")?;
     crate::report::output::clean_leftovers(&parent)?;
-    Staging::new(&parent, &name)
+    Staging::new(&parent, &name, "forms")
 }
 
 /// Prints each group's HTML beside it, in parallel (each Chromium is its

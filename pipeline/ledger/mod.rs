@@ -8,6 +8,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::calendar::WorkCalendar;
 use crate::config::Granularity;
 use crate::dates::Date;
 use crate::warehouse::{Manifest, Warehouse};
@@ -40,6 +41,8 @@ pub struct Ledger<'a> {
     pub manifest: &'a Manifest,
     pub as_of: Date,
     pub granularity: Granularity,
+    /// Deadlines on days off fall due on the next working day.
+    pub calendar: &'a WorkCalendar,
 }
 
 fn date_lit(d: Date) -> Expr {
@@ -70,7 +73,7 @@ impl Ledger<'_> {
                 .select(
                     open_columns(false)
                         .into_iter()
-                        .chain([col("days_overdue")])
+                        .chain([col("days_overdue"), col("workdays_overdue")])
                         .collect::<Vec<_>>(),
                 )
                 .collect()?,
@@ -103,7 +106,7 @@ impl Ledger<'_> {
                 items = items.filter(col(column).eq(lit(v.clone())));
             }
         }
-        Ok(items)
+        overdue::with_due(items, self.calendar, self.as_of)
     }
 
     /// Closed items with the subject's rate in its last period with a rate
@@ -167,7 +170,7 @@ impl Ledger<'_> {
                 JoinArgs::new(JoinType::Left),
             )
             .with_columns([
-                col("closed_at").lt_eq(col("deadline")).alias("on_time"),
+                col("closed_at").lt_eq(col("due")).alias("on_time"),
                 ((col("rate_after") - col("rate_before")) * lit(100.0)).alias("change_pp"),
             ])
             .sort_by_exprs(
@@ -184,6 +187,7 @@ impl Ledger<'_> {
                     "owner",
                     "measure",
                     "deadline",
+                    "due",
                     "closed_at",
                     "on_time",
                     "follow_up",

@@ -7,12 +7,11 @@
 //! conversion beats a hand-written column extractor per table.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{
-    col, lit, DataFrame, DataType, IntoLazy, JsonFormat, JsonWriter, SerWriter, NULL,
-};
+use polars::prelude::{col, cols, DataFrame, IntoLazy, JsonFormat, JsonWriter, SerWriter};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::calendar::WorkCalendar;
 use crate::warehouse::{FileStatus, Manifest, Warehouse};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -218,9 +217,13 @@ pub struct Data {
     pub suggestions: Vec<Suggestion>,
     pub inputs: Vec<Input>,
     pub quarantined: u64,
+    /// The metrics were computed under other rules or from other data than
+    /// the warehouse and configuration hold now (set by `report::run`):
+    /// every page says so.
+    pub stale: bool,
 }
 
-pub fn load(wh: &Warehouse) -> Result<Data> {
+pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
     let m = wh.manifest()?;
     let Some(as_of) = m.computed_as_of.clone() else {
         bail!(
@@ -248,7 +251,7 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
                 headline: rows(t("headline")?)?.into_iter().next().unwrap_or_default(),
                 trends: rows(t("trends")?)?,
                 detail: Vec::new(),
-                suggestions: rows(with_days_overdue(t("suggestions")?, &as_of)?)?,
+                suggestions: rows(with_days_overdue(t("suggestions")?, calendar, &as_of)?)?,
                 inputs: inputs(&m),
                 quarantined: m
                     .batches
@@ -256,6 +259,7 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
                     .flat_map(|b| &b.files)
                     .map(|f| f.quarantined)
                     .sum(),
+                stale: false,
             })
         },
     );
@@ -267,13 +271,21 @@ pub fn load(wh: &Warehouse) -> Result<Data> {
     })
 }
 
-/// The suggestions with each item's days overdue on the as-of date.
-fn with_days_overdue(suggestions: DataFrame, as_of: &str) -> Result<DataFrame> {
-    let days = match crate::dates::parse_loose(as_of) {
-        Some(d) => crate::overdue::days_overdue(d),
-        None => lit(NULL).cast(DataType::Int32).alias("days_overdue"),
+/// The suggestions with each item's days overdue on the as-of date (an
+/// item due on a day off falls due on the next working day).
+fn with_days_overdue(
+    suggestions: DataFrame,
+    calendar: &WorkCalendar,
+    as_of: &str,
+) -> Result<DataFrame> {
+    let Some(d) = crate::dates::parse_loose(as_of) else {
+        bail!("the metrics' as-of date `{as_of}` is not a date; run `pingyi compute` again");
     };
-    Ok(suggestions.lazy().with_column(days).collect()?)
+    let items = crate::overdue::with_due(suggestions.lazy(), calendar, d)?;
+    Ok(items
+        .with_column(crate::overdue::days_overdue(d))
+        .drop(cols(["due", "workdays_overdue"]))
+        .collect()?)
 }
 
 fn table(wh: &Warehouse, m: &Manifest, name: &str) -> Result<DataFrame> {

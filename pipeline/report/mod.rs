@@ -69,8 +69,10 @@ pub struct Options {
     pub only_if_changed: bool,
 }
 
-/// Stamp file in each published folder: what it was rendered from.
-const STAMP: &str = ".stamp";
+/// Stamp file in each published folder: what it was rendered from (a hash
+/// of everything, then the metrics' input key, which `pingyi status`
+/// compares with the warehouse's to say whether the reports are current).
+pub const STAMP: &str = ".stamp";
 
 /// What was published where.
 #[derive(Debug, Clone, Serialize)]
@@ -84,6 +86,7 @@ pub struct Summary {
 }
 
 pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
+    crate::outdir::check_reports_root(cfg)?;
     let reports = &cfg.paths.reports;
     let lang = lang_code(opts.lang);
     let audiences: Vec<Audience> = match opts.audience {
@@ -93,7 +96,8 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
     // The stamp needs only the manifest: a run with nothing new decides
     // here, without reading the metrics or loading templates.
     let manifest = wh.manifest()?;
-    let stamp = stamp(manifest.metrics_input.as_deref().unwrap_or(""), opts)?;
+    let metrics_input = manifest.metrics_input.as_deref().unwrap_or("");
+    let stamp = format!("{} {metrics_input}", stamp(metrics_input, opts)?);
     let folder = |a: &Audience| reports.join(format!("{}-{lang}", a.name()));
     let (todo, unchanged): (Vec<Audience>, Vec<Audience>) = audiences.into_iter().partition(|a| {
         !opts.only_if_changed
@@ -112,7 +116,14 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
         });
     }
     let started = std::time::Instant::now();
-    let data = load::load(wh)?;
+    let mut data = load::load(wh, &cfg.calendar.load()?)?;
+    data.stale = crate::dates::parse_loose(&data.as_of).is_some_and(|d| {
+        Some(crate::compute::inputs_key(cfg, &manifest, d)) != manifest.metrics_input
+    });
+    if data.stale {
+        tracing::warn!("the metrics were computed under other rules or from other data; the reports say so: run `pingyi compute` and render again");
+        eprintln!("warning: the metrics in {} were computed under other rules or from other data than the warehouse and configuration hold now; the reports say so on every page. Run `pingyi compute` (or `pingyi run`) and render again.", wh.root.display());
+    }
     let seconds = started.elapsed().as_secs_f64();
     tracing::info!(seconds, "metrics loaded");
     if let Some(a) = opts.as_of.as_deref().filter(|a| *a != data.as_of) {
@@ -207,7 +218,7 @@ fn render(
     printer: Option<&Path>,
     stamp: &str,
 ) -> Result<Published> {
-    let stage = Staging::new(reports, &format!("{}-{lang}", audience.name()))?;
+    let stage = Staging::new(reports, &format!("{}-{lang}", audience.name()), "report")?;
     let dir = stage.dir.clone();
     let mut cards = 0;
     let mut pages = Vec::new();

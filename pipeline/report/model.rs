@@ -23,6 +23,8 @@ pub struct Meta {
     pub last_period: String,
     pub lang: String,
     pub version: String,
+    /// The metrics predate the current rules or data (`Data::stale`).
+    pub stale: bool,
 }
 
 impl Meta {
@@ -47,6 +49,7 @@ impl Meta {
                 .map_or(String::new(), |p| p.to_string()),
             lang: labels.get("lang"),
             version: env!("CARGO_PKG_VERSION").to_string(),
+            stale: data.stale,
         }
     }
 }

@@ -4,12 +4,16 @@
 //! the old folder is renamed aside, the staging folder renamed in, the old
 //! one removed. A reader sees the old reports or the new ones, never a mix;
 //! a crash leaves at most a hidden folder, which the next render removes.
+//!
+//! A published folder carries its command's marker (`crate::outdir`), and
+//! only a folder with that marker (or none at all) is ever replaced.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::fsutil::{fault_point, sync_dir};
+use crate::outdir;
 
 pub struct Staging {
     pub dir: PathBuf,
@@ -18,7 +22,10 @@ pub struct Staging {
 }
 
 impl Staging {
-    pub fn new(reports: &Path, name: &str) -> Result<Staging> {
+    /// Stages `reports/name` for `command` (`report`, `forms`). A folder of
+    /// that name holding files that are not `command`'s output is refused
+    /// before anything is written.
+    pub fn new(reports: &Path, name: &str, command: &str) -> Result<Staging> {
         if reports.exists() && !reports.is_dir() {
             anyhow::bail!(
                 "{} is a file, not a folder; point paths.reports at a folder",
@@ -27,6 +34,8 @@ impl Staging {
         }
         std::fs::create_dir_all(reports)
             .with_context(|| format!("cannot create the reports folder {}", reports.display()))?;
+        let target = reports.join(name);
+        outdir::check_owned("the folder", &target, command)?;
         let pid = std::process::id();
         let dir = reports.join(format!(".staging-{name}-{pid}"));
         if dir.exists() {
@@ -34,8 +43,9 @@ impl Staging {
                 .with_context(|| format!("cannot clear {}", dir.display()))?;
         }
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        outdir::mark(&dir, command)?;
         Ok(Staging {
-            target: reports.join(name),
+            target,
             aside: reports.join(format!(".old-{name}-{pid}")),
             dir,
         })
@@ -83,7 +93,10 @@ pub fn clean_leftovers(reports: &Path) -> Result<()> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if path.is_dir() && (name.starts_with(".staging-") || name.starts_with(".old-")) {
+        let ours = name.starts_with(".staging-") || name.starts_with(".old-");
+        // Only folders pingyi marked (or an empty one a crash left before
+        // its marker): a user's own `.old-notes-1` is not ours to remove.
+        if path.is_dir() && ours && outdir::made_by_pingyi(&path) {
             // Another render working beside this one keeps its folders.
             let pid = name.rsplit('-').next().and_then(|p| p.parse::<u32>().ok());
             if pid.is_some_and(crate::lock::alive) {

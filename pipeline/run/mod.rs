@@ -113,9 +113,10 @@ fn exit_code(rec: &RunRecord) -> u8 {
 
 fn stages(cfg: &Config, opts: &Options, rec: &mut RunRecord) -> Result<()> {
     let wh = Warehouse::open(&cfg.paths.warehouse)?;
-    // Every listed file whole before anything reads or adds to them (a
-    // run with nothing new would otherwise read none and exit 0).
-    crate::warehouse::seal::quick_check_all(&wh.root, &wh.manifest()?)?;
+    // Every listed data file whole before anything reads or adds to them (a
+    // run with nothing new would otherwise read none and exit 0). Damaged
+    // metrics are derived: the compute stage rebuilds them.
+    crate::warehouse::seal::quick_check_data(&wh.root, &wh.manifest()?)?;
     timed(rec, "ingest", |rec| ingest_stage(cfg, opts, &wh, rec))?;
     fault_point("run-ingested");
     timed(rec, "compute", |_| compute_stage(cfg, opts, &wh))?;
@@ -207,7 +208,9 @@ fn ingest_stage(
 fn compute_stage(cfg: &Config, opts: &Options, wh: &Warehouse) -> Result<Option<String>> {
     let m = wh.manifest()?;
     let key = crate::compute::inputs_key(cfg, &m, opts.as_of);
-    if m.metrics_input.as_deref() == Some(key.as_str()) {
+    if m.metrics_input.as_deref() == Some(key.as_str())
+        && !crate::warehouse::seal::metrics_damaged(&wh.root, &m)
+    {
         return Ok(None);
     }
     let summary = crate::compute::run(cfg, wh, opts.as_of)?;

@@ -150,6 +150,7 @@ pub fn sheet(list: &[Drawn]) -> Sheet {
 /// Writes the list and, last, the audit record into `dir`.
 pub fn write(dir: &Path, draw: &Draw, inputs: &Inputs) -> Result<Audit> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    crate::outdir::mark(dir, "sample")?;
     let list = sheet(&draw.list);
     let text = csv_text(&list);
     write_atomic(&dir.join(LIST_CSV), text.as_bytes())?;

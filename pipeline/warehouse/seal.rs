@@ -24,10 +24,28 @@ pub struct Seal {
 /// A listed file that is missing, of the wrong size, not Parquet, or whose
 /// bytes changed. Exit code 7 (`exit::DAMAGED`).
 #[derive(Debug, thiserror::Error)]
-#[error("warehouse file {path} is damaged: {problem}; restore the warehouse folder from a backup (`pingyi status --verify` checks every file)")]
+#[error("warehouse file {path} is damaged: {problem}; {}", fix(.derived))]
 pub struct Damaged {
     pub path: String,
     pub problem: String,
+    /// A metrics file: derived from the other tables, so recomputing
+    /// replaces it and no backup is needed.
+    pub derived: bool,
+}
+
+/// The remedy: metrics are rebuilt from the tables they are computed from;
+/// anything else holds data only a backup has.
+fn fix(derived: &bool) -> &'static str {
+    if *derived {
+        "it is a metrics table, derived from the others: `pingyi compute` (or the next `pingyi run`) writes it anew"
+    } else {
+        "restore the warehouse folder from a backup (`pingyi status --verify` checks every file)"
+    }
+}
+
+/// Whether a listed file is a metrics table's (rebuilt by compute).
+pub fn is_derived(rel: &str) -> bool {
+    rel.starts_with("metrics/")
 }
 
 impl crate::exit::Coded for Damaged {
@@ -66,6 +84,7 @@ pub fn quick_check(root: &Path, m: &Manifest, rel: &str) -> Result<(), Damaged> 
     let damaged = |problem: String| Damaged {
         path: root.join(rel).display().to_string(),
         problem,
+        derived: is_derived(rel),
     };
     let path = root.join(rel);
     let size = match std::fs::metadata(&path) {
@@ -111,6 +130,25 @@ pub fn quick_check_all(root: &Path, m: &Manifest) -> Result<(), Damaged> {
         .try_for_each(|rel| quick_check(root, m, rel))
 }
 
+/// The quick check of the files only a backup can restore (every table
+/// but the metrics): what a run needs whole before it starts.
+pub fn quick_check_data(root: &Path, m: &Manifest) -> Result<(), Damaged> {
+    m.tables
+        .values()
+        .flatten()
+        .filter(|rel| !is_derived(rel))
+        .try_for_each(|rel| quick_check(root, m, rel))
+}
+
+/// Whether some metrics file fails the quick check (compute rebuilds it).
+pub fn metrics_damaged(root: &Path, m: &Manifest) -> bool {
+    m.tables
+        .values()
+        .flatten()
+        .filter(|rel| is_derived(rel))
+        .any(|rel| quick_check(root, m, rel).is_err())
+}
+
 /// The full check of every listed file: quick check, then its SHA-256
 /// against the seal. Returns (files checked, the damaged ones).
 pub fn verify(root: &Path, m: &Manifest) -> (usize, Vec<Damaged>) {
@@ -127,10 +165,12 @@ pub fn verify(root: &Path, m: &Manifest) -> (usize, Vec<Damaged>) {
                 Ok(h) => Some(Damaged {
                     path: root.join(rel).display().to_string(),
                     problem: format!("its SHA-256 is {h}, the manifest recorded {}", seal.sha256),
+                    derived: is_derived(rel),
                 }),
                 Err(e) => Some(Damaged {
                     path: root.join(rel).display().to_string(),
                     problem: format!("{e:#}"),
+                    derived: is_derived(rel),
                 }),
             }
         })

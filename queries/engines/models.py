@@ -2,7 +2,7 @@
 DuckDB and Spark runners' --compute: read the models and the order their
 inputs impose, and turn pingyi's configuration into the small parameter
 tables the models join (params_quota, params_breach_rules, params_grades,
-params_run).
+params_run, and params_calendar: every day of the working-day calendar).
 
 The configuration is read as pingyi reads it: the built-in defaults
 (pipeline/config/defaults.toml) with the given pingyi.toml merged over them,
@@ -16,11 +16,12 @@ import math
 import re
 import time
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 DEFAULTS = Path(__file__).resolve().parents[2] / "pipeline" / "config" / "defaults.toml"
+CALENDAR = Path(__file__).resolve().parents[2] / "pipeline" / "calendar" / "cn-holidays.toml"
 
 # The breach model lists at most this many periods per window and rules per
 # subject (its pivot has one slot each): months are the finest period.
@@ -152,6 +153,44 @@ def params(cfg, as_of):
     }
 
 
+def calendar_days(cfg, config_path):
+    """params_calendar: (day, workday) for every day of the years the
+    working-day calendar covers (pipeline/calendar/mod.rs's rule: a 调休
+    workday works, else holidays and weekends are off)."""
+    file = cfg.get("calendar", {}).get("file", "")
+    if file:
+        path = Path(file)
+        if not path.is_absolute() and config_path:
+            path = Path(config_path).resolve().parent / path
+    else:
+        path = CALENDAR
+    cal = tomllib.loads(path.read_text(encoding="utf-8"))
+    off, worked = set(), set()
+    for year in cal["years"].values():
+        for text in year["holidays"]:
+            first, _, last = text.partition("..")
+            d, end = date.fromisoformat(first), date.fromisoformat(last or first)
+            while d <= end:
+                off.add(d)
+                d += timedelta(days=1)
+        worked.update(date.fromisoformat(t) for t in year.get("workdays", []))
+    rows = []
+    for y in sorted(int(k) for k in cal["years"]):
+        d = date(y, 1, 1)
+        while d.year == y:
+            rows.append((d, d in worked or (d.weekday() < 5 and d not in off)))
+            d += timedelta(days=1)
+    return rows
+
+
+def values_table(columns, rows):
+    """A long parameter table as one VALUES list (DuckDB and Spark both
+    read `select * from (values …) as t(…)`; a UNION ALL of a thousand
+    selects is slow to plan)."""
+    body = ",\n".join("(" + ", ".join(literal(v, t) for v, (_, t) in zip(row, columns)) + ")" for row in rows)
+    return f"select * from (values {body}) as t({', '.join(c for c, _ in columns)})"
+
+
 def literal(value, sql_type):
     if value is None:
         return f"cast(null as {sql_type})"
@@ -159,6 +198,8 @@ def literal(value, sql_type):
         return "'" + str(value).replace("'", "''") + "'"
     if sql_type == "date":
         return f"date '{value.isoformat()}'"
+    if sql_type == "boolean":
+        return "true" if value else "false"
     return f"cast({value!r} as {sql_type})"
 
 
@@ -200,6 +241,8 @@ def compute(engine, args, warehouse_tables):
             engine.register_files("pingyi_" + name, files)
     for name, (columns, rows) in params(cfg, as_of).items():
         engine.register_sql(name, values_sql(columns, rows))
+    engine.register_sql("params_calendar", values_table([("day", "date"), ("workday", "boolean")],
+                                                        calendar_days(cfg, args.config)))
     differ = 0
     out = args.out.rstrip("/")
     for model in models:

@@ -1,21 +1,30 @@
 -- The rectification ledger (整改销号台账) by subject, township, category and for the county.
--- inputs: suggestions, subjects, params_run
+-- inputs: suggestions, subjects, params_run, params_calendar
 -- output: level, group, suggestions, closed, closure_rate, overdue, median_days_to_close, answered_on_spot
 -- grain: level ('subject', 'township', 'category', 'county') × group
 -- key: level, group
--- definitions: closed = status 已销号; closure_rate = closed / suggestions; overdue = deadline before the
---   as-of date and not closed; median_days_to_close = median of closed_at − received_at (days) over the
+-- definitions: closed = status 已销号; closure_rate = closed / suggestions; overdue = not closed and the
+--   deadline fell due before the as-of date, where a deadline falls due on the first working day on or after
+--   it (params_calendar: every day of the years the working-day calendar covers, holidays and 调休 applied); median_days_to_close = median of closed_at − received_at (days) over the
 --   closed suggestions; answered_on_spot = suggestions answered on the spot (现场答复).
 --   Days are counted from a civil day number (year, month, day → days), because DuckDB and Spark spell
 --   the difference of two dates differently.
--- parameters: params_run.as_of (pingyi compute --as-of; report.as_of; today).
+-- parameters: params_run.as_of (pingyi compute --as-of; report.as_of; today); params_calendar (day, workday)
+--   from the working-day calendar (`[calendar] file`, else pipeline/calendar/cn-holidays.toml).
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/ledger.rs), and tests/it/metrics_sql.rs
 --   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
 --   ratings (debug build) it took 0.17 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
 --   machine; a separate process, start-up included; not yet tried inside `pingyi compute`, where the builder
 --   is one of several plans polars runs together (the trends trial there was slower), so the builder stays.
-with dated as (
-    select g.subject_id, s.township, g.category, g.status, g.answered_on_spot, g.deadline,
+with due_dates as (
+    select d.deadline, min(c.day) as due
+    from (select distinct deadline from suggestions) as d
+    join params_calendar as c on c.day >= d.deadline and c.workday
+    group by d.deadline
+),
+dated as (
+    select g.subject_id, s.township, g.category, g.status, g.answered_on_spot,
+           coalesce(u.due, g.deadline) as due,
            extract(year from g.received_at) - case when extract(month from g.received_at) <= 2 then 1 else 0 end
                as r_y,
            (extract(month from g.received_at) + 9) % 12 as r_m,
@@ -26,11 +35,12 @@ with dated as (
            extract(day from g.closed_at) as c_d
     from suggestions as g
     left join subjects as s on s.subject_id = g.subject_id
+    left join due_dates as u on u.deadline = g.deadline
 ),
 flagged as (
     select d.subject_id, d.township, d.category, d.answered_on_spot,
            case when d.status = '已销号' then 1 else 0 end as closed,
-           case when d.deadline < p.as_of and not (d.status = '已销号') then 1 else 0 end as overdue,
+           case when d.due < p.as_of and not (d.status = '已销号') then 1 else 0 end as overdue,
            case when d.status = '已销号' then
                cast((365 * d.c_y + floor(d.c_y / 4) - floor(d.c_y / 100) + floor(d.c_y / 400)
                      + floor((153 * d.c_m + 2) / 5) + d.c_d)

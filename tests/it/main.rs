@@ -1,6 +1,7 @@
 //! The one integration test binary: every test runs the real `pingyi` CLI in
 //! a temporary folder, as a user would.
 
+mod calendar;
 mod compute;
 mod config;
 mod forms;
@@ -11,6 +12,7 @@ mod ingest;
 mod ledger;
 mod long_ids;
 mod metrics_sql;
+mod outputs;
 mod query;
 mod report;
 mod report_view;

@@ -23,7 +23,8 @@ use crate::util::{county, repo, sample_warehouse, split_csv, sql_names};
 fn sample() -> (Config, Data, Templates) {
     let d = county();
     let cfg = load_file(&d.join("pingyi.toml")).expect("config").config;
-    let data = load(&Warehouse::at(sample_warehouse())).expect("metrics");
+    let calendar = pingyi::calendar::WorkCalendar::load(None).expect("built-in calendar");
+    let data = load(&Warehouse::at(sample_warehouse()), &calendar).expect("metrics");
     let t = Templates::load(None, Lang::Zh).expect("templates");
     (cfg, data, t)
 }

@@ -179,6 +179,23 @@ pub fn sample_config(warehouse: &str) -> String {
     )
 }
 
+/// A folder with `in/`, `wh/` and `reports/` configured (plus `extra`
+/// configuration) and a roster of one subject, ZZ0001, in `in/roster.csv`;
+/// nothing ingested yet.
+pub fn one_subject(extra: &str) -> Dir {
+    let d = Dir::new();
+    d.write(
+        "pingyi.toml",
+        &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n{extra}"),
+    );
+    std::fs::create_dir(d.join("in")).unwrap();
+    d.write(
+        "in/roster.csv",
+        "被评议对象编号,名称,类型,组织类型,乡镇,村(社区)\nZZ0001,下平社区党总支,组织,社区,中枢镇,下平社区\n",
+    );
+    d
+}
+
 /// A folder rendering from the shared sample warehouse.
 pub fn county() -> Dir {
     let d = Dir::new();
