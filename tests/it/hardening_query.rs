@@ -1,0 +1,105 @@
+//! What a hostile tester found in round two (issue 34) in `query`, the
+//! configuration, the rater key, the public board, `sample --targets` and
+//! `ledger --out`: files read past the guard, a stack overflow, parameters
+//! substituted into each other, aliases flipping a rating, raters split by
+//! a moved key, a board that could be differenced, a misspelt village
+//! ignored, a `.tmp` left behind.
+
+use crate::util::{csv_records, Dir};
+
+const HEAD: &str =
+    "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评价,意见建议\n";
+
+/// A folder with a configuration (`extra` appended), a two-subject roster
+/// in `in/`, and nothing else yet.
+fn county(extra: &str) -> Dir {
+    let d = Dir::new();
+    d.write(
+        "pingyi.toml",
+        &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n{extra}"),
+    );
+    std::fs::create_dir(d.join("in")).unwrap();
+    d.write(
+        "in/roster.csv",
+        "被评议对象编号,名称,类型,组织类型,乡镇,村(社区)\nZZ0001,下平社区党总支,组织,社区,中枢镇,下平社区\nZZ0002,上平村党支部,组织,农村,中枢镇,上平村\n",
+    );
+    d
+}
+
+/// `n` forms (one rating each) for `subject` on `date`, ids `prefix0…`,
+/// every third one 不满意.
+fn forms(prefix: &str, subject: &str, date: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let rating = if i % 3 == 0 { "不满意" } else { "满意" };
+            format!("{prefix}{i},{subject},{date},普通群众,,群众测评,问卷,{rating},\n")
+        })
+        .collect()
+}
+
+fn csv_rows(d: &Dir, sql: &str) -> Vec<Vec<String>> {
+    let r = d.ok(&["query", "--format", "csv", "--raw", sql]);
+    csv_records(&r.stdout).into_iter().skip(1).collect()
+}
+
+#[test]
+fn query_refuses_a_table_function_however_its_name_is_written() {
+    let d = county("");
+    d.write(
+        "in/ratings.csv",
+        &format!("{HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
+    );
+    d.ok(&["ingest"]);
+    d.write("outside.csv", "a\nsecret-line\n");
+    for sql in [
+        "select * from `read_csv`('outside.csv')",
+        "select * from read_csv/**/('outside.csv')",
+        "select * from read_csv.x('outside.csv')",
+        "select * from \"read_csv\".\"y\"('outside.csv')",
+        "select * from READ_csv ( 'outside.csv' )",
+        "select * from ratings where subject_id in (select a from read_csv('outside.csv'))",
+    ] {
+        let q = d.run(&["query", "--format", "csv", sql]);
+        assert_eq!(q.code, 1, "{sql}: {}", q.stdout);
+        assert!(!q.stdout.contains("secret-line"), "{sql} read the file");
+        assert!(
+            q.stderr.contains("table function") && q.stderr.contains("--allow-files"),
+            "{sql}: {}",
+            q.stderr
+        );
+    }
+    let trusted = d.ok(&[
+        "query",
+        "--allow-files",
+        "--format",
+        "csv",
+        "select * from `read_csv`('outside.csv')",
+    ]);
+    assert_eq!(trusted.stdout, "a\nsecret-line\n");
+}
+
+#[test]
+fn a_statement_too_large_to_plan_is_refused_with_a_message_not_a_crash() {
+    let d = county("");
+    d.write(
+        "in/ratings.csv",
+        &format!("{HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
+    );
+    d.ok(&["ingest"]);
+    let unions = vec!["select 1 as x"; 2_000].join(" union all ");
+    let terms = format!("select {} as x", vec!["1"; 10_000].join(" + "));
+    for (sql, says) in [(&unions, "SELECTs"), (&terms, "levels deep")] {
+        let q = d.run(&["query", sql]);
+        assert_eq!(q.code, 1, "{says}: {}", q.stderr);
+        assert!(q.stderr.contains(says), "{}", q.stderr);
+        assert!(!q.stderr.contains("overflow"), "{}", q.stderr);
+    }
+    // Well inside the limits, long statements still run.
+    let fifty = vec!["select 1 as x"; 50].join(" union all ");
+    assert_eq!(
+        csv_rows(&d, &format!("select sum(x) from ({fifty}) t")),
+        [["50"]]
+    );
+    let sum = format!("select {} as x", vec!["1"; 100].join(" + "));
+    assert_eq!(csv_rows(&d, &sum), [["100"]]);
+}
