@@ -103,3 +103,41 @@ fn a_statement_too_large_to_plan_is_refused_with_a_message_not_a_crash() {
     let sum = format!("select {} as x", vec!["1"; 100].join(" + "));
     assert_eq!(csv_rows(&d, &sum), [["100"]]);
 }
+
+#[test]
+fn named_query_parameters_never_substitute_into_each_other() {
+    let d = county("");
+    let mut r = String::from(HEAD);
+    r.push_str(&forms("A", "ZZ0001", "2012-09-03", 4));
+    r.push_str(&forms("B", "ZZ0002", "2012-09-03", 4));
+    d.write("in/ratings.csv", &r);
+    d.ok(&["ingest"]);
+    std::fs::create_dir(d.join("q")).unwrap();
+    d.write(
+        "q/one.sql",
+        "-- Ratings of one subject in one period.\n-- param: subject — 被评议对象编号\n-- param: period — 期次\nselect subject_id, count(*) as n from ratings where subject_id = :subject and period = :period group by subject_id\n",
+    );
+    let run = |subject: &str, period: &str| {
+        let r = d.ok(&[
+            "query",
+            "--queries",
+            "q",
+            "--name",
+            "one",
+            "--format",
+            "csv",
+            "--param",
+            &format!("subject={subject}"),
+            "--param",
+            &format!("period={period}"),
+        ]);
+        csv_records(&r.stdout)
+            .into_iter()
+            .skip(1)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run("ZZ0001", "2012Q3"), [["ZZ0001", "4"]]);
+    // A value naming another placeholder stays a value.
+    assert_eq!(run(":period", "or 1=1 --"), Vec::<Vec<String>>::new());
+    assert_eq!(run(":period", "2012Q3"), Vec::<Vec<String>>::new());
+}
