@@ -27,4 +27,5 @@ pub mod run;
 pub mod sample;
 pub mod sheet;
 pub mod stats;
+pub mod text;
 pub mod warehouse;

@@ -141,3 +141,68 @@ fn named_query_parameters_never_substitute_into_each_other() {
     assert_eq!(run(":period", "or 1=1 --"), Vec::<Vec<String>>::new());
     assert_eq!(run(":period", "2012Q3"), Vec::<Vec<String>>::new());
 }
+
+#[test]
+fn scale_spellings_equal_ignoring_case_width_or_invisible_characters_are_refused() {
+    let d = Dir::new();
+    let scale = |first_alias: &str, score: &str| {
+        format!(
+            "[[scale]]\nlabel = \"满意\"\naliases = [\"{first_alias}\"]\nscore = {score}\nsatisfied = true\n\n[[scale]]\nlabel = \"不满意\"\naliases = [\"satisfied\"]\nscore = 1\n\n[[scale]]\nlabel = \"不了解\"\nabstain = true\n"
+        )
+    };
+    for (alias, score, key) in [
+        ("Satisfied", "3", "scale[1].aliases[0]"),
+        ("ＳＡＴＩＳＦＩＥＤ", "3", "scale[1].aliases[0]"),
+        ("satis\u{200b}fied ", "3", "scale[1].aliases[0]"),
+        ("very satisfied", "nan", "scale[0].score"),
+        ("very satisfied", "inf", "scale[0].score"),
+    ] {
+        d.write("bad.toml", &scale(alias, score));
+        let r = d.run(&["config", "check", "bad.toml"]);
+        assert_eq!(r.code, 5, "{alias} {score}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(key), "{alias} {score}: {}", r.stderr);
+    }
+    d.write("good.toml", &scale("very satisfied", "3"));
+    d.ok(&["config", "check", "good.toml"]);
+}
+
+#[test]
+fn ingest_matches_a_rating_ignoring_case_width_and_invisible_characters() {
+    let d = county("");
+    let mut r = String::from(HEAD);
+    for (i, rating) in [
+        "Satisfied",
+        "ＳＡＴＩＳＦＩＥＤ",
+        "\u{feff}满\u{200b}意",
+        "DISSATISFIED",
+        "Dis\u{2060}satisfied",
+    ]
+    .iter()
+    .enumerate()
+    {
+        r.push_str(&format!(
+            "R{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,{rating},\n"
+        ));
+    }
+    // Traditional characters are another spelling, not a variant: not guessed.
+    r.push_str("T1,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,滿意,\n");
+    d.write("in/ratings.csv", &r);
+    assert_eq!(d.run(&["ingest"]).code, 3);
+    assert_eq!(
+        csv_rows(
+            &d,
+            "select response_id, rating from ratings order by response_id"
+        ),
+        [
+            ["R0", "满意"],
+            ["R1", "满意"],
+            ["R2", "满意"],
+            ["R3", "不满意"],
+            ["R4", "不满意"],
+        ]
+    );
+    assert_eq!(
+        csv_rows(&d, "select reason from quarantine"),
+        [["off_scale"]]
+    );
+}
