@@ -206,3 +206,54 @@ fn ingest_matches_a_rating_ignoring_case_width_and_invisible_characters() {
         [["off_scale"]]
     );
 }
+
+#[test]
+fn a_different_rater_key_is_refused_and_the_environment_wins() {
+    let d = county("[privacy]\nrater_key = \"first-key\"\n");
+    let with_id = |id: &str, rater: &str| {
+        format!("{HEAD}{id},ZZ0001,2012-09-03,普通群众,{rater},群众测评,问卷,满意,\n")
+    };
+    d.write("in/a.csv", &with_id("A1", "P001"));
+    d.ok(&["ingest"]);
+    // The key moved to the environment, as the file advises: same raters.
+    d.write(
+        "pingyi.toml",
+        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n",
+    );
+    d.write("in/b.csv", &with_id("B1", "P001"));
+    let moved = d.run_env(&["ingest"], &[("PINGYI_RATER_KEY", "first-key")]);
+    assert_eq!(moved.code, 0, "{}", moved.stderr);
+    assert_eq!(
+        csv_rows(&d, "select count(distinct rater_key) from ratings"),
+        [["1"]]
+    );
+    // Another key would give P001 a second identity: refused, nothing ingested.
+    d.write("in/c.csv", &with_id("C1", "P001"));
+    let other = d.run_env(&["ingest"], &[("PINGYI_RATER_KEY", "second-key")]);
+    assert_eq!(other.code, 5, "{}", other.stderr);
+    assert!(
+        other.stderr.contains("PINGYI_RATER_KEY")
+            && other.stderr.contains("Restore the original key"),
+        "{}",
+        other.stderr
+    );
+    assert_eq!(csv_rows(&d, "select count(*) from ratings"), [["2"]]);
+    // Both set: the environment wins, with a warning.
+    d.write(
+        "pingyi.toml",
+        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[privacy]\nrater_key = \"second-key\"\n",
+    );
+    let both = d.run_env(&["ingest"], &[("PINGYI_RATER_KEY", "first-key")]);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    assert!(both.stderr.contains("both set"), "{}", both.stderr);
+    assert_eq!(
+        csv_rows(
+            &d,
+            "select count(distinct rater_key), count(*) from ratings"
+        ),
+        [["1", "3"]]
+    );
+    // The file's key alone is not the warehouse's: refused.
+    d.write("in/d.csv", &with_id("D1", "P001"));
+    assert_eq!(d.run(&["ingest"]).code, 5);
+}
