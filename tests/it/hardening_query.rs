@@ -5,7 +5,7 @@
 //! a moved key, a board that could be differenced, a misspelt village
 //! ignored, a `.tmp` left behind.
 
-use crate::util::{csv_records, Dir};
+use crate::util::{csv_records, split_csv, Dir};
 
 const HEAD: &str =
     "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评价,意见建议\n";
@@ -256,4 +256,70 @@ fn a_different_rater_key_is_refused_and_the_environment_wins() {
     // The file's key alone is not the warehouse's: refused.
     d.write("in/d.csv", &with_id("D1", "P001"));
     assert_eq!(d.run(&["ingest"]).code, 5);
+}
+
+#[test]
+fn the_public_board_shows_closed_years_only_and_one_more_form_changes_nothing() {
+    let d = county("[report]\nas_of = \"2012-12-31\"\n");
+    let mut r = String::from(HEAD);
+    r.push_str(&forms("A", "ZZ0001", "2011-09-03", 30));
+    r.push_str(&forms("B", "ZZ0002", "2011-09-03", 30));
+    r.push_str(&forms("C", "ZZ0001", "2012-09-03", 41));
+    r.push_str(&forms("D", "ZZ0002", "2012-09-03", 30));
+    d.write("in/ratings.csv", &r);
+    d.ok(&["ingest"]);
+    d.ok(&["compute"]);
+    d.ok(&["report", "--audience", "public"]);
+    let board = || -> Vec<String> {
+        ["public.csv", "public.html"]
+            .map(|f| std::fs::read_to_string(d.join("reports/public-zh").join(f)).unwrap())
+            .to_vec()
+    };
+    let first = board();
+    let csv = std::fs::read_to_string(d.join("reports/public-zh/public.csv")).unwrap();
+    let zz1: Vec<Vec<String>> = csv
+        .lines()
+        .map(split_csv)
+        .filter(|f| f.get(1).is_some_and(|id| id == "ZZ0001"))
+        .collect();
+    assert_eq!(zz1.len(), 1, "{csv}");
+    assert_eq!(zz1[0][5], "30", "2011, the closed year: {csv}");
+    let html = std::fs::read_to_string(d.join("reports/public-zh/public.html")).unwrap();
+    assert!(
+        html.contains("2012 年度的结果将于 2013-01-15 起公布"),
+        "{html}"
+    );
+    assert!(html.contains("年末后 15 天"), "{html}");
+    // One more form in the open year: the board does not move.
+    d.write(
+        "in/more.csv",
+        &format!("{HEAD}{}", forms("E", "ZZ0001", "2012-12-30", 1)),
+    );
+    d.ok(&["ingest"]);
+    d.ok(&["compute"]);
+    d.ok(&["report", "--audience", "public"]);
+    assert!(
+        board() == first,
+        "one form in the open year changed the board"
+    );
+    // After the grace, 2012 is shown whole.
+    d.write(
+        "pingyi.toml",
+        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[report]\nas_of = \"2013-01-15\"\n",
+    );
+    // (With a batch: a recompute without one is issue 34's item 2.)
+    d.write(
+        "in/2013.csv",
+        &format!("{HEAD}{}", forms("F", "ZZ0002", "2013-01-10", 1)),
+    );
+    d.ok(&["ingest"]);
+    d.ok(&["compute"]);
+    d.ok(&["report", "--audience", "public"]);
+    let csv = std::fs::read_to_string(d.join("reports/public-zh/public.csv")).unwrap();
+    let zz1: Vec<Vec<String>> = csv
+        .lines()
+        .map(split_csv)
+        .filter(|f| f.get(1).is_some_and(|id| id == "ZZ0001"))
+        .collect();
+    assert_eq!(zz1[0][5], "42", "{csv}");
 }
