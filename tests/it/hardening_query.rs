@@ -5,7 +5,7 @@
 //! a moved key, a board that could be differenced, a misspelt village
 //! ignored, a `.tmp` left behind.
 
-use crate::util::{csv_records, split_csv, Dir};
+use crate::util::{csv_records, repo, split_csv, Dir};
 
 const HEAD: &str =
     "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评价,意见建议\n";
@@ -322,4 +322,55 @@ fn the_public_board_shows_closed_years_only_and_one_more_form_changes_nothing() 
         .filter(|f| f.get(1).is_some_and(|id| id == "ZZ0001"))
         .collect();
     assert_eq!(zz1[0][5], "42", "{csv}");
+}
+
+#[test]
+fn a_misspelt_target_village_is_refused_with_the_closest_names() {
+    let d = Dir::new();
+    d.write("pingyi.toml", "[privacy]\nrater_key = \"test\"\n");
+    let roster = repo().join("sample-data/inbox/参评人员名册.csv");
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let header = split_csv(text.trim_start_matches('\u{feff}').lines().next().unwrap());
+    let first = split_csv(text.lines().nth(1).unwrap());
+    let col = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.contains(&h.as_str()))
+            .unwrap()
+    };
+    let (t, v) = (
+        col(&["乡镇", "所在乡镇"]),
+        col(&["村（社区）", "村(社区)", "所在村(社区)", "所在村（社区）"]),
+    );
+    let misspelt: String = first[v]
+        .chars()
+        .take(first[v].chars().count() - 1)
+        .collect();
+    d.write(
+        "targets.csv",
+        &format!(
+            "乡镇,村（社区）\n{},{}\n{},{misspelt}\n",
+            first[t], first[v], first[t]
+        ),
+    );
+    let r = d.run(&[
+        "sample",
+        "--roster",
+        roster.to_str().unwrap(),
+        "--seed",
+        "3",
+        "--per-village",
+        "10",
+        "--targets",
+        "targets.csv",
+        "--out",
+        "draw",
+    ]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!("village `{misspelt}`")) && r.stderr.contains(&first[v]),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.join("draw").exists(), "nothing drawn");
 }
