@@ -374,3 +374,34 @@ fn a_misspelt_target_village_is_refused_with_the_closest_names() {
     );
     assert!(!d.join("draw").exists(), "nothing drawn");
 }
+
+#[test]
+fn a_failed_ledger_out_leaves_no_temporary_file() {
+    let d = county("[report]\nas_of = \"2012-12-31\"\n");
+    d.write(
+        "in/ratings.csv",
+        &format!("{HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 5)),
+    );
+    d.write(
+        "in/ledger.csv",
+        "台账编号,被评议对象编号,收集日期,收集方式,问题类别,意见建议内容,整改措施,责任人,完成时限,整改状态\nY1,ZZ0001,2012-03-01,随机抽查,作风建设,路灯不亮,维修,张三,2012-04-01,整改中\n",
+    );
+    d.ok(&["ingest"]);
+    d.ok(&["compute"]);
+    std::fs::create_dir(d.join("outdir")).unwrap();
+    std::fs::create_dir(d.join("book.xlsx")).unwrap();
+    for out in ["outdir", "book.xlsx"] {
+        let r = d.run(&["ledger", "--out", out]);
+        assert_eq!(r.code, 1, "{out}");
+        assert!(r.stderr.contains("is a folder"), "{}", r.stderr);
+        let q = d.run(&["query", "--out", out, "select 1 as x"]);
+        assert_eq!(q.code, 1, "{out}");
+    }
+    let left: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(std::fs::read_dir(d.join("outdir")).unwrap().count(), 0);
+}
