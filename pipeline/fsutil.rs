@@ -1,7 +1,7 @@
 //! File-system helpers for writes that must never be seen half done.
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -20,6 +20,13 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(target: &Path) -> Result<AtomicFile> {
+        if target.is_dir() {
+            anyhow::bail!(
+                "{} is a folder: give the name of a file to write (e.g. {})",
+                target.display(),
+                target.join("out.csv").display()
+            );
+        }
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -42,17 +49,21 @@ impl AtomicFile {
         self.file.as_mut().expect("open until commit")
     }
 
+    /// Syncs and renames; on any failure the temporary file is removed
+    /// (by `drop`), so a failed write leaves nothing behind.
     pub fn commit(mut self) -> Result<()> {
-        let buffered = self.file.take().expect("open until commit");
-        let file = buffered
-            .into_inner()
-            .map_err(|e| e.into_error())
+        let buffered = self.file.as_mut().expect("open until commit");
+        buffered
+            .flush()
             .with_context(|| format!("cannot write {}", self.tmp.display()))?;
-        file.sync_all()
+        buffered
+            .get_ref()
+            .sync_all()
             .with_context(|| format!("cannot sync {}", self.tmp.display()))?;
-        drop(file);
         std::fs::rename(&self.tmp, &self.target)
             .with_context(|| format!("cannot move {} into place", self.target.display()))?;
+        // Renamed: nothing left for `drop` to remove.
+        self.file = None;
         Ok(())
     }
 }

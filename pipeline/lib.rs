@@ -29,4 +29,5 @@ pub mod run;
 pub mod sample;
 pub mod sheet;
 pub mod stats;
+pub mod text;
 pub mod warehouse;

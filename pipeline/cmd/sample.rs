@@ -64,6 +64,9 @@ pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
     let strata = &cfg.sampling.strata;
     let r = roster::read(cfg, path)?;
     let targets = args.targets.as_deref().map(Targets::read).transpose()?;
+    if let Some(t) = &targets {
+        t.on_roster(&r.people, path)?;
+    }
     let people = targeted(&r.people, targets.as_ref());
     if people.is_empty() {
         bail!(

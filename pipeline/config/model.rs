@@ -96,6 +96,10 @@ pub struct ReportCfg {
     pub as_of: String,
     /// Who issues the reports, printed in their letterhead (e.g. 中共某某县委组织部).
     pub issuer: String,
+    /// The public board shows an assessment year only this many days after
+    /// its end (late forms arrive meanwhile), and from then on no nightly
+    /// rating changes what it shows.
+    pub public_grace_days: u32,
 }
 
 /// The working-day calendar deadlines are counted in (`crate::calendar`).

@@ -82,7 +82,6 @@ fn is_iso_date(s: &str) -> bool {
 }
 
 fn scale(c: &Config) -> Check {
-    let mut seen = BTreeSet::new();
     for (i, level) in c.scale.iter().enumerate() {
         let key = format!("scale[{i}]");
         if level.abstain && (level.satisfied || level.score.is_some()) {
@@ -94,29 +93,66 @@ fn scale(c: &Config) -> Check {
                 ),
             );
         }
-        if !level.abstain && level.score.is_none() {
-            return fail(
-                key,
-                format!("`{}` needs a score (or abstain = true)", level.label),
-            );
-        }
-        for label in std::iter::once(&level.label).chain(&level.aliases) {
-            if !seen.insert(label.trim().to_string()) {
+        match level.score {
+            None if !level.abstain => {
                 return fail(
                     key,
-                    format!(
-                        "label `{label}` appears twice in the scale; each label maps to one level"
-                    ),
-                );
+                    format!("`{}` needs a score (or abstain = true)", level.label),
+                )
             }
+            Some(s) if !s.is_finite() => return fail(
+                format!("{key}.score"),
+                format!(
+                    "`{s}` is not a number a mean can be taken of; give a finite score such as 3"
+                ),
+            ),
+            _ => {}
         }
     }
+    scale_spellings(c)?;
     let valid = c.scale.iter().filter(|l| !l.abstain);
     if !valid.clone().any(|l| l.satisfied) || !valid.clone().any(|l| !l.satisfied) {
         return fail(
             "scale",
             "needs at least one satisfied and one not-satisfied level",
         );
+    }
+    Ok(())
+}
+
+/// Every label and alias of the scale is a different spelling under
+/// `text::fold`, the comparison ingest looks ratings up with: two that fold
+/// alike would map one cell to whichever level is listed first.
+fn scale_spellings(c: &Config) -> Check {
+    let mut seen: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (i, level) in c.scale.iter().enumerate() {
+        let keys = std::iter::once((format!("scale[{i}].label"), &level.label)).chain(
+            level
+                .aliases
+                .iter()
+                .enumerate()
+                .map(|(j, a)| (format!("scale[{i}].aliases[{j}]"), a)),
+        );
+        for (key, spelling) in keys {
+            let folded = crate::text::fold(spelling);
+            if folded.is_empty() {
+                return fail(
+                    key,
+                    "is empty once spaces and invisible characters are removed",
+                );
+            }
+            if let Some((other_key, other)) = seen.insert(folded, (key.clone(), spelling.clone())) {
+                return fail(
+                    key,
+                    format!(
+                        "`{spelling}` is the same label as `{other}` ({other_key}) once case, \
+                         full-width forms and invisible characters are ignored, as ingest \
+                         compares ratings; each spelling must map to one level: remove or \
+                         change one"
+                    ),
+                );
+            }
+        }
     }
     Ok(())
 }

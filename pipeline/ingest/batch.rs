@@ -89,13 +89,15 @@ impl<'a> Batch<'a> {
             .flatten()
             .map(String::from)
             .collect();
+        let key = privacy::key(cfg);
+        privacy::same_key(cfg, key.as_deref(), old.rater_key_fingerprint.as_deref())?;
         Keys::sweep(&wh.root)?;
         Ok(Batch {
             cfg,
             wh,
             old,
             id: old.next_batch_id(),
-            key: privacy::key(cfg),
+            key,
             bounds,
             known_subjects,
             keys: None,
@@ -104,6 +106,11 @@ impl<'a> Batch<'a> {
             new: BTreeMap::new(),
             quarantine: Vec::new(),
         })
+    }
+
+    /// The fingerprint of the batch's rater key, for the manifest.
+    pub fn key_fingerprint(&self) -> Option<String> {
+        self.key.as_deref().map(privacy::fingerprint)
     }
 
     /// Ingests every table of a file; Ok(Err(message)) when the file is

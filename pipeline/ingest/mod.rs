@@ -470,6 +470,9 @@ fn stage(
 ) -> Result<(Manifest, Option<String>)> {
     let mut m = old.clone();
     let id = batch.id;
+    if m.rater_key_fingerprint.is_none() {
+        m.rater_key_fingerprint = batch.key_fingerprint();
+    }
     m.tables
         .entry("ratings".into())
         .or_default()

@@ -8,17 +8,64 @@ use hmac::{Hmac, KeyInit, Mac};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 
-/// The key: `privacy.rater_key`, else the environment variable it names.
+/// The key: the environment variable `privacy.rater_key_env` names
+/// (`PINGYI_RATER_KEY`), else `privacy.rater_key`. The environment wins, so
+/// a key moved out of the file, as the file advises, takes over without
+/// editing the file; when both are set and differ, a warning says so.
 pub fn key(cfg: &Config) -> Option<Vec<u8>> {
-    if !cfg.privacy.rater_key.is_empty() {
-        return Some(cfg.privacy.rater_key.as_bytes().to_vec());
-    }
-    std::env::var(&cfg.privacy.rater_key_env)
+    let env = std::env::var(&cfg.privacy.rater_key_env)
         .ok()
-        .filter(|k| !k.is_empty())
-        .map(String::into_bytes)
+        .filter(|k| !k.is_empty());
+    let file = Some(cfg.privacy.rater_key.as_str()).filter(|k| !k.is_empty());
+    if let (Some(e), Some(f)) = (&env, file) {
+        if e != f {
+            eprintln!(
+                "warning: the environment variable {} and privacy.rater_key are both set and differ; \
+                 using the environment variable's key (remove the other)",
+                cfg.privacy.rater_key_env
+            );
+        }
+    }
+    env.map(String::into_bytes)
+        .or_else(|| file.map(|f| f.as_bytes().to_vec()))
+}
+
+/// What the manifest records of the key its rater keys were made with: an
+/// HMAC of a fixed text, which tells keys apart without revealing one.
+pub fn fingerprint(key: &[u8]) -> String {
+    hash(key, "pingyi rater key fingerprint")
+}
+
+/// Refuses a key other than the one the warehouse's rater keys were made
+/// with (`recorded`): under it the same person would get a new key, and
+/// every count of distinct raters would split them in two.
+pub fn same_key(
+    cfg: &Config,
+    key: Option<&[u8]>,
+    recorded: Option<&str>,
+) -> Result<(), ConfigError> {
+    let (Some(key), Some(recorded)) = (key, recorded) else {
+        return Ok(());
+    };
+    if fingerprint(key) == recorded {
+        return Ok(());
+    }
+    let env = &cfg.privacy.rater_key_env;
+    Err(ConfigError::Key {
+        path: format!("the rater key (environment variable {env}, else privacy.rater_key)"),
+        key: "privacy.rater_key".into(),
+        message: format!(
+            "is not the key this warehouse's rater keys were made with (fingerprint {} in \
+             MANIFEST.json); ingesting with it would give the same people new keys and count \
+             them twice. Nothing was ingested. Restore the original key in {env} (which wins \
+             over privacy.rater_key when both are set). Stored ids are only hashes, so they \
+             cannot be re-keyed: a new key needs a new warehouse with every export ingested \
+             again",
+            recorded
+        ),
+    })
 }
 
 /// HMAC-SHA256 under one key, keyed once: each id then costs two

@@ -62,6 +62,22 @@ fn named(
     }
 }
 
+/// The scale label of each rating text, compared under `text::fold` (case,
+/// width and invisible characters ignored): the comparison `config check`
+/// keeps unambiguous. Runs on the column's dictionary, once per distinct text.
+fn scale_level(x: Expr, pairs: &[(String, String)]) -> Expr {
+    let folded: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(spelling, label)| (crate::text::fold(spelling), label.clone()))
+        .collect();
+    let fold = |c: Column| -> PolarsResult<Column> {
+        let texts = c.str()?;
+        let folded: StringChunked = texts.iter().map(|t| t.map(crate::text::fold)).collect();
+        Ok(folded.with_name(texts.name().clone()).into_column())
+    };
+    map_values(x.map(fold, |_, f| Ok(f.clone())), &folded)
+}
+
 /// The rules of a rating, in the order a row's faults are reported.
 fn rules(ctx: &Context, header: &dyn Fn(&str) -> String) -> Vec<Rule> {
     let cfg = ctx.cfg;
@@ -122,7 +138,7 @@ fn rules(ctx: &Context, header: &dyn Fn(&str) -> String) -> Vec<Rule> {
         named("method", "__method", "unknown_method", &cfg.methods, header),
         named("channel", "__channel", "unknown_channel", &cfg.channels, header),
         Rule {
-            derived: vec![map_values(col("rating"), &scale).alias("__rating")],
+            derived: vec![scale_level(col("rating"), &scale).alias("__rating")],
             checks: vec![
                 missing("rating", header),
                 Check {

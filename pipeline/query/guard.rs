@@ -1,84 +1,8 @@
-//! What `pingyi query` refuses or bounds: the SQL table functions that read
-//! any file on the machine (`read_parquet('/etc/…')`, `read_csv`, …), unless
-//! the analyst is trusted with them (`--allow-files`), and memory: a runaway
-//! join stops at a limit with a clean error instead of taking the machine
-//! (or ending in an allocation failure with a backtrace).
+//! The memory `pingyi query` may use: a runaway join stops at a limit with
+//! a clean error instead of taking the machine (or ending in an allocation
+//! failure with a backtrace). What a statement may read is `statement`'s.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use anyhow::{bail, Result};
-
-/// polars' SQL table functions (polars-sql `table_functions.rs`): each reads
-/// a file named in the query, outside the warehouse.
-const TABLE_FUNCTIONS: [&str; 4] = ["read_csv", "read_parquet", "read_ipc", "read_json"];
-
-/// Refuses a statement calling a table function. Identifiers are found by
-/// a small lexer that skips string literals and comments, so a filter such
-/// as `comment like '%read_csv(%'` is not refused; a quoted identifier
-/// (`"read_csv"(…)`) is a call like any other.
-pub fn no_table_functions(sql: &str) -> Result<()> {
-    let words = identifiers(sql);
-    for (word, at) in &words {
-        let called = sql[*at..].trim_start().starts_with('(');
-        if called && TABLE_FUNCTIONS.contains(&word.to_lowercase().as_str()) {
-            bail!(
-                "`{word}(…)` reads a file outside the warehouse: pingyi query reads only the warehouse tables (SHOW TABLES lists them); a trusted analyst may add --allow-files"
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Each identifier (bare or double-quoted) with the byte offset just after it.
-fn identifiers(sql: &str) -> Vec<(String, usize)> {
-    let b = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\'' => i = skip_quoted(b, i, b'\''),
-            b'"' => {
-                let end = skip_quoted(b, i, b'"');
-                let inner = &sql[i + 1..end.saturating_sub(1).max(i + 1)];
-                out.push((inner.replace("\"\"", "\""), end));
-                i = end;
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = sql[i..].find('\n').map_or(b.len(), |n| i + n + 1);
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = sql[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                out.push((sql[start..i].to_string(), i));
-            }
-            _ => i += 1,
-        }
-    }
-    out
-}
-
-/// The offset after a literal opened by `q` at `start` (doubled `q` is an
-/// escaped one); the end of the text when it is not closed.
-fn skip_quoted(b: &[u8], start: usize, q: u8) -> usize {
-    let mut i = start + 1;
-    while i < b.len() {
-        if b[i] == q {
-            if b.get(i + 1) == Some(&q) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    b.len()
-}
 
 /// Set while a query runs under a memory limit: an allocation the limit
 /// refuses then ends the process with a clean message (`alloc_failed`).
@@ -208,30 +132,5 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
             alloc_failed(new_size);
         }
         p
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_functions_are_found_outside_strings_and_comments() {
-        for sql in [
-            "select * from read_parquet('/etc/passwd')",
-            "SELECT * FROM READ_CSV ('x.csv')",
-            "select * from \"read_json\"('x')",
-            "with a as (select 1) select * from a join read_ipc('y') on true",
-        ] {
-            assert!(no_table_functions(sql).is_err(), "{sql}");
-        }
-        for sql in [
-            "select * from ratings where comment like '%read_csv(%'",
-            "select 1 -- read_parquet('x')\n",
-            "select /* read_csv('x') */ 1",
-            "select read_csv from t",
-        ] {
-            assert!(no_table_functions(sql).is_ok(), "{sql}");
-        }
     }
 }

@@ -5,6 +5,7 @@ pub mod guard;
 pub mod named;
 mod output;
 pub mod repl;
+pub mod statement;
 
 use anyhow::{anyhow, bail, Result};
 use polars::prelude::*;
@@ -80,18 +81,19 @@ pub fn batches(m: &Manifest) -> Result<DataFrame> {
     ])?)
 }
 
-/// Runs one statement and returns its result. Table functions that read
-/// files outside the warehouse are refused unless `allow_files`.
+/// Runs one statement and returns its result. Table functions and other
+/// reads of files outside the warehouse are refused unless `allow_files`,
+/// and so is a statement too large to plan (`statement`).
 pub fn run(wh: &Warehouse, sql: &str, allow_files: bool) -> Result<DataFrame> {
     read_only(sql)?;
-    if !allow_files {
-        guard::no_table_functions(sql)?;
-    }
-    let manifest = wh.manifest()?;
-    let mut ctx = context(wh, &manifest)?;
-    let names: Vec<String> = ctx.get_tables();
-    let lf = ctx.execute(sql).map_err(|e| explain(e, sql, &names))?;
-    lf.collect().map_err(|e| explain(e, sql, &names))
+    statement::on_large_stack(|| {
+        statement::check(sql, allow_files)?;
+        let manifest = wh.manifest()?;
+        let mut ctx = context(wh, &manifest)?;
+        let names: Vec<String> = ctx.get_tables();
+        let lf = ctx.execute(sql).map_err(|e| explain(e, sql, &names))?;
+        lf.collect().map_err(|e| explain(e, sql, &names))
+    })
 }
 
 /// Statements that would change data. polars' SQL accepts `CREATE TABLE`,

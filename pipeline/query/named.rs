@@ -109,7 +109,7 @@ pub fn bind(q: &Named, given: &[(String, String)]) -> Result<String> {
             );
         }
     }
-    let mut sql = q.sql.clone();
+    let mut values = Vec::new();
     for (name, meaning) in &q.params {
         let Some((_, v)) = given.iter().find(|(k, _)| k == name) else {
             bail!(
@@ -118,9 +118,9 @@ pub fn bind(q: &Named, given: &[(String, String)]) -> Result<String> {
                 takes()
             );
         };
-        sql = replace_placeholder(&sql, name, &literal(v));
+        values.push((name.as_str(), literal(v)));
     }
-    Ok(sql)
+    Ok(substitute(&q.sql, &values))
 }
 
 fn or_none(s: String) -> String {
@@ -141,23 +141,67 @@ fn literal(v: &str) -> String {
     }
 }
 
-/// Replaces `:name` where it is a whole placeholder (not `::cast`, not a
-/// longer name).
-fn replace_placeholder(sql: &str, name: &str, value: &str) -> String {
-    let pat = format!(":{name}");
+/// The SQL with each `:name` placeholder of `values` replaced by its
+/// literal, in one pass over the text: placeholders are found only outside
+/// string literals, quoted identifiers and comments, and never in text
+/// already substituted, so a value such as `:year` stays the string
+/// `':year'` (polars' SQL has no bind parameters; a one-pass substitution of
+/// quoted literals is the same). `::int` casts and longer names (`:townships`
+/// beside `:township`) are left as they are.
+fn substitute(sql: &str, values: &[(&str, String)]) -> String {
+    let b = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(i) = rest.find(&pat) {
-        let before = out.chars().last().or_else(|| rest[..i].chars().last());
-        let prev = rest[..i].chars().last().or(before);
-        let next = rest[i + pat.len()..].chars().next();
-        let whole = prev != Some(':') && !next.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        out.push_str(&rest[..i]);
-        out.push_str(if whole { value } else { &pat });
-        rest = &rest[i + pat.len()..];
+    let (mut i, mut copied) = (0, 0);
+    while i < b.len() {
+        let skip_to = match b[i] {
+            b'\'' | b'"' | b'`' => Some(closing(b, i, b[i])),
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                Some(sql[i..].find('\n').map_or(b.len(), |n| i + n + 1))
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                Some(sql[i + 2..].find("*/").map_or(b.len(), |n| i + 4 + n))
+            }
+            b':' if b.get(i + 1) == Some(&b':') => Some(i + 2),
+            _ => None,
+        };
+        if let Some(next) = skip_to {
+            i = next;
+            continue;
+        }
+        if b[i] == b':' {
+            let name_len = sql[i + 1..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(sql.len() - i - 1);
+            let name = &sql[i + 1..i + 1 + name_len];
+            if let Some((_, value)) = values.iter().find(|(n, _)| *n == name) {
+                out.push_str(&sql[copied..i]);
+                out.push_str(value);
+                copied = i + 1 + name_len;
+            }
+            i += 1 + name_len;
+            continue;
+        }
+        i += 1;
     }
-    out.push_str(rest);
+    out.push_str(&sql[copied..]);
     out
+}
+
+/// The offset after a literal or quoted name opened by `q` at `start` (a
+/// doubled `q` is an escaped one); the end of the text when not closed.
+fn closing(b: &[u8], start: usize, q: u8) -> usize {
+    let mut i = start + 1;
+    while i < b.len() {
+        if b[i] == q {
+            if b.get(i + 1) == Some(&q) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 #[cfg(test)]
@@ -203,5 +247,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("no parameter `town`"), "{e}");
+    }
+
+    #[test]
+    fn a_value_is_never_read_as_sql_or_as_another_placeholder() {
+        let q = parse(
+            "x",
+            "-- x\n-- param: township — 乡镇\n-- param: year — 年度\nselect ':year' as s, \"a:year\" from t -- :year\nwhere township = :township and y = :year /* :township */\n",
+        );
+        let sql = bind(
+            &q,
+            &[
+                ("township".into(), ":year".into()),
+                ("year".into(), "or 1=1 --".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            sql,
+            "-- x\n-- param: township — 乡镇\n-- param: year — 年度\nselect ':year' as s, \"a:year\" from t -- :year\nwhere township = ':year' and y = 'or 1=1 --' /* :township */\n"
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! annual result and grade by township, township and county totals, and the
 //! ledger's progress. Disclosure control (`suppress`) decides what may show;
 //! no rater-level data and no rating comments reach this report, and ledger
-//! text is redacted.
+//! text is redacted. Only a closed assessment year is shown (`closed`): a
+//! board that moved with every nightly batch could be differenced to learn
+//! what the one new rater answered.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +12,7 @@ use serde::Serialize;
 
 use super::ledger::{self, Item};
 use super::load::{Data, GroupPeriod};
-use super::model::{ledger_rows, window, Index, LedgerRow, Meta};
+use super::model::{ledger_rows, Index, LedgerRow, Meta};
 use super::redact::Redactor;
 use super::suppress::{complement, Cell};
 use super::templates::Labels;
@@ -18,7 +20,12 @@ use crate::config::Config;
 
 #[derive(Debug, Serialize)]
 pub struct Public {
+    /// `meta.window` is the closed year shown; empty when none is closed.
     pub meta: Meta,
+    pub grace_days: u32,
+    /// The latest year graded but not yet closed, and the date from which
+    /// the board will show it.
+    pub pending: Option<(String, String)>,
     pub min_cell: u32,
     pub min_cell_extreme: u32,
     pub county: Row,
@@ -64,7 +71,8 @@ struct Draft {
 
 pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
     let idx = Index::new(data);
-    let w = window(data);
+    let grace = cfg.report.public_grace_days;
+    let (w, pending) = closed(data, grace);
     let min = u64::from(cfg.report.min_cell);
     let extreme = u64::from(cfg.report.min_cell_extreme);
     let (mut drafts, groups) = drafts(data, &idx, &w);
@@ -90,8 +98,21 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
         .map(|(members, (mut total, cell))| township(&rows, members, publish(&mut total, cell)))
         .collect();
     let mut county = county;
+    let mut meta = Meta::new(cfg, data, labels, "public_title");
+    // The periods of the year shown, not of the data so far: nothing on the
+    // board moves with the open year.
+    let periods = data
+        .subject_period
+        .iter()
+        .map(|r| r.period.as_str())
+        .filter(|p| !w.is_empty() && p.starts_with(w.as_str()));
+    meta.first_period = periods.clone().min().unwrap_or_default().to_string();
+    meta.last_period = periods.max().unwrap_or_default().to_string();
+    meta.window = w;
     Public {
-        meta: Meta::new(cfg, data, labels, "public_title"),
+        meta,
+        grace_days: grace,
+        pending,
         min_cell: cfg.report.min_cell,
         min_cell_extreme: cfg.report.min_cell_extreme,
         county: publish(&mut county, &county_cell),
@@ -100,6 +121,32 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
         ledger_townships: ledger_rows(data, "township"),
         items: items(data, &idx, labels),
     }
+}
+
+/// The latest graded year closed on the as-of date (its last day plus
+/// `grace` days), empty when none is; and the latest graded year still open,
+/// with the date it closes. Ratings dated in an open year change nothing on
+/// the board, however many nights they arrive over.
+fn closed(data: &Data, grace: u32) -> (String, Option<(String, String)>) {
+    let as_of = crate::dates::parse_loose(&data.as_of);
+    let closes = |w: &str| -> Option<crate::dates::Date> {
+        let last = crate::dates::Date::new(w.parse().ok()?, 12, 31)?;
+        Some(last.add_days(i64::from(grace)))
+    };
+    let years: std::collections::BTreeSet<&str> =
+        data.grades.iter().map(|g| g.window.as_str()).collect();
+    let (mut shown, mut pending) = (String::new(), None);
+    for w in years {
+        let (Some(closes), Some(as_of)) = (closes(w), as_of) else {
+            continue;
+        };
+        if closes <= as_of {
+            shown = w.to_string();
+        } else if w.parse::<i32>().is_ok_and(|y| y <= as_of.year) {
+            pending = Some((w.to_string(), closes.to_string()));
+        }
+    }
+    (shown, pending)
 }
 
 /// One draft per subject graded in the window, grouped by township

@@ -3,9 +3,11 @@
 //! `csv/needs-ratings.csv` (one row per subject, with its township and
 //! village); any CSV with a township column and an optional village column
 //! will do. A row with a village targets that village; a row with only a
-//! township (a township-level organ, say) targets all of its villages.
+//! township (a township-level organ, say) targets all of its villages. A
+//! place the roster does not have is refused with the roster's closest
+//! names: a misspelt village would otherwise get nobody, silently.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -44,6 +46,43 @@ impl Targets {
             sha256: crate::fsutil::sha256_file(path)?,
             places,
         })
+    }
+
+    /// Refuses targets naming a township or village not on the roster,
+    /// listing each with the roster's closest names.
+    pub fn on_roster(&self, people: &[Person], roster: &Path) -> Result<()> {
+        let mut villages: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for p in people {
+            villages
+                .entry(p.township.as_str())
+                .or_default()
+                .insert(p.village.as_str());
+        }
+        let problems: Vec<String> = self
+            .places
+            .iter()
+            .filter_map(|(t, v)| match villages.get(t.as_str()) {
+                None => Some(format!(
+                    "township `{t}` is not on the roster; closest: {}",
+                    closest(t, villages.keys().copied())
+                )),
+                Some(vs) if !v.is_empty() && !vs.contains(v.as_str()) => Some(format!(
+                    "village `{v}` is not in {t} on the roster; closest: {}",
+                    closest(v, vs.iter().copied())
+                )),
+                _ => None,
+            })
+            .collect();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "{}: {} target place(s) not on the roster {}, where nobody could be drawn:\n  {}\nspell them as the roster does and draw again; nothing was drawn",
+            self.path,
+            problems.len(),
+            roster.display(),
+            problems.join("\n  ")
+        )
     }
 
     /// Is this person in a targeted place?
@@ -93,4 +132,50 @@ fn places(text: &str, path: &Path) -> Result<BTreeSet<(String, String)>> {
         bail!("{}: no targets below the header", path.display());
     }
     Ok(out)
+}
+
+/// The three names nearest to `name` (edit distance in characters), nearest first.
+fn closest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let mut ranked: Vec<(usize, &str)> = names.map(|n| (distance(name, n), n)).collect();
+    ranked.sort();
+    let shown: Vec<&str> = ranked.iter().take(3).map(|(_, n)| *n).collect();
+    if shown.is_empty() {
+        "(none)".into()
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Levenshtein distance over characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{closest, distance};
+
+    #[test]
+    fn the_nearest_names_come_first() {
+        assert_eq!(distance("下平社", "下平社区"), 1);
+        assert_eq!(distance("中枢镇", "中枢镇"), 0);
+        assert_eq!(
+            closest(
+                "下平社",
+                ["上平村", "下平社区", "富龙村", "下坪社区"].into_iter()
+            ),
+            "下平社区, 上平村, 下坪社区"
+        );
+    }
 }

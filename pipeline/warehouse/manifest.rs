@@ -26,6 +26,11 @@ pub struct Manifest {
     /// (`seal`); manifests written before seals were kept have none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub seals: BTreeMap<String, super::seal::Seal>,
+    /// `ingest::privacy::fingerprint` of the key rater and person ids were
+    /// hashed with, from the first batch committed with a key; ingest
+    /// refuses another key. None before a key was used (or before kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rater_key_fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -155,7 +155,7 @@ fn formulas() -> Dir {
     let d = Dir::new();
     d.write(
         "pingyi.toml",
-        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\nmin_cell = 1\n",
+        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\nmin_cell = 1\npublic_grace_days = 0\n",
     );
     std::fs::create_dir(d.join("in")).unwrap();
     d.write(

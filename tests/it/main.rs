@@ -8,6 +8,7 @@ mod forms;
 mod fuzz;
 mod generate;
 mod hardening;
+mod hardening_query;
 mod ingest;
 mod ledger;
 mod long_ids;

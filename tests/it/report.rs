@@ -74,14 +74,15 @@ fn regex_count(text: &str, pattern: &str) -> usize {
     regex::Regex::new(pattern).unwrap().find_iter(text).count()
 }
 
-/// Per subject graded in the reported year: (township, raters, rate),
+/// Per subject graded in the year the public board shows (2011: 2012 is
+/// not closed on the sample's as-of date): (township, raters, rate),
 /// straight from the warehouse.
 fn graded(d: &Dir) -> BTreeMap<String, (String, u64, Option<f64>)> {
     let r = d.ok(&[
         "query",
         "--format",
         "csv",
-        "select g.subject_id, s.township, g.raters, g.rate from grades g join subjects s on g.subject_id = s.subject_id where g.\"window\" = '2012'",
+        "select g.subject_id, s.township, g.raters, g.rate from grades g join subjects s on g.subject_id = s.subject_id where g.\"window\" = '2011'",
     ]);
     r.stdout
         .lines()
@@ -178,7 +179,8 @@ fn no_report_shows_the_planted_phone_and_id_numbers_or_rater_keys() {
 /// A county whose names, comments and ledger text try to break out of HTML.
 fn hostile() -> Dir {
     let d = Dir::new();
-    d.write("pingyi.toml", "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\nissuer = \"<b>县委</b>\"\n");
+    // No grace: the public board shows 2012 on its last day.
+    d.write("pingyi.toml", "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\npublic_grace_days = 0\nissuer = \"<b>县委</b>\"\n");
     std::fs::create_dir(d.join("in")).unwrap();
     d.write(
         "in/roster.csv",
