@@ -1,6 +1,7 @@
 //! The one integration test binary: every test runs the real `pingyi` CLI in
 //! a temporary folder, as a user would.
 
+mod changes;
 mod compute;
 mod config;
 mod forms;
