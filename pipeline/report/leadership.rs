@@ -40,6 +40,8 @@ pub struct Leadership {
     pub ledger: LedgerView,
     pub method: Method,
     pub charts: Charts,
+    /// Each collection method's rate beside the random draw's (benchmark.rs).
+    pub methods: Vec<super::benchmark::MethodRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,6 +180,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         worst_composition: worst_composition(data, &idx, &w),
         ledger,
         method: method::build(cfg, data, labels),
+        methods: super::benchmark::rows(data, &w),
     }
 }
 

@@ -332,3 +332,78 @@ fn pages_state_each_change_with_its_split_and_speak_plainly_about_trends() {
         "{id}: {card}"
     );
 }
+
+#[test]
+fn the_method_effect_sets_each_method_beside_the_random_draw() {
+    let d = county();
+    let queries = repo().join("queries").display().to_string();
+    let out = d
+        .ok(&[
+            "query",
+            "--queries",
+            &queries,
+            "--name",
+            "method_effect",
+            "--example",
+            "--format",
+            "csv",
+        ])
+        .stdout;
+    let mut lines = out.lines();
+    let header = crate::util::split_csv(lines.next().unwrap());
+    let rows: Vec<BTreeMap<String, String>> = lines
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(crate::util::split_csv(l))
+                .collect()
+        })
+        .collect();
+    let num = |r: &BTreeMap<String, String>, c: &str| r[c].parse::<f64>().unwrap();
+    let key = |r: &BTreeMap<String, String>| (r["kind"].clone(), r["township"].clone());
+    let draws: BTreeMap<_, f64> = rows
+        .iter()
+        .filter(|r| r["method"] == "随机抽查")
+        .map(|r| (key(r), num(r, "rate")))
+        .collect();
+    assert!(!draws.is_empty());
+    let mut county: BTreeMap<String, f64> = BTreeMap::new();
+    let mut townships: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for r in &rows {
+        let (valid, satisfied) = (num(r, "valid"), num(r, "satisfied"));
+        assert!((num(r, "rate") - satisfied / valid).abs() < 1e-12);
+        let (lo, hi) = pingyi::stats::wilson(satisfied, valid, pingyi::stats::Z95).unwrap();
+        assert!((num(r, "ci_low") - lo).abs() < 1e-9 && (num(r, "ci_high") - hi).abs() < 1e-9);
+        match draws.get(&key(r)) {
+            Some(b) => {
+                assert!((num(r, "benchmark_rate") - b).abs() < 1e-12);
+                assert!((num(r, "vs_benchmark") - (num(r, "rate") - b) * 100.0).abs() < 1e-9);
+            }
+            None => assert!(r["benchmark_rate"].is_empty() && r["vs_benchmark"].is_empty()),
+        }
+        let k = (r["kind"].clone(), r["method"].clone());
+        if r["township"] == "全县" {
+            *county.entry(r["method"].clone()).or_default() += valid;
+            *townships.entry(k).or_default() -= valid;
+        } else {
+            *townships.entry(k).or_default() += valid;
+        }
+    }
+    // The townships add up to the county, and the county to group_period's methods.
+    assert!(townships.values().all(|v| *v == 0.0), "{townships:?}");
+    let by_method = query(
+        &d,
+        "select \"group\", valid from group_period where level = 'method' and span = 'year' and period = '2012'",
+    );
+    for r in by_method {
+        assert_eq!(county[&r[0]], r[1].parse::<f64>().unwrap(), "{}", r[0]);
+    }
+    // The leadership page's table, the draw first as the benchmark.
+    d.ok(&["report", "--audience", "leadership"]);
+    let html = std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap();
+    let at = html.find("id=\"methods\"").expect("the method table");
+    let table = text(&html[at..at + html[at..].find("</table>").unwrap()]);
+    assert!(table.contains("随机抽查（基准）"), "{table}");
+    assert!(table.contains("较随机抽查（个百分点）"), "{table}");
+}
