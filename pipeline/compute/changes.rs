@@ -36,14 +36,14 @@ pub const LEVELS: [&str; 6] = [
 /// The keys of one change.
 const KEY: [&str; 3] = ["level", "group", "kind"];
 
-pub fn changes(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
-    let cells = method_cells(cube, subjects);
+pub fn changes(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame> {
+    let cells = method_cells(cube, subjects)?;
     let totals = cells
         .clone()
         .group_by(cols4(["level", "group", "kind", "period"]))
         .agg([col("valid").sum(), col("satisfied").sum()])
         .with_column(ratio("satisfied", "valid").alias("rate"));
-    let pairs = pairs(totals.clone());
+    let pairs = pairs(totals.clone())?;
     let within = within(&pairs, cells, totals);
     let on = || {
         KEY.map(col)
@@ -51,7 +51,7 @@ pub fn changes(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
             .chain([col("to")])
             .collect::<Vec<_>>()
     };
-    pairs
+    Ok(pairs
         .join(within, on(), on(), JoinArgs::new(JoinType::Left))
         .with_columns([
             ((col("rate_to") - col("rate_from")) * lit(100.0)).alias("delta"),
@@ -72,7 +72,7 @@ pub fn changes(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
         ])
         // Joins need not keep row order: sort last, so equal inputs give
         // byte-identical files.
-        .sort(["level", "group", "kind", "to"], Default::default())
+        .sort(["level", "group", "kind", "to"], Default::default()))
 }
 
 /// Valid and satisfied ratings per level, group, kind, period (or year) and
@@ -80,7 +80,7 @@ pub fn changes(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
 /// rating abstained has no rate to compare). The cube is summed per subject,
 /// period and method first (tens of thousands of rows), then joined to the
 /// roster, as `rates::group_period` does.
-fn method_cells(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+fn method_cells(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame> {
     let sums = || [col("valid").sum(), col("satisfied").sum()];
     let by_subject = cube
         .group_by([col("subject_id"), col("period"), col("method")])
@@ -102,8 +102,9 @@ fn method_cells(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
         .iter()
         .flat_map(|level| [("period", col("period")), ("year", year.clone())].map(|k| (*level, k)))
         .map(|(level, (kind, by))| {
-            // A subject without a township or org type is the group '', as
-            // in `trends`: a null key would drop out of the joins below.
+            // A subject without a township, village, org type or pioneer
+            // category is the group '', as in `trends`: a null key would
+            // drop out of the joins below.
             let group = match level {
                 "county" => lit("全县"),
                 "subject" => col("subject_id"),
@@ -122,27 +123,20 @@ fn method_cells(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
                 )
         })
         .collect();
-    concat(per_level, UnionArgs::default())
-        .expect("same schema by construction")
-        .filter(col("valid").gt(lit(0)))
+    Ok(concat(per_level, UnionArgs::default())?.filter(col("valid").gt(lit(0))))
 }
 
 /// Each group's period (or year) beside the one before it with valid
 /// ratings: `from`, `to` and their rates. A year is compared with the year
 /// immediately before it only.
-fn pairs(totals: LazyFrame) -> LazyFrame {
-    let before = |c: &str| {
-        col(c)
-            .shift(lit(1))
-            .over(KEY.map(col))
-            .expect("a window over the keys")
-    };
+fn pairs(totals: LazyFrame) -> PolarsResult<LazyFrame> {
+    let before = |c: &str| col(c).shift(lit(1)).over(KEY.map(col));
     let year = |c: &str| col(c).str().slice(lit(0), lit(4)).cast(DataType::Int32);
-    totals
+    Ok(totals
         .sort(["level", "group", "kind", "period"], Default::default())
         .with_columns([
-            before("period").alias("from"),
-            before("rate").alias("rate_from"),
+            before("period")?.alias("from"),
+            before("rate")?.alias("rate_from"),
             col("period").alias("to"),
             col("rate").alias("rate_to"),
         ])
@@ -158,7 +152,7 @@ fn pairs(totals: LazyFrame) -> LazyFrame {
                 .into_iter()
                 .chain([col("from"), col("to"), col("rate_from"), col("rate_to")])
                 .collect::<Vec<_>>(),
-        )
+        ))
 }
 
 /// Σ_m (w1_m + w2_m)/2 · (p2_m − p1_m) per pair, over the methods with valid

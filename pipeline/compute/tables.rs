@@ -475,7 +475,7 @@ fn changes() -> Metric {
         "level × group × kind × period compared",
         "Each change of a rate split by collection method (Kitagawa): within methods (同口径) and method mix (评议方式构成).",
         &["cube", "subjects"],
-        |i| Ok(Plan::Lazy(changes::changes(i.lazy("cube")?, i.lazy("subjects")?))),
+        |i| Ok(Plan::Lazy(changes::changes(i.lazy("cube")?, i.lazy("subjects")?)?)),
         columns("
             level          str   county, township, village, org_type, pioneer_category or subject
             group          str   the group within the level (全县 for the county, the subject_id for a subject)
