@@ -1,7 +1,8 @@
 //! The statistics of DESIGN §5, as plain functions on numbers: Wilson score
-//! intervals (raw and on a Kish effective size), post-stratified rates, and
-//! the Mann-Kendall trend test with Sen's slope. Each matches an independent
-//! reference (statsmodels, pymannkendall) in the tests below.
+//! intervals (raw and on a Kish effective size), post-stratified rates, the
+//! Mann-Kendall trend test with Sen's slope, and Benjamini-Hochberg q-values
+//! for many tests at once. Each matches an independent reference
+//! (statsmodels, pymannkendall) in the tests below or in `tests/it`.
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959963984540054;
@@ -140,6 +141,25 @@ fn median(v: &mut [f64]) -> f64 {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
+}
+
+/// Benjamini-Hochberg q-values of a family of p-values, in their order, as
+/// statsmodels' `multipletests(p, method="fdr_bh")`: with the m p-values
+/// sorted ascending, q_(i) = min over j ≥ i of m·p_(j)/j, at most 1. Tied
+/// p-values get the same q whatever their order (the minimum over the tie
+/// reaches its last member). A flag on q < 0.05 keeps the expected share of
+/// false flags among all flags at 5%, however many series are tested.
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut q = vec![0.0; m];
+    let mut running = 1.0_f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m as f64 / (rank + 1) as f64);
+        q[i] = running;
+    }
+    q
 }
 
 /// Splits `total` in proportion to integer `weights` (exact arithmetic): each

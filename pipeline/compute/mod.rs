@@ -4,13 +4,15 @@
 //! Tables: rates with Wilson intervals by subject and by every group level,
 //! rater composition against quotas with post-stratified rates, the seed's
 //! breach rule with evidence labels, the watchlist, grades, the ledger
-//! summary, headline figures and trends (Mann-Kendall, Sen's slope).
+//! summary, headline figures, trends (Mann-Kendall, Sen's slope, BH q) and
+//! every change split by collection method.
 //! Each is an entry of the registry in `tables.rs` (name, inputs, builder,
 //! declared columns); this file computes the shared aggregates once, runs
 //! the builders in rounds their inputs allow, checks each frame against its
 //! declaration and commits them all.
 
 mod breaches;
+mod changes;
 mod codes;
 mod composition;
 mod distinct;

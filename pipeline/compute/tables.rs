@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
-use super::{breaches, composition, ledger, rates, trends};
+use super::{breaches, changes, composition, ledger, rates, trends};
 use crate::config::Config;
 use crate::dates::Date;
 use crate::warehouse::schema::{self, columns, Column, Table};
@@ -111,6 +111,7 @@ pub fn metrics() -> Vec<Metric> {
         trends(),
         subject_detail(),
         dont_know(),
+        changes(),
     ]
 }
 
@@ -401,7 +402,7 @@ fn trends() -> Metric {
     metric(
         "trends",
         "level × group (subjects included)",
-        "Change against the previous period and, with 4 periods or more, the Mann-Kendall test and Sen's slope.",
+        "Change against the previous period and, with 4 periods or more, the Mann-Kendall test, Sen's slope and Benjamini-Hochberg q over each level's tests.",
         &["subject_period", "group_period"],
         |i| {
             let (sp, gp) = (i.frame("subject_period")?, i.frame("group_period")?);
@@ -418,9 +419,10 @@ fn trends() -> Metric {
             mk_var_s     f64   variance of S, tie-corrected
             mk_z         f64   Mann-Kendall Z
             mk_p         f64   two-sided p-value
+            mk_q         f64   Benjamini-Hochberg q of mk_p among the level's rows with a p-value
             tau          f64   Kendall's tau
             sen_slope    f64   Sen's slope, rate per period
-            declining    bool  p < 0.05 and a negative slope
+            declining    bool  q < 0.05 and a negative slope
         "),
     )
 }
@@ -463,6 +465,29 @@ fn dont_know() -> Metric {
             answers     u32   every rating, valid or not
             dont_know   u32   ratings at an abstain level of the scale (不了解)
             share       f64   dont_know / answers
+        "),
+    )
+}
+
+#[rustfmt::skip] // the columns as a text table
+fn changes() -> Metric {
+    metric(
+        "changes",
+        "level × group × kind × period compared",
+        "Each change of a rate split by collection method (Kitagawa): within methods (同口径) and method mix (评议方式构成).",
+        &["cube", "subjects"],
+        |i| Ok(Plan::Lazy(changes::changes(i.lazy("cube")?, i.lazy("subjects")?)?)),
+        columns("
+            level          str   county, township, village, org_type, pioneer_category or subject
+            group          str   the group within the level (全县 for the county, the subject_id for a subject)
+            kind           str   period (against the previous period with valid ratings) or year (the assessment year against the year before)
+            from           str   the earlier period, or year as 2011
+            to             str   the later period, or year as 2012
+            rate_from      f64   the rate in `from`
+            rate_to        f64   the rate in `to`
+            delta          f64   rate_to − rate_from, in percentage points
+            within_method  f64   Σ over the methods rated in both of (w_from + w_to)/2 · (p_to − p_from), w a method's share of valid ratings and p its rate; percentage points
+            method_mix     f64   delta − within_method: the part due to the mix of methods (a method rated in one of the two only counts here wholly)
         "),
     )
 }

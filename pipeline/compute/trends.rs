@@ -1,15 +1,20 @@
 //! Trends of each subject's and each group's rate over the periods: the
 //! change against the previous period (percentage points) and, with at least
 //! four periods, the Mann-Kendall test and Sen's slope (`stats.rs`,
-//! matching pymannkendall). "declining": p < 0.05 and a negative slope.
+//! matching pymannkendall), with Benjamini-Hochberg q-values over the tests
+//! of each level (`mk_q`): among thousands of series some reach p < 0.05 by
+//! chance alone, so "declining" needs q < 0.05 and a negative slope.
 
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::stats::mann_kendall;
+use crate::stats::{benjamini_hochberg, mann_kendall};
 
 /// Periods needed before a trend test is run.
 pub const MIN_PERIODS: usize = 4;
+
+/// The false discovery rate a flag may carry (q below it).
+pub const FDR: f64 = 0.05;
 
 #[derive(Default)]
 struct Columns {
@@ -20,7 +25,6 @@ struct Columns {
     rate_last: Vec<f64>,
     delta_last: Vec<Option<f64>>,
     mk: [Vec<Option<f64>>; 6],
-    declining: Vec<bool>,
 }
 
 /// One row per subject (level `subject`) and per group of `group_period`.
@@ -84,12 +88,38 @@ pub fn trends(subject_period: &DataFrame, group_period: &DataFrame) -> Result<Da
         }
     }
     let [s, var_s, z, p, tau, slope] = out.mk;
+    let q = q_values(&out.level, &p);
+    let declining: Vec<bool> = q
+        .iter()
+        .zip(&slope)
+        .map(|(q, b)| q.zip(*b).is_some_and(|(q, b)| q < FDR && b < 0.0))
+        .collect();
     Ok(df!(
         "level" => out.level, "group" => out.group, "n_periods" => out.n_periods, "last_period" => out.last_period,
         "rate_last" => out.rate_last, "delta_last" => out.delta_last,
-        "mk_s" => s, "mk_var_s" => var_s, "mk_z" => z, "mk_p" => p, "tau" => tau, "sen_slope" => slope,
-        "declining" => out.declining
+        "mk_s" => s, "mk_var_s" => var_s, "mk_z" => z, "mk_p" => p, "mk_q" => q,
+        "tau" => tau, "sen_slope" => slope, "declining" => declining
     )?)
+}
+
+/// Benjamini-Hochberg q of each row's p-value within its level (the rows
+/// with a p-value only): subjects are one family of thousands of tests,
+/// each group level one of its own.
+fn q_values(level: &[String], p: &[Option<f64>]) -> Vec<Option<f64>> {
+    let mut families: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, (l, p)) in level.iter().zip(p).enumerate() {
+        if p.is_some() {
+            families.entry(l.as_str()).or_default().push(i);
+        }
+    }
+    let mut q = vec![None; p.len()];
+    for rows in families.values() {
+        let ps: Vec<f64> = rows.iter().filter_map(|&i| p[i]).collect();
+        for (&i, qi) in rows.iter().zip(benjamini_hochberg(&ps)) {
+            q[i] = Some(qi);
+        }
+    }
+    q
 }
 
 fn push(out: &mut Columns, level: &str, group: &str, last_period: &str, series: &[f64]) {
@@ -106,6 +136,4 @@ fn push(out: &mut Columns, level: &str, group: &str, last_period: &str, series: 
     for (k, col) in out.mk.iter_mut().enumerate() {
         col.push(values.map(|v| v[k]));
     }
-    out.declining
-        .push(mk.is_some_and(|m| m.p < 0.05 && m.sen_slope < 0.0));
 }

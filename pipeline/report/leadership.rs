@@ -40,6 +40,8 @@ pub struct Leadership {
     pub ledger: LedgerView,
     pub method: Method,
     pub charts: Charts,
+    /// Each collection method's rate beside the random draw's (benchmark.rs).
+    pub methods: Vec<super::benchmark::MethodRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,6 +54,9 @@ pub struct TrendRow {
     pub delta_last: Option<f64>,
     pub sen_slope: Option<f64>,
     pub mk_p: Option<f64>,
+    pub mk_q: Option<f64>,
+    /// `delta_last` split by collection method, where `changes` has the level.
+    pub split: Option<super::change::Split>,
 }
 
 /// One subject-window on the 诫勉谈话 list, its periods unpacked.
@@ -165,8 +170,8 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         townships,
         org_types: ranking(data, "org_type", &w),
         pioneers: ranking(data, "pioneer_category", &w),
-        declining_groups: declining_groups(data),
-        declining_subjects,
+        declining_groups: with_splits(declining_groups(data), data),
+        declining_subjects: with_splits(declining_subjects, data),
         declining_subject_count,
         breaches,
         attention,
@@ -175,6 +180,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         worst_composition: worst_composition(data, &idx, &w),
         ledger,
         method: method::build(cfg, data, labels),
+        methods: super::benchmark::rows(data, &w),
     }
 }
 
@@ -272,7 +278,32 @@ fn trend_row(t: &Trend, name: String) -> TrendRow {
         delta_last: t.delta_last,
         sen_slope: t.sen_slope,
         mk_p: t.mk_p,
+        mk_q: t.mk_q,
+        split: None,
     }
+}
+
+/// The rows' last changes split by collection method.
+fn with_splits(mut rows: Vec<TrendRow>, data: &Data) -> Vec<TrendRow> {
+    let changes = super::change::Changes::new(data);
+    let last: std::collections::BTreeMap<(&str, &str), &str> = data
+        .trends
+        .iter()
+        .map(|t| {
+            (
+                (t.level.as_str(), t.group.as_deref().unwrap_or("")),
+                t.last_period.as_str(),
+            )
+        })
+        .collect();
+    for r in &mut rows {
+        let to = last
+            .get(&(r.level.as_str(), r.group.as_str()))
+            .copied()
+            .unwrap_or("");
+        r.split = changes.period(&r.level, &r.group, to);
+    }
+    rows
 }
 
 fn declining_groups(data: &Data) -> Vec<TrendRow> {

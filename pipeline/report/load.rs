@@ -149,9 +149,30 @@ pub struct Trend {
     pub delta_last: Option<f64>,
     pub mk_z: Option<f64>,
     pub mk_p: Option<f64>,
+    /// Benjamini-Hochberg q of mk_p within the level: what "significant" rests on.
+    pub mk_q: Option<f64>,
     pub tau: Option<f64>,
     pub sen_slope: Option<f64>,
     pub declining: bool,
+}
+
+/// A change split by collection method (`changes`), as fractions like
+/// `Trend::delta_last`: the table holds percentage points.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Change {
+    pub level: String,
+    pub group: String,
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+    pub rate_from: Option<f64>,
+    pub rate_to: Option<f64>,
+    #[serde(deserialize_with = "points_to_fraction")]
+    pub delta: Option<f64>,
+    #[serde(deserialize_with = "points_to_fraction")]
+    pub within_method: Option<f64>,
+    #[serde(deserialize_with = "points_to_fraction")]
+    pub method_mix: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -213,6 +234,7 @@ pub struct Data {
     pub ledger_summary: Vec<LedgerSummary>,
     pub headline: Headline,
     pub trends: Vec<Trend>,
+    pub changes: Vec<Change>,
     pub detail: Vec<Detail>,
     pub suggestions: Vec<Suggestion>,
     pub inputs: Vec<Input>,
@@ -250,6 +272,7 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
                 ledger_summary: rows(t("ledger_summary")?)?,
                 headline: rows(t("headline")?)?.into_iter().next().unwrap_or_default(),
                 trends: rows(t("trends")?)?,
+                changes: rows(t("changes")?)?,
                 detail: Vec::new(),
                 suggestions: rows(with_days_overdue(t("suggestions")?, calendar, &as_of)?)?,
                 inputs: inputs(&m),

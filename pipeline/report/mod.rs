@@ -9,6 +9,8 @@
 //! the metrics dates every output, so equal inputs give equal bytes.
 
 pub mod attention;
+pub mod benchmark;
+pub mod change;
 pub mod charts;
 pub mod format;
 pub mod leadership;

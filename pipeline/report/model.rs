@@ -84,6 +84,8 @@ pub struct RankRow {
     pub ci_high: Option<f64>,
     pub prev_rate: Option<f64>,
     pub change: Option<f64>,
+    /// `change` split by collection method (同口径 and 评议方式构成).
+    pub split: Option<super::change::Split>,
 }
 
 /// A level of `group_period` in one year, best first, with last year's rate.
@@ -110,6 +112,7 @@ pub fn ranking(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
                 ci_high: g.ci_high,
                 prev_rate,
                 change: g.rate.zip(prev_rate).map(|(a, b)| a - b),
+                split: super::change::year_split(data, level, group, window),
             }
         })
         .collect();

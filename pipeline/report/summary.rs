@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::attention::Attention;
+use super::change::{self, Changes, Split};
 use super::format;
 use super::leadership::{BreachRow, CompositionRow};
 use super::load::Data;
@@ -27,6 +28,10 @@ pub struct Headline {
     pub prev_window: String,
     pub prev_rate: Option<f64>,
     pub rate_change: Option<f64>,
+    /// The county's change on the year before, split by collection method.
+    pub rate_split: Option<Split>,
+    /// The county's change in its last period, split by collection method.
+    pub last_split: Option<Split>,
     /// Valid ratings in the window and the year before.
     pub valid: Option<u64>,
     pub prev_valid: Option<u64>,
@@ -70,6 +75,8 @@ pub fn headline(f: &Figures) -> Headline {
             .find(|g| g.level == "county" && g.span == "year" && g.period == w)
     };
     let (now, before) = (county(f.window), county(&prev));
+    let changes = Changes::new(f.data);
+    let last_period = f.data.trends.iter().find(|t| t.level == "county");
     let firm_in = |w: &str| {
         f.breaches
             .iter()
@@ -103,6 +110,8 @@ pub fn headline(f: &Figures) -> Headline {
             .and_then(|c| c.rate)
             .zip(before.and_then(|c| c.rate))
             .map(|(a, b)| a - b),
+        rate_split: changes.year("county", "全县", f.window),
+        last_split: last_period.and_then(|t| changes.period("county", "全县", &t.last_period)),
         valid: now.map(|c| c.valid),
         prev_valid: before.map(|c| c.valid),
         // A year without ratings has no breaches to compare with.
@@ -172,15 +181,16 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
     } = *facts;
     let pct = |v: Option<f64>| format::pct(v, 1);
     let mut out = Vec::new();
-    let change = match h.rate_change {
-        Some(c) => fill(
+    let change = match (h.rate_split, h.rate_change) {
+        (Some(s), _) => like_for_like(s, &h.prev_window, labels),
+        (None, Some(c)) => fill(
             &labels.get(if c >= 0.0 { "sum_up" } else { "sum_down" }),
             &[
                 ("prev", &h.prev_window),
                 ("pp", &format!("{:.1}", c.abs() * 100.0)),
             ],
         ),
-        None => labels.get("sum_no_prev"),
+        (None, None) => labels.get("sum_no_prev"),
     };
     out.push(finding(
         "rate",
@@ -196,7 +206,11 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
         "#ranking",
     ));
     if let Some(t) = county_trend {
-        out.push(finding("trend", trend_sentence(t, labels), "#trends"));
+        out.push(finding(
+            "trend",
+            trend_sentence(t, h.last_split, labels),
+            "#trends",
+        ));
     }
     let mut f = finding(
         "firm",
@@ -305,12 +319,33 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
     out
 }
 
-/// The county's heading in plain words: the last change and whether the
-/// periods so far show a significant trend.
-fn trend_sentence(t: &super::load::Trend, labels: &Labels) -> String {
-    let direction = match (t.mk_p, t.sen_slope) {
-        (Some(p), Some(s)) if p < 0.05 && s < 0.0 => labels.get("sum_trend_down"),
-        (Some(p), Some(s)) if p < 0.05 && s > 0.0 => labels.get("sum_trend_up"),
+/// The change on the year before, like for like first (同口径, within
+/// collection methods), then the total and the part the mix of methods
+/// made: a year that added the random draw is not a year people were
+/// served better.
+fn like_for_like(s: Split, prev: &str, labels: &Labels) -> String {
+    let within = s.within.unwrap_or(0.0);
+    let key = match (within * 1000.0).round() {
+        r if r > 0.0 => "sum_like_up",
+        r if r < 0.0 => "sum_like_down",
+        _ => "sum_like_flat",
+    };
+    let pp = format!("{:.1}", (within * 100.0).abs());
+    let lead = fill(&labels.get(key), &[("prev", prev), ("pp", &pp)]);
+    let total = fill(
+        &labels.get("sum_like_total"),
+        &[("delta", &format::pp(s.delta)), ("mix", &format::pp(s.mix))],
+    );
+    format!("{lead}{total}")
+}
+
+/// The county's heading in plain words: the last change, split by
+/// collection method, and whether the periods so far show a trend that
+/// survives the correction for the many series tested (q < 0.05).
+fn trend_sentence(t: &super::load::Trend, split: Option<Split>, labels: &Labels) -> String {
+    let direction = match (t.mk_q, t.sen_slope) {
+        (Some(q), Some(s)) if q < 0.05 && s < 0.0 => labels.get("sum_trend_down"),
+        (Some(q), Some(s)) if q < 0.05 && s > 0.0 => labels.get("sum_trend_up"),
         (Some(_), _) => labels.get("sum_trend_flat"),
         (None, _) => labels.get("sum_trend_short"),
     };
@@ -318,7 +353,7 @@ fn trend_sentence(t: &super::load::Trend, labels: &Labels) -> String {
         &labels.get("sum_trend"),
         &[
             ("period", &t.last_period),
-            ("change", &format::pp(t.delta_last)),
+            ("change", &change::phrase(split, t.delta_last, labels)),
             ("n", &t.n_periods.to_string()),
             ("direction", &direction),
         ],

@@ -114,6 +114,8 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
             "ci_high",
             "prev_year",
             "change_pp",
+            "within_pp",
+            "mix_pp",
         ],
     );
     for r in rows {
@@ -126,6 +128,8 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
             Cell::Pct(r.ci_high),
             Cell::Pct(r.prev_rate),
             Cell::Points(r.change.map(|c| c * 100.0)),
+            Cell::Points(r.split.and_then(|x| x.within).map(|c| c * 100.0)),
+            Cell::Points(r.split.and_then(|x| x.mix).map(|c| c * 100.0)),
         ]);
     }
     s

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::change::{self, Changes, Course, End, Split};
 use super::charts;
 use super::leadership::{self, BreachRow};
 use super::ledger::{self, Item};
@@ -80,14 +81,23 @@ pub struct DetailRow {
     pub ci_high: Option<f64>,
 }
 
-/// The trend in the words a unit reads: a direction (`down`, `up`,
-/// `flat`, or `short` with fewer than four periods), the change per
-/// period and the last change; the test statistics stay in the
-/// leadership report and the `trends` table.
+/// The trend in the words a unit reads: the course from the first to the
+/// last period with both intervals, whether that is within chance
+/// (`chance`: `random` when the intervals overlap and the test finds no
+/// trend, `beyond` when they do not overlap), the last change split by
+/// collection method, and the test's direction (`down`, `up` — q < 0.05 —,
+/// `flat`, or `short` with fewer than four periods) with the change per
+/// period; the test statistics stay in the leadership report and the
+/// `trends` table.
 #[derive(Debug, Serialize)]
 pub struct TrendView {
     pub n_periods: u64,
     pub delta_last: Option<f64>,
+    pub last_split: Option<Split>,
+    /// The last change as the card states it: "−2.6 个百分点（同口径 +0.1，评议方式构成 −2.7）".
+    pub last_change: Option<String>,
+    pub course: Option<Course>,
+    pub chance: Option<&'static str>,
     pub direction: &'static str,
     pub per_period: Option<f64>,
 }
@@ -119,6 +129,7 @@ struct Shared<'a> {
     window: String,
     breaches: BTreeMap<String, BreachRow>,
     trends: BTreeMap<&'a str, &'a Trend>,
+    changes: Changes<'a>,
     watched: BTreeMap<&'a str, &'a Watch>,
     redactor: super::redact::Redactor,
 }
@@ -198,6 +209,7 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
         window: w,
         breaches,
         trends,
+        changes: Changes::new(data),
         watched,
         redactor: super::redact::Redactor::new(labels),
     }
@@ -239,16 +251,49 @@ fn status(ctx: &Shared, id: &str) -> &'static str {
     }
 }
 
-fn trend_view(t: &Trend) -> TrendView {
-    let direction = match (t.mk_p, t.sen_slope) {
-        (Some(p), Some(s)) if p < 0.05 && s < 0.0 => "down",
-        (Some(p), Some(s)) if p < 0.05 && s > 0.0 => "up",
+fn trend_view(ctx: &Shared, id: &str, t: &Trend, periods: &[PeriodRow]) -> TrendView {
+    // Significant only when it survives the correction for the thousands
+    // of subjects tested (q, not p).
+    let direction = match (t.mk_q, t.sen_slope) {
+        (Some(q), Some(s)) if q < 0.05 && s < 0.0 => "down",
+        (Some(q), Some(s)) if q < 0.05 && s > 0.0 => "up",
         (Some(_), _) => "flat",
         (None, _) => "short",
     };
+    let ends: Vec<End> = periods
+        .iter()
+        .filter_map(|p| {
+            p.rate.map(|rate| End {
+                period: p.period.clone(),
+                rate,
+                ci_low: p.ci_low,
+                ci_high: p.ci_high,
+            })
+        })
+        .collect();
+    let course = change::course(&ends, ctx.labels);
+    // "Within chance" only where the intervals overlap and the test finds
+    // no trend (a significant trend is not called chance); nothing to say
+    // of a course with no change at all.
+    let trended = direction == "down" || direction == "up";
+    let chance = course
+        .as_ref()
+        .filter(|c| (c.change * 1000.0).round() != 0.0)
+        .and_then(|c| match (c.overlap, trended) {
+            (false, _) => Some("beyond"),
+            (true, false) => Some("random"),
+            (true, true) => None,
+        });
+    let last_split = ctx.changes.period("subject", id, &t.last_period);
     TrendView {
         n_periods: t.n_periods,
         delta_last: t.delta_last,
+        last_split,
+        last_change: t
+            .delta_last
+            .map(|d| change::phrase(last_split, Some(d), ctx.labels)),
+        course,
+        chance,
         direction,
         per_period: t
             .sen_slope
@@ -261,6 +306,7 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
     let text =
         |f: fn(&super::load::Subject) -> Option<String>| s.and_then(|s| f(s)).unwrap_or_default();
     let periods = period_rows(ctx, id);
+    let trend = ctx.trends.get(id).map(|t| trend_view(ctx, id, t, &periods));
     let year = year_result(ctx, id);
     let ungraded = year.as_ref().is_some_and(|y| y.grade.is_none());
     let thin = year
@@ -277,7 +323,7 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
         periods,
         by_item: detail(ctx, id, "item"),
         by_category: detail(ctx, id, "rater_category"),
-        trend: ctx.trends.get(id).map(|t| trend_view(t)),
+        trend,
         breach: ctx.breaches.get(id),
         watch: ctx.watched.get(id).copied(),
         status: status(ctx, id),

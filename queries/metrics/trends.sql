@@ -1,6 +1,6 @@
--- Trends of each subject's and each group's rate over the periods: the change against the previous period and the Mann-Kendall test with Sen's slope.
+-- Trends of each subject's and each group's rate over the periods: the change against the previous period, the Mann-Kendall test with Sen's slope, and Benjamini-Hochberg q-values over each level's tests.
 -- inputs: subject_period, group_period
--- output: level, group, n_periods, last_period, rate_last, delta_last, mk_s, mk_var_s, mk_z, mk_p, tau, sen_slope, declining
+-- output: level, group, n_periods, last_period, rate_last, delta_last, mk_s, mk_var_s, mk_z, mk_p, mk_q, tau, sen_slope, declining
 -- grain: level × group: level 'subject' (group = subject_id) and every level of group_period, whose series
 --   are its `span = 'period'` rows only (the assessment-year rows would interleave with the quarters)
 -- key: level, group
@@ -8,8 +8,11 @@
 --   delta_last = (x_n − x_{n−1}) × 100, percentage points, n ≥ 2. With n ≥ 4:
 --   S = Σ_{i<j} sign(x_j − x_i); var S = (n(n−1)(2n+5) − Σ_ties t(t−1)(2t+5)) / 18, t the size of each
 --   group of equal rates; Z = (S − 1)/√var S if S > 0, (S + 1)/√var S if S < 0, else 0 (0 when var S ≤ 0);
---   p = erfc(|Z|/√2), two-sided; tau = S / (n(n−1)/2); Sen's slope = median of (x_j − x_i)/(j − i), i < j;
---   declining = p < 0.05 and Sen's slope < 0.
+--   p = erfc(|Z|/√2), two-sided; tau = S / (n(n−1)/2); Sen's slope = median of (x_j − x_i)/(j − i), i < j.
+--   mk_q (Benjamini-Hochberg, as statsmodels multipletests(method="fdr_bh")): within each level, the m rows
+--   with a p-value ranked k = 1..m by p; q = min over the rows ranked k or later of m·p/k, at most 1 (tied
+--   p-values get the same q whatever their order). declining = q < 0.05 and Sen's slope < 0: among
+--   thousands of series some reach p < 0.05 by chance alone.
 --   erfc has no SQL builtin: it is W. J. Cody's rational Chebyshev approximation (Math. Comp. 23, 1969;
 --   netlib specfun CALERF) written out, within 1e-15 relative of the C library's erfc below 26.
 --   A null group (e.g. subjects without a village) is the group ''.
@@ -97,11 +100,26 @@ mann_kendall as (
                  * (5.6418958354775628695e-1 - r2 * (((((1.63153871373020978e-2 * r2 + 3.05326634961232344e-1) * r2 + 3.60344899949804439e-1) * r2 + 1.25781726111229246e-1) * r2 + 1.60837851487422766e-2) * r2 + 6.58749161529837803e-4) / (((((r2 + 2.56852019228982242e0) * r2 + 1.87295284992346725e0) * r2 + 5.27905102951428412e-1) * r2 + 6.05183413124413191e-2) * r2 + 2.33520497626869185e-3)) / y
         end as p
     from normal
+),
+fdr_ranked as (
+    select level, "group", p,
+           row_number() over (partition by level order by p, "group") as k,
+           count(*) over (partition by level) as m
+    from mann_kendall
+),
+fdr as (
+    -- the running minimum of m·p/k from the largest p down
+    select level, "group",
+           min(p * m / k) over (partition by level order by k desc
+                                rows between unbounded preceding and current row) as q
+    from fdr_ranked
 )
 select e.level, e."group", e.n as n_periods, e.last_period, e.rate_last,
        (e.rate_last - e.rate_prev) * 100 as delta_last,
-       m.s as mk_s, m.var_s as mk_var_s, m.z as mk_z, m.p as mk_p, m.tau, m.sen_slope,
-       coalesce(m.p < 0.05 and m.sen_slope < 0, false) as declining
+       m.s as mk_s, m.var_s as mk_var_s, m.z as mk_z, m.p as mk_p,
+       case when f.q > 1.0 then 1.0 else f.q end as mk_q, m.tau, m.sen_slope,
+       coalesce(f.q < 0.05 and m.sen_slope < 0, false) as declining
 from ends as e
 left join mann_kendall as m on m.level = e.level and m."group" = e."group"
+left join fdr as f on f.level = e.level and f."group" = e."group"
 order by case when e.level = 'subject' then 0 else 1 end, e.level, e."group"

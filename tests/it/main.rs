@@ -2,6 +2,7 @@
 //! a temporary folder, as a user would.
 
 mod calendar;
+mod changes;
 mod compute;
 mod config;
 mod forms;
