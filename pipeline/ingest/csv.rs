@@ -78,6 +78,12 @@ pub enum Refusal {
         lines: usize,
         mib: usize,
     },
+    #[error("line {line} has no line end in the {mib} MiB read from its start (a line may hold at most {limit} MiB): this is not a CSV export as saved by Excel, WPS or a device (its line ends were lost, or it is another kind of file); save the export again as CSV")]
+    LineTooLong {
+        line: usize,
+        mib: usize,
+        limit: usize,
+    },
     #[error(transparent)]
     Undecodable(#[from] decode::Undecodable),
 }
@@ -110,6 +116,15 @@ impl CsvChunks {
         };
         // The header is among the first records: decode just enough of them.
         let upto = line_end(&me.pending, (1 << 16).min(me.pending.len()));
+        if upto == me.pending.len() && !me.eof {
+            // No line end in the first block: decoding would cut a
+            // character and blame its bytes.
+            return Ok(Err(Refusal::LineTooLong {
+                line: 1 + count_byte(&me.pending, b'\n'),
+                mib: me.pending.len() >> 20,
+                limit: MAX_RECORD >> 20,
+            }));
+        }
         let text = match decode::decode(&me.pending[..upto], encoding, 1) {
             Ok(t) => t,
             Err(mut e) => {
@@ -269,6 +284,18 @@ impl CsvChunks {
                 _ => {}
             }
         }
+        if !quoted {
+            // No quote is open: the line itself never ends.
+            return Block {
+                bytes: Vec::new(),
+                first_line: self.next_line + newlines,
+                refused: Some(Refusal::LineTooLong {
+                    line: self.next_line + newlines,
+                    mib: pending.len() >> 20,
+                    limit: MAX_RECORD >> 20,
+                }),
+            };
+        }
         let column = column_label(&self.headers, opened.1);
         Block {
             bytes: Vec::new(),
@@ -383,6 +410,7 @@ impl Parser {
                 let rec = decode::text(rec, encoding)?;
                 bad.push(BadRow {
                     line: at,
+                    code: "malformed_row",
                     reason: format!("the row has {} fields, the header has {n}", fields.len()),
                     raw: rec.to_string(),
                     fields: Some((scan::fields(&rec, self.sep), char::from(self.sep))),
@@ -440,6 +468,7 @@ impl Parser {
         let sep = char::from(self.sep);
         BadRow {
             line: at,
+            code: "malformed_row",
             reason: format!("column {column}: a quote opens a field and does not close it on this line ({run}), so the line is set aside and the lines after it are read as rows: remove the stray quote, or put the whole field in quotes and write a quote inside it as \"\""),
             raw: rec.to_string(),
             fields: Some((rec.split(sep).map(str::to_string).collect(), sep)),

@@ -7,6 +7,7 @@ mod forms;
 mod fuzz;
 mod generate;
 mod hardening;
+mod hardening_ingest;
 mod ingest;
 mod ledger;
 mod long_ids;
