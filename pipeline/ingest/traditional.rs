@@ -66,6 +66,11 @@ pub fn check(
     let Some((words, reason)) = vocabulary(ctx, column) else {
         return Ok(None);
     };
+    // Compared as the cells are: normalized.
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| super::normalize::cell(w, super::normalize::Fold::Name).into_owned())
+        .collect();
     let known = |v: &str| words.iter().any(|w| w == v || w.to_lowercase() == v);
     let found: Vec<(&str, String)> = dict
         .str()?

@@ -2,11 +2,11 @@
 //!
 //! A workbook is a zip of XML parts, and calamine loads the shared strings
 //! whole when it opens the book and a cell's text whole when it reads it:
-//! a 2.3 MB file holding one 1.5 GB cell took 44 s and 8 GB. So each sheet
-//! and the shared-string table are first streamed here, a buffer at a
-//! time, and the workbook is refused by name when a part decompresses to
-//! more than `ingest.max_sheet_bytes` or holds a text longer than any cell
-//! Excel can make (32,767 characters). The same pass finds the sheet's
+//! a 2.3 MB file holding one 1.5 GB cell took 44 s and 8 GB. So each part
+//! calamine may read (sheets, shared strings, styles, the workbook) is
+//! first streamed here, a buffer at a time, and the workbook is refused by
+//! name when a part decompresses to more than `ingest.max_sheet_bytes` or
+//! holds a text longer than any cell Excel can make (32,767 characters). The same pass finds the sheet's
 //! hidden rows (`<row hidden="1">`, or rows of zero height under
 //! `zeroHeight`), which calamine does not report.
 //!
@@ -46,22 +46,35 @@ pub fn check(path: &Path, max_bytes: u64) -> Result<Parts, String> {
         return Ok(Parts::default());
     };
     let mut parts = Parts::default();
-    let shared = "xl/sharedStrings.xml";
-    if zip.index_for_name(shared).is_some() {
-        scan(&mut zip, shared, max_bytes)
-            .map_err(|e| e.message("its shared strings", max_bytes))?;
-    }
-    for (name, part) in sheets(&mut zip) {
-        if zip.index_for_name(&part).is_none() {
-            continue;
-        }
-        let found = scan(&mut zip, &part, max_bytes)
-            .map_err(|e| e.message(&format!("sheet `{name}`"), max_bytes))?;
-        if !found.is_empty() {
+    let sheets = sheets(&mut zip);
+    for part in read_by_calamine(&zip) {
+        let sheet = sheets.iter().find(|s| s.1 == part).map(|s| s.0.clone());
+        let what = match &sheet {
+            Some(name) => format!("sheet `{name}`"),
+            None if part == "xl/sharedStrings.xml" => "its shared strings".to_string(),
+            None => format!("its part {part}"),
+        };
+        let found = scan(&mut zip, &part, max_bytes).map_err(|e| e.message(&what, max_bytes))?;
+        if let Some(name) = sheet.filter(|_| !found.is_empty()) {
             parts.hidden_rows.insert(name, found);
         }
     }
     Ok(parts)
+}
+
+/// The XML parts calamine may read (the workbook, its relationships,
+/// styles, shared strings, sheets, tables): bounded, since a few kB of
+/// zip can decompress to gigabytes in any of them. Other parts (images,
+/// custom XML, VBA) are never decompressed here.
+fn read_by_calamine<R: Read + std::io::Seek>(zip: &zip::ZipArchive<R>) -> Vec<String> {
+    zip.file_names()
+        .filter_map(Result::ok)
+        .filter(|n| {
+            (n.starts_with("xl/") || n.starts_with("_rels/") || n == "[Content_Types].xml")
+                && (n.ends_with(".xml") || n.ends_with(".rels"))
+        })
+        .map(|n| n.into_owned())
+        .collect()
 }
 
 /// Why a part is refused.
