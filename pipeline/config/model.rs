@@ -22,6 +22,7 @@ pub struct Config {
     pub pioneers: Vec<Pioneer>,
     pub org_types: Vec<OrgType>,
     pub items: Items,
+    pub ingest: IngestCfg,
     pub sampling: Sampling,
     pub breach: Breach,
     pub calendar: CalendarCfg,
@@ -176,6 +177,16 @@ pub struct QuotaGroup {
 #[serde(deny_unknown_fields)]
 pub struct Items {
     pub default: String,
+}
+
+/// Bounds on what ingest reads (bytes).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestCfg {
+    /// A larger input file is refused unread.
+    pub max_file_bytes: u64,
+    /// A workbook part (a sheet, the shared strings) decompressing to more is refused.
+    pub max_sheet_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

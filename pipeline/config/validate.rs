@@ -56,6 +56,17 @@ pub fn check(c: &Config) -> Check {
     if c.items.default.trim().is_empty() {
         return fail("items.default", "must name an item, e.g. \"总体评价\"");
     }
+    for (key, v) in [
+        ("ingest.max_file_bytes", c.ingest.max_file_bytes),
+        ("ingest.max_sheet_bytes", c.ingest.max_sheet_bytes),
+    ] {
+        if v == 0 {
+            return fail(
+                key,
+                "must be a number of bytes above 0, e.g. 4294967296 (4 GiB)",
+            );
+        }
+    }
     sampling(c, &categories)?;
     breach(c)?;
     grades(c)?;

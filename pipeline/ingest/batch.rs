@@ -129,6 +129,9 @@ impl<'a> Batch<'a> {
         let sha = pending.sha256.take();
         let outcome = match result {
             Ok(None) => {
+                if kind == Kind::Ledger {
+                    self.sort_ledger(file, &mut pending)?;
+                }
                 self.ratings_files
                     .extend(pending.written.into_iter().map(|p| p.rel));
                 self.new.entry(kind).or_default().extend(pending.frames);
@@ -342,6 +345,30 @@ impl<'a> Batch<'a> {
             self.id,
             &self.files[file as usize],
         )?);
+        Ok(())
+    }
+
+    /// A ledger file's rows repeating an item leave for the quarantine
+    /// (`ledger_rows.rs`), now that the whole file is read.
+    fn sort_ledger(&self, file: u32, pending: &mut Pending) -> Result<()> {
+        let id = match self
+            .cfg
+            .columns
+            .get("suggestion_id")
+            .and_then(|a| a.first())
+        {
+            Some(alias) => format!("suggestion_id ({alias})"),
+            None => "suggestion_id".to_string(),
+        };
+        let frames = std::mem::take(&mut pending.frames);
+        let sorted =
+            super::ledger_rows::sort_out(frames, self.id, &self.files[file as usize], &id)?;
+        pending.frames = sorted.kept;
+        for (reason, n) in sorted.by_reason {
+            pending.counts.accepted -= n;
+            *pending.counts.by_reason.entry(reason).or_default() += n;
+        }
+        pending.quarantine.extend(sorted.quarantine);
         Ok(())
     }
 

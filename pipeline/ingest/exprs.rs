@@ -14,11 +14,14 @@ pub fn clean(name: &str) -> Expr {
 }
 
 /// Maps spellings to canonical values (exact, or in lower case); anything
-/// else becomes null.
+/// else becomes null. The spellings are normalized as the cells are
+/// (`normalize.rs`: `村（居）组干部` is matched as `村(居)组干部`).
 pub fn map_values(x: Expr, pairs: &[(String, String)]) -> Expr {
     let mut seen = std::collections::HashSet::new();
+    let spelling = |o: &str| super::normalize::cell(o, super::normalize::Fold::Name).into_owned();
     let (old, new): (Vec<String>, Vec<String>) = pairs
         .iter()
+        .map(|(o, n)| (spelling(o), n))
         .flat_map(|(o, n)| [(o.clone(), n.clone()), (o.to_lowercase(), n.clone())])
         .filter(|(o, _)| seen.insert(o.clone()))
         .unzip();

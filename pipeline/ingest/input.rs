@@ -22,25 +22,41 @@ pub enum Format {
 /// The exports found, each with its format.
 pub type Found = Vec<(PathBuf, Format)>;
 
-/// Files under `paths` (folders are walked, in name order); hidden files are
-/// skipped; files of other types are returned separately to be reported.
-pub fn discover(paths: &[PathBuf]) -> Result<(Found, Vec<PathBuf>)> {
-    let mut found = Vec::new();
-    let mut other = Vec::new();
-    for p in paths {
-        anyhow::ensure!(p.exists(), "{} does not exist: name the files or folders to ingest, or create the inbox set in [paths] of the configuration", p.display());
-        walk(p, &mut found, &mut other)?;
-    }
-    found.sort();
-    found.dedup();
-    Ok((found, other))
+/// What a walk of the inputs found: exports, files of other types (to be
+/// reported) and inputs refused unopened, each with the reason.
+#[derive(Default)]
+pub struct Discovered {
+    pub found: Found,
+    pub other: Vec<PathBuf>,
+    pub refused: Vec<(PathBuf, String)>,
 }
 
-fn walk(p: &Path, found: &mut Vec<(PathBuf, Format)>, other: &mut Vec<PathBuf>) -> Result<()> {
+/// Files under `paths` (folders are walked, in name order); hidden files are
+/// skipped; files of other types are returned separately to be reported.
+/// Inside a folder nothing but regular files and folders is opened: a
+/// symbolic link could point anywhere on the machine (a key, /etc/shadow,
+/// /dev/zero) and a FIFO or device blocks or never ends, so both are
+/// refused by their `symlink_metadata`, never followed or opened. The
+/// paths named (or the configured inbox) are the operator's choice and are
+/// followed, but must still be a folder or a regular file.
+pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
+    let mut d = Discovered::default();
+    for p in paths {
+        anyhow::ensure!(p.exists(), "{} does not exist: name the files or folders to ingest, or create the inbox set in [paths] of the configuration", p.display());
+        let meta = std::fs::metadata(p)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+        walk(p, meta.file_type(), &mut d)?;
+    }
+    d.found.sort();
+    d.found.dedup();
+    Ok(d)
+}
+
+fn walk(p: &Path, kind: std::fs::FileType, d: &mut Discovered) -> Result<()> {
     let hidden = p
         .file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-    if p.is_dir() {
+    if kind.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?
             .map(|e| e.map(|e| e.path()))
             .collect::<std::io::Result<_>>()?;
@@ -49,11 +65,17 @@ fn walk(p: &Path, found: &mut Vec<(PathBuf, Format)>, other: &mut Vec<PathBuf>) 
             !e.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         }) {
-            walk(e, found, other)?;
+            let meta = std::fs::symlink_metadata(e)
+                .map_err(|err| anyhow::anyhow!("cannot read {}: {err}", e.display()))?;
+            walk(e, meta.file_type(), d)?;
         }
         return Ok(());
     }
     if hidden {
+        return Ok(());
+    }
+    if let Some(reason) = not_regular(kind) {
+        d.refused.push((p.to_path_buf(), reason.to_string()));
         return Ok(());
     }
     let ext = p
@@ -61,12 +83,37 @@ fn walk(p: &Path, found: &mut Vec<(PathBuf, Format)>, other: &mut Vec<PathBuf>) 
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "csv" | "tsv" | "txt" => found.push((p.to_path_buf(), Format::Csv)),
-        "xlsx" | "xlsm" | "xls" => found.push((p.to_path_buf(), Format::Xlsx)),
-        "jsonl" | "ndjson" => found.push((p.to_path_buf(), Format::Jsonl)),
-        _ => other.push(p.to_path_buf()),
+        "csv" | "tsv" | "txt" => d.found.push((p.to_path_buf(), Format::Csv)),
+        "xlsx" | "xlsm" | "xls" => d.found.push((p.to_path_buf(), Format::Xlsx)),
+        "jsonl" | "ndjson" => d.found.push((p.to_path_buf(), Format::Jsonl)),
+        _ => d.other.push(p.to_path_buf()),
     }
     Ok(())
+}
+
+/// Why an entry that is not a regular file is refused; None for a file.
+fn not_regular(kind: std::fs::FileType) -> Option<&'static str> {
+    if kind.is_file() {
+        return None;
+    }
+    Some(if kind.is_symlink() {
+        "is a symbolic link: pingyi does not follow links in the inbox (one could point at any file on this machine); copy the export itself into the folder"
+    } else if pipe_or_socket(kind) {
+        "is a FIFO or socket, not a file: reading it could wait forever; copy the export itself into the folder as a regular file"
+    } else {
+        "is a device or other special file, not a regular file: pingyi reads only regular files; copy the export itself into the folder"
+    })
+}
+
+#[cfg(unix)]
+fn pipe_or_socket(kind: std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    kind.is_fifo() || kind.is_socket()
+}
+
+#[cfg(not(unix))]
+fn pipe_or_socket(_: std::fs::FileType) -> bool {
+    false
 }
 
 /// What the command line says about every file (overriding detection).
@@ -121,7 +168,8 @@ pub fn open(
         .unwrap_or_default();
     let encoding = hints.encoding.or_else(|| source.and_then(|s| s.1.encoding));
     let mut notes = Vec::new();
-    let (tables, headers): (Tables, Vec<Vec<String>>) = match format {
+    let mut sheet_flags = Vec::new();
+    let (mut tables, headers): (Tables, Vec<Vec<String>>) = match format {
         Format::Csv => match CsvChunks::open(path, encoding, &known)? {
             Ok(c) => {
                 notes.push(super::decode::name(c.encoding()).to_string());
@@ -130,8 +178,16 @@ pub fn open(
             }
             Err(e) => return Ok(Err(e.to_string())),
         },
-        Format::Xlsx => match super::xlsx::read(path, hints.sheet.as_deref(), &known) {
-            Ok(t) => {
+        Format::Xlsx => match super::xlsx::read(
+            path,
+            hints.sheet.as_deref(),
+            &known,
+            cfg.ingest.max_sheet_bytes,
+        ) {
+            Ok(book) => {
+                notes.extend(book.notes);
+                let (t, flags): (Vec<RawTable>, Vec<_>) = book.tables.into_iter().unzip();
+                sheet_flags = flags;
                 let h = t.iter().map(|t| t.headers.clone()).collect();
                 (Tables::Loaded(t), h)
             }
@@ -147,6 +203,7 @@ pub fn open(
     };
     // Every sheet must map to the same kind; one that cannot refuses the file.
     let mut chosen: Option<Mapping> = None;
+    let mut mappings = Vec::with_capacity(headers.len());
     for (i, h) in headers.iter().enumerate() {
         let m = match mapping::resolve(cfg, h, source, hints.kind) {
             Ok(m) => m,
@@ -159,7 +216,15 @@ pub fn open(
             }
         }
         if chosen.is_none() {
-            chosen = Some(m);
+            chosen = Some(m.clone());
+        }
+        mappings.push(m);
+    }
+    // A workbook's hidden rows and formula cells, now that each sheet's
+    // columns are known.
+    if let Tables::Loaded(ts) = &mut tables {
+        for ((t, flags), m) in ts.iter_mut().zip(sheet_flags).zip(&mappings) {
+            super::xlsx_flags::divert(m, t, flags)?;
         }
     }
     let mut mapping = chosen.expect("at least one table");

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -26,6 +26,9 @@ use crate::config::Encoding;
 
 /// Lines per chunk: a few megabytes of votes.
 const CHUNK_LINES: usize = 50_000;
+
+/// The longest line read (a vote is a few hundred bytes).
+const MAX_LINE: usize = 8 << 20;
 
 pub struct JsonlChunks {
     reader: BufReader<File>,
@@ -90,8 +93,18 @@ impl JsonlChunks {
         let mut bytes = Vec::new();
         let mut n = 0;
         while n < CHUNK_LINES && !self.at_end {
-            if self.reader.read_until(b'\n', &mut bytes)? == 0 {
+            // Bounded: a line with no end (or a file of one huge line)
+            // is refused at the limit, not read whole.
+            let read = (&mut self.reader)
+                .take(MAX_LINE as u64 + 1)
+                .read_until(b'\n', &mut bytes)?;
+            if read == 0 {
                 self.at_end = true;
+            } else if read > MAX_LINE {
+                self.at_end = true;
+                return Ok(Some(Chunk::TooLong {
+                    line: self.line + n + 1,
+                }));
             } else {
                 n += 1;
             }
@@ -125,6 +138,10 @@ pub enum Chunk {
         bytes: Vec<u8>,
         first_line: usize,
     },
+    /// A line longer than `MAX_LINE`: the file is refused there.
+    TooLong {
+        line: usize,
+    },
 }
 
 impl Chunk {
@@ -135,6 +152,7 @@ impl Chunk {
         let (bytes, first_line) = match self {
             Chunk::Parsed(t) => return Ok(t),
             Chunk::Raw { bytes, first_line } => (bytes, first_line),
+            Chunk::TooLong { line } => return Err(format!("line {line} is longer than {} MiB, the most a line may hold: a device writes one vote per line; this is not a JSON-lines export (or its line ends were lost)", MAX_LINE >> 20)),
         };
         let text = match decode::decode_owned(bytes, Encoding::Utf8, first_line) {
             Ok(t) => t,
@@ -155,6 +173,7 @@ impl Chunk {
                 Ok(Pairs(pairs)) => rows.push((n, cells(&mut headers, pairs))),
                 Err(e) => bad.push(BadRow {
                     line: n,
+                    code: "malformed_row",
                     reason: format!("not a JSON object: {e}"),
                     raw: line.to_string(),
                     fields: None,

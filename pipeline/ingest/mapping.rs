@@ -101,7 +101,7 @@ pub fn resolve(
                 Some(&(_, first)) => twice.push((c, first, i)),
             },
             None if h.trim().is_empty() => {}
-            None => ignored.push(h.clone()),
+            None => ignored.push(unknown_header(i, h)),
         }
     }
     let constants: Vec<(&'static str, String)> = source
@@ -134,7 +134,7 @@ pub fn resolve(
                     "required columns missing for {}: {}; found: {}",
                     k.name(),
                     describe(cfg, &m),
-                    headers.join(", ")
+                    found(headers, &map)
                 ));
             }
             k
@@ -169,7 +169,7 @@ pub fn resolve(
                             format!("as {} it lacks {}", k.name(), describe(cfg, &missing(*k)))
                         })
                         .collect();
-                    return Err(format!("cannot tell what this file holds ({}); found headers: {}; name the kind with --kind or add aliases under [columns]", why.join("; "), headers.join(", ")));
+                    return Err(format!("cannot tell what this file holds ({}); found headers: {}; name the kind with --kind or add aliases under [columns]", why.join("; "), found(headers, &map)));
                 }
             }
         }
@@ -199,6 +199,33 @@ pub fn resolve(
         ignored,
         source: source.map(|s| s.0.to_string()),
     })
+}
+
+/// The headers as a refusal may quote them: a header pingyi knows as
+/// written, any other cell as `unknown_header` shows it.
+fn found(headers: &[String], map: &HashMap<String, &'static str>) -> String {
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match map.get(&fold(h)) {
+            Some(_) => h.clone(),
+            None if h.trim().is_empty() => format!("column {} (empty)", i + 1),
+            None => unknown_header(i, h),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A header cell that names no known column, as messages show it: its
+/// position and the first 6 hex digits of its SHA-256, never its text. In a
+/// file without a header row the "headers" are the first row of data (a
+/// phone number, an ID card number), and messages land in logs, the
+/// manifest and the run records. The hash tells two cells apart in a
+/// report and checks a guess, but 24 bits cannot name a person: millions of
+/// phone numbers share each value.
+fn unknown_header(i: usize, h: &str) -> String {
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(h.as_bytes());
+    format!("column {} (#{})", i + 1, &crate::fsutil::hex(&digest)[..6])
 }
 
 /// `rated_at (评议日期)`: a canonical name with its first configured alias.

@@ -14,8 +14,11 @@ mod exprs;
 pub mod fuzz;
 mod input;
 mod jsonl;
+mod ledger_rows;
 mod mapping;
+mod normalize;
 mod parallel;
+mod period_column;
 mod piece;
 pub mod plain;
 mod prepare;
@@ -25,8 +28,11 @@ mod ratings;
 mod scan;
 mod store;
 mod table;
+mod traditional;
 mod validate;
 mod xlsx;
+mod xlsx_flags;
+mod xlsx_parts;
 mod xlsx_stream;
 
 use std::collections::BTreeMap;
@@ -145,13 +151,21 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
     let old = wh.manifest()?;
     // Leftovers of a batch that crashed before its commit are not data.
     wh.collect_garbage(&old)?;
-    let (found, other) = input::discover(paths)?;
+    let discovered = input::discover(paths)?;
     let started = std::time::Instant::now();
+    let (found, too_big) = within_limit(cfg, discovered.found)?;
     let Triage {
         mut files,
         mut records,
         mut opened,
-    } = triage(cfg, &old, &found, &other, hints)?;
+    } = triage(cfg, &old, &found, &discovered.other, hints)?;
+    files.extend(
+        discovered
+            .refused
+            .into_iter()
+            .chain(too_big)
+            .map(|(p, why)| refused_unopened(&p, why)),
+    );
     if opened.is_empty() && records.is_empty() {
         return Ok(Report::nothing(files));
     }
@@ -369,6 +383,36 @@ fn not_an_export(p: &std::path::Path) -> FileReport {
         FileStatus::NotAnExport,
         "not a CSV, TSV, XLSX or JSON-lines file; left alone".into(),
     )
+}
+
+/// An input refused before it is opened (not a regular file, too large):
+/// reported, not recorded (it was never read, so it has no hash).
+fn refused_unopened(p: &std::path::Path, why: String) -> FileReport {
+    report(&shown_path(p), FileStatus::Refused, why)
+}
+
+/// Splits off the files larger than `ingest.max_file_bytes`, each with
+/// the reason: they are refused unread (hashing alone would read them).
+fn within_limit(
+    cfg: &Config,
+    found: input::Found,
+) -> Result<(input::Found, Vec<(PathBuf, String)>)> {
+    let limit = cfg.ingest.max_file_bytes;
+    let sizes = sizes(&found)?;
+    let mut kept = Vec::with_capacity(found.len());
+    let mut refused = Vec::new();
+    for (f, bytes) in found.into_iter().zip(sizes) {
+        if bytes > limit {
+            let why = format!(
+                "the file is {} bytes, more than ingest.max_file_bytes ({limit} bytes): split the export into smaller files, or raise ingest.max_file_bytes in pingyi.toml",
+                bytes
+            );
+            refused.push((f.0, why));
+        } else {
+            kept.push(f);
+        }
+    }
+    Ok((kept, refused))
 }
 
 fn refused_before(shown: &str, sha: String, message: String) -> FileReport {

@@ -141,7 +141,9 @@ impl Prep<'_> {
             &mut by_reason,
         )?];
         if !t.bad.is_empty() {
-            *by_reason.entry("malformed_row".into()).or_default() += t.bad.len() as u64;
+            for b in t.bad {
+                *by_reason.entry(b.code.into()).or_default() += 1;
+            }
             let at = private
                 .as_deref()
                 .and_then(|h| t.headers.iter().position(|x| x == h));
@@ -155,7 +157,7 @@ impl Prep<'_> {
                         b.line,
                         "",
                         b.shown(at, t.headers.len(), &mask),
-                        "malformed_row",
+                        b.code,
                         reason,
                         String::new(),
                     )

@@ -53,9 +53,11 @@ pub fn frame(
     Ok(df)
 }
 
-/// A clear identity as the quarantine shows it: its keyed hash.
+/// A clear identity as the quarantine shows it: its keyed hash, of the id
+/// normalized as an accepted row's is (so it equals that rater's key).
 pub fn masked(key: &[u8], v: &str) -> String {
-    format!("hmac:{}", privacy::hash(key, v.trim()))
+    let id = super::normalize::cell(v, super::normalize::Fold::Id);
+    format!("hmac:{}", privacy::hash(key, &id))
 }
 
 /// Quarantine rows for the failing rows of a table, each with its

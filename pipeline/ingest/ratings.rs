@@ -14,6 +14,7 @@ use polars::prelude::*;
 use super::coded::CodedTable;
 use super::exprs::{clean, first_failure, map_values, named_pairs, parse_dates, raw, Check};
 use super::mapping::Mapping;
+use super::normalize;
 use super::piece::{Cells, Piece};
 use super::table::LINE;
 use super::validate::period;
@@ -177,27 +178,42 @@ fn rules(ctx: &Context, header: &dyn Fn(&str) -> String) -> Vec<Rule> {
 }
 
 /// Where a canonical column's texts come from: a column of the file, a
-/// constant of the source, or nowhere (every row empty).
+/// constant of the source, or nowhere (every row empty). The texts are
+/// normalized (`normalize.rs`) once per distinct text.
 enum Source<'a> {
-    Column(&'a super::coded::Coded),
+    Column(&'a super::coded::Coded, Series),
     Constant(Series),
 }
 
-fn source<'a>(m: &Mapping, t: &'a CodedTable, column: &str) -> Source<'a> {
-    match (
-        m.position(column),
-        m.constants.iter().find(|k| k.0 == column),
-    ) {
-        (Some(i), _) => Source::Column(&t.columns[i]),
-        (None, Some((_, v))) => Source::Constant(Series::new("v".into(), [v.as_str()])),
-        (None, None) => Source::Constant(Series::new("v".into(), [None::<&str>])),
-    }
+fn source<'a>(m: &Mapping, t: &'a CodedTable, column: &str) -> Result<Source<'a>> {
+    let fold = normalize::fold_of(column);
+    let normalized = |s: Series| -> Result<Series> {
+        Ok(match fold {
+            Some(f) => normalize::series(&s, f)?,
+            None => s,
+        })
+    };
+    Ok(
+        match (
+            m.position(column),
+            m.constants.iter().find(|k| k.0 == column),
+        ) {
+            (Some(i), _) => {
+                let c = &t.columns[i];
+                Source::Column(c, normalized(c.dict.clone())?)
+            }
+            (None, Some((_, v))) => {
+                Source::Constant(normalized(Series::new("v".into(), [v.as_str()]))?)
+            }
+            (None, None) => Source::Constant(Series::new("v".into(), [None::<&str>])),
+        },
+    )
 }
 
 impl Source<'_> {
     fn dict(&self) -> &Series {
         match self {
-            Source::Column(c) => &c.dict,
+            Source::Column(_, dict) => dict,
             Source::Constant(s) => s,
         }
     }
@@ -205,7 +221,7 @@ impl Source<'_> {
     /// The row's code in the dictionary.
     fn code(&self, row: usize) -> usize {
         match self {
-            Source::Column(c) => c.codes[row] as usize,
+            Source::Column(c, _) => c.codes[row] as usize,
             Source::Constant(_) => 0,
         }
     }
@@ -213,7 +229,7 @@ impl Source<'_> {
     /// The dictionary code of each row at `rows`.
     fn keys(&self, rows: &[IdxSize]) -> Vec<IdxSize> {
         match self {
-            Source::Column(c) => rows.iter().map(|&r| c.codes[r as usize]).collect(),
+            Source::Column(c, _) => rows.iter().map(|&r| c.codes[r as usize]).collect(),
             Source::Constant(_) => vec![0; rows.len()],
         }
     }
@@ -271,13 +287,23 @@ pub fn validate(ctx: &Context, m: &Mapping, t: &CodedTable) -> Result<Validated>
         m.position(c)
             .map_or_else(|| c.to_string(), |i| t.headers[i].clone())
     };
-    let rules = rules(ctx, &header);
+    let mut rules = rules(ctx, &header);
+    let sources = rules
+        .iter()
+        .map(|r| source(m, t, r.column))
+        .collect::<Result<Vec<_>>>()?;
+    for (rule, src) in rules.iter_mut().zip(&sources) {
+        // Before the rule's "not configured" check, which it explains.
+        if let Some(check) = super::traditional::check(ctx, rule.column, src.dict(), &header)? {
+            let at = rule.checks.len().min(1);
+            rule.checks.insert(at, check);
+        }
+    }
     let n = t.height();
     let mut first = vec![u32::MAX; n];
     let mut checked = Vec::with_capacity(rules.len());
     let mut next_check = 0u32;
-    for rule in &rules {
-        let src = source(m, t, rule.column);
+    for (rule, src) in rules.iter().zip(sources) {
         let df = on_dictionary(rule, src.dict(), next_check, ctx.key)?;
         next_check += rule.checks.len() as u32;
         let fails: Vec<u32> = df
@@ -293,6 +319,7 @@ pub fn validate(ctx: &Context, m: &Mapping, t: &CodedTable) -> Result<Validated>
         }
         checked.push((src, df.drop("__check")?));
     }
+    let period = period_agrees(m, t, &checked, &header, next_check, &mut first)?;
     let (ok, bad): (Vec<IdxSize>, Vec<IdxSize>) =
         (0..n as IdxSize).partition(|&r| first[r as usize] == u32::MAX);
     let mut columns = Vec::new();
@@ -314,6 +341,54 @@ pub fn validate(ctx: &Context, m: &Mapping, t: &CodedTable) -> Result<Validated>
     let mut failed = t.rows(&bad)?;
     let index: Vec<u32> = bad.iter().map(|&r| first[r as usize]).collect();
     failed.with_column(Column::from(Series::new("__check".into(), index)))?;
-    let checks = rules.into_iter().flat_map(|r| r.checks);
+    let checks = rules.into_iter().flat_map(|r| r.checks).chain(period);
     Ok(Validated::new(Accepted::Coded(accepted), failed, checks))
+}
+
+/// A period column the date contradicts (`period_column.rs`): marks the
+/// rows in `first` as failing check `index` (after every rule), and
+/// returns that check; None when the file has no period column.
+fn period_agrees(
+    m: &Mapping,
+    t: &CodedTable,
+    checked: &[(Source, DataFrame)],
+    header: &dyn Fn(&str) -> String,
+    index: u32,
+    first: &mut [u32],
+) -> Result<Option<Check>> {
+    if m.position("period").is_none() && !m.constants.iter().any(|k| k.0 == "period") {
+        return Ok(None);
+    }
+    let Some((dates, df)) = checked.iter().find(|(_, df)| df.column("rated_at").is_ok()) else {
+        return Ok(None);
+    };
+    let period = source(m, t, "period")?;
+    let spans: Vec<Option<(i32, i32)>> = period
+        .dict()
+        .str()?
+        .iter()
+        .map(|v| v.and_then(super::period_column::span))
+        .collect();
+    if spans.iter().any(Option::is_some) {
+        let days = df
+            .column("rated_at")?
+            .as_materialized_series()
+            .to_physical_repr();
+        let days: Vec<Option<i32>> = days.i32()?.iter().collect();
+        for (row, f) in first.iter_mut().enumerate() {
+            if let (Some((from, to)), Some(day)) = (spans[period.code(row)], days[dates.code(row)])
+            {
+                if day < from || day > to {
+                    *f = (*f).min(index);
+                }
+            }
+        }
+    }
+    let (p, d) = (header("period"), header("rated_at"));
+    Ok(Some(Check {
+        column: "period",
+        bad: lit(false),
+        reason: "bad_date",
+        detail: format!("{p} names a period {d} does not fall in: correct whichever is wrong (or leave {p} empty: the period is taken from {d})"),
+    }))
 }

@@ -10,6 +10,9 @@ pub const LINE: &str = "__line";
 #[derive(Debug, Clone)]
 pub struct BadRow {
     pub line: u32,
+    /// The quarantine reason: `malformed_row`, or for a workbook's rows
+    /// `hidden_row` and `formula_cell` (`xlsx_flags.rs`).
+    pub code: &'static str,
     pub reason: String,
     pub raw: String,
     /// The record split into fields with its separator (delimited text),

@@ -13,6 +13,7 @@ use super::exprs::{
     clean, first_failure, map_values, named_pairs, parse_bool, parse_dates, raw, Check,
 };
 use super::mapping::Mapping;
+use super::normalize;
 use super::table::{RawTable, LINE};
 use crate::config::Config;
 use crate::contract::{Kind, LEDGER_STATUSES, SUBJECT_KINDS};
@@ -91,15 +92,7 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<
         m.position(c)
             .map_or_else(|| c.to_string(), |i| table.headers[i].clone())
     };
-    let mut base: Vec<Expr> = vec![col(LINE)];
-    for (c, _) in m.kind.columns() {
-        let source = match (m.position(c), m.constants.iter().find(|k| k.0 == *c)) {
-            (Some(i), _) => col(super::table::col_name(i)),
-            (None, Some((_, v))) => lit(v.clone()),
-            (None, None) => lit(NULL).cast(DataType::String),
-        };
-        base.push(source.alias(raw(c)));
-    }
+    let (cells, base) = normalized(m, table)?;
     let cleaned: Vec<Expr> = m
         .kind
         .columns()
@@ -116,9 +109,7 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<
     // One select keeps only what is needed: intermediate columns are not
     // materialized in the result.
     output.push(first_failure(&checks));
-    let df = table
-        .df
-        .clone()
+    let df = cells
         .lazy()
         .select(base)
         .with_columns(cleaned)
@@ -153,6 +144,39 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<
 }
 
 type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);
+
+/// The table's cells with id, code and category columns normalized
+/// (`normalize.rs`) beside the raw ones, and the expressions taking each
+/// canonical column from them (the quarantine shows the raw cells).
+fn normalized(m: &Mapping, table: &RawTable) -> anyhow::Result<(DataFrame, Vec<Expr>)> {
+    let mut df = table.df.clone();
+    let mut base: Vec<Expr> = vec![col(LINE)];
+    for (c, _) in m.kind.columns() {
+        let fold = normalize::fold_of(c);
+        let source = match (m.position(c), m.constants.iter().find(|k| k.0 == *c)) {
+            (Some(i), _) => {
+                let name = super::table::col_name(i);
+                match fold {
+                    Some(f) => {
+                        let n = format!("__norm_{name}");
+                        let cells = df.column(&name)?.as_materialized_series();
+                        let normalized = normalize::series(cells, f)?.with_name(n.as_str().into());
+                        df.with_column(Column::from(normalized))?;
+                        col(n)
+                    }
+                    None => col(name),
+                }
+            }
+            (None, Some((_, v))) => lit(match fold {
+                Some(f) => normalize::cell(v, f).into_owned(),
+                None => v.clone(),
+            }),
+            (None, None) => lit(NULL).cast(DataType::String),
+        };
+        base.push(source.alias(raw(c)));
+    }
+    Ok((df, base))
+}
 
 pub(super) fn missing(column: &'static str, header: &dyn Fn(&str) -> String) -> Check {
     Check {
@@ -374,6 +398,45 @@ fn raters(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {
     (derived, checks, output)
 }
 
+/// A ledger row whose dates and status cannot all be true: it would be
+/// counted (closed on time, with an effect) on a history that never happened.
+fn history(header: &dyn Fn(&str) -> String) -> Vec<Check> {
+    let (received, closed, deadline, status) = (
+        header("received_at"),
+        header("closed_at"),
+        header("deadline"),
+        header("status"),
+    );
+    let check = |column, bad: Expr, detail: String| Check {
+        column,
+        bad,
+        reason: "impossible_history",
+        detail,
+    };
+    vec![
+        check(
+            "closed_at",
+            col("__closed").lt(col("__received")),
+            format!("{closed} is before {received}: an item cannot be closed before it was received; correct whichever date is wrong"),
+        ),
+        check(
+            "deadline",
+            col("__deadline").lt(col("__received")),
+            format!("{deadline} is before {received}: a deadline set before the item was received; correct whichever date is wrong"),
+        ),
+        check(
+            "status",
+            col("__status").eq(lit("已销号")).and(col("__closed").is_null()),
+            format!("{status} is 已销号 (closed) but {closed} is empty: enter the date the item was closed, or correct the status"),
+        ),
+        check(
+            "status",
+            col("__status").eq(lit("未整改")).and(col("__closed").is_not_null()),
+            format!("{status} is 未整改 (not started) but {closed} has a date: an item with a closing date is 已销号; correct the status or clear the date"),
+        ),
+    ]
+}
+
 fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan {
     let cfg = ctx.cfg;
     let statuses: Vec<(String, String)> = LEDGER_STATUSES
@@ -388,7 +451,7 @@ fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan
         map_values(col("status"), &statuses).alias("__status"),
         parse_bool(col("answered_on_spot")).alias("__spot"),
     ];
-    let checks = vec![
+    let mut checks = vec![
         missing("suggestion_id", header),
         missing("subject_id", header),
         Check {
@@ -436,6 +499,7 @@ fn ledger(ctx: &Context, header: &dyn Fn(&str) -> String, dates: &Dates) -> Plan
             detail: format!("{} must be 是 or 否", header("answered_on_spot")),
         },
     ];
+    checks.extend(history(header));
     let output = vec![
         col("suggestion_id"),
         col("subject_id"),

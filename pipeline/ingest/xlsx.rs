@@ -5,54 +5,78 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use calamine::{open_workbook_auto, Data, Reader, Sheets};
+use calamine::{open_workbook_auto, Data, Reader, SheetVisible, Sheets};
 
 use super::table::{from_cells, pick_header, RawTable};
+use super::xlsx_flags::Flag;
+use super::xlsx_parts::{self, MAX_CELL_CHARS};
 use super::xlsx_stream::{self, Streamed};
 use crate::dates::Date;
 
-/// Reads the sheets; Err is a file-level refusal (not a workbook, no such sheet).
+/// A workbook's tables, each with its flagged rows (hidden, formulas),
+/// and notes for the file's report (hidden sheets not read).
+pub struct Book {
+    pub tables: Vec<(RawTable, Vec<Flag>)>,
+    pub notes: Vec<String>,
+}
+
+/// Reads the sheets; Err is a file-level refusal (not a workbook, no such
+/// sheet, a part too large or a cell too long). Hidden sheets are not
+/// read unless `sheet` names one: what the person who filled the workbook
+/// saw is what counts.
 pub fn read(
     path: &Path,
     sheet: Option<&str>,
     known: &dyn Fn(&str) -> bool,
-) -> Result<Vec<RawTable>, String> {
+    max_sheet_bytes: u64,
+) -> Result<Book, String> {
+    let parts = xlsx_parts::check(path, max_sheet_bytes)?;
     let mut book =
         open_workbook_auto(path).map_err(|e| format!("not a readable spreadsheet: {e}"))?;
     let names = book.sheet_names();
-    let wanted: Vec<String> = match sheet {
-        Some(s) if names.iter().any(|n| n == s) => vec![s.to_string()],
+    let (wanted, notes) = match sheet {
+        Some(s) if names.iter().any(|n| n == s) => (vec![s.to_string()], Vec::new()),
         Some(s) => {
             return Err(format!(
                 "no sheet named `{s}`; the sheets are: {}",
                 names.join(", ")
             ))
         }
-        None => names,
+        None => visible(&book),
     };
     let mut out = Vec::new();
     let mut unheaded = Vec::new();
     for name in wanted {
+        let hidden = parts.hidden_rows.get(&name).map_or(&[][..], Vec::as_slice);
         let sheet = match &mut book {
             Sheets::Xlsx(x) => match xlsx_stream::sheet(x, &name, known)
                 .map_err(|e| format!("sheet `{name}` cannot be read: {e}"))?
             {
-                Streamed::Table(table, headed) => Some((table, headed)),
+                Streamed::Table(table, headed, formulas) => {
+                    Some((table, headed, flags(hidden, formulas)))
+                }
                 Streamed::Blank => None,
-                Streamed::OutOfOrder => from_grid(&mut book, &name, known)?,
+                Streamed::Overlong(row, column) => return Err(format!("sheet `{name}`, row {row}, column {column}: the cell holds more than {MAX_CELL_CHARS} characters, the most an Excel cell holds: the workbook was not saved by Excel or WPS; remove the cell or export the sheet again")),
+                Streamed::OutOfOrder => from_grid(&mut book, &name, known)?
+                    .map(|(t, headed, _)| (t, headed, flags(hidden, Vec::new()))),
             },
             _ => from_grid(&mut book, &name, known)?,
         };
-        let Some((table, headed)) = sheet else {
+        let Some((table, headed, flags)) = sheet else {
             continue;
         };
         if !headed {
             unheaded.push(out.len());
         }
-        out.push(table);
+        out.push((table, flags));
     }
     if out.is_empty() {
-        return Err("the workbook has no data in any sheet".into());
+        let hidden = notes
+            .first()
+            .map_or_else(String::new, |n| format!(" ({n})"));
+        return Err(format!(
+            "the workbook has no data in any visible sheet{hidden}"
+        ));
     }
     // Sheets with no row of known headers beside one that has them are
     // notes, not data (an entry template's instructions and drop-down
@@ -65,7 +89,34 @@ pub fn read(
             !unheaded.contains(&(i - 1))
         });
     }
-    Ok(out)
+    Ok(Book { tables: out, notes })
+}
+
+/// The visible sheets, and a note naming the hidden ones (skipped).
+fn visible<RS: std::io::Read + std::io::Seek>(book: &Sheets<RS>) -> (Vec<String>, Vec<String>) {
+    let (shown, hidden): (Vec<&calamine::Sheet>, Vec<&calamine::Sheet>) = book
+        .sheets_metadata()
+        .iter()
+        .partition(|s| s.visible == SheetVisible::Visible);
+    let notes = if hidden.is_empty() {
+        Vec::new()
+    } else {
+        let names: Vec<String> = hidden.iter().map(|s| format!("`{}`", s.name)).collect();
+        vec![format!(
+            "hidden sheets not read: {} (unhide a sheet in Excel, or name it with --sheet, if it holds data to count)",
+            names.join(", ")
+        )]
+    };
+    (shown.iter().map(|s| s.name.clone()).collect(), notes)
+}
+
+/// The flagged rows of a streamed sheet: its hidden rows and formula cells.
+fn flags(hidden: &[u32], formulas: Vec<xlsx_stream::Formula>) -> Vec<Flag> {
+    hidden
+        .iter()
+        .map(|&line| Flag::Hidden(line))
+        .chain(formulas.into_iter().map(Flag::Formula))
+        .collect()
 }
 
 /// A sheet read through calamine's grid of its cells (.xls, .ods, and an
@@ -75,7 +126,7 @@ fn from_grid<RS: std::io::Read + std::io::Seek>(
     book: &mut Sheets<RS>,
     name: &str,
     known: &dyn Fn(&str) -> bool,
-) -> Result<Option<(RawTable, bool)>, String> {
+) -> Result<Option<(RawTable, bool, Vec<Flag>)>, String> {
     let range = book
         .worksheet_range(name)
         .map_err(|e| format!("sheet `{name}` cannot be read: {e}"))?;
@@ -112,7 +163,8 @@ fn from_grid<RS: std::io::Read + std::io::Seek>(
         headers,
         bad: Vec::new(),
     };
-    Ok(Some((table, picked.is_some())))
+    // calamine's grid tells neither hidden rows nor formulas (.xls, .ods).
+    Ok(Some((table, picked.is_some(), Vec::new())))
 }
 
 /// A cell with nothing in it (text() and cell_text() give None).
@@ -235,12 +287,12 @@ mod tests {
                 panic!("an .xlsx");
             };
             let streamed = match xlsx_stream::sheet(&mut book, name, &known).unwrap() {
-                Streamed::Table(t, headed) => Some((t, headed)),
+                Streamed::Table(t, headed, _) => Some((t, headed)),
                 Streamed::Blank => None,
-                Streamed::OutOfOrder => panic!("rows in order"),
+                Streamed::OutOfOrder | Streamed::Overlong(..) => panic!("rows in order"),
             };
             match (from_grid, streamed) {
-                (Some((g, g_headed)), Some((s, s_headed))) => {
+                (Some((g, g_headed, _)), Some((s, s_headed))) => {
                     assert_eq!(s.headers, g.headers);
                     assert_eq!(s_headed, g_headed);
                     assert!(s.df.equals_missing(&g.df), "{}\n{}", s.df, g.df);

@@ -22,21 +22,39 @@
 
 use std::borrow::Cow;
 
-use calamine::{DataRef, Xlsx, XlsxError};
+use std::collections::HashMap;
+
+use calamine::{DataRef, Xlsx, XlsxError, XlsxFormulaMetadata};
 use polars::prelude::{
     Column, DataFrame, DataType, IntoSeries, NamedFrom, Series, StringChunkedBuilder,
 };
 
 use super::table::{col_name, pick_header, RawTable, LINE};
+use super::xlsx_parts::MAX_CELL_CHARS;
 
 /// What streaming one sheet gave.
 pub enum Streamed {
-    /// The table, and whether a row of known headers was found.
-    Table(RawTable, bool),
+    /// The table, whether a row of known headers was found, and its data
+    /// cells holding a formula.
+    Table(RawTable, bool, Vec<Formula>),
+    /// A cell longer than Excel allows: its row and column, from 1.
+    Overlong(u32, u32),
     /// Nothing but blank cells.
     Blank,
     /// Its rows are not in order: read it through the grid.
     OutOfOrder,
+}
+
+/// A data cell whose value is a formula's cached result.
+pub struct Formula {
+    /// The cell's Excel row (the table's line).
+    pub line: u32,
+    /// The table's column (from 0).
+    pub column: usize,
+    /// The formula, without its `=`.
+    pub formula: String,
+    /// The cached result, as the cell reads.
+    pub cached: String,
 }
 
 /// The header is picked among this many rows from the first non-empty one.
@@ -65,10 +83,12 @@ pub fn sheet<RS: std::io::Read + std::io::Seek>(
     let mut last: Option<u32> = None;
     let mut row: Option<u32> = None;
     let mut line: Vec<(u32, Cow<str>)> = Vec::new();
-    while let Some(cell) = cells.next_cell()? {
-        let (r, c) = cell.get_position();
+    // Shared formulas' text by index: a derived cell names only the index.
+    let mut shared: HashMap<usize, String> = HashMap::new();
+    while let Some(cell) = cells.next_cell_with_formula_metadata()? {
+        let (r, c) = cell.pos;
         // An empty cell is no cell: it neither widens the grid nor makes a row.
-        if matches!(cell.get_value(), DataRef::Empty) {
+        if matches!(cell.value, DataRef::Empty) {
             continue;
         }
         if last.is_some_and(|at| r < at) {
@@ -77,9 +97,15 @@ pub fn sheet<RS: std::io::Read + std::io::Seek>(
         last = Some(r);
         // Blank text still widens the grid.
         table.span(r, c);
-        let Some(text) = text(cell.get_value()) else {
+        let Some(text) = text(&cell.value) else {
             continue;
         };
+        if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
+            return Ok(Streamed::Overlong(r + 1, c + 1));
+        }
+        if let Some(formula) = cell.formula.and_then(|f| formula_text(f, &mut shared)) {
+            table.formulas.push((r + 1, c, formula, text.to_string()));
+        }
         if row != Some(r) {
             if let Some(at) = row {
                 table.row(at, &mut line, known);
@@ -92,6 +118,30 @@ pub fn sheet<RS: std::io::Read + std::io::Seek>(
         table.row(at, &mut line, known);
     }
     Ok(table.finish(name, known))
+}
+
+/// A cell's formula text; a shared formula's derived cell takes its
+/// anchor's text (the anchor comes first in the sheet).
+fn formula_text(f: XlsxFormulaMetadata, shared: &mut HashMap<usize, String>) -> Option<String> {
+    match f {
+        XlsxFormulaMetadata::Normal { formula } => Some(formula),
+        XlsxFormulaMetadata::Shared {
+            shared_index,
+            formula,
+            ..
+        } => {
+            shared.insert(shared_index, formula.clone());
+            Some(formula)
+        }
+        XlsxFormulaMetadata::SharedDerived { shared_index } => Some(
+            shared
+                .get(&shared_index)
+                .cloned()
+                .unwrap_or_else(|| "(a shared formula)".into()),
+        ),
+        // A kind calamine may add later: a formula all the same.
+        _ => Some("(a formula)".into()),
+    }
 }
 
 /// A cell as the text a user sees (None when blank), as `xlsx::cell_text`
@@ -131,6 +181,8 @@ struct Builder {
     right: u32,
     /// The rows the sheet declares it spans (a capacity, not a limit).
     rows: usize,
+    /// Cells holding a formula: (Excel row, sheet column, formula, cached text).
+    formulas: Vec<(u32, u32, String, String)>,
 }
 
 /// The header row picked among the first rows.
@@ -264,6 +316,18 @@ impl Builder {
             headers,
             bad: Vec::new(),
         };
-        Streamed::Table(table, self.headed)
+        // Only data cells: the header row and the rows above it are not rows.
+        let formulas = self
+            .formulas
+            .into_iter()
+            .filter(|f| f.0 > header.row + 1)
+            .map(|(line, c, formula, cached)| Formula {
+                line,
+                column: c as usize - left,
+                formula,
+                cached,
+            })
+            .collect();
+        Streamed::Table(table, self.headed, formulas)
     }
 }

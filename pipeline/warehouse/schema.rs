@@ -149,7 +149,7 @@ fn quarantine() -> Vec<Column> {
         sheet   str   the workbook sheet; empty for other files
         column  str   the canonical column at fault
         value   str   the cell as the file had it (a clear rater id as its keyed hash)
-        reason  str   why: missing_required, bad_date, unknown_subject, off_scale, duplicate …
+        reason  str   why: missing_required, bad_date, unknown_subject, off_scale, duplicate, impossible_history, conflicting_rows, hidden_row, formula_cell … (README: Ingest)
         detail  str   a sentence saying how to fix the row
         row     str   the offending row as the file had it, header → cell, as JSON
     ")

@@ -9,6 +9,7 @@ mod forms;
 mod fuzz;
 mod generate;
 mod hardening;
+mod hardening_ingest;
 mod hardening_query;
 mod ingest;
 mod ledger;

@@ -78,6 +78,12 @@ pub enum Refusal {
         lines: usize,
         mib: usize,
     },
+    #[error("line {line} has no line end in the {mib} MiB read from its start (a line may hold at most {limit} MiB): this is not a CSV export as saved by Excel, WPS or a device (its line ends were lost, or it is another kind of file); save the export again as CSV")]
+    LineTooLong {
+        line: usize,
+        mib: usize,
+        limit: usize,
+    },
     #[error(transparent)]
     Undecodable(#[from] decode::Undecodable),
 }
@@ -110,6 +116,15 @@ impl CsvChunks {
         };
         // The header is among the first records: decode just enough of them.
         let upto = line_end(&me.pending, (1 << 16).min(me.pending.len()));
+        if upto == me.pending.len() && !me.eof {
+            // No line end in the first block: decoding would cut a
+            // character and blame its bytes.
+            return Ok(Err(Refusal::LineTooLong {
+                line: 1 + count_byte(&me.pending, b'\n'),
+                mib: me.pending.len() >> 20,
+                limit: MAX_RECORD >> 20,
+            }));
+        }
         let text = match decode::decode(&me.pending[..upto], encoding, 1) {
             Ok(t) => t,
             Err(mut e) => {
@@ -269,6 +284,18 @@ impl CsvChunks {
                 _ => {}
             }
         }
+        if !quoted {
+            // No quote is open: the line itself never ends.
+            return Block {
+                bytes: Vec::new(),
+                first_line: self.next_line + newlines,
+                refused: Some(Refusal::LineTooLong {
+                    line: self.next_line + newlines,
+                    mib: pending.len() >> 20,
+                    limit: MAX_RECORD >> 20,
+                }),
+            };
+        }
         let column = column_label(&self.headers, opened.1);
         Block {
             bytes: Vec::new(),
@@ -383,6 +410,7 @@ impl Parser {
                 let rec = decode::text(rec, encoding)?;
                 bad.push(BadRow {
                     line: at,
+                    code: "malformed_row",
                     reason: format!("the row has {} fields, the header has {n}", fields.len()),
                     raw: rec.to_string(),
                     fields: Some((scan::fields(&rec, self.sep), char::from(self.sep))),
@@ -440,6 +468,7 @@ impl Parser {
         let sep = char::from(self.sep);
         BadRow {
             line: at,
+            code: "malformed_row",
             reason: format!("column {column}: a quote opens a field and does not close it on this line ({run}), so the line is set aside and the lines after it are read as rows: remove the stray quote, or put the whole field in quotes and write a quote inside it as \"\""),
             raw: rec.to_string(),
             fields: Some((rec.split(sep).map(str::to_string).collect(), sep)),
@@ -483,110 +512,4 @@ fn line_end(bytes: &[u8], at: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Records in GB18030 split as bytes (each distinct text decoded once)
-    /// make the table the block decoded whole makes: fields, empty and
-    /// quoted cells, blank lines (ASCII and ideographic spaces, a no-break
-    /// space whose GB18030 bytes are digits), rows set aside, CRLF, tabs.
-    #[test]
-    fn a_gb18030_block_split_as_bytes_is_the_block_decoded_whole() {
-        let lines = [
-            "问卷编号,对象,评价,意见",
-            "Q1,ZZ0001,满意,",
-            "Q2,ZZ0001,不满意,\"门难进，脸难看\"\r",
-            "",
-            "\u{3000}\u{3000}",
-            "\u{a0}",
-            " \t ",
-            "Q3,ZZ0002,基本满意,\"说\"\"好的\"\"事\n没办\"",
-            "Q4,ZZ0002,满意,多,了,字段",
-            ",,,",
-            "Q5,ZZ0003,\u{a0}满意\u{3000},长长长长长长长长长长长长长长长长的意见",
-            "Q6,ZZ0003,\"未闭合,x",
-            "Q7,ZZ0003,满意,最后一行没有换行",
-        ];
-        for sep in [",", "\t"] {
-            let text = lines.join("\n").replace(',', sep);
-            let (gb, _, unmappable) = encoding_rs::GB18030.encode(&text);
-            assert!(!unmappable);
-            let parser = Parser {
-                encoding: Encoding::Gb18030,
-                told: false,
-                sep: sep.as_bytes()[0],
-                headers: ["问卷编号", "对象", "评价", "意见"]
-                    .map(String::from)
-                    .to_vec(),
-            };
-            let bytes = parser
-                .split(&gb, 7, Encoding::Gb18030)
-                .unwrap()
-                .into_raw()
-                .unwrap();
-            let whole = parser
-                .split(text.as_bytes(), 7, Encoding::Utf8)
-                .unwrap()
-                .into_raw()
-                .unwrap();
-            assert!(
-                bytes.df.equals_missing(&whole.df),
-                "{}\n{}",
-                bytes.df,
-                whole.df
-            );
-            let bad = |t: &RawTable| -> Vec<(u32, String, String)> {
-                t.bad
-                    .iter()
-                    .map(|b| (b.line, b.reason.clone(), b.raw.clone()))
-                    .collect()
-            };
-            assert_eq!(bad(&bytes), bad(&whole));
-            // `,,,` is a row of empty cells; with tabs, a blank line. Q6's
-            // stray quote sets its line aside; Q7 after it is a row.
-            let rows = if sep == "," { 7 } else { 6 };
-            assert_eq!(whole.df.height(), rows, "{}", whole.df);
-            assert_eq!(bad(&whole).len(), 2, "{:?}", bad(&whole));
-        }
-    }
-
-    /// A GB18030 block with a byte that is not GB18030 is refused by the
-    /// whole-block path, naming its line, as before.
-    #[test]
-    fn an_undecodable_gb18030_field_refuses_the_block_at_its_line() {
-        let mut gb = encoding_rs::GB18030
-            .encode("a,b\n满意,好\n满意,好\n")
-            .0
-            .into_owned();
-        let at = gb.len() - 2;
-        gb[at] = 0xFF;
-        let parser = Parser {
-            encoding: Encoding::Gb18030,
-            told: false,
-            sep: b',',
-            headers: vec!["a".into(), "b".into()],
-        };
-        assert!(parser.split(&gb, 1, Encoding::Gb18030).is_none());
-        // 中 is D6 D0: with a quote between its two bytes it is no
-        // character, and dropping the quote must not make it one.
-        let broken = b"a,b\nx,\"\xD6\"\xD0\n";
-        assert!(parser.split(broken, 1, Encoding::Gb18030).is_none());
-        assert!(matches!(
-            parser.parse(Block {
-                bytes: broken.to_vec(),
-                first_line: 1,
-                refused: None,
-            }),
-            Ok(Err(Refusal::Undecodable(ref e))) if e.line == 2
-        ));
-        let block = Block {
-            bytes: gb,
-            first_line: 1,
-            refused: None,
-        };
-        match parser.parse(block).unwrap() {
-            Err(Refusal::Undecodable(e)) => assert_eq!(e.line, 3, "{e}"),
-            other => panic!("{:?}", other.map(|t| t.height())),
-        }
-    }
-}
+mod tests;
