@@ -111,12 +111,14 @@ fn scale(c: &Config) -> Check {
                     format!("`{}` needs a score (or abstain = true)", level.label),
                 )
             }
-            Some(s) if !s.is_finite() => return fail(
-                format!("{key}.score"),
-                format!(
+            Some(s) if !s.is_finite() => {
+                return fail(
+                    format!("{key}.score"),
+                    format!(
                     "`{s}` is not a number a mean can be taken of; give a finite score such as 3"
                 ),
-            ),
+                )
+            }
             _ => {}
         }
     }

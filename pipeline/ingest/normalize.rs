@@ -30,7 +30,6 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use polars::prelude::{NamedFrom, PolarsResult, Series};
-use unicode_normalization::UnicodeNormalization;
 
 /// How a cell is folded beyond the common rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,8 +87,7 @@ pub fn cell(s: &str, fold: Fold) -> Cow<'_, str> {
     if s.is_ascii() {
         return ascii(s, fold);
     }
-    let composed: String = s.chars().filter(|&c| !is_format(c)).nfkc().collect();
-    let mut out = spaces(&composed);
+    let mut out = crate::text::normalize(s);
     if fold == Fold::Id {
         out = out.to_uppercase();
     }
@@ -113,69 +111,15 @@ fn ascii(s: &str, fold: Fold) -> Cow<'_, str> {
     if !odd_space && !lower {
         return Cow::Borrowed(t);
     }
-    let mut out = if odd_space { spaces(t) } else { t.to_string() };
+    let mut out = if odd_space {
+        crate::text::spaces(t)
+    } else {
+        t.to_string()
+    };
     if lower {
         out.make_ascii_uppercase();
     }
     Cow::Owned(out)
-}
-
-/// Trims, and collapses inner whitespace: removed between two CJK
-/// characters, one space elsewhere.
-fn spaces(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut gap = false;
-    for c in s.trim().chars() {
-        if c.is_whitespace() {
-            gap = true;
-            continue;
-        }
-        if gap && !(out.chars().next_back().is_some_and(is_cjk) && is_cjk(c)) {
-            out.push(' ');
-        }
-        gap = false;
-        out.push(c);
-    }
-    out
-}
-
-/// Han ideographs, kana and CJK punctuation: scripts written without spaces.
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3000..=0x30FF        // CJK symbols and punctuation, kana
-        | 0x3400..=0x4DBF      // extension A
-        | 0x4E00..=0x9FFF      // unified ideographs
-        | 0xF900..=0xFAFF      // compatibility ideographs
-        | 0xFF00..=0xFFEF      // full-width forms left after NFKC (none for letters)
-        | 0x20000..=0x3134F) // extensions B–G
-}
-
-/// Unicode general category Cf (format), as of Unicode 15.1
-/// (DerivedGeneralCategory.txt); listed here because the normalization
-/// crate does not expose general categories.
-fn is_format(c: char) -> bool {
-    matches!(c as u32,
-        0x00AD
-        | 0x0600..=0x0605
-        | 0x061C
-        | 0x06DD
-        | 0x070F
-        | 0x0890..=0x0891
-        | 0x08E2
-        | 0x180E
-        | 0x200B..=0x200F
-        | 0x202A..=0x202E
-        | 0x2060..=0x2064
-        | 0x2066..=0x206F
-        | 0xFEFF
-        | 0xFFF9..=0xFFFB
-        | 0x110BD
-        | 0x110CD
-        | 0x13430..=0x1343F
-        | 0x1BCA0..=0x1BCA3
-        | 0x1D173..=0x1D17A
-        | 0xE0001
-        | 0xE0020..=0xE007F)
 }
 
 /// `s` with its traditional characters replaced by simplified ones, when
