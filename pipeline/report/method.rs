@@ -14,7 +14,7 @@ pub struct Method {
     pub satisfied_levels: String,
     pub rules: String,
     pub basis: String,
-    pub min_valid: u32,
+    pub min_raters: u32,
     pub min_cell: u32,
     pub bands: String,
     pub quotas: Vec<QuotaLine>,
@@ -61,7 +61,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Method {
             Basis::Raw => labels.get("basis_raw"),
             Basis::PostStratified => labels.get("basis_post_stratified"),
         },
-        min_valid: cfg.breach.min_valid,
+        min_raters: cfg.rules.min_raters,
         min_cell: cfg.report.min_cell,
         bands: cfg
             .grades

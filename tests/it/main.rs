@@ -3,6 +3,7 @@
 
 mod compute;
 mod config;
+mod evidence;
 mod forms;
 mod fuzz;
 mod generate;
