@@ -304,7 +304,6 @@ fn quota_codes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
 /// `evidence`). `ps_w`, `ps_ww`: Σ and Σ² of the responses' weights (each
 /// the sum of its ratings' w), for Kish's size where the variance is 0.
 fn post_stratified(per_subject: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Result<LazyFrame> {
-    let cell = || [col("p"), col("s")];
     let by_group = per_subject
         .join(
             quota_codes(dicts, lookup)?.lazy(),
@@ -323,36 +322,123 @@ fn post_stratified(per_subject: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Re
             col("y").sum().alias("s_g"),
             col("quota").first(),
         ])
-        .with_column(col("quota").sum().over(cell())?.alias("coverage"))
-        .select([
-            col("p"),
-            col("s"),
-            col("qg"),
+        .with_columns([
             (col("s_g") / col("n_g")).alias("p_g"),
             (col("quota") / col("n_g")).alias("w"),
-            col("coverage"),
         ]);
-    Ok(by_group
+    // Each (form, group)'s weighted residual and weight, elementwise (the
+    // same bits in any row order); summed below in a fixed order.
+    let rows = by_group
         .join(
-            groups,
+            groups.clone(),
             [col("p"), col("s"), col("qg")],
             [col("p"), col("s"), col("qg")],
             JoinArgs::new(JoinType::Inner),
         )
-        .group_by([col("p"), col("s"), col("r")])
-        .agg([
-            (col("w") * (col("y") - col("p_g") * col("m")) / col("coverage"))
-                .sum()
-                .alias("z"),
-            (col("w") * col("m")).sum().alias("wc"),
+        .select([
+            col("p"),
+            col("s"),
+            col("r"),
+            col("qg"),
+            (col("w") * (col("y") - col("p_g") * col("m"))).alias("e"),
+            (col("w") * col("m")).alias("wm"),
         ])
-        .group_by(cell())
-        .agg([
-            len().cast(DataType::UInt32).alias("ps_raters"),
-            (col("z") * col("z")).sum().alias("ps_zz"),
-            col("wc").sum().alias("ps_w"),
-            (col("wc") * col("wc")).sum().alias("ps_ww"),
-        ]))
+        .collect()?;
+    let quotas = groups
+        .select([col("p"), col("s"), col("qg"), col("quota")])
+        .collect()?;
+    Ok(reduce(&rows, &quotas)?.lazy())
+}
+
+/// Σ z², Σ w_c and Σ w_c² per (period, subject) from the (form, group) rows,
+/// and the coverage from the groups' quotas. The sums are of fractions, so
+/// their order decides the last bits: here it is fixed (cells, then forms
+/// by fingerprint, then groups by name), so the same warehouse gives the
+/// same bytes; a group-by's row order is not fixed.
+fn reduce(rows: &DataFrame, quotas: &DataFrame) -> Result<DataFrame> {
+    let u32s = |df: &DataFrame, c: &str| -> Result<Vec<u32>> {
+        Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
+    };
+    let f64s = |df: &DataFrame, c: &str| -> Result<Vec<f64>> {
+        Ok(df.column(c)?.f64()?.into_no_null_iter().collect())
+    };
+    let texts = |df: &DataFrame, c: &str| -> Result<Vec<String>> {
+        let ca = df.column(c)?.str()?.clone();
+        Ok(ca.iter().map(|t| t.unwrap_or("").to_string()).collect())
+    };
+    let mut coverage: HashMap<(u32, u32), f64> = HashMap::new();
+    {
+        let (p, s, g, q) = (
+            u32s(quotas, "p")?,
+            u32s(quotas, "s")?,
+            texts(quotas, "qg")?,
+            f64s(quotas, "quota")?,
+        );
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by(|&a, &b| (p[a], s[a], &g[a]).cmp(&(p[b], s[b], &g[b])));
+        for i in order {
+            *coverage.entry((p[i], s[i])).or_insert(0.0) += q[i];
+        }
+    }
+    let (p, s, g) = (u32s(rows, "p")?, u32s(rows, "s")?, texts(rows, "qg")?);
+    let r: Vec<u64> = rows.column("r")?.u64()?.into_no_null_iter().collect();
+    let (e, wm) = (f64s(rows, "e")?, f64s(rows, "wm")?);
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| (p[a], s[a], r[a], &g[a]).cmp(&(p[b], s[b], r[b], &g[b])));
+    let mut out = Reduced::default();
+    let mut i = 0;
+    while i < order.len() {
+        let (cell, form) = ((p[order[i]], s[order[i]]), r[order[i]]);
+        let (mut z, mut wc) = (0.0, 0.0);
+        while i < order.len() && (p[order[i]], s[order[i]]) == cell && r[order[i]] == form {
+            z += e[order[i]];
+            wc += wm[order[i]];
+            i += 1;
+        }
+        let cov = coverage.get(&cell).copied().unwrap_or(1.0);
+        out.add(cell, z / cov, wc);
+    }
+    out.frame()
+}
+
+/// The per-cell accumulators of `reduce`, cells in the order they end.
+#[derive(Default)]
+struct Reduced {
+    p: Vec<u32>,
+    s: Vec<u32>,
+    raters: Vec<u32>,
+    zz: Vec<f64>,
+    w: Vec<f64>,
+    ww: Vec<f64>,
+}
+
+impl Reduced {
+    fn add(&mut self, (p, s): (u32, u32), z: f64, wc: f64) {
+        if self.p.last() != Some(&p) || self.s.last() != Some(&s) {
+            self.p.push(p);
+            self.s.push(s);
+            self.raters.push(0);
+            self.zz.push(0.0);
+            self.w.push(0.0);
+            self.ww.push(0.0);
+        }
+        let last = self.p.len() - 1;
+        self.raters[last] += 1;
+        self.zz[last] += z * z;
+        self.w[last] += wc;
+        self.ww[last] += wc * wc;
+    }
+
+    fn frame(self) -> Result<DataFrame> {
+        Ok(DataFrame::new_infer_height(vec![
+            Series::new("p".into(), self.p).into_column(),
+            Series::new("s".into(), self.s).into_column(),
+            Series::new("ps_raters".into(), self.raters).into_column(),
+            Series::new("ps_zz".into(), self.zz).into_column(),
+            Series::new("ps_w".into(), self.w).into_column(),
+            Series::new("ps_ww".into(), self.ww).into_column(),
+        ])?)
+    }
 }
 
 /// The sums' columns with no rows: what an empty warehouse gives.

@@ -72,8 +72,11 @@ impl Targets {
     }
 }
 
+/// (township, village) places.
+type Places = BTreeSet<(String, String)>;
+
 /// The places of the rows, and the people needed per place when a column says.
-fn places(text: &str, path: &Path) -> Result<(BTreeSet<(String, String)>, Vec<Need>)> {
+fn places(text: &str, path: &Path) -> Result<(Places, Vec<Need>)> {
     let mut rows = records(text, 1).filter(|(_, r)| !r.trim().is_empty());
     let Some((_, header)) = rows.next() else {
         bail!(

@@ -70,12 +70,24 @@ fn every_audience_renders_in_both_languages() {
     // The breach sheet holds only breaches on sufficient evidence (`certain`):
     // on the sample's people, none (the rows encoded 2012's likely ones before).
     let certain = d
-        .ok(&["query", "--format", "csv", "select count(*) as n from breaches where evidence = 'certain'"])
+        .ok(&[
+            "query",
+            "--format",
+            "csv",
+            "select count(*) as n from breaches where evidence = 'certain'",
+        ])
         .stdout;
     let certain: usize = certain.lines().nth(1).unwrap().trim().parse().unwrap();
     let text = String::from_utf8_lossy(&breaches);
-    let periods = text.lines().skip(1).filter(|l| !l.trim().is_empty()).count();
-    assert!(periods >= certain && (certain > 0 || periods == 0), "{text}");
+    let periods = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert!(
+        periods >= certain && (certain > 0 || periods == 0),
+        "{text}"
+    );
 }
 
 fn regex_count(text: &str, pattern: &str) -> usize {
