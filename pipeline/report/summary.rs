@@ -150,7 +150,14 @@ pub fn headline(f: &Figures) -> Headline {
     Headline {
         ratings: f.data.headline.ratings,
         people: f.data.headline.people_identified,
-        subjects_rated: f.data.headline.subjects_rated,
+        // Rated in the window (every figure says its window), not since the
+        // first period.
+        subjects_rated: f
+            .data
+            .grades
+            .iter()
+            .filter(|g| g.window == f.window)
+            .count() as u64,
         window_rate: now.and_then(|c| c.rate),
         window_ci_low: now.and_then(|c| c.ci_low),
         window_ci_high: now.and_then(|c| c.ci_high),
