@@ -21,6 +21,7 @@ pub mod evidence;
 mod ledger;
 mod period;
 mod rates;
+mod standardize;
 pub mod tables;
 mod trends;
 

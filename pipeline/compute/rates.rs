@@ -305,7 +305,7 @@ pub fn group_period(
         .group_by([col("subject_id"), col("period")])
         .agg(sums.clone())
         .join(
-            subjects.select([
+            subjects.clone().select([
                 col("subject_id"),
                 col("township"),
                 col("village"),
@@ -370,7 +370,9 @@ pub fn group_period(
     )
     .expect("same schema by construction");
     let key = ["level", "group", "span", "period"].map(col);
+    let std = super::standardize::rate_std(cube, subjects);
     with_sums(all, spans, &key)
+        .join(std, key.to_vec(), key.to_vec(), left())
         .select(
             [
                 "level",
@@ -386,6 +388,7 @@ pub fn group_period(
                 "rate",
                 "ci_low",
                 "ci_high",
+                "rate_std",
             ]
             .map(col),
         )

@@ -262,6 +262,9 @@ fn group_period() -> Metric {
         period  str   the period, or the year as 2012 when span is year
     ");
     cols.extend(people_columns());
+    cols.extend(columns("
+        rate_std  f64   method-standardized rate: Σ W_m·p_m / Σ W_m over the methods with valid ratings in the cell, W_m the county's share of method m's valid ratings in the assessment year (null when nothing is valid)
+    "));
     metric(
         "group_period",
         "level × group × period",

@@ -1,6 +1,6 @@
 -- Satisfaction by group at every level (county, township, village, org type, pioneer category, rater category, method, channel, item), per period and per assessment year.
 -- inputs: ratings, subjects
--- output: level, group, span, period, valid, raters, n_eff, satisfied, abstained, score_mean, rate, ci_low, ci_high
+-- output: level, group, span, period, valid, raters, n_eff, satisfied, abstained, score_mean, rate, ci_low, ci_high, rate_std
 -- grain: level × group × span × period; span 'period' rows carry the period label (2012Q3), span 'year' rows the year (2012)
 -- key: level, group, span, period
 -- definitions: as subject_period (valid, satisfied, rate = satisfied / valid; raters = responses with a
@@ -9,6 +9,9 @@
 --   z = 1.959963984540054, z² = 3.8414588206941254); a group is a value of the level's column of the
 --   rating (rater_category, method, channel, item) or of its subject (township, village, org_type,
 --   pioneer_category); the county level has the one group 全县.
+--   rate_std, the method-standardized rate = Σ_m W_m·p_m / Σ_m W_m over the methods m with valid ratings in
+--   the cell, p_m the cell's rate by method m, W_m the county's share of method m's valid ratings in the
+--   assessment year of the cell (so a group rated mostly by the random draw is not ranked high for that alone).
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/rates.rs), and tests/it/metrics_sql.rs
 --   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
 --   ratings (debug build) it took 18 s and 5 GB (it materializes the level × span cross join), where the
@@ -43,10 +46,29 @@ keyed as (
                when 'item' then r.item
            end as "group",
            case s.span when 'period' then r.period else r.year end as period,
-           r.response_id, r.valid, r.satisfied, r.score
+           r.response_id, r.method as by_method, r.valid, r.satisfied, r.score
     from rated as r
     cross join levels as l
     cross join spans as s
+),
+method_cells as (
+    select level, "group", span, period, by_method,
+           cast(count(case when satisfied then 1 end) as double) / count(*) as rate_m
+    from keyed
+    where valid
+    group by level, "group", span, period, by_method
+),
+weights as (
+    select year, method, cast(count(*) as double) / sum(count(*)) over (partition by year) as w
+    from rated
+    where valid
+    group by year, method
+),
+standardized as (
+    select c.level, c."group", c.span, c.period, sum(w.w * c.rate_m) / sum(w.w) as rate_std
+    from method_cells as c
+    join weights as w on w.year = substr(c.period, 1, 4) and w.method = c.by_method
+    group by c.level, c."group", c.span, c.period
 ),
 cells as (
     select level, "group", span, period,
@@ -90,8 +112,13 @@ wilson as (
            {{ wilson_half(rate, n_eff) }} as half
     from effective
 )
-select level, "group", span, period, valid, raters, n_eff, satisfied, abstained, score_mean, rate,
-       case when centre - half < 0.0 then 0.0 else centre - half end as ci_low,
-       case when centre + half > 1.0 then 1.0 else centre + half end as ci_high
-from wilson
-order by level, "group" nulls first, span, period
+select x.level, x."group", x.span, x.period, x.valid, x.raters, x.n_eff, x.satisfied, x.abstained, x.score_mean,
+       x.rate,
+       case when x.centre - x.half < 0.0 then 0.0 else x.centre - x.half end as ci_low,
+       case when x.centre + x.half > 1.0 then 1.0 else x.centre + x.half end as ci_high,
+       d.rate_std
+from wilson as x
+left join standardized as d
+    on d.level = x.level and d.span = x.span and d.period = x.period
+   and (d."group" = x."group" or (d."group" is null and x."group" is null))
+order by x.level, x."group" nulls first, x.span, x.period

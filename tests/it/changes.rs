@@ -325,12 +325,14 @@ fn pages_state_each_change_with_its_split_and_speak_plainly_about_trends() {
          join subject_period as b on b.subject_id = e.subject_id and b.period = e.l \
          where a.ci_low > b.ci_high order by e.subject_id limit 5",
     );
-    assert!(!apart.is_empty(), "the sample has cards whose intervals do not overlap");
+    assert!(
+        !apart.is_empty(),
+        "the sample has cards whose intervals do not overlap"
+    );
     for row in &apart {
         let id = &row[0];
         let card = text(
-            &std::fs::read_to_string(d.join(&format!("reports/units-zh/cards/{id}.html")))
-                .unwrap(),
+            &std::fs::read_to_string(d.join(&format!("reports/units-zh/cards/{id}.html"))).unwrap(),
         );
         assert!(!card.contains("随机波动范围内"), "{id}: {card}");
         if card.contains("个百分点。") {

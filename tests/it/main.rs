@@ -23,5 +23,6 @@ mod report_view;
 mod run;
 mod sample;
 mod snapshots;
+mod standardized;
 mod tables;
 mod util;

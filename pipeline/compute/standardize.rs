@@ -1,0 +1,100 @@
+//! Method-standardized rates of groups (DESIGN §5 "Evidence"): a group's
+//! rate as if its ratings had been collected with the county's mix of
+//! methods, so that a township rated mostly by the random draw (随机抽查,
+//! whose raters nobody chooses and whose rates run higher) is not ranked
+//! above one rated by 群众测评 for that alone.
+//!
+//! rate_std = Σ_m W_m·p_m / Σ_{m present} W_m, over the methods m with valid
+//! ratings in the cell; p_m the cell's rate by method m; W_m the county's
+//! share of method m's valid ratings over the assessment year the cell
+//! belongs to. For the `method` level itself the one method present gives
+//! rate_std = rate.
+
+use polars::prelude::*;
+
+use super::rates::LEVELS;
+
+/// (level, group, span, period, rate_std) for every cell of `group_period`
+/// with a valid rating.
+pub fn rate_std(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+    let year = || col("period").str().slice(lit(0), lit(4));
+    let by_subject = cube
+        .clone()
+        .group_by([col("subject_id"), col("period"), col("method")])
+        .agg([col("valid").sum(), col("satisfied").sum()])
+        .join(
+            subjects.select([
+                col("subject_id"),
+                col("township"),
+                col("village"),
+                col("org_type"),
+                col("pioneer_category"),
+            ]),
+            [col("subject_id")],
+            [col("subject_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    let by_method = cube
+        .clone()
+        .group_by([year().alias("year"), col("method")])
+        .agg([col("valid").sum().cast(DataType::Float64).alias("w")]);
+    let weights = by_method
+        .clone()
+        .join(
+            by_method
+                .group_by([col("year")])
+                .agg([col("w").sum().alias("total")]),
+            [col("year")],
+            [col("year")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select([
+            col("year"),
+            col("method"),
+            (col("w") / col("total")).alias("w"),
+        ]);
+    let cells: Vec<LazyFrame> = LEVELS
+        .iter()
+        .flat_map(|level| [("period", col("period")), ("year", year())].map(|s| (*level, s)))
+        .map(|(level, (span, by))| {
+            let source = match level {
+                "rater_category" | "method" | "channel" | "item" => cube.clone(),
+                _ => by_subject.clone(),
+            };
+            let group = if level == "county" {
+                lit("全县")
+            } else {
+                col(level)
+            };
+            source
+                .group_by([group.alias("group"), by.alias("period"), col("method")])
+                .agg([col("valid").sum(), col("satisfied").sum()])
+                .with_columns([lit(level).alias("level"), lit(span).alias("span")])
+                .select(
+                    [
+                        "level",
+                        "group",
+                        "span",
+                        "period",
+                        "method",
+                        "valid",
+                        "satisfied",
+                    ]
+                    .map(col),
+                )
+        })
+        .collect();
+    let p = col("satisfied").cast(DataType::Float64) / col("valid").cast(DataType::Float64);
+    concat(cells, UnionArgs::default())
+        .expect("same schema by construction")
+        .filter(col("valid").gt(lit(0)))
+        .with_column(year().alias("year"))
+        .join(
+            weights,
+            [col("year"), col("method")],
+            [col("year"), col("method")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .group_by(["level", "group", "span", "period"].map(col))
+        .agg([((col("w") * p).sum() / col("w").sum()).alias("rate_std")])
+}
