@@ -54,6 +54,9 @@ pub struct GroupPeriod {
     pub rate: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// Method-standardized (`compute/standardize.rs`).
+    #[serde(default)]
+    pub rate_std: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -76,10 +76,18 @@ pub fn previous(window: &str) -> String {
 /// A row of a ranking table (township, org type, pioneer category…).
 #[derive(Debug, Clone, Serialize)]
 pub struct RankRow {
+    /// Position in the order of the method-standardized rate.
     pub rank: usize,
+    /// The ranks the group could hold given the intervals: `(best, worst)`,
+    /// equal when no other group's interval overlaps its own (`ties`).
+    pub places: (usize, usize),
     pub group: String,
     pub valid: u64,
     pub rate: Option<f64>,
+    /// The rate at the county's mix of collection methods: what the
+    /// ranking orders by, so a group is not ranked high for being rated
+    /// mostly by the method whose rates run high.
+    pub rate_std: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub prev_rate: Option<f64>,
@@ -105,9 +113,11 @@ pub fn ranking(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
             let prev_rate = before.get(group).and_then(|p| p.rate);
             RankRow {
                 rank: 0,
+                places: (0, 0),
                 group: group.clone(),
                 valid: g.valid,
                 rate: g.rate,
+                rate_std: g.rate_std.or(g.rate),
                 ci_low: g.ci_low,
                 ci_high: g.ci_high,
                 prev_rate,
@@ -116,11 +126,40 @@ pub fn ranking(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| desc(b.rate, a.rate).then_with(|| a.group.cmp(&b.group)));
+    rows.sort_by(|a, b| desc(b.rate_std, a.rate_std).then_with(|| a.group.cmp(&b.group)));
     for (i, r) in rows.iter_mut().enumerate() {
         r.rank = i + 1;
     }
+    ties(&mut rows);
     rows
+}
+
+/// The places each group could hold: better than every group whose
+/// interval lies wholly below its own, worse than every group whose
+/// interval lies wholly above. Groups whose intervals overlap share a
+/// range (并列 2–6), instead of a 2nd and a 6th that chance could swap.
+/// The interval is the raw rate's clustered interval moved to the
+/// standardized rate (standardizing moves the centre; its width is the
+/// cell's own sampling error).
+fn ties(rows: &mut [RankRow]) {
+    let bounds: Vec<Option<(f64, f64)>> = rows
+        .iter()
+        .map(|r| {
+            let (std, raw) = (r.rate_std?, r.rate?);
+            Some((std - (raw - r.ci_low?), std + (r.ci_high? - raw)))
+        })
+        .collect();
+    let n = rows.len();
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.places = match bounds[i] {
+            None => (row.rank, row.rank),
+            Some((low, high)) => {
+                let above = bounds.iter().flatten().filter(|(l, _)| *l > high).count();
+                let below = bounds.iter().flatten().filter(|(_, h)| *h < low).count();
+                (above + 1, n - below)
+            }
+        };
+    }
 }
 
 /// Orders missing rates last.

@@ -357,9 +357,17 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
     let worst: Vec<String> = townships
         .iter()
         .rev()
-        .filter(|r| r.rate.is_some())
+        .filter(|r| r.rate_std.is_some())
         .take(3)
-        .map(|r| format!("{} {}", r.group, pct(r.rate)))
+        .map(|r| {
+            let (best, last) = r.places;
+            let place = if best == last {
+                best.to_string()
+            } else {
+                format!("{} {best}–{last}", labels.get("tied"))
+            };
+            format!("{} {}（{place}）", r.group, pct(r.rate_std))
+        })
         .collect();
     if !worst.is_empty() {
         out.push(finding(

@@ -107,8 +107,10 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
         file,
         &[
             "rank",
+            "rank_to",
             what,
             "valid",
+            "rate_std",
             "rate",
             "ci_low",
             "ci_high",
@@ -120,9 +122,11 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
     );
     for r in rows {
         s.rows.push(vec![
-            Cell::Int(r.rank as u64),
+            Cell::Int(r.places.0 as u64),
+            Cell::Int(r.places.1 as u64),
             text(&r.group),
             Cell::Int(r.valid),
+            Cell::Pct(r.rate_std),
             Cell::Pct(r.rate),
             Cell::Pct(r.ci_low),
             Cell::Pct(r.ci_high),
