@@ -65,10 +65,6 @@ impl Date {
     pub fn slash(self) -> String {
         format!("{}/{}/{}", self.year, self.month, self.day)
     }
-
-    pub fn dotted(self) -> String {
-        format!("{}.{}.{}", self.year, self.month, self.day)
-    }
 }
 
 impl fmt::Display for Date {

@@ -291,20 +291,4 @@ impl Config {
     pub fn pioneer(&self, name: &str) -> Option<&Pioneer> {
         self.pioneers.iter().find(|p| p.name == name)
     }
-
-    /// The scale level a label or alias maps to (exact match after trimming).
-    pub fn scale_level(&self, label: &str) -> Option<&ScaleLevel> {
-        let label = label.trim();
-        self.scale
-            .iter()
-            .find(|l| l.label == label || l.aliases.iter().any(|a| a == label))
-    }
-
-    /// Grade for an annual rate: the first band (highest first) whose `min` it reaches.
-    pub fn grade_for(&self, rate: f64) -> Option<&str> {
-        self.grades
-            .iter()
-            .find(|g| rate >= g.min)
-            .map(|g| g.name.as_str())
-    }
 }

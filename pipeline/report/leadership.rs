@@ -401,11 +401,12 @@ fn text(labels: &Labels, title: &str, x: &str, y: &str) -> charts::Text {
     }
 }
 
+/// The ranking as bars of the rate it orders by (method-standardized).
 fn township_chart(rows: &[RankRow], cfg: &Config, labels: &Labels) -> String {
     let bars: Vec<charts::Bar> = rows
         .iter()
         .filter_map(|r| {
-            r.rate.map(|v| charts::Bar {
+            r.rate_std.map(|v| charts::Bar {
                 label: r.group.clone(),
                 value: v,
             })
@@ -414,7 +415,7 @@ fn township_chart(rows: &[RankRow], cfg: &Config, labels: &Labels) -> String {
     charts::ranking(
         &bars,
         &thresholds(cfg),
-        &text(labels, "ranking_township", "rate", ""),
+        &text(labels, "ranking_township", "rate_std", ""),
     )
 }
 
