@@ -14,6 +14,11 @@ use polars::prelude::*;
 
 use super::rates::LEVELS;
 
+/// A cell's values as a list, in the order of their methods' names.
+fn in_method_order(e: Expr) -> Expr {
+    e.sort_by([col("method")], SortMultipleOptions::default())
+}
+
 /// (level, group, span, period, rate_std) for every cell of `group_period`
 /// with a valid rating.
 pub fn rate_std(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
@@ -95,6 +100,19 @@ pub fn rate_std(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
             [col("year"), col("method")],
             JoinArgs::new(JoinType::Left),
         )
+        // Summed in the order of the methods' names: a float sum in the
+        // order rows happen to arrive (the group-bys give none) differs in
+        // its last bits from run to run, and the same warehouse must give
+        // the same bytes. A sort inside a summing aggregation is optimized
+        // away, so each cell's terms are gathered into a list in method
+        // order first and the lists summed after.
         .group_by(["level", "group", "span", "period"].map(col))
-        .agg([((col("w") * p).sum() / col("w").sum()).alias("rate_std")])
+        .agg([
+            in_method_order(col("w") * p).alias("__terms"),
+            in_method_order(col("w")).alias("__weights"),
+        ])
+        .with_column(
+            (col("__terms").list().sum() / col("__weights").list().sum()).alias("rate_std"),
+        )
+        .drop(cols(["__terms", "__weights"]))
 }
