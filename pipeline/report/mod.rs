@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod load;
 pub mod method;
 pub mod model;
+pub mod notice;
 pub mod output;
 pub mod pdf;
 pub mod public;
