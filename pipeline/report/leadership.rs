@@ -219,7 +219,7 @@ fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
         window: b.window.clone(),
         who: idx.who(&b.subject_id),
         // compute writes rules as "below 60% × 1"; say it in the report's language.
-        rule: b.rule.replace("below", &labels.get("rule_below")),
+        rule: super::method::rule_label(&b.rule, labels),
         action: b.action.clone(),
         periods,
         evidence: b.evidence,

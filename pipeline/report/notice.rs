@@ -91,7 +91,7 @@ fn period(cfg: &Config, as_of: Date, labels: &Labels) -> (String, String, String
 }
 
 /// "优秀：满意率 90% 及以上", "良好：80% 至不满 90%", …, "较差：低于 70%".
-fn bands(cfg: &Config, labels: &Labels) -> Vec<String> {
+pub fn bands(cfg: &Config, labels: &Labels) -> Vec<String> {
     let mut grades: Vec<_> = cfg.grades.iter().collect();
     grades.sort_by(|a, b| b.min.total_cmp(&a.min));
     let mut upper: Option<f64> = None;

@@ -134,3 +134,125 @@ fn the_public_notice_prints_on_a4_with_its_objection_lines() {
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(info.contains("(A4)"), "not A4: {info}");
 }
+
+/// The words a reader sees on a page: no styles, scripts, charts or tags,
+/// entities decoded.
+fn visible_text(html: &str) -> String {
+    let hidden =
+        regex::Regex::new(r"(?s)<style>.*?</style>|<script>.*?</script>|<svg.*?</svg>").unwrap();
+    let tags = regex::Regex::new(r"<[^>]+>").unwrap();
+    let text = tags
+        .replace_all(&hidden.replace_all(html, ""), " ")
+        .into_owned();
+    [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#x27;", "'"),
+        ("&#x2f;", "/"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(text, |t, (e, c)| t.replace(e, c))
+}
+
+#[test]
+fn chinese_pages_speak_chinese_outside_the_methodology() {
+    let d = county();
+    d.ok(&["report"]);
+    let leadership = read(&d, "reports/leadership-zh/leadership.html");
+    let (body, method) = leadership
+        .split_once("<section id=\"methodology\"")
+        .expect("a methodology section");
+    let mut pages = vec![("leadership.html", visible_text(body))];
+    for rel in [
+        "reports/public-zh/public.html",
+        "reports/units-zh/index.html",
+        "reports/units-zh/cards/GB00001.html",
+        "reports/index.html",
+    ] {
+        pages.push((rel, visible_text(&read(&d, rel))));
+    }
+    let forbidden = [
+        "Mann-Kendall",
+        "Sen 斜率",
+        "Sen’s",
+        "p 值",
+        "q 值",
+        "Q_g",
+        "× 1",
+        "× 2",
+        "< 60%",
+        ";",
+        "Benjamini",
+    ];
+    for (page, text) in &pages {
+        for term in forbidden {
+            assert!(!text.contains(term), "{page} says {term:?}");
+        }
+    }
+    // The English names appear once, in the methodology, for who looks them up.
+    let method = visible_text(method);
+    assert_eq!(method.matches("Mann-Kendall").count(), 1);
+    assert!(
+        method.contains("低于 60% 一期 / 低于 70% 两期"),
+        "rules in words"
+    );
+    assert!(!method.contains("p 值") && !method.contains("Q_g"));
+}
+
+#[test]
+fn the_index_names_both_editions_and_english_never_rewrites_the_chinese() {
+    let d = county();
+    d.ok(&["report"]);
+    let edition = |html: &str, lang: &str| -> String {
+        let start = html
+            .find(&format!("<section class=\"edition\" lang=\"{lang}\">"))
+            .unwrap_or_else(|| panic!("no {lang} edition in {html}"));
+        let len = html[start..].find("</section>").unwrap();
+        html[start..start + len].to_string()
+    };
+    let before = read(&d, "reports/index.html");
+    let zh = edition(&before, "zh-CN");
+    for want in [
+        "中文版",
+        "群众评议结果公示",
+        "网页版（浏览器打开）",
+        "反馈卡目录（可按名称、编号、职务查找）",
+    ] {
+        assert!(zh.contains(want), "index lacks {want}");
+    }
+    d.ok(&["report", "--lang", "en"]);
+    let after = read(&d, "reports/index.html");
+    assert_eq!(
+        edition(&after, "zh-CN"),
+        zh,
+        "rendering English rewrote the Chinese entries"
+    );
+    let en = edition(&after, "en");
+    assert!(
+        en.contains("English edition") && en.contains("Web page"),
+        "{en}"
+    );
+    assert!(
+        after.contains("<h1>群众评议报告</h1>"),
+        "the index keeps the configured language"
+    );
+}
+
+#[test]
+fn the_card_index_gives_cadres_their_unit_and_position() {
+    let d = county();
+    d.ok(&["report", "--audience", "units"]);
+    let html = read(&d, "reports/units-zh/index.html");
+    let row = html
+        .lines()
+        .find(|l| l.contains(">GB00001<"))
+        .expect("GB00001 in the card index");
+    assert!(row.contains("<td>干部</td>"), "cadre's kind: {row}");
+    assert!(row.contains("下平社区党总支 · 社区党总支书记"), "{row}");
+    assert!(
+        !row.contains("<td>社区</td>"),
+        "the org type as a cadre's kind: {row}"
+    );
+}
