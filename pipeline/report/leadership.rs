@@ -483,10 +483,17 @@ fn composition_chart(org_type: &str, groups: &[QuotaShare], labels: &Labels) -> 
             quota: g.quota,
         })
         .collect();
+    // A panel of the small multiples: the section names the measure, the
+    // panel its org type; the axis is the same share in every panel.
     let t = charts::Text {
-        title: format!("{} · {}", org_type, labels.get("composition")),
+        title: org_type.to_string(),
         x: String::new(),
         y: labels.get("realized_share"),
     };
-    charts::composition(&rows, (&labels.get("realized"), &labels.get("quota")), &t)
+    charts::composition_sized(
+        &rows,
+        (&labels.get("realized"), &labels.get("quota")),
+        &t,
+        charts::COMPOSITION_PANEL,
+    )
 }

@@ -256,3 +256,42 @@ fn the_card_index_gives_cadres_their_unit_and_position() {
         "the org type as a cadre's kind: {row}"
     );
 }
+
+/// The text of each page of a PDF.
+fn pages_text(pdf: &std::path::Path) -> Vec<String> {
+    (1..=pdf_pages(pdf))
+        .map(|p| pdf_text(pdf, Some(p)))
+        .collect()
+}
+
+#[test]
+fn the_leadership_pdf_reads_as_a_leader_turns_its_pages() {
+    let d = county();
+    d.ok(&["report", "--audience", "leadership", "--pdf"]);
+    let pdf = d.join("reports/leadership-zh/leadership.pdf");
+    let pages = pages_text(&pdf);
+    // 20 pages before issue 37 (forced breaks, three composition pages, a
+    // page for an empty breach list, two rows alone on the last page).
+    assert!(
+        pages.len() <= 17,
+        "the sample's leadership PDF has {} pages",
+        pages.len()
+    );
+    // Page 1: the summary, the tiles and the township chart.
+    for want in ["要点 · 2012", "总体满意率 · 2012", "逾期未整改", "乡镇排名"] {
+        assert!(pages[0].contains(want), "page 1 lacks {want}: {}", pages[0]);
+    }
+    // One page of small multiples: every org type's panel with its legend.
+    let org_types = ["机关", "农村", "社区", "学校", "医院", "企业", "社会组织"];
+    let multiples = pages
+        .iter()
+        .filter(|p| p.matches("规定比例").count() >= org_types.len())
+        .count();
+    assert_eq!(multiples, 1, "the composition panels are not on one page");
+    // No near-empty page: a section starts where the last one ends, and a
+    // table's first and last five rows stay together.
+    for (i, p) in pages.iter().enumerate() {
+        let lines = p.lines().filter(|l| !l.trim().is_empty()).count();
+        assert!(lines >= 20, "page {} holds {lines} lines:\n{p}", i + 1);
+    }
+}
