@@ -102,6 +102,16 @@ pub struct ReportCfg {
     /// its end (late forms arrive meanwhile), and from then on no nightly
     /// rating changes what it shows.
     pub public_grace_days: u32,
+    /// How long the 公示 runs (公示期), from the as-of date.
+    pub notice_days: u32,
+    /// Count `notice_days` as working days (the calendar's holidays and
+    /// 调休 workdays) rather than calendar days.
+    pub notice_workdays: bool,
+    /// Where people object to a result (监督电话, 地址, 邮箱), printed on
+    /// the 公示; empty ones are left out, never made up.
+    pub objection_phone: String,
+    pub objection_address: String,
+    pub objection_email: String,
 }
 
 /// The working-day calendar deadlines are counted in (`crate::calendar`).

@@ -219,7 +219,7 @@ fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
         window: b.window.clone(),
         who: idx.who(&b.subject_id),
         // compute writes rules as "below 60% × 1"; say it in the report's language.
-        rule: b.rule.replace("below", &labels.get("rule_below")),
+        rule: super::method::rule_label(&b.rule, labels),
         action: b.action.clone(),
         periods,
         evidence: b.evidence,
@@ -484,10 +484,17 @@ fn composition_chart(org_type: &str, groups: &[QuotaShare], labels: &Labels) -> 
             quota: g.quota,
         })
         .collect();
+    // A panel of the small multiples: the section names the measure, the
+    // panel its org type; the axis is the same share in every panel.
     let t = charts::Text {
-        title: format!("{} · {}", org_type, labels.get("composition")),
+        title: org_type.to_string(),
         x: String::new(),
         y: labels.get("realized_share"),
     };
-    charts::composition(&rows, (&labels.get("realized"), &labels.get("quota")), &t)
+    charts::composition_sized(
+        &rows,
+        (&labels.get("realized"), &labels.get("quota")),
+        &t,
+        charts::COMPOSITION_PANEL,
+    )
 }

@@ -51,12 +51,12 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Method {
             .filter(|s| s.satisfied)
             .map(|s| s.label.clone())
             .collect::<Vec<_>>()
-            .join(", "),
+            .join(&labels.get("list_sep")),
         rules: cfg
             .breach
             .rules
             .iter()
-            .map(|r| format!("< {} × {}", pct(Some(r.below), 0), r.times))
+            .map(|r| rule_text(&pct(Some(r.below), 0), r.times, labels))
             .collect::<Vec<_>>()
             .join(" / "),
         basis: match cfg.breach.basis {
@@ -66,12 +66,8 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Method {
         min_raters: cfg.rules.min_raters,
         plan_half_width_pp: format!("{:.0}", cfg.rules.plan_half_width * 100.0),
         min_cell: cfg.report.min_cell,
-        bands: cfg
-            .grades
-            .iter()
-            .map(|g| format!("{} ≥ {}", g.name, pct(Some(g.min), 0)))
-            .collect::<Vec<_>>()
-            .join(", "),
+        // The same words as the 公示's grade list, so the two never disagree.
+        bands: super::notice::bands(cfg, labels).join(&labels.get("clause_sep")),
         quotas: quota_lines(cfg),
         inputs: data
             .inputs
@@ -88,6 +84,32 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Method {
             .collect(),
         quarantined: data.quarantined,
         as_of: data.as_of.clone(),
+    }
+}
+
+/// A breach rule in words: "低于 60% 一期" / "below 60% in 1 period", not
+/// the notation "< 60% × 1" a county reader would have to decode.
+pub fn rule_text(below: &str, times: u32, labels: &Labels) -> String {
+    let key = format!("periods_{times}");
+    let periods = match labels.get(&key) {
+        k if k == key => labels.get("periods_n").replace("{n}", &times.to_string()),
+        words => words,
+    };
+    labels
+        .get("rule_words")
+        .replace("{below}", below)
+        .replace("{periods}", &periods)
+}
+
+/// compute's rule label ("below 60% × 1") in words; anything else as it is.
+pub fn rule_label(rule: &str, labels: &Labels) -> String {
+    let parsed = rule
+        .strip_prefix("below ")
+        .and_then(|r| r.split_once(" × "))
+        .and_then(|(below, n)| Some((below, n.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((below, n)) => rule_text(below, n, labels),
+        None => rule.to_string(),
     }
 }
 

@@ -13,11 +13,13 @@ pub mod benchmark;
 pub mod change;
 pub mod charts;
 pub mod format;
+pub mod index;
 pub mod leadership;
 pub mod ledger;
 pub mod load;
 pub mod method;
 pub mod model;
+pub mod notice;
 pub mod output;
 pub mod pdf;
 pub mod public;
@@ -150,7 +152,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
         .par_iter()
         .map(|a| render(*a, cfg, &data, &t, reports, lang, printer, &stamp))
         .collect::<Result<_>>()?;
-    write_index(&t, &data, cfg, reports)?;
+    index::write(&t, &data, cfg, opts.templates.as_deref(), reports)?;
     if let Some(Err(e)) = chromium {
         return Err(e);
     }
@@ -273,47 +275,4 @@ fn render(
 
 fn write(path: &Path, text: &str) -> Result<()> {
     crate::fsutil::write_atomic(path, text.as_bytes())
-}
-
-/// `reports/index.html`: links to whatever audiences and languages exist.
-fn write_index(t: &Templates, data: &Data, cfg: &Config, reports: &Path) -> Result<()> {
-    #[derive(Serialize)]
-    struct Entry {
-        folder: String,
-        audience: String,
-        lang: String,
-        files: Vec<String>,
-    }
-    #[derive(Serialize)]
-    struct IndexPage {
-        meta: model::Meta,
-        entries: Vec<Entry>,
-    }
-    let mut entries = Vec::new();
-    for audience in ["leadership", "public", "units"] {
-        for lang in ["zh", "en"] {
-            let folder = format!("{audience}-{lang}");
-            let dir = reports.join(&folder);
-            if !dir.is_dir() {
-                continue;
-            }
-            let mut files: Vec<String> = std::fs::read_dir(&dir)?
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.starts_with('.') && n.contains('.'))
-                .collect();
-            files.sort();
-            entries.push(Entry {
-                folder,
-                audience: audience.to_string(),
-                lang: lang.to_string(),
-                files,
-            });
-        }
-    }
-    let page = IndexPage {
-        meta: model::Meta::new(cfg, data, &t.labels, "index_title"),
-        entries,
-    };
-    write(&reports.join("index.html"), &t.render("index.html", &page)?)
 }

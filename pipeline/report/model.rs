@@ -256,6 +256,9 @@ impl<'a> Index<'a> {
             township: text(|s| s.township.clone()),
             org_type: text(|s| s.org_type.clone()),
             position: text(|s| s.position.clone()),
+            // A cadre's unit: the organization the roster files them under,
+            // else their village; names alone repeat within a township.
+            unit: text(|s| s.parent.clone().or_else(|| s.village.clone())),
         }
     }
 }
@@ -269,4 +272,5 @@ pub struct Who {
     pub township: String,
     pub org_type: String,
     pub position: String,
+    pub unit: String,
 }

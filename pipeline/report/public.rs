@@ -10,9 +10,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::format::thousands;
 use super::ledger::{self, Item};
 use super::load::{Data, GroupPeriod};
 use super::model::{ledger_rows, Index, LedgerRow, Meta};
+use super::notice::{self, Notice};
 use super::redact::Redactor;
 use super::suppress::{complement, Cell};
 use super::templates::Labels;
@@ -28,6 +30,14 @@ pub struct Public {
     pub pending: Option<(String, String)>,
     pub min_cell: u32,
     pub min_cell_extreme: u32,
+    /// Grades need this many raters; fewer: 不评定等次.
+    pub min_raters: u32,
+    /// Subjects graded in the year shown, and how many of them are withheld
+    /// (said in the body of the notice: most of a county's cadres are rated
+    /// by too few people to publish).
+    pub subjects: usize,
+    pub withheld: usize,
+    pub notice: Notice,
     pub county: Row,
     pub townships: Vec<Township>,
     pub ledger_county: Option<LedgerRow>,
@@ -53,6 +63,8 @@ pub struct Row {
     pub name: String,
     pub township: String,
     pub detail: String,
+    /// A cadre's unit (所属组织); empty for organizations.
+    pub unit: String,
     pub kind: String,
     /// The raters count as shown: the number, or "<N" below the minimum cell.
     pub raters: String,
@@ -98,7 +110,12 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
         .map(|(members, (mut total, cell))| township(&rows, members, publish(&mut total, cell)))
         .collect();
     let mut county = county;
+    let subjects = rows.len();
+    let withheld = rows.iter().filter(|r| r.suppressed).count();
     let mut meta = Meta::new(cfg, data, labels, "public_title");
+    if !w.is_empty() {
+        meta.title = labels.get("public_title_year").replace("{window}", &w);
+    }
     // The periods of the year shown, not of the data so far: nothing on the
     // board moves with the open year.
     let periods = data
@@ -115,6 +132,10 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
         pending,
         min_cell: cfg.report.min_cell,
         min_cell_extreme: cfg.report.min_cell_extreme,
+        min_raters: cfg.rules.min_raters,
+        subjects,
+        withheld,
+        notice: notice::build(cfg, &data.as_of, labels),
         county: publish(&mut county, &county_cell),
         townships,
         ledger_county: ledger_rows(data, "county").into_iter().next(),
@@ -171,6 +192,11 @@ fn drafts(data: &Data, idx: &Index, w: &str) -> (Vec<Draft>, BTreeMap<String, Ve
                 name: who.name,
                 township: who.township,
                 detail,
+                unit: if who.kind == "组织" {
+                    String::new()
+                } else {
+                    who.unit
+                },
                 kind: who.kind,
                 raters: String::new(),
                 rate: None,
@@ -209,6 +235,7 @@ fn totals(
             name: name.clone(),
             township: name,
             detail: labels.get("township_total"),
+            unit: String::new(),
             kind: String::new(),
             raters: String::new(),
             rate: None,
@@ -237,7 +264,7 @@ fn finish(d: &mut Draft, c: &Cell, min: u64) -> Row {
     row.raters = if d.raters < min {
         format!("<{min}")
     } else {
-        d.raters.to_string()
+        thousands(d.raters)
     };
     if !c.suppressed {
         row.rate = d.rate;

@@ -305,6 +305,7 @@ pub fn public_sheet(m: &Public, labels: &Labels) -> Sheet {
             "kind",
             "name",
             "detail_col",
+            "unit",
             "raters",
             "rate",
             "grade",
@@ -318,8 +319,11 @@ pub fn public_sheet(m: &Public, labels: &Labels) -> Sheet {
             text(&r.kind),
             text(&r.name),
             text(&r.detail),
+            text(&r.unit),
             text(&r.raters),
-            Cell::Pct(r.rate),
+            // A percentage as people write it (90.5%), not a fraction: the
+            // CSV is what a township opens in Excel and reposts.
+            text(&super::format::pct(r.rate, 1)),
             grade_cell(r.grade.as_deref(), r.rate.is_some(), labels),
         ]
     };

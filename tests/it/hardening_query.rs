@@ -283,7 +283,7 @@ fn the_public_board_shows_closed_years_only_and_one_more_form_changes_nothing() 
         .filter(|f| f.get(1).is_some_and(|id| id == "ZZ0001"))
         .collect();
     assert_eq!(zz1.len(), 1, "{csv}");
-    assert_eq!(zz1[0][5], "30", "2011, the closed year: {csv}");
+    assert_eq!(zz1[0][6], "30", "2011, the closed year: {csv}");
     let html = std::fs::read_to_string(d.join("reports/public-zh/public.html")).unwrap();
     assert!(
         html.contains("2012 年度的结果将于 2013-01-15 起公布"),
@@ -321,7 +321,7 @@ fn the_public_board_shows_closed_years_only_and_one_more_form_changes_nothing() 
         .map(split_csv)
         .filter(|f| f.get(1).is_some_and(|id| id == "ZZ0001"))
         .collect();
-    assert_eq!(zz1[0][5], "42", "{csv}");
+    assert_eq!(zz1[0][6], "42", "{csv}");
 }
 
 #[test]

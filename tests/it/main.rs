@@ -17,6 +17,7 @@ mod ledger;
 mod long_ids;
 mod metrics_sql;
 mod outputs;
+mod public_notice;
 mod query;
 mod report;
 mod report_view;

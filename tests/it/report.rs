@@ -127,7 +127,7 @@ fn nothing_public_rests_on_fewer_raters_than_the_minimum_cell_or_can_be_derived(
     let mut published = BTreeMap::new();
     for line in csv.trim_start_matches('\u{feff}').lines().skip(1) {
         let f = split_csv(line);
-        let (id, rate) = (&f[1], &f[6]);
+        let (id, rate) = (&f[1], &f[7]);
         if id.is_empty() {
             continue; // a township or county total
         }
@@ -137,9 +137,9 @@ fn nothing_public_rests_on_fewer_raters_than_the_minimum_cell_or_can_be_derived(
             "{id}: the board lists published results only"
         );
         assert!(n >= min, "{id} published on {n} raters");
-        assert!(!f[5].starts_with('<'));
+        assert!(!f[6].starts_with('<'));
         // A unanimous rate on few raters tells what each of them answered.
-        let r: f64 = rate.parse().unwrap();
+        let r: f64 = rate.trim_end_matches('%').parse::<f64>().unwrap() / 100.0;
         assert!(
             n >= extreme || (r > 0.0 && r < 1.0),
             "{id}: {r} on {n} raters"
@@ -165,7 +165,7 @@ fn nothing_public_rests_on_fewer_raters_than_the_minimum_cell_or_can_be_derived(
     // The notice board counts what it withholds instead of listing dashes.
     let html = read(&d, "reports/public-zh/public.html");
     assert!(!html.contains("&lt;5"), "no rows of withheld results");
-    let withheld: usize = regex::Regex::new(r"另有 (\d+) 个对象的结果未公布")
+    let withheld: usize = regex::Regex::new(r"本乡镇另有 (\d+) 个对象的结果")
         .unwrap()
         .captures_iter(&html)
         .map(|c| c[1].parse::<usize>().unwrap())

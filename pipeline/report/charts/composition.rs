@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::frame::{
     draw_title, fitted_category_labels, frame, mesh, slot_px, x_area, y_area, Margins, Ticks,
 };
-use super::legend::{draw_legend, legend_layout, LegendItem, Mark};
+use super::legend::{draw_legend, legend_layout_in, LegendItem, Mark};
 use super::numbers::{pct1, pct_tick, rate};
 use super::svg::{axis_label, legend_label, placeholder, render, style, text_width};
 use super::{Area, Chart, DrawResult, QuotaBar, Text, CALM, INK, QUOTA, SMALL_PX, WIDTH};
@@ -18,6 +18,20 @@ use super::{Area, Chart, DrawResult, QuotaBar, Text, CALM, INK, QUOTA, SMALL_PX,
 /// its value above, and a dark tick mark across it at the quota; legend names
 /// from `legend` (realized, quota). Group labels are cut to fit their slot.
 pub fn composition(rows: &[QuotaBar], legend: (&str, &str), text: &Text) -> String {
+    composition_sized(rows, legend, text, (WIDTH, 260))
+}
+
+/// One panel of the small multiples (one per org type, side by side): drawn
+/// at its printed size, so its labels print as large as a full chart's.
+pub const PANEL: (u32, u32) = (300, 210);
+
+/// `composition` at `size` pixels.
+pub fn composition_sized(
+    rows: &[QuotaBar],
+    legend: (&str, &str),
+    text: &Text,
+    size: (u32, u32),
+) -> String {
     if rows.is_empty() {
         return placeholder(&text.title);
     }
@@ -31,16 +45,19 @@ pub fn composition(rows: &[QuotaBar], legend: (&str, &str), text: &Text) -> Stri
         .fold(0.0, f64::max);
     // Room above the tallest bar for its value, in whole 10 % steps.
     let y_max = ((top + 0.05) * 10.0).ceil().clamp(1.0, 10.0) / 10.0;
-    let legend = legend_layout(&[
-        LegendItem {
-            name: legend_label(legend.0),
-            mark: Mark::Block(CALM),
-        },
-        LegendItem {
-            name: legend_label(legend.1),
-            mark: Mark::Tick(QUOTA),
-        },
-    ]);
+    let legend = legend_layout_in(
+        &[
+            LegendItem {
+                name: legend_label(legend.0),
+                mark: Mark::Block(CALM),
+            },
+            LegendItem {
+                name: legend_label(legend.1),
+                mark: Mark::Tick(QUOTA),
+            },
+        ],
+        size.0,
+    );
     let margins = Margins {
         top: 34 + 18 * legend.rows,
         right: 16,
@@ -49,7 +66,7 @@ pub fn composition(rows: &[QuotaBar], legend: (&str, &str), text: &Text) -> Stri
     };
     let groups: Vec<String> = rows.iter().map(|r| axis_label(&r.group)).collect();
     let n = rows.len();
-    render((WIDTH, 260), &text.title, |root| {
+    render(size, &text.title, |root| {
         draw_title(root, &text.title)?;
         draw_legend(root, &legend, 38)?;
         let mut chart = frame(root, &margins, -0.5..n as f64 - 0.5, 0.0..y_max)?;

@@ -11,7 +11,7 @@ use super::numbers::{no_tick, pct_tick};
 use super::svg::{axis_label, clean, fit, style, text_width};
 use super::{
     Area, Chart, DrawResult, Text, AXIS, DASHED, FONT, GRID, INK, LABEL_PX, PALETTE, SMALL_PX,
-    TICK_MARK, TICK_PX, TITLE_PX, WIDTH,
+    TICK_MARK, TICK_PX, TITLE_PX,
 };
 
 pub(super) struct Margins {
@@ -103,13 +103,15 @@ pub(super) fn desc_room(caption: &str) -> u32 {
 }
 
 pub(super) fn draw_title(root: &Area, title: &str) -> DrawResult {
-    let title = fit(&clean(title), f64::from(WIDTH) - 24.0, TITLE_PX);
+    // The area's own width: a small-multiples panel is narrower than WIDTH.
+    let width = root.dim_in_pixel().0;
+    let title = fit(&clean(title), f64::from(width) - 24.0, TITLE_PX);
     if title.is_empty() {
         return Ok(());
     }
     let font = FontDesc::new(FontFamily::Name(FONT), TITLE_PX * 1.24, FontStyle::Bold);
     let title_style = font.color(&INK).pos(Pos::new(HPos::Center, VPos::Top));
-    root.draw_text(&title, &title_style, (WIDTH as i32 / 2, 8))
+    root.draw_text(&title, &title_style, (width as i32 / 2, 8))
 }
 
 /// A threshold line; `i` is the threshold's rank (0 = lowest).

@@ -33,7 +33,12 @@ pub(super) struct Legend {
 const SWATCH: f64 = 18.0;
 
 pub(super) fn legend_layout(items: &[LegendItem]) -> Legend {
-    let room = f64::from(WIDTH) - 40.0;
+    legend_layout_in(items, WIDTH)
+}
+
+/// `legend_layout` for a chart `width` pixels wide (a small-multiples panel).
+pub(super) fn legend_layout_in(items: &[LegendItem], width: u32) -> Legend {
+    let room = f64::from(width) - 40.0;
     let mut rows: Vec<Vec<LegendItem>> = Vec::new();
     for item in items {
         match rows.last_mut() {
@@ -57,7 +62,7 @@ pub(super) fn legend_layout(items: &[LegendItem]) -> Legend {
     }
     let mut placed = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        let mut x = (f64::from(WIDTH) - row_width(row)) / 2.0;
+        let mut x = (f64::from(width) - row_width(row)) / 2.0;
         for item in row {
             placed.push((item.clone(), x as i32, r as u32));
             x += item_width(item);

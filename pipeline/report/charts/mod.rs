@@ -62,7 +62,7 @@ mod trend;
 
 pub use bars::{distribution, ranking};
 pub use burndown::burndown;
-pub use composition::composition;
+pub use composition::{composition, composition_sized, PANEL as COMPOSITION_PANEL};
 pub use grid::trend_grid;
 pub use trend::trend;
 
