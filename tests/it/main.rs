@@ -11,6 +11,7 @@ mod generate;
 mod hardening;
 mod hardening_ingest;
 mod hardening_query;
+mod integrity;
 mod ingest;
 mod ledger;
 mod long_ids;
