@@ -50,10 +50,13 @@ pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
     if let Some(dir) = &args.check {
         return check(cfg, dir, args.roster.as_deref());
     }
+    let targets = args.targets.as_deref().map(Targets::read).transpose()?;
+    let needs = targets.as_ref().map_or(&[][..], |t| t.needs.as_slice());
     let size = match (args.per_village, args.total) {
         (Some(n), None) => Size::PerVillage(n),
         (None, Some(n)) => Size::Total(n),
-        _ => bail!("say how many to draw: --per-village N or --total N"),
+        (None, None) if !needs.is_empty() => Size::Targets(0),
+        _ => bail!("say how many to draw: --per-village N or --total N (or --targets FILE with a column of people needed)"),
     };
     let (path, seed, out) = (
         args.roster.as_deref().expect("clap requires --roster"),
@@ -63,7 +66,6 @@ pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
     crate::outdir::Protected::new(cfg, &loaded.origin).folder("--out", out, "sample")?;
     let strata = &cfg.sampling.strata;
     let r = roster::read(cfg, path)?;
-    let targets = args.targets.as_deref().map(Targets::read).transpose()?;
     if let Some(t) = &targets {
         t.on_roster(&r.people, path)?;
     }
@@ -74,7 +76,12 @@ pub fn run(args: &SampleArgs, explicit: Option<&Path>) -> Result<()> {
             path.display()
         );
     }
-    let d = draw(&people, strata, seed, size);
+    let d = draw(&people, strata, seed, size, needs);
+    // Sized by the targets: the total is what their needs came to.
+    let size = match size {
+        Size::Targets(_) => Size::Targets(d.villages.iter().flat_map(|v| &v.planned).sum()),
+        other => other,
+    };
     let inputs = Inputs {
         roster_path: path,
         roster_sha256: sha256_file(path)?,
@@ -116,6 +123,12 @@ fn summary(a: &Audit, out: &Path) {
         per(&a.totals.drawn)
     );
     println!("planned: {}", per(&a.totals.planned));
+    if a.size.mode == "targets" {
+        println!(
+            "sized by the targets' people needed (the most any subject of a village needs): {} people planned in all",
+            a.size.n
+        );
+    }
     if a.totals.villages_short > 0 {
         eprintln!(
             "warning: {} villages have fewer people than planned in a stratum (short: {}); they gave everyone they have and nobody was substituted:",
@@ -176,7 +189,7 @@ fn check(cfg: &crate::config::Config, dir: &Path, roster_override: Option<&Path>
     }
     let strata: &[Stratum] = &a.ratio;
     let size = Size::from_record(&a.size)
-        .context("the audit record's size mode is neither per_village nor total")?;
+        .context("the audit record's size mode is none of per_village, total, targets")?;
     let r = roster::read(cfg, &path)?;
     if let Some(t) = &a.targets {
         let now = crate::fsutil::sha256_file(Path::new(&t.path))
@@ -186,7 +199,10 @@ fn check(cfg: &crate::config::Config, dir: &Path, roster_override: Option<&Path>
         }
     }
     let people = targeted(&r.people, a.targets.as_ref());
-    let again = csv_text(&output::sheet(&draw(&people, strata, a.seed, size).list));
+    let needs = a.targets.as_ref().map_or(&[][..], |t| t.needs.as_slice());
+    let again = csv_text(&output::sheet(
+        &draw(&people, strata, a.seed, size, needs).list,
+    ));
     let listed = std::fs::read_to_string(dir.join(LIST_CSV))
         .with_context(|| format!("cannot read {}", dir.join(LIST_CSV).display()))?;
     if again != listed {

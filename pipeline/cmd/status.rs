@@ -201,7 +201,7 @@ fn print(s: &Status) {
         .iter()
         .map(|(k, v)| {
             format!(
-                "{k}: {} on firm evidence ({} more rest on too few ratings)",
+                "{k}: {} on sufficient evidence ({} more possibly below or on too few people)",
                 v.firm,
                 v.all - v.firm
             )

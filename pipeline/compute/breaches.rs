@@ -5,12 +5,12 @@
 
 use polars::prelude::*;
 
+use super::evidence::{self, Evidence};
 use crate::config::{Basis, Config};
 use crate::dates::Date;
 
 /// The rate a breach is judged on: raw (as counted by hand, the default) or
-/// post-stratified, with its interval; `valid` stays the raw count for the
-/// `thin` label.
+/// post-stratified, with its interval; `raters` (people) decide `thin`.
 fn on_basis(cfg: &Config, sp: LazyFrame) -> LazyFrame {
     match cfg.breach.basis {
         Basis::Raw => sp,
@@ -27,34 +27,34 @@ fn window() -> Expr {
     col("period").str().slice(lit(0), lit(4)).alias("window")
 }
 
-/// `thin`: fewer valid ratings than `breach.min_valid`; `certain`: the
-/// interval lies below the threshold; `likely`: the rate does, the interval
-/// straddles it.
-fn evidence(cfg: &Config, threshold: Expr) -> Expr {
-    when(col("valid").lt(lit(cfg.breach.min_valid)))
-        .then(lit("thin"))
-        .when(col("ci_high").lt(threshold))
-        .then(lit("certain"))
-        .otherwise(lit("likely"))
-}
-
 fn label(below: f64, times: u32) -> String {
     format!("below {:.0}% × {times}", below * 100.0)
 }
 
-/// Per subject and window: for each rule, how many periods fell below it.
+/// Per subject and window: for each rule, how many periods fell below it,
+/// and how many of them on sufficient evidence (enough people, the whole
+/// interval below the rule's threshold).
 fn counted(cfg: &Config, sp: LazyFrame) -> LazyFrame {
+    let enough = col("raters").gt_eq(lit(cfg.rules.min_raters));
     let aggs: Vec<Expr> = cfg
         .breach
         .rules
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            col("rate")
-                .lt(lit(r.below))
-                .cast(DataType::UInt32)
-                .sum()
-                .alias(format!("__below{i}"))
+        .flat_map(|(i, r)| {
+            [
+                col("rate")
+                    .lt(lit(r.below))
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias(format!("__below{i}")),
+                enough
+                    .clone()
+                    .and(col("ci_high").lt(lit(r.below)))
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias(format!("__certain{i}")),
+            ]
         })
         .collect();
     sp.filter(col("rate").is_not_null())
@@ -75,11 +75,24 @@ fn triggered(cfg: &Config, i: usize) -> Expr {
     col(format!("__below{i}")).gt_eq(lit(cfg.breach.rules[i].times))
 }
 
+/// True where some broken rule is broken on sufficient evidence alone: at
+/// least `times` of its periods certainly below its threshold.
+fn certainly_broken(cfg: &Config) -> Expr {
+    (0..cfg.breach.rules.len())
+        .map(|i| {
+            triggered(cfg, i)
+                .and(col(format!("__certain{i}")).gt_eq(lit(cfg.breach.rules[i].times)))
+        })
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false))
+}
+
 /// One row per subject and window that breaks a rule: the rules broken, the
-/// periods below the highest broken threshold with their rates, valid n,
-/// intervals and evidence (`certain`: the interval lies below the threshold;
-/// `likely`: the rate does, the interval straddles it; `thin`: fewer valid
-/// ratings than `breach.min_valid`).
+/// highest broken threshold, the breach's evidence (`certain` when some
+/// broken rule holds on sufficient evidence alone, `thin` when every listed
+/// period rests on too few people, else `likely`), and the periods below the
+/// threshold as lists, in period order: their rates, valid ratings, people,
+/// interval bounds and evidence against the threshold.
 pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
     let sp = on_basis(cfg, sp);
     let rules = &cfg.breach.rules;
@@ -110,9 +123,9 @@ pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
         col("window"),
         rule.alias("rule"),
         threshold.alias("threshold"),
+        certainly_broken(cfg).alias("__certain"),
     ]);
-    let evidence = evidence(cfg, col("threshold"));
-    let fmt = |e: Expr| e.round(4, RoundMode::HalfToEven).cast(DataType::String);
+    let thin = lit(Evidence::Thin.as_str());
     sp.with_column(window())
         .join(
             broken,
@@ -121,34 +134,52 @@ pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
             JoinArgs::new(JoinType::Inner),
         )
         .filter(col("rate").lt(col("threshold")))
+        .with_column(evidence::label(cfg, col("threshold")).alias("period_evidence"))
         .sort(["subject_id", "period"], Default::default())
         .group_by_stable([col("subject_id"), col("window")])
         .agg([
             col("rule").first(),
-            col("period").str().join(",", true).alias("periods"),
-            fmt(col("rate")).str().join(",", true).alias("rates"),
-            col("valid")
-                .cast(DataType::String)
-                .str()
-                .join(",", true)
-                .alias("valid_n"),
-            concat_str(
-                [
-                    lit("["),
-                    fmt(col("ci_low")),
-                    lit(", "),
-                    fmt(col("ci_high")),
-                    lit("]"),
-                ],
-                "",
-                true,
-            )
-            .str()
-            .join(",", true)
-            .alias("intervals"),
-            evidence.str().join(",", true).alias("evidence"),
+            col("threshold").first(),
+            col("__certain").first(),
+            col("period_evidence")
+                .neq(thin.clone())
+                .any(true)
+                .alias("__firm"),
+            col("period").alias("periods"),
+            col("rate").alias("rates"),
+            col("valid").alias("valid"),
+            col("raters").alias("raters"),
+            col("ci_low").alias("ci_low"),
+            col("ci_high").alias("ci_high"),
+            col("period_evidence"),
         ])
+        .with_column(
+            when(col("__certain"))
+                .then(lit(Evidence::Certain.as_str()))
+                .when(col("__firm"))
+                .then(lit(Evidence::Likely.as_str()))
+                .otherwise(thin)
+                .alias("evidence"),
+        )
         .with_column(lit(cfg.breach.action.clone()).alias("action"))
+        .select(
+            [
+                "subject_id",
+                "window",
+                "rule",
+                "threshold",
+                "evidence",
+                "periods",
+                "rates",
+                "valid",
+                "raters",
+                "ci_low",
+                "ci_high",
+                "period_evidence",
+                "action",
+            ]
+            .map(col),
+        )
         .sort(["window", "subject_id"], Default::default())
 }
 
@@ -177,13 +208,14 @@ pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
             JoinArgs::new(JoinType::Inner),
         )
         .filter(col("rate").lt(lit(top)))
-        .with_column(evidence(cfg, lit(top)).alias("evidence"))
+        .with_column(evidence::label(cfg, lit(top)).alias("evidence"))
         .select([
             col("subject_id"),
             col("window"),
             col("period"),
             col("rate"),
             col("valid"),
+            col("raters"),
             col("ci_low"),
             col("ci_high"),
             col("evidence"),
@@ -191,14 +223,15 @@ pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
         .sort(["subject_id", "period"], Default::default())
 }
 
-/// Annual rate per subject (all its ratings in the window), the raters it
-/// rests on, and its grade band.
-pub fn grades(cfg: &Config, cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
-    let raters = raters
-        .with_column(window())
-        .group_by([col("subject_id"), col("window")])
-        .agg([col("raters").sum()]);
-    let rate = col("satisfied").cast(DataType::Float64) / col("valid").cast(DataType::Float64);
+/// Annual rate per subject (all its ratings in the window), the people
+/// (`raters`) and effective n it rests on, its clustered interval, and its
+/// grade band when it rests on at least `rules.min_raters` people.
+pub fn grades(cfg: &Config, cube: LazyFrame, sums: LazyFrame) -> LazyFrame {
+    let sums = super::rates::yearly(super::rates::level_sums(sums, "subject"), &["group"]).rename(
+        ["group", "period"],
+        ["subject_id", "window"],
+        true,
+    );
     let grade = coalesce(
         &cfg.grades
             .iter()
@@ -209,32 +242,33 @@ pub fn grades(cfg: &Config, cube: LazyFrame, raters: LazyFrame) -> LazyFrame {
             })
             .collect::<Vec<_>>(),
     );
-    cube.with_column(window())
+    let yearly = cube
+        .with_column(window())
         .group_by([col("subject_id"), col("window")])
         .agg([
             col("valid").sum().alias("valid"),
             col("satisfied").sum().alias("satisfied"),
-        ])
+        ]);
+    // A grade judges a person: none on fewer people than rules.min_raters
+    // (DESIGN §5), in every output that reads this table.
+    let enough = col("raters").gt_eq(lit(cfg.rules.min_raters));
+    super::rates::with_sums(yearly, sums, &[col("subject_id"), col("window")])
         .with_column(
-            when(col("valid").gt(lit(0)))
-                .then(rate)
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("rate"),
-        )
-        .with_column(grade.alias("grade"))
-        .join(
-            raters,
-            [col("subject_id"), col("window")],
-            [col("subject_id"), col("window")],
-            JoinArgs::new(JoinType::Left),
+            when(enough)
+                .then(grade)
+                .otherwise(lit(NULL).cast(DataType::String))
+                .alias("grade"),
         )
         .select([
             col("subject_id"),
             col("window"),
             col("valid"),
-            col("satisfied"),
             col("raters"),
+            col("n_eff"),
+            col("satisfied"),
             col("rate"),
+            col("ci_low"),
+            col("ci_high"),
             col("grade"),
         ])
         .sort(["subject_id", "window"], Default::default())

@@ -1,12 +1,11 @@
 //! Who rated, against the quota of the subject's org type (评议主体构成: 机关
 //! 55/35/10), and the post-stratified rate that reweights each quota group to
-//! its quota: p_w = Σ Q_g·p_g / Σ_{g present} Q_g, coverage = Σ_{g present} Q_g,
-//! Kish n_eff = coverage² / Σ_g Q_g² / n_g (each rating weighs Q_g / n_g).
+//! its quota: p_w = Σ Q_g·p_g / Σ_{g present} Q_g, coverage = Σ_{g present} Q_g
+//! (each rating weighs Q_g / n_g). Its interval, with forms as clusters, is
+//! `evidence::post_stratified` on the pieces `clusters.rs` computes.
 
-use polars::prelude::*;
-
-use super::rates::wilson_columns;
 use crate::config::Config;
+use polars::prelude::*;
 
 /// (org_type, rater_category) → (quota_group, quota), and the tolerance per org type.
 fn quota_map(cfg: &Config) -> DataFrame {
@@ -125,7 +124,8 @@ pub fn composition(
         .sort(["subject_id", "period", "quota_group"], Default::default()))
 }
 
-/// Post-stratified rate per subject and period from the composition rows.
+/// Post-stratified rate and coverage per subject and period from the
+/// composition rows; its interval is `evidence::post_stratified`'s.
 pub fn post_stratified(comp: LazyFrame) -> LazyFrame {
     let present = col("valid").gt(lit(0));
     let q = col("quota");
@@ -134,34 +134,18 @@ pub fn post_stratified(comp: LazyFrame) -> LazyFrame {
     comp.group_by([col("subject_id"), col("period")])
         .agg([
             on(q.clone() * p_g).sum().alias("__weighted"),
-            on(q.clone()).sum().alias("coverage"),
-            on(q.clone() * q / col("valid").cast(DataType::Float64))
-                .sum()
-                .alias("__q2n"),
+            on(q).sum().alias("coverage"),
         ])
-        .with_columns([
+        .with_column(
             when(col("coverage").gt(lit(0.0)))
                 .then(col("__weighted") / col("coverage"))
                 .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias("rate_ps"),
-            when(col("__q2n").gt(lit(0.0)))
-                .then(col("coverage") * col("coverage") / col("__q2n"))
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("n_eff"),
-        ])
-        .with_columns(wilson_columns(
-            col("rate_ps"),
-            col("n_eff"),
-            "ps_ci_low",
-            "ps_ci_high",
-        ))
+        )
         .select([
             col("subject_id"),
             col("period"),
             col("rate_ps"),
-            col("ps_ci_low"),
-            col("ps_ci_high"),
-            col("n_eff"),
             col("coverage"),
         ])
 }

@@ -83,17 +83,41 @@ pub fn ledger_summary(
 
 /// The headline figures of the whole warehouse; `people` is the one-row
 /// count of distinct rater keys (`super::people`).
-pub fn headline(people: LazyFrame, cube: LazyFrame, suggestions: LazyFrame) -> LazyFrame {
+pub fn headline(
+    people: LazyFrame,
+    cube: LazyFrame,
+    suggestions: LazyFrame,
+    sums: LazyFrame,
+) -> LazyFrame {
     let r = cube.select([
         col("n").sum().alias("ratings"),
+        col("valid").sum().alias("valid"),
+        col("satisfied").sum().alias("satisfied"),
         col("subject_id")
             .n_unique()
             .cast(DataType::UInt32)
             .alias("subjects_rated"),
-        (col("satisfied").sum().cast(DataType::Float64)
-            / col("valid").sum().cast(DataType::Float64))
-        .alias("rate"),
     ]);
+    // Every response of the warehouse is one cluster of the county's cell.
+    let county = super::rates::level_sums(sums, "county")
+        .select(["raters", "m", "y", "yy", "ym", "mm"].map(|c| col(c).sum()));
+    let n = col("valid").cast(DataType::Float64);
+    let rated = concat_lf_horizontal([r, county], Default::default())
+        .expect("one row each")
+        .with_column((col("satisfied").cast(DataType::Float64) / n).alias("rate"));
+    let rated = super::evidence::clustered(rated).select(
+        [
+            "ratings",
+            "valid",
+            "raters",
+            "n_eff",
+            "subjects_rated",
+            "rate",
+            "ci_low",
+            "ci_high",
+        ]
+        .map(col),
+    );
     let s = suggestions.select([len().cast(DataType::UInt32).alias("suggestions")]);
-    concat_lf_horizontal([people, r, s], Default::default()).expect("one row each")
+    concat_lf_horizontal([people, rated, s], Default::default()).expect("one row each")
 }

@@ -13,9 +13,11 @@
 
 mod breaches;
 mod changes;
+mod clusters;
 mod codes;
 mod composition;
 mod distinct;
+pub mod evidence;
 mod ledger;
 mod period;
 mod rates;
@@ -25,7 +27,7 @@ mod trends;
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use polars::prelude::{col, concat, DataFrame, IntoLazy, UnionArgs};
+use polars::prelude::{concat, DataFrame, IntoLazy, UnionArgs};
 
 use crate::config::Config;
 use crate::dates::Date;
@@ -43,7 +45,7 @@ pub struct Summary {
 pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let manifest = wh.manifest()?;
     let metrics = tables::metrics();
-    let mut ready = shared(wh, &manifest)?;
+    let mut ready = shared(cfg, wh, &manifest)?;
     build_all(cfg, as_of, &metrics, &mut ready)?;
     let mut m = manifest.clone();
     let stamp = fresh_stamp(wh, &m);
@@ -93,7 +95,11 @@ fn fresh_stamp(wh: &Warehouse, m: &Manifest) -> String {
 
 /// The scanned warehouse tables and the aggregates several builders share
 /// (`tables::SHARED`), each computed once.
-fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, Input>> {
+fn shared(
+    cfg: &Config,
+    wh: &Warehouse,
+    manifest: &Manifest,
+) -> Result<BTreeMap<&'static str, Input>> {
     let ratings = wh.scan(manifest, "ratings")?;
     let mut ready = BTreeMap::from([
         ("ratings", Input::Scan(ratings.clone())),
@@ -111,10 +117,14 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
     // pass, 295 MB by period).
     let mut cubes = vec![rates::cube(ratings.clear())];
     let mut distinct = Distinct::default();
+    let lookup = clusters::Lookup::new(cfg, &wh.scan(manifest, "subjects")?.collect()?)?;
+    let (mut sums, mut ps) = (Vec::new(), Vec::new());
     for files in wh.partitions(manifest, "ratings") {
         let started = std::time::Instant::now();
-        let part = period::aggregate(wh, manifest, &files)?;
+        let part = period::aggregate(wh, manifest, &files, &lookup)?;
         cubes.push(part.cube.lazy());
+        sums.push(part.sums.lazy());
+        ps.push(part.ps.lazy());
         distinct.add_period(part.keys, &part.dicts);
         let seconds = started.elapsed().as_secs_f64();
         tracing::info!(files = files.len(), seconds, "period aggregated");
@@ -125,17 +135,20 @@ fn shared(wh: &Warehouse, manifest: &Manifest) -> Result<BTreeMap<&'static str, 
     }
     let cube = concat(cubes, UnionArgs::default())?.collect()?;
     let by_category = distinct.raters_by_category()?;
-    let raters = by_category
-        .clone()
-        .lazy()
-        .group_by([col("subject_id"), col("period")])
-        .agg([col("raters").sum()])
-        .collect()?;
+    sums.push(clusters::empty_sums()?.lazy());
+    ps.push(clusters::empty_ps()?.lazy());
+    ready.insert(
+        "clusters",
+        Input::Frame(concat(sums, UnionArgs::default())?.collect()?),
+    );
+    ready.insert(
+        "clusters_ps",
+        Input::Frame(concat(ps, UnionArgs::default())?.collect()?),
+    );
     let categories = rates::cube_categories(cube.clone().lazy()).collect()?;
     ready.insert("cube", Input::Frame(cube));
     ready.insert("cube_categories", Input::Frame(categories));
     ready.insert("raters_by_category", Input::Frame(by_category));
-    ready.insert("raters", Input::Frame(raters));
     ready.insert("people", Input::Frame(distinct.people()?));
     Ok(ready)
 }

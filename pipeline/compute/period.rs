@@ -14,6 +14,7 @@ use anyhow::Result;
 use polars::prelude::{col, Column, DataFrame, IntoColumn, IntoLazy, NamedFrom, Series};
 use rayon::prelude::*;
 
+use super::clusters::{self, Lookup};
 use super::codes::{self, Columns, Dicts, FileColumns};
 use super::distinct::{self, FileKeys};
 use super::rates::{self, CUBE_KEYS};
@@ -25,25 +26,33 @@ const PRINTS: [&str; 2] = ["response_id", "rater_key"];
 /// The columns the cube counts.
 const VALUES: [&str; 3] = ["valid", "satisfied", "score"];
 
-/// A period's cube, its files' fingerprints and the dictionaries of their
-/// codes.
+/// A period's cube, its files' fingerprints, the dictionaries of their
+/// codes, and its cells' cluster sums and post-stratified variance pieces
+/// (`clusters.rs`).
 pub struct Period {
     pub cube: DataFrame,
     pub keys: Vec<FileKeys>,
     pub dicts: Dicts,
+    pub sums: DataFrame,
+    pub ps: DataFrame,
 }
 
 /// Aggregates one period partition's files, each checked first as a scan
 /// checks it.
-pub fn aggregate(wh: &Warehouse, manifest: &Manifest, files: &[&String]) -> Result<Period> {
+pub fn aggregate(
+    wh: &Warehouse,
+    manifest: &Manifest,
+    files: &[&String],
+    lookup: &Lookup,
+) -> Result<Period> {
     let paths = files
         .iter()
         .map(|f| wh.checked_file(manifest, f))
         .collect::<Result<Vec<_>>>()?;
-    aggregate_paths(&paths)
+    aggregate_paths(&paths, lookup)
 }
 
-fn aggregate_paths(paths: &[PathBuf]) -> Result<Period> {
+fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup) -> Result<Period> {
     let dicts = Dicts::new(CUBE_KEYS.len());
     let what = Columns {
         codes: &CUBE_KEYS,
@@ -51,19 +60,38 @@ fn aggregate_paths(paths: &[PathBuf]) -> Result<Period> {
         prints: &PRINTS,
         values: &VALUES,
     };
-    let read: Vec<(FileColumns, FileKeys)> = paths
+    let read: Vec<(FileColumns, FileKeys, DataFrame)> = paths
         .par_iter()
         .map(|path| {
             let mut cols = codes::read(path, &what)?;
             let keys = distinct::file_keys(&cols);
+            let rows = clusters::rows(&cols)?;
             // Only the codes and values are needed from here on.
             cols.prints = Vec::new();
-            Ok((cols, keys))
+            Ok((cols, keys, rows))
         })
         .collect::<Result<_>>()?;
-    let (cols, keys): (Vec<FileColumns>, Vec<FileKeys>) = read.into_iter().unzip();
+    let mut cols = Vec::with_capacity(read.len());
+    let mut keys = Vec::with_capacity(read.len());
+    let mut rows = Vec::with_capacity(read.len());
+    for (c, k, r) in read {
+        cols.push(c);
+        keys.push(k);
+        rows.push(r.lazy());
+    }
+    let (sums, ps) = clusters::period_sums(
+        polars::prelude::concat(rows, Default::default())?,
+        &dicts,
+        lookup,
+    )?;
     let cube = cube(cols, &dicts)?;
-    Ok(Period { cube, keys, dicts })
+    Ok(Period {
+        cube,
+        keys,
+        dicts,
+        sums,
+        ps,
+    })
 }
 
 /// The cube of the files' rows: grouped on the six key codes packed into
@@ -193,7 +221,7 @@ mod tests {
                 path
             })
             .collect();
-        let period = aggregate_paths(&paths).unwrap();
+        let period = aggregate_paths(&paths, &Lookup::default()).unwrap();
         let keys: Vec<Expr> = CUBE_KEYS.map(col).to_vec();
         let sorted = |lf: LazyFrame| {
             lf.sort_by_exprs(

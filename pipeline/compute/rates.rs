@@ -187,21 +187,86 @@ pub fn subject_detail(cube: LazyFrame, categories: LazyFrame, raters: LazyFrame)
     )
 }
 
-/// Rates per subject and period, with the post-stratified rate from the
-/// composition rows and the raters (distinct responses) each rests on.
-pub fn subject_period(cube: LazyFrame, composition: LazyFrame, raters: LazyFrame) -> LazyFrame {
+/// Rates per subject and period with their clustered intervals, the
+/// people (`raters`) and effective n they rest on, and the post-stratified
+/// rate from the composition rows with its interval (`evidence.rs`).
+pub fn subject_period(
+    cube: LazyFrame,
+    composition: LazyFrame,
+    sums: LazyFrame,
+    ps: LazyFrame,
+) -> LazyFrame {
     let key = || [col("subject_id"), col("period")];
-    with_rate(cube.group_by(key()).agg(counts()))
-        .join(
-            super::composition::post_stratified(composition),
-            key(),
-            key(),
-            JoinArgs::new(JoinType::Left),
+    let sums = level_sums(sums, "subject").rename(["group"], ["subject_id"], true);
+    let rated = with_sums(cube.group_by(key()).agg(counts()), sums, &key());
+    let post = super::evidence::post_stratified(
+        super::composition::post_stratified(composition).join(ps, key(), key(), left()),
+    );
+    rated
+        .join(post, key(), key(), left())
+        .select(
+            [
+                "subject_id",
+                "period",
+                "valid",
+                "raters",
+                "n_eff",
+                "satisfied",
+                "abstained",
+                "score_mean",
+                "rate",
+                "ci_low",
+                "ci_high",
+                "rate_ps",
+                "ps_ci_low",
+                "ps_ci_high",
+                "ps_n_eff",
+                "coverage",
+            ]
+            .map(col),
         )
-        .join(raters, key(), key(), JoinArgs::new(JoinType::Left))
         // Joins need not keep row order: sort last, so equal inputs give
         // byte-identical files.
         .sort(["subject_id", "period"], Default::default())
+}
+
+/// A left join where a null key matches a null key (a subject without a
+/// township is the group null in both frames).
+pub fn left() -> JoinArgs {
+    JoinArgs {
+        nulls_equal: true,
+        ..JoinArgs::new(JoinType::Left)
+    }
+}
+
+/// One level's rows of the cluster sums (`clusters.rs`), without the level.
+pub fn level_sums(sums: LazyFrame, level: &str) -> LazyFrame {
+    sums.filter(col("level").eq(lit(level)))
+        .drop(cols(["level"]))
+}
+
+/// The cluster sums summed per assessment year (a response has one period,
+/// so a year's responses are its periods' responses).
+pub fn yearly(sums: LazyFrame, keys: &[&str]) -> LazyFrame {
+    let mut by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    by.push(col("period").str().slice(lit(0), lit(4)).alias("period"));
+    sums.group_by(by)
+        .agg(["raters", "m", "y", "yy", "ym", "mm"].map(|c| col(c).sum()))
+}
+
+/// Counts joined to their cells' cluster sums on `key`, with the rate and
+/// its clustered interval; the sums dropped again. `raters` is 0 where
+/// nothing is valid.
+pub fn with_sums(counts: LazyFrame, sums: LazyFrame, key: &[Expr]) -> LazyFrame {
+    let n = col("valid").cast(DataType::Float64);
+    let rate = when(n.clone().gt(lit(0.0)))
+        .then(col("satisfied").cast(DataType::Float64) / n)
+        .otherwise(lit(NULL).cast(DataType::Float64))
+        .alias("rate");
+    let joined = counts
+        .join(sums, key.to_vec(), key.to_vec(), left())
+        .with_columns([rate, col("raters").fill_null(lit(0u32))]);
+    super::evidence::clustered(joined).drop(cols(["m", "y", "yy", "ym", "mm"]))
 }
 
 /// The share of 不了解 answers per subject and period: ratings at an
@@ -228,7 +293,12 @@ pub fn dont_know(cube: LazyFrame) -> LazyFrame {
 /// first. Joining the whole cube to the subjects first held a copy of it
 /// with four more text columns, the largest part of compute's peak at
 /// 100 M ratings.
-pub fn group_period(cube: LazyFrame, categories: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+pub fn group_period(
+    cube: LazyFrame,
+    categories: LazyFrame,
+    subjects: LazyFrame,
+    clusters: LazyFrame,
+) -> LazyFrame {
     let sums = ["valid", "satisfied", "abstained", "score_sum", "score_n"].map(|c| col(c).sum());
     let by_subject = categories
         .clone()
@@ -290,5 +360,34 @@ pub fn group_period(cube: LazyFrame, categories: LazyFrame, subjects: LazyFrame)
         })
         .collect();
     let all = concat(per_level, UnionArgs::default()).expect("same schema by construction");
-    with_rate(all).sort(["level", "group", "span", "period"], Default::default())
+    let clusters = clusters.filter(col("level").neq(lit("subject")));
+    let spans = concat(
+        [
+            clusters.clone().with_column(lit("period").alias("span")),
+            yearly(clusters, &["level", "group"]).with_column(lit("year").alias("span")),
+        ],
+        UnionArgs::default(),
+    )
+    .expect("same schema by construction");
+    let key = ["level", "group", "span", "period"].map(col);
+    with_sums(all, spans, &key)
+        .select(
+            [
+                "level",
+                "group",
+                "span",
+                "period",
+                "valid",
+                "raters",
+                "n_eff",
+                "satisfied",
+                "abstained",
+                "score_mean",
+                "rate",
+                "ci_low",
+                "ci_high",
+            ]
+            .map(col),
+        )
+        .sort(["level", "group", "span", "period"], Default::default())
 }

@@ -89,11 +89,12 @@ pub struct Metric {
 /// Aggregates of the ratings computed once per run and read by several
 /// builders, with what each holds (for the data dictionary's "from" line,
 /// they stand for `ratings`).
-pub const SHARED: [(&str, &str); 5] = [
+pub const SHARED: [(&str, &str); 6] = [
     ("cube", "ratings counted per subject, period, rater category, method, channel and item: the one pass over the ratings"),
     ("cube_categories", "the cube summed over method, channel and item: ratings counted per subject, period and rater category"),
     ("raters_by_category", "distinct responses per subject, period and rater category"),
-    ("raters", "distinct responses per subject and period"),
+    ("clusters", "per level, group and period: responses with a valid rating (k) and the sums Σm, Σy, Σy², Σym, Σm² over them"),
+    ("clusters_ps", "per subject and period: the post-stratified residuals' Σz² over responses and the responses' weights"),
     ("people", "distinct rater keys over every rating, one row (people_identified)"),
 ];
 
@@ -207,29 +208,46 @@ fn rate_columns() -> Vec<Column> {
     ")
 }
 
+/// The measures of a rate resting on people: `rate_columns` with the
+/// people and effective n beside `valid`, and the interval on n_eff.
+#[rustfmt::skip] // the columns as a text table
+fn people_columns() -> Vec<Column> {
+    columns("
+        valid       u32   ratings not abstaining (不了解 is not valid)
+        raters      u32   people: distinct responses (filled forms, device votes) with a valid rating
+        n_eff       f64   effective n with forms as clusters: p(1−p)/Var(p) clamped to [raters, valid]; raters when p is 0 or 1 or raters < 2; null when nothing is valid
+        satisfied   u32   valid ratings at a level configured as satisfied
+        abstained   u32   ratings at an abstain level (不了解)
+        score_mean  f64   mean configured score of the scored ratings (null when none is scored)
+        rate        f64   satisfied / valid; null when nothing is valid
+        ci_low      f64   Wilson 95% interval of rate on n_eff: lower bound
+        ci_high     f64   Wilson 95% interval of rate on n_eff: upper bound
+    ")
+}
+
 #[rustfmt::skip] // the columns as a text table
 fn subject_period() -> Metric {
     let mut cols = columns("
         subject_id  str   the rated organization or cadre
         period      str   the evaluation period
     ");
-    cols.extend(rate_columns());
+    cols.extend(people_columns());
     cols.extend(columns("
         rate_ps     f64   post-stratified rate: each quota group of the org type weighted to its quota
-        ps_ci_low   f64   Wilson 95% interval of rate_ps on n_eff: lower bound
-        ps_ci_high  f64   Wilson 95% interval of rate_ps on n_eff: upper bound
-        n_eff       f64   Kish effective sample size of the weighted ratings
+        ps_ci_low   f64   Wilson 95% interval of rate_ps on ps_n_eff: lower bound
+        ps_ci_high  f64   Wilson 95% interval of rate_ps on ps_n_eff: upper bound
+        ps_n_eff    f64   effective n of rate_ps: p(1−p)/Var as R survey's postStratify on forms as clusters (not clamped); Kish's size of the forms' weights when Var is 0
         coverage    f64   sum of the quotas of the groups that rated (1 when all did)
-        raters      u32   distinct responses (filled forms, device votes) the figures rest on
     "));
     metric(
         "subject_period",
         "subject × period",
-        "Satisfaction of each subject in each period: raw and post-stratified rates with intervals.",
-        &["cube_categories", "composition", "raters"],
+        "Satisfaction of each subject in each period: raw and post-stratified rates with intervals counted in people.",
+        &["cube_categories", "composition", "clusters", "clusters_ps"],
         |i| {
-            let (cube, comp, raters) = (i.lazy("cube_categories")?, i.lazy("composition")?, i.lazy("raters")?);
-            Ok(Plan::Lazy(rates::subject_period(cube, comp, raters)))
+            let (cube, comp) = (i.lazy("cube_categories")?, i.lazy("composition")?);
+            let (sums, ps) = (i.lazy("clusters")?, i.lazy("clusters_ps")?);
+            Ok(Plan::Lazy(rates::subject_period(cube, comp, sums, ps)))
         },
         cols,
     )
@@ -243,15 +261,16 @@ fn group_period() -> Metric {
         span    str   period (one evaluation period) or year (the assessment year)
         period  str   the period, or the year as 2012 when span is year
     ");
-    cols.extend(rate_columns());
+    cols.extend(people_columns());
     metric(
         "group_period",
         "level × group × period",
         "Satisfaction pooled by every group level, per period and per assessment year.",
-        &["cube", "cube_categories", "subjects"],
+        &["cube", "cube_categories", "subjects", "clusters"],
         |i| {
             let (cube, categories) = (i.lazy("cube")?, i.lazy("cube_categories")?);
-            Ok(Plan::Lazy(rates::group_period(cube, categories, i.lazy("subjects")?)))
+            let (subjects, sums) = (i.lazy("subjects")?, i.lazy("clusters")?);
+            Ok(Plan::Lazy(rates::group_period(cube, categories, subjects, sums)))
         },
         cols,
     )
@@ -294,15 +313,19 @@ fn breaches() -> Metric {
         &["subject_period"],
         |i| Ok(Plan::Lazy(breaches::breaches(i.cfg, i.lazy("subject_period")?))),
         columns("
-            subject_id  str   the subject that broke a rule
-            window      str   the assessment window (the year)
-            rule        str   the rules broken, as `below 60% × 1`, joined by `; `
-            periods     str   the periods below the highest broken threshold, comma-separated
-            rates       str   their rates, rounded to 4 places
-            valid_n     str   their valid ratings
-            intervals   str   their Wilson intervals, as [low, high]
-            evidence    str   per period: certain (interval below), likely (rate below) or thin (too few ratings)
-            action      str   the configured action (诫勉谈话)
+            subject_id       str     the subject that broke a rule
+            window           str     the assessment window (the year)
+            rule             str     the rules broken, as `below 60% × 1`, joined by `; `
+            threshold        f64     the highest threshold broken; the periods below it are listed
+            evidence         str     certain: some broken rule holds on periods whose whole interval is below its threshold, each on at least rules.min_raters people (证据充分); thin: every listed period rests on fewer people; else likely
+            periods          [str]   the periods below the threshold, in order
+            rates            [f64]   their rates
+            valid            [u32]   their valid ratings
+            raters           [u32]   their people (distinct responses with a valid rating)
+            ci_low           [f64]   their intervals' lower bounds (Wilson on n_eff)
+            ci_high          [f64]   their intervals' upper bounds
+            period_evidence  [str]   per period against the threshold: thin (fewer than rules.min_raters people), certain (interval below), likely (rate below, interval straddles)
+            action           str     the configured action (诫勉谈话)
         "),
     )
 }
@@ -324,9 +347,10 @@ fn watchlist() -> Metric {
             period      str   the period below the threshold
             rate        f64   its rate
             valid       u32   its valid ratings
-            ci_low      f64   Wilson 95% interval: lower bound
-            ci_high     f64   Wilson 95% interval: upper bound
-            evidence    str   certain, likely or thin, as for breaches
+            raters      u32   its people (distinct responses with a valid rating)
+            ci_low      f64   Wilson 95% interval on n_eff: lower bound
+            ci_high     f64   Wilson 95% interval on n_eff: upper bound
+            evidence    str   certain, likely or thin (fewer than rules.min_raters people), as for breaches
         "),
     )
 }
@@ -337,16 +361,19 @@ fn grades() -> Metric {
         "grades",
         "subject × assessment window",
         "The annual rate of each subject and its configured grade band (结果运用).",
-        &["cube_categories", "raters"],
-        |i| Ok(Plan::Lazy(breaches::grades(i.cfg, i.lazy("cube_categories")?, i.lazy("raters")?))),
+        &["cube_categories", "clusters"],
+        |i| Ok(Plan::Lazy(breaches::grades(i.cfg, i.lazy("cube_categories")?, i.lazy("clusters")?))),
         columns("
             subject_id  str   the rated organization or cadre
             window      str   the assessment window (the year)
             valid       u32   valid ratings in the window
+            raters      u32   people: distinct responses with a valid rating in the window
+            n_eff       f64   effective n with forms as clusters, as subject_period's
             satisfied   u32   satisfied ratings in the window
-            raters      u32   distinct responses in the window
             rate        f64   satisfied / valid; null when nothing is valid
-            grade       str   the highest band whose minimum the rate reaches (优秀, 良好 …)
+            ci_low      f64   Wilson 95% interval of rate on n_eff: lower bound
+            ci_high     f64   Wilson 95% interval of rate on n_eff: upper bound
+            grade       str   the highest band whose minimum the rate reaches (优秀, 良好 …); null on fewer than rules.min_raters people (不评定等次)
         "),
     )
 }
@@ -382,16 +409,22 @@ fn headline() -> Metric {
         "headline",
         "one row",
         "The headline figures of the whole warehouse.",
-        &["people", "cube_categories", "suggestions"],
+        &["people", "cube_categories", "suggestions", "clusters"],
         |i| {
             let (people, cube) = (i.lazy("people")?, i.lazy("cube_categories")?);
-            Ok(Plan::Lazy(ledger::headline(people, cube, i.lazy("suggestions")?)))
+            let (suggestions, sums) = (i.lazy("suggestions")?, i.lazy("clusters")?);
+            Ok(Plan::Lazy(ledger::headline(people, cube, suggestions, sums)))
         },
         columns("
             people_identified  u32   distinct rater keys (ratings without a rater id count as one)
             ratings            u32   every rating stored
+            valid              u32   valid ratings (not 不了解)
+            raters             u32   people: distinct responses with a valid rating
+            n_eff              f64   effective n of rate with forms as clusters, as subject_period's
             subjects_rated     u32   subjects with at least one rating
             rate               f64   satisfied / valid over every rating
+            ci_low             f64   Wilson 95% interval of rate on n_eff: lower bound
+            ci_high            f64   Wilson 95% interval of rate on n_eff: upper bound
             suggestions        u32   ledger items
         "),
     )

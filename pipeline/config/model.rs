@@ -26,6 +26,7 @@ pub struct Config {
     pub sampling: Sampling,
     pub breach: Breach,
     pub calendar: CalendarCfg,
+    pub rules: Rules,
     pub grades: Vec<Grade>,
     pub columns: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -222,9 +223,20 @@ pub enum Basis {
 #[serde(deny_unknown_fields)]
 pub struct Breach {
     pub basis: Basis,
-    pub min_valid: u32,
     pub action: String,
     pub rules: Vec<BreachRule>,
+}
+
+/// What a judgement about a subject rests on (DESIGN §5 "Evidence"): the
+/// people a breach, a grade or a 较差 on the notice board needs, and the
+/// interval half-width a sample is planned for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Fewer raters (people, not ratings) than this: evidence `thin`, no grade.
+    pub min_raters: u32,
+    /// The half-width of the 95% interval a planned sample aims at.
+    pub plan_half_width: f64,
 }
 
 /// "`times` or more periods with a rate below `below` in one window".

@@ -69,6 +69,7 @@ pub fn check(c: &Config) -> Check {
     }
     sampling(c, &categories)?;
     breach(c)?;
+    rules(c)?;
     grades(c)?;
     columns(c)?;
     for (name, source) in &c.sources {
@@ -331,6 +332,23 @@ fn sampling(c: &Config, categories: &BTreeSet<String>) -> Check {
     }
     if !(0.0..1.0).contains(&s.tolerance) {
         return fail("sampling.tolerance", "must be in [0, 1)");
+    }
+    Ok(())
+}
+
+fn rules(c: &Config) -> Check {
+    if c.rules.min_raters == 0 {
+        return fail(
+            "rules.min_raters",
+            "must be at least 1 (the default is 20 people)",
+        );
+    }
+    let h = c.rules.plan_half_width;
+    if !(h > 0.0 && h < 0.5) {
+        return fail(
+            "rules.plan_half_width",
+            format!("{h} is not a half-width in (0, 0.5), e.g. 0.10 for ±10 points"),
+        );
     }
     Ok(())
 }

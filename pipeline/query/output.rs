@@ -50,10 +50,11 @@ pub fn write(
             if csv.bom {
                 out.write_all("\u{feff}".as_bytes())?;
             }
+            let mut flat = lists_as_text(df)?;
             if csv.raw {
-                CsvWriter::new(out).include_header(true).finish(df)?;
+                CsvWriter::new(out).include_header(true).finish(&mut flat)?;
             } else {
-                let mut safe = crate::csvsafe::defuse_frame(df)?;
+                let mut safe = crate::csvsafe::defuse_frame(&flat)?;
                 CsvWriter::new(out).include_header(true).finish(&mut safe)?;
             }
         }
@@ -66,6 +67,32 @@ pub fn write(
         }
     }
     Ok(())
+}
+
+/// List columns (the breaches' periods, rates …) as text, their values
+/// joined by "," as a spreadsheet reads them: CSV has no lists.
+fn lists_as_text(df: &DataFrame) -> Result<DataFrame> {
+    let mut out = df.clone();
+    for column in df.columns() {
+        if !matches!(column.dtype(), DataType::List(_)) {
+            continue;
+        }
+        let lists = column.as_materialized_series().list()?.clone();
+        let texts: Vec<Option<String>> = (0..lists.len())
+            .map(|i| lists.get_as_series(i))
+            .map(|v| {
+                v.map(|s| {
+                    s.iter()
+                        .map(|x| if x.is_null() { String::new() } else { cell(x) })
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+            })
+            .collect();
+        let name = column.name().clone();
+        out.replace(&name, Series::new(name.clone(), texts).into_column())?;
+    }
+    Ok(out)
 }
 
 /// Writes a result to `path` atomically: the old file or the new, never part.

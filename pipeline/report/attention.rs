@@ -1,21 +1,64 @@
 //! Who needs attention in the open window, split by what a leader can do
 //! about it:
 //!
-//! - **firm** breaches and watch entries (evidence `certain` or `likely`):
-//!   the 诫勉谈话 list and the watchlist proper;
-//! - **needs more ratings** (需补充评议): a breach or a watch entry resting
-//!   only on periods with fewer valid ratings than `breach.min_valid`. A rate
-//!   of 0% from one rating is no finding; the step is a follow-up draw of
-//!   raters, so these subjects are listed per township with the ratings
-//!   still missing, and written as `needs-ratings.csv`, the target list
-//!   `pingyi sample --targets` takes.
+//! - **firm** watch entries (evidence `certain` or `likely`, on at least
+//!   `rules.min_raters` people): the watchlist proper (the 诫勉谈话 list of
+//!   `certain` breaches is the leadership report's own);
+//! - **needs more people** (需补充评议): a breach or a watch entry resting
+//!   only on periods with fewer people than `rules.min_raters`. A rate of 0%
+//!   from one person is no finding; the step is a follow-up draw of raters,
+//!   so these subjects are listed per township with the people still
+//!   missing for a firm answer (the plan of DESIGN §5: enough people for an
+//!   interval of ±`rules.plan_half_width`), and written as
+//!   `needs-ratings.csv`, the target list `pingyi sample --targets` takes.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::leadership::{BreachRow, WatchRow};
+use super::load::{Data, Evidence};
 use super::model::{Index, Who};
+use crate::compute::evidence::people_for_half_width;
+use crate::config::Config;
+
+/// What a cell needs for a firm answer: at least `min_raters` people, and
+/// enough for an interval of ±`half_width` at its rate and design effect.
+pub struct Plan {
+    pub min_raters: u64,
+    pub half_width: f64,
+    /// (subject, period) → its people and effective n.
+    cells: BTreeMap<(String, String), (u64, Option<f64>)>,
+}
+
+impl Plan {
+    pub fn new(cfg: &Config, data: &Data) -> Plan {
+        let cells = data
+            .subject_period
+            .iter()
+            .map(|r| {
+                let key = (r.subject_id.clone(), r.period.clone());
+                (key, (r.raters.unwrap_or(0), r.n_eff))
+            })
+            .collect();
+        Plan {
+            min_raters: u64::from(cfg.rules.min_raters),
+            half_width: cfg.rules.plan_half_width,
+            cells,
+        }
+    }
+
+    /// People a subject's period needs in all: the plan's k*, at least the
+    /// minimum.
+    pub fn people(&self, subject: &str, period: &str, rate: f64) -> u64 {
+        let (k, n_eff) = self
+            .cells
+            .get(&(subject.to_string(), period.to_string()))
+            .copied()
+            .unwrap_or((0, None));
+        people_for_half_width(Some(rate), k, n_eff, self.half_width).max(self.min_raters)
+    }
+}
 
 /// One subject whose finding rests on too few ratings.
 #[derive(Debug, Clone, Serialize)]
@@ -24,11 +67,14 @@ pub struct Need {
     pub village: String,
     /// `breach` (the rule is triggered) or `watch` (one period below 70%).
     pub reason: String,
-    /// The lowest-rated triggering period, its rate and valid ratings.
+    /// The lowest-rated triggering period, its rate, valid ratings and people.
     pub period: String,
     pub rate: f64,
     pub valid: u64,
-    /// Valid ratings still missing in that period to reach the minimum.
+    pub raters: u64,
+    /// People a firm answer on that period needs in all (the plan).
+    pub people: u64,
+    /// People still missing: `people` less those who rated.
     pub needed: u64,
     /// The subject's card, relative to the leadership report.
     pub card: String,
@@ -59,42 +105,31 @@ pub fn build(
     breaches: &[&BreachRow],
     watchlist: &[WatchRow],
     idx: &Index,
-    min_valid: u64,
+    plan: &Plan,
     cards: &str,
 ) -> Attention {
     let mut needs: Vec<Need> = Vec::new();
-    for b in breaches.iter().filter(|b| b.evidence == "thin") {
+    for b in breaches.iter().filter(|b| b.evidence == Evidence::Thin) {
         // The lowest-rated period shows what a follow-up draw must settle.
         if let Some(p) = b
             .periods
             .iter()
             .min_by(|x, y| x.rate.total_cmp(&y.rate).then(x.period.cmp(&y.period)))
         {
-            needs.push(need(
-                &b.who, "breach", &p.period, p.rate, p.valid, idx, min_valid, cards,
-            ));
+            needs.push(need(&b.who, "breach", p, idx, plan, cards));
         }
     }
     let mut firm_watch = Vec::new();
     for w in watchlist {
-        if w.at.evidence == "thin" {
-            needs.push(need(
-                &w.who,
-                "watch",
-                &w.at.period,
-                w.at.rate,
-                w.at.valid,
-                idx,
-                min_valid,
-                cards,
-            ));
+        if w.at.evidence == Evidence::Thin {
+            needs.push(need(&w.who, "watch", &w.at, idx, plan, cards));
         } else {
             firm_watch.push(w.clone());
         }
     }
     firm_watch.sort_by(|a, b| {
-        strength(&b.at.evidence)
-            .cmp(&strength(&a.at.evidence))
+        b.at.evidence
+            .cmp(&a.at.evidence)
             .then(a.at.rate.total_cmp(&b.at.rate))
             .then(a.who.subject_id.cmp(&b.who.subject_id))
     });
@@ -108,24 +143,12 @@ pub fn build(
     }
 }
 
-/// certain > likely > thin.
-pub fn strength(evidence: &str) -> u8 {
-    match evidence {
-        "certain" => 3,
-        "likely" => 2,
-        _ => 1,
-    }
-}
-
-#[allow(clippy::too_many_arguments)] // the fields of one row
 fn need(
     who: &Who,
     reason: &str,
-    period: &str,
-    rate: f64,
-    valid: u64,
+    at: &super::load::PeriodFigures,
     idx: &Index,
-    min_valid: u64,
+    plan: &Plan,
     cards: &str,
 ) -> Need {
     let village = idx
@@ -133,14 +156,17 @@ fn need(
         .get(who.subject_id.as_str())
         .and_then(|s| s.village.clone())
         .unwrap_or_default();
+    let people = plan.people(&who.subject_id, &at.period, at.rate);
     Need {
         who: who.clone(),
         village,
         reason: reason.to_string(),
-        period: period.to_string(),
-        rate,
-        valid,
-        needed: min_valid.saturating_sub(valid),
+        period: at.period.clone(),
+        rate: at.rate,
+        valid: at.valid,
+        raters: at.raters,
+        people,
+        needed: people.saturating_sub(at.raters),
         card: format!("{cards}/{}", super::units::file_name(&who.subject_id)),
     }
 }

@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 
-use super::attention::{self, strength, Attention};
+use super::attention::{self, Attention};
 use super::charts;
 use super::ledger::{self, LedgerView};
-use super::load::{Breach, Data, PeriodFigures, Trend};
+use super::load::{Breach, Data, Evidence, PeriodFigures, Trend};
 use super::method::{self, Method};
 use super::model::{ranking, window, Index, Meta, RankRow, Who};
 use super::summary::{self, Finding, Headline};
@@ -27,10 +27,12 @@ pub struct Leadership {
     pub declining_subject_count: usize,
     /// The executive summary, first on the page.
     pub summary: Vec<Finding>,
-    /// Breaches with firm evidence (certain or likely), latest window first.
-    /// Thin ones are in `attention.needs`: their first step is more
-    /// ratings, not a talk.
+    /// Breaches on sufficient evidence (certain: 证据充分), latest window
+    /// first: the 诫勉谈话 list.
     pub breaches: Vec<BreachRow>,
+    /// Breaches whose rate is below but whose interval reaches the
+    /// threshold (可能低于): shown with their intervals, not named for a talk.
+    pub likely: Vec<BreachRow>,
     /// Firm watch entries, and the subjects needing more ratings by township.
     pub attention: Attention,
     /// The unit cards' folder, relative to this report.
@@ -67,8 +69,9 @@ pub struct BreachRow {
     pub rule: String,
     pub action: String,
     pub periods: Vec<PeriodFigures>,
-    /// The strongest evidence among its periods (certain > likely > thin).
-    pub evidence: String,
+    /// The breach's evidence: certain only when a broken rule holds on
+    /// sufficient evidence alone (compute's `breaches.evidence`).
+    pub evidence: Evidence,
 }
 
 /// A watched subject's period below the threshold: the same figures as a
@@ -127,13 +130,8 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
     let composition = composition_rows(cfg, data, &w, labels);
     let cards = format!("../units-{lang}/cards");
     let open: Vec<&BreachRow> = all_breaches.iter().filter(|b| b.window == w).collect();
-    let attention = attention::build(
-        &open,
-        &watch_rows(data, &idx),
-        &idx,
-        u64::from(cfg.breach.min_valid),
-        &cards,
-    );
+    let plan = attention::Plan::new(cfg, data);
+    let attention = attention::build(&open, &watch_rows(data, &idx), &idx, &plan, &cards);
     let headline = summary::headline(&summary::Figures {
         data,
         window: &w,
@@ -142,10 +140,14 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         composition: &composition,
         overdue: ledger.county.as_ref().map_or(0, |c| c.overdue),
         closure_rate: ledger.county.as_ref().and_then(|c| c.closure_rate),
+        plan: &plan,
     });
-    let breaches: Vec<BreachRow> = all_breaches
+    let (breaches, rest): (Vec<BreachRow>, Vec<BreachRow>) = all_breaches
         .into_iter()
-        .filter(|b| b.evidence != "thin")
+        .partition(|b| b.evidence.is_sufficient());
+    let likely: Vec<BreachRow> = rest
+        .into_iter()
+        .filter(|b| b.evidence == Evidence::Likely)
         .collect();
     let firm_now: Vec<&BreachRow> = breaches.iter().filter(|b| b.window == w).collect();
     let county_trend = data.trends.iter().find(|t| t.level == "county");
@@ -174,6 +176,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         declining_subjects: with_splits(declining_subjects, data),
         declining_subject_count,
         breaches,
+        likely,
         attention,
         cards,
         composition,
@@ -194,46 +197,24 @@ pub fn breach_rows(data: &Data, idx: &Index, labels: &Labels) -> Vec<BreachRow> 
     rows.sort_by(|a, b| {
         b.window
             .cmp(&a.window)
-            .then_with(|| strength(&b.evidence).cmp(&strength(&a.evidence)))
+            .then_with(|| b.evidence.cmp(&a.evidence))
             .then_with(|| a.who.subject_id.cmp(&b.who.subject_id))
     });
     rows
 }
 
 fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
-    let split = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
-    // Intervals are "[lo, hi]" joined by ","; rejoin each pair.
-    let intervals: Vec<String> = b
-        .intervals
-        .split("],")
-        .map(|s| format!("{}]", s.trim_end_matches(']')))
-        .collect();
-    let (periods, rates, valid, evidence) = (
-        split(&b.periods),
-        split(&b.rates),
-        split(&b.valid_n),
-        split(&b.evidence),
-    );
-    let num = |v: Option<&String>| v.and_then(|x| x.parse::<f64>().ok());
-    let periods: Vec<PeriodFigures> = (0..periods.len())
-        .map(|i| {
-            let (lo, hi) = intervals.get(i).map_or((None, None), |s| bounds(s));
-            PeriodFigures {
-                period: periods[i].clone(),
-                rate: num(rates.get(i)).unwrap_or(f64::NAN),
-                valid: num(valid.get(i)).map_or(0, |v| v as u64),
-                ci_low: lo,
-                ci_high: hi,
-                evidence: evidence.get(i).cloned().unwrap_or_default(),
-            }
+    let periods: Vec<PeriodFigures> = (0..b.periods.len())
+        .map(|i| PeriodFigures {
+            period: b.periods[i].clone(),
+            rate: b.rates.get(i).copied().unwrap_or(f64::NAN),
+            valid: b.valid.get(i).copied().unwrap_or(0),
+            raters: b.raters.get(i).copied().unwrap_or(0),
+            ci_low: b.ci_low.get(i).copied().flatten(),
+            ci_high: b.ci_high.get(i).copied().flatten(),
+            evidence: b.period_evidence.get(i).copied().unwrap_or(Evidence::Thin),
         })
         .collect();
-    let strongest = periods
-        .iter()
-        .map(|p| p.evidence.as_str())
-        .max_by_key(|e| strength(e))
-        .unwrap_or("thin")
-        .to_string();
     BreachRow {
         window: b.window.clone(),
         who: idx.who(&b.subject_id),
@@ -241,20 +222,7 @@ fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
         rule: b.rule.replace("below", &labels.get("rule_below")),
         action: b.action.clone(),
         periods,
-        evidence: strongest,
-    }
-}
-
-/// "[0.0615, 0.7923]" → (0.0615, 0.7923).
-fn bounds(s: &str) -> (Option<f64>, Option<f64>) {
-    let nums: Vec<Option<f64>> = s
-        .trim_matches(|c| c == '[' || c == ']')
-        .split(',')
-        .map(|x| x.trim().parse().ok())
-        .collect();
-    match nums.as_slice() {
-        [lo, hi] => (*lo, *hi),
-        _ => (None, None),
+        evidence: b.evidence,
     }
 }
 

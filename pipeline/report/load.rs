@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::calendar::WorkCalendar;
+pub use crate::compute::evidence::Evidence;
 use crate::warehouse::{FileStatus, Manifest, Warehouse};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +34,7 @@ pub struct SubjectPeriod {
     pub period: String,
     pub valid: u64,
     pub raters: Option<u64>,
+    pub n_eff: Option<f64>,
     pub rate: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
@@ -47,6 +49,7 @@ pub struct GroupPeriod {
     pub span: String,
     pub period: String,
     pub valid: u64,
+    pub raters: u64,
     pub satisfied: u64,
     pub rate: Option<f64>,
     pub ci_low: Option<f64>,
@@ -71,11 +74,17 @@ pub struct Breach {
     pub subject_id: String,
     pub window: String,
     pub rule: String,
-    pub periods: String,
-    pub rates: String,
-    pub valid_n: String,
-    pub intervals: String,
-    pub evidence: String,
+    pub threshold: f64,
+    /// The breach's: certain only when a broken rule holds on sufficient
+    /// evidence alone.
+    pub evidence: Evidence,
+    pub periods: Vec<String>,
+    pub rates: Vec<f64>,
+    pub valid: Vec<u64>,
+    pub raters: Vec<u64>,
+    pub ci_low: Vec<Option<f64>>,
+    pub ci_high: Vec<Option<f64>>,
+    pub period_evidence: Vec<Evidence>,
     pub action: String,
 }
 
@@ -94,10 +103,11 @@ pub struct PeriodFigures {
     pub period: String,
     pub rate: f64,
     pub valid: u64,
+    /// People: distinct responses with a valid rating.
+    pub raters: u64,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
-    /// certain, likely or thin.
-    pub evidence: String,
+    pub evidence: Evidence,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -107,7 +117,10 @@ pub struct Grade {
     pub valid: u64,
     pub satisfied: u64,
     pub raters: Option<u64>,
+    pub n_eff: Option<f64>,
     pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
     pub grade: Option<String>,
 }
 
@@ -127,6 +140,7 @@ pub struct LedgerSummary {
 pub struct Headline {
     pub people_identified: u64,
     pub ratings: u64,
+    pub raters: u64,
     pub subjects_rated: u64,
     pub rate: Option<f64>,
     pub suggestions: u64,

@@ -14,7 +14,9 @@ pub struct Method {
     pub satisfied_levels: String,
     pub rules: String,
     pub basis: String,
-    pub min_valid: u32,
+    pub min_raters: u32,
+    /// `rules.plan_half_width` in percentage points, as printed.
+    pub plan_half_width_pp: String,
     pub min_cell: u32,
     pub bands: String,
     pub quotas: Vec<QuotaLine>,
@@ -61,7 +63,8 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Method {
             Basis::Raw => labels.get("basis_raw"),
             Basis::PostStratified => labels.get("basis_post_stratified"),
         },
-        min_valid: cfg.breach.min_valid,
+        min_raters: cfg.rules.min_raters,
+        plan_half_width_pp: format!("{:.0}", cfg.rules.plan_half_width * 100.0),
         min_cell: cfg.report.min_cell,
         bands: cfg
             .grades

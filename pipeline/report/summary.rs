@@ -9,11 +9,11 @@
 
 use serde::Serialize;
 
-use super::attention::Attention;
+use super::attention::{Attention, Plan};
 use super::change::{self, Changes, Split};
 use super::format;
 use super::leadership::{BreachRow, CompositionRow};
-use super::load::Data;
+use super::load::{Data, Evidence};
 use super::model::{previous, RankRow};
 use super::templates::Labels;
 
@@ -38,8 +38,8 @@ pub struct Headline {
     pub suggestions: u64,
     pub closure_rate: Option<f64>,
     pub overdue: u64,
-    /// Breaches with firm evidence (certain or likely) in the window, by
-    /// evidence, and the year before.
+    /// Breaches on sufficient evidence (certain) in the window, the
+    /// breaches by evidence, and the certain ones the year before.
     pub firm: usize,
     pub certain: usize,
     pub likely: usize,
@@ -53,6 +53,23 @@ pub struct Headline {
     pub compliant: usize,
     pub subject_periods: usize,
     pub compliant_share: Option<f64>,
+    /// What the design can decide, per kind of subject, and the plan's terms.
+    pub design: Vec<Design>,
+    pub min_raters: u64,
+    pub plan_half_width: f64,
+}
+
+/// One kind of subject (组织, 干部) in the window: how many were rated, how
+/// many rest on enough people to be judged, the median people per subject,
+/// and the people a firm judgement needs (the plan at the median's rate
+/// and design effect).
+#[derive(Debug, Serialize)]
+pub struct Design {
+    pub kind: String,
+    pub subjects: usize,
+    pub judged: usize,
+    pub median_raters: u64,
+    pub planned: u64,
 }
 
 /// Inputs of the headline, all of the report's window `w`.
@@ -64,6 +81,45 @@ pub struct Figures<'a> {
     pub composition: &'a [CompositionRow],
     pub overdue: u64,
     pub closure_rate: Option<f64>,
+    pub plan: &'a Plan,
+}
+
+/// Per kind of subject, from the window's grades (one row per subject rated).
+fn design(f: &Figures) -> Vec<Design> {
+    let mut by: std::collections::BTreeMap<String, Vec<&super::load::Grade>> = Default::default();
+    let kinds: std::collections::HashMap<&str, &str> = f
+        .data
+        .subjects
+        .iter()
+        .map(|s| (s.subject_id.as_str(), s.kind.as_str()))
+        .collect();
+    for g in f.data.grades.iter().filter(|g| g.window == f.window) {
+        let kind = kinds.get(g.subject_id.as_str()).copied().unwrap_or("");
+        by.entry(kind.to_string()).or_default().push(g);
+    }
+    by.into_iter()
+        .map(|(kind, mut rows)| {
+            rows.sort_by_key(|g| g.raters.unwrap_or(0));
+            let mid = rows[rows.len() / 2];
+            let planned = crate::compute::evidence::people_for_half_width(
+                mid.rate,
+                mid.raters.unwrap_or(0),
+                mid.n_eff,
+                f.plan.half_width,
+            )
+            .max(f.plan.min_raters);
+            Design {
+                judged: rows
+                    .iter()
+                    .filter(|g| g.raters.unwrap_or(0) >= f.plan.min_raters)
+                    .count(),
+                subjects: rows.len(),
+                median_raters: mid.raters.unwrap_or(0),
+                planned,
+                kind,
+            }
+        })
+        .collect()
 }
 
 pub fn headline(f: &Figures) -> Headline {
@@ -80,10 +136,10 @@ pub fn headline(f: &Figures) -> Headline {
     let firm_in = |w: &str| {
         f.breaches
             .iter()
-            .filter(|b| b.window == w && b.evidence != "thin")
+            .filter(|b| b.window == w && b.evidence.is_sufficient())
             .count()
     };
-    let evidence = |e: &str| {
+    let evidence = |e: Evidence| {
         f.breaches
             .iter()
             .filter(|b| b.window == f.window && b.evidence == e)
@@ -101,7 +157,14 @@ pub fn headline(f: &Figures) -> Headline {
     Headline {
         ratings: f.data.headline.ratings,
         people: f.data.headline.people_identified,
-        subjects_rated: f.data.headline.subjects_rated,
+        // Rated in the window (every figure says its window), not since the
+        // first period.
+        subjects_rated: f
+            .data
+            .grades
+            .iter()
+            .filter(|g| g.window == f.window)
+            .count() as u64,
         window_rate: now.and_then(|c| c.rate),
         window_ci_low: now.and_then(|c| c.ci_low),
         window_ci_high: now.and_then(|c| c.ci_high),
@@ -121,8 +184,8 @@ pub fn headline(f: &Figures) -> Headline {
         closure_rate: f.closure_rate,
         overdue: f.overdue,
         firm: firm_in(f.window),
-        certain: evidence("certain"),
-        likely: evidence("likely"),
+        certain: evidence(Evidence::Certain),
+        likely: evidence(Evidence::Likely),
         needs_ratings: f.attention.needs_total,
         thin_breaches: count("breach"),
         thin_watch: count("watch"),
@@ -130,6 +193,9 @@ pub fn headline(f: &Figures) -> Headline {
         compliant,
         subject_periods,
         compliant_share: (subject_periods > 0).then(|| compliant as f64 / subject_periods as f64),
+        design: design(f),
+        min_raters: f.plan.min_raters,
+        plan_half_width: f.plan.half_width,
     }
 }
 
@@ -234,6 +300,24 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
         .collect();
     name_them(&mut f, links);
     out.push(f);
+    for d in &h.design {
+        out.push(finding(
+            "design",
+            fill(
+                &labels.get("sum_design"),
+                &[
+                    ("kind", &d.kind),
+                    ("n", &format::thousands(d.subjects as u64)),
+                    ("judged", &format::thousands(d.judged as u64)),
+                    ("min", &h.min_raters.to_string()),
+                    ("median", &d.median_raters.to_string()),
+                    ("planned", &d.planned.to_string()),
+                    ("hw", &format!("{:.0}", h.plan_half_width * 100.0)),
+                ],
+            ),
+            "#needs-ratings",
+        ));
+    }
     if attention.needs_total > 0 {
         out.push(finding(
             "needs",

@@ -135,8 +135,9 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
     s
 }
 
-/// Subjects whose breach or watch entry rests on too few ratings: their
-/// lowest period and the ratings still missing. Also `needs-ratings.csv`,
+/// Subjects whose breach or watch entry rests on too few people: their
+/// lowest period, its people, the people a firm answer needs (the plan) and
+/// those still missing. Also `needs-ratings.csv`,
 /// the target list of `pingyi sample --targets`.
 pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
     let mut s = labelled(
@@ -154,6 +155,8 @@ pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
             "period",
             "rate",
             "valid",
+            "raters",
+            "people_planned",
             "needed",
         ],
     );
@@ -170,6 +173,8 @@ pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
                 text(&n.period),
                 Cell::Pct(Some(n.rate)),
                 Cell::Int(n.valid),
+                Cell::Int(n.raters),
+                Cell::Int(n.people),
                 Cell::Int(n.needed),
             ]);
         }
@@ -178,16 +183,19 @@ pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
 }
 
 /// A period below a threshold, as the breaches and watchlist sheets show it.
-const PERIOD_COLUMNS: [&str; 6] = ["period", "rate", "valid", "ci_low", "ci_high", "evidence"];
+const PERIOD_COLUMNS: [&str; 7] = [
+    "period", "rate", "valid", "raters", "ci_low", "ci_high", "evidence",
+];
 
-fn period_cells(p: &PeriodFigures, labels: &Labels) -> [Cell; 6] {
+fn period_cells(p: &PeriodFigures, labels: &Labels) -> [Cell; 7] {
     [
         text(&p.period),
         Cell::Pct(Some(p.rate)),
         Cell::Int(p.valid),
+        Cell::Int(p.raters),
         Cell::Pct(p.ci_low),
         Cell::Pct(p.ci_high),
-        text(&labels.get(&format!("evidence_{}", p.evidence))),
+        text(&labels.get(&format!("evidence_{}", p.evidence.as_str()))),
     ]
 }
 
@@ -264,10 +272,21 @@ pub fn grades_sheet(data: &super::load::Data, labels: &Labels) -> Sheet {
             Cell::Int(g.raters.unwrap_or(0)),
             Cell::Int(g.valid),
             Cell::Pct(g.rate),
-            text(g.grade.as_deref().unwrap_or("")),
+            grade_cell(g.grade.as_deref(), g.rate.is_some(), labels),
         ]);
     }
     s
+}
+
+/// A grade as every output writes it: the band, or, where a rate is shown
+/// but it rests on fewer than `rules.min_raters` people (compute gives no
+/// band then), "不评定等次（评议人数不足）"; empty where nothing is shown.
+fn grade_cell(grade: Option<&str>, rated: bool, labels: &Labels) -> Cell {
+    match grade {
+        Some(g) => text(g),
+        None if rated => text(&labels.get("no_grade_thin")),
+        None => text(""),
+    }
 }
 
 /// The public results as one sheet, suppressed cells empty.
@@ -297,7 +316,7 @@ pub fn public_sheet(m: &Public, labels: &Labels) -> Sheet {
             text(&r.detail),
             text(&r.raters),
             Cell::Pct(r.rate),
-            text(r.grade.as_deref().unwrap_or("")),
+            grade_cell(r.grade.as_deref(), r.rate.is_some(), labels),
         ]
     };
     s.rows.push(row(&m.county));

@@ -14,12 +14,11 @@ use super::change::{self, Changes, Course, End, Split};
 use super::charts;
 use super::leadership::{self, BreachRow};
 use super::ledger::{self, Item};
-use super::load::{Data, Detail, Grade, Trend, Watch};
+use super::load::{Data, Detail, Evidence, Trend, Watch};
 use super::model::{window, Index, Meta, Who};
 use super::suppress::{complement, Cell};
 use super::templates::{Labels, Templates};
 use crate::config::Config;
-use crate::stats::{wilson, Z95};
 
 #[derive(Debug, Serialize)]
 pub struct Card<'a> {
@@ -38,11 +37,12 @@ pub struct Card<'a> {
     pub watch: Option<&'a Watch>,
     /// `breach` | `needs_ratings` | `watch` | `ok`, as in the index.
     pub status: &'static str,
+    /// The year rests on fewer people than `rules.min_raters`: no grade.
     pub thin: bool,
-    /// No grade on fewer valid ratings than `report.min_cell`.
+    /// A rate but no grade (too few people).
     pub ungraded: bool,
     pub min_cell: u32,
-    pub min_valid: u32,
+    pub min_raters: u32,
     pub items: Vec<Item>,
     pub chart: String,
 }
@@ -54,14 +54,18 @@ pub struct YearResult {
     pub ci_high: Option<f64>,
     pub grade: Option<String>,
     pub valid: u64,
-    pub raters: u64,
+    /// As shown: the number, or "<N" below the minimum cell (rate hidden).
+    pub raters: String,
+    pub suppressed: bool,
 }
 
 #[derive(Debug, Serialize)]
 pub struct PeriodRow {
     pub period: String,
     pub valid: u64,
-    pub raters: u64,
+    /// As shown: the number, or "<N" below the minimum cell.
+    pub raters: String,
+    pub suppressed: bool,
     pub rate: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
@@ -238,14 +242,16 @@ pub fn file_name(id: &str) -> String {
     }
 }
 
-/// A subject's standing in the open window: a firm breach, a breach or
-/// watch entry resting on too few ratings, a firm watch entry, or none.
+/// A subject's standing in the open window: a breach on sufficient
+/// evidence (the only one that names a talk), a breach or watch entry that
+/// more people must settle (possibly below, or too few people), a watch
+/// entry on enough people, or none.
 fn status(ctx: &Shared, id: &str) -> &'static str {
-    let breach = ctx.breaches.get(id).map(|b| b.evidence.as_str());
-    let watch = ctx.watched.get(id).map(|w| w.at.evidence.as_str());
+    let breach = ctx.breaches.get(id).map(|b| b.evidence);
+    let watch = ctx.watched.get(id).map(|w| w.at.evidence);
     match (breach, watch) {
-        (Some(e), _) if e != "thin" => "breach",
-        (Some(_), _) | (None, Some("thin")) => "needs_ratings",
+        (Some(e), _) if e.is_sufficient() => "breach",
+        (Some(_), _) | (None, Some(Evidence::Thin)) => "needs_ratings",
         (None, Some(_)) => "watch",
         (None, None) => "ok",
     }
@@ -306,12 +312,24 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
     let text =
         |f: fn(&super::load::Subject) -> Option<String>| s.and_then(|s| f(s)).unwrap_or_default();
     let periods = period_rows(ctx, id);
-    let trend = ctx.trends.get(id).map(|t| trend_view(ctx, id, t, &periods));
+    // A trend in words rests on the periods' rates: none where one of them
+    // is hidden (the change would tell it).
+    let hidden = periods.iter().any(|p| p.suppressed);
+    let trend = ctx
+        .trends
+        .get(id)
+        .filter(|_| !hidden)
+        .map(|t| trend_view(ctx, id, t, &periods));
     let year = year_result(ctx, id);
-    let ungraded = year.as_ref().is_some_and(|y| y.grade.is_none());
-    let thin = year
+    let people = ctx
+        .idx
+        .grades
+        .get(&(id, ctx.window.as_str()))
+        .map_or(0, |g| g.raters.unwrap_or(0));
+    let ungraded = year
         .as_ref()
-        .is_some_and(|y| y.valid < u64::from(ctx.cfg.breach.min_valid));
+        .is_some_and(|y| y.grade.is_none() && y.rate.is_some());
+    let thin = year.is_some() && people < u64::from(ctx.cfg.rules.min_raters);
     Card {
         meta: &ctx.meta,
         who: ctx.idx.who(id),
@@ -330,49 +348,87 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
         ungraded,
         thin,
         min_cell: ctx.cfg.report.min_cell,
-        min_valid: ctx.cfg.breach.min_valid,
+        min_raters: ctx.cfg.rules.min_raters,
         items: ledger::items_of(&ctx.idx, id, &ctx.redactor),
     }
 }
 
+/// The year's result with its interval counted in people. On fewer people
+/// than `report.min_cell` the unit would read how those few voted: the
+/// rate is hidden and the people shown as "<N".
 fn year_result(ctx: &Shared, id: &str) -> Option<YearResult> {
     let g = ctx.idx.grades.get(&(id, ctx.window.as_str()))?;
-    let ci = wilson(g.satisfied as f64, g.valid as f64, Z95);
+    let min = u64::from(ctx.cfg.report.min_cell);
+    let raters = g.raters.unwrap_or(0);
+    let hide = raters < min;
+    let shown = |v: Option<f64>| if hide { None } else { v };
     Some(YearResult {
-        rate: g.rate,
-        ci_low: ci.map(|c| c.0),
-        ci_high: ci.map(|c| c.1),
-        grade: graded(ctx.cfg, g),
-        valid: g.valid,
-        raters: g.raters.unwrap_or(0),
+        rate: shown(g.rate),
+        ci_low: shown(g.ci_low),
+        ci_high: shown(g.ci_high),
+        grade: g.grade.clone(),
+        valid: if hide { 0 } else { g.valid },
+        raters: people_shown(raters, min),
+        suppressed: hide,
     })
 }
 
+/// People as a card shows them: the number, or "<N" below the minimum cell.
+fn people_shown(raters: u64, min: u64) -> String {
+    if raters < min {
+        format!("<{min}")
+    } else {
+        raters.to_string()
+    }
+}
+
+/// The subject's periods. A period on fewer people than `report.min_cell`
+/// shows "<N" and no rate; within a year, whose total the card publishes,
+/// a second period is hidden where one hidden period could be derived from
+/// the total and the others (`suppress::complement`).
 fn period_rows(ctx: &Shared, id: &str) -> Vec<PeriodRow> {
-    ctx.idx
-        .periods
-        .get(id)
-        .into_iter()
-        .flatten()
-        .map(|p| PeriodRow {
-            period: p.period.clone(),
-            valid: p.valid,
-            raters: p.raters.unwrap_or(0),
-            rate: p.rate,
-            ci_low: p.ci_low,
-            ci_high: p.ci_high,
-            rate_ps: p.rate_ps,
-            coverage: p.coverage,
+    let min = u64::from(ctx.cfg.report.min_cell);
+    let rows: Vec<_> = ctx.idx.periods.get(id).into_iter().flatten().collect();
+    let mut cells: Vec<Cell> = rows
+        .iter()
+        .map(|p| Cell::new(p.raters.unwrap_or(0), min))
+        .collect();
+    let mut years: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in rows.iter().enumerate() {
+        years
+            .entry(p.period.get(..4).unwrap_or(""))
+            .or_default()
+            .push(i);
+    }
+    for members in years.values() {
+        complement(&mut cells, members, true, min);
+    }
+    rows.into_iter()
+        .zip(cells)
+        .map(|(p, c)| {
+            let hide = |v: Option<f64>| if c.suppressed { None } else { v };
+            PeriodRow {
+                period: p.period.clone(),
+                valid: if c.suppressed { 0 } else { p.valid },
+                raters: people_shown(p.raters.unwrap_or(0), min),
+                suppressed: c.suppressed,
+                rate: hide(p.rate),
+                ci_low: hide(p.ci_low),
+                ci_high: hide(p.ci_high),
+                rate_ps: hide(p.rate_ps),
+                // Which quota groups rated tells who the few were.
+                coverage: hide(p.coverage),
+            }
         })
         .collect()
 }
 
 /// Rates by item or by rater category in the window. A card goes back to
-/// the unit rated, which knows who its raters were: a rater category with
-/// fewer raters than `report.min_cell` would show how those few people
-/// voted, so it is suppressed like a public cell (with its complement, as
-/// the card's year total is published). Items are rated by all the unit's
-/// raters and need no protection beyond the total's.
+/// the unit rated, which knows who its raters were: an item or a rater
+/// category resting on fewer people than `report.min_cell` would show how
+/// those few voted, so it is suppressed like a public cell (with its
+/// complement, as the card's year total is published). An item's people
+/// are its ratings (a form rates an item of a subject once).
 fn detail(ctx: &Shared, id: &str, dimension: &str) -> Vec<DetailRow> {
     let rows: Vec<&&Detail> = ctx
         .idx
@@ -383,10 +439,9 @@ fn detail(ctx: &Shared, id: &str, dimension: &str) -> Vec<DetailRow> {
         .filter(|d| d.dimension == dimension && d.window == ctx.window)
         .collect();
     let min = u64::from(ctx.cfg.report.min_cell);
-    let protect = dimension == "rater_category";
     let mut cells: Vec<Cell> = rows
         .iter()
-        .map(|d| Cell::new(if protect { d.raters.unwrap_or(0) } else { min }, min))
+        .map(|d| Cell::new(d.raters.unwrap_or(0), min))
         .collect();
     let members: Vec<usize> = (0..cells.len()).collect();
     complement(&mut cells, &members, true, min);
@@ -397,11 +452,7 @@ fn detail(ctx: &Shared, id: &str, dimension: &str) -> Vec<DetailRow> {
             let hide = |v: Option<f64>| if c.suppressed { None } else { v };
             DetailRow {
                 group: d.group.clone().unwrap_or_default(),
-                raters: if raters < min {
-                    format!("<{min}")
-                } else {
-                    raters.to_string()
-                },
+                raters: people_shown(raters, min),
                 suppressed: c.suppressed,
                 valid: if c.suppressed { 0 } else { d.valid },
                 rate: hide(d.rate),
@@ -434,14 +485,6 @@ fn chart(ctx: &Shared, periods: &[PeriodRow]) -> String {
     charts::trend(&series, &thresholds, &text)
 }
 
-/// The grade, unless it would rest on fewer valid ratings than the public
-/// minimum cell: a grade from one rating is no judgement of anyone.
-fn graded(cfg: &Config, g: &Grade) -> Option<String> {
-    g.grade
-        .clone()
-        .filter(|_| g.valid >= u64::from(cfg.report.min_cell))
-}
-
 fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
     let mut townships: BTreeMap<String, Vec<IndexEntry>> = BTreeMap::new();
     for id in ids {
@@ -452,8 +495,11 @@ fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
             .or_default()
             .push(IndexEntry {
                 file: format!("cards/{}", file_name(id)),
-                rate: g.and_then(|g| g.rate),
-                grade: g.and_then(|g| graded(ctx.cfg, g)),
+                // As on the card: no rate on fewer people than the minimum cell.
+                rate: g
+                    .filter(|g| g.raters.unwrap_or(0) >= u64::from(ctx.cfg.report.min_cell))
+                    .and_then(|g| g.rate),
+                grade: g.and_then(|g| g.grade.clone()),
                 status: status(ctx, id),
                 who,
             });

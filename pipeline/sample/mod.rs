@@ -33,6 +33,9 @@ use roster::Person;
 pub enum Size {
     PerVillage(u64),
     Total(u64),
+    /// As many per village as the targets file's people-needed column asks
+    /// (`Targets::needs`); the number is the total that came to.
+    Targets(u64),
 }
 
 /// One person drawn, with the key and place that put them on the list.
@@ -68,7 +71,40 @@ pub fn key(seed: u64, person_id: &str) -> String {
     crate::fsutil::hex(&Sha256::digest(format!("{seed}:{person_id}").as_bytes()))
 }
 
-pub fn draw(people: &[Person], strata: &[Stratum], seed: u64, size: Size) -> Draw {
+/// Per village of `pools`, the people a targets file asks for: the village's
+/// own need, or its share of its township's need (split over the
+/// township's villages by their eligible people, largest remainder),
+/// whichever is more: one visit asks a person about every targeted subject.
+fn targeted_sizes(pools: &[((String, String), u64)], needs: &[targets::Need]) -> Vec<u64> {
+    let own = |t: &str, v: &str| {
+        needs
+            .iter()
+            .find(|n| n.township == t && n.village == v)
+            .map_or(0, |n| n.people)
+    };
+    let mut sizes: Vec<u64> = pools.iter().map(|((t, v), _)| own(t, v)).collect();
+    for need in needs.iter().filter(|n| n.village.is_empty()) {
+        let members: Vec<usize> = (0..pools.len())
+            .filter(|&i| pools[i].0 .0 == need.township)
+            .collect();
+        let eligible: Vec<u64> = members.iter().map(|&i| pools[i].1).collect();
+        for (&i, share) in members
+            .iter()
+            .zip(largest_remainder(need.people, &eligible))
+        {
+            sizes[i] = sizes[i].max(share);
+        }
+    }
+    sizes
+}
+
+pub fn draw(
+    people: &[Person],
+    strata: &[Stratum],
+    seed: u64,
+    size: Size,
+    needs: &[targets::Need],
+) -> Draw {
     // (township, village) → per stratum, (key, person id), sorted by key.
     type Pool = Vec<Vec<(String, String)>>;
     let mut pools: BTreeMap<(String, String), Pool> = BTreeMap::new();
@@ -91,6 +127,13 @@ pub fn draw(people: &[Person], strata: &[Stratum], seed: u64, size: Size) -> Dra
                 .map(|p| p.iter().map(|s| s.len() as u64).sum())
                 .collect();
             largest_remainder(n, &eligible)
+        }
+        Size::Targets(_) => {
+            let eligible: Vec<((String, String), u64)> = pools
+                .iter()
+                .map(|(k, p)| (k.clone(), p.iter().map(|s| s.len() as u64).sum()))
+                .collect();
+            targeted_sizes(&eligible, needs)
         }
     };
     let mut out = Draw {
@@ -168,7 +211,7 @@ mod tests {
         people.extend((0..5).map(|i| person(&format!("C{i}"), "甲村", "村组干部")));
         people.push(person("P0", "甲村", "先锋户"));
         people.push(person("X0", "甲村", "老党员"));
-        let d = draw(&people, &strata(), 42, Size::PerVillage(20));
+        let d = draw(&people, &strata(), 42, Size::PerVillage(20), &[]);
         let v = &d.villages[0];
         assert_eq!(v.planned, [4, 14, 2]);
         assert_eq!(v.drawn, [4, 14, 1]);
@@ -176,11 +219,11 @@ mod tests {
         assert_eq!(d.list.len(), 19);
         people.reverse();
         assert_eq!(
-            draw(&people, &strata(), 42, Size::PerVillage(20)).list,
+            draw(&people, &strata(), 42, Size::PerVillage(20), &[]).list,
             d.list
         );
         assert_ne!(
-            draw(&people, &strata(), 43, Size::PerVillage(20)).list,
+            draw(&people, &strata(), 43, Size::PerVillage(20), &[]).list,
             d.list
         );
     }

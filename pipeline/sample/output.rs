@@ -57,7 +57,7 @@ pub struct RosterRecord {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SizeRecord {
-    /// per_village | total
+    /// per_village | total | targets (as the targets file's needs ask)
     pub mode: String,
     pub n: u64,
 }
@@ -91,6 +91,10 @@ impl Size {
                 mode: "total".into(),
                 n,
             },
+            Size::Targets(n) => SizeRecord {
+                mode: "targets".into(),
+                n,
+            },
         }
     }
 
@@ -98,6 +102,7 @@ impl Size {
         match r.mode.as_str() {
             "per_village" => Some(Size::PerVillage(r.n)),
             "total" => Some(Size::Total(r.n)),
+            "targets" => Some(Size::Targets(r.n)),
             _ => None,
         }
     }

@@ -1,11 +1,14 @@
 //! A follow-up draw's targets (`pingyi sample --targets FILE`): the places
 //! whose subjects need more ratings. The leadership report writes them as
 //! `csv/needs-ratings.csv` (one row per subject, with its township and
-//! village); any CSV with a township column and an optional village column
-//! will do. A row with a village targets that village; a row with only a
-//! township (a township-level organ, say) targets all of its villages. A
-//! place the roster does not have is refused with the roster's closest
-//! names: a misspelt village would otherwise get nobody, silently.
+//! village, and the people it still needs for a firm answer); any CSV with
+//! a township column and an optional village column will do. A row with a
+//! village targets that village; a row with only a township (a
+//! township-level organ, say) targets all of its villages. A place the
+//! roster does not have is refused with the roster's closest names: a
+//! misspelt village would otherwise get nobody, silently. With a column of
+//! people needed (尚需评议人数, `needed`), the draw can size itself from it
+//! (`Size::Targets`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -20,6 +23,17 @@ use crate::ingest::csv::{fields, records};
 /// the report's language).
 const TOWNSHIP: [&str; 2] = ["township", "乡镇"];
 const VILLAGE: [&str; 4] = ["village", "村（社区）", "村(社区)", "村"];
+const NEEDED: [&str; 4] = ["needed", "尚需评议人数", "people missing", "people_missing"];
+
+/// The people still needed in one place: the most any of its rows needs
+/// (one visit asks a person about every targeted subject of the place).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Need {
+    pub township: String,
+    /// Empty: the whole township.
+    pub village: String,
+    pub people: u64,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Targets {
@@ -27,6 +41,9 @@ pub struct Targets {
     pub sha256: String,
     /// (township, village); an empty village is the whole township.
     pub places: BTreeSet<(String, String)>,
+    /// People needed per place, when the file says (a column `needed`).
+    #[serde(default)]
+    pub needs: Vec<Need>,
 }
 
 impl Targets {
@@ -40,11 +57,12 @@ impl Targets {
                 e.utf8_error().valid_up_to()
             )
         })?;
-        let places = places(text.trim_start_matches('\u{feff}'), path)?;
+        let (places, needs) = places(text.trim_start_matches('\u{feff}'), path)?;
         Ok(Targets {
             path: path.display().to_string(),
             sha256: crate::fsutil::sha256_file(path)?,
             places,
+            needs,
         })
     }
 
@@ -93,7 +111,11 @@ impl Targets {
     }
 }
 
-fn places(text: &str, path: &Path) -> Result<BTreeSet<(String, String)>> {
+/// (township, village) places.
+type Places = BTreeSet<(String, String)>;
+
+/// The places of the rows, and the people needed per place when a column says.
+fn places(text: &str, path: &Path) -> Result<(Places, Vec<Need>)> {
     let mut rows = records(text, 1).filter(|(_, r)| !r.trim().is_empty());
     let Some((_, header)) = rows.next() else {
         bail!(
@@ -115,7 +137,9 @@ fn places(text: &str, path: &Path) -> Result<BTreeSet<(String, String)>> {
         );
     };
     let v = find(&VILLAGE);
+    let n = find(&NEEDED);
     let mut out = BTreeSet::new();
+    let mut needs: std::collections::BTreeMap<(String, String), u64> = Default::default();
     for (line, rec) in rows {
         let f = fields(rec, b',');
         let get = |i: usize| f.get(i).map_or("", |s| s.trim()).to_string();
@@ -126,12 +150,32 @@ fn places(text: &str, path: &Path) -> Result<BTreeSet<(String, String)>> {
                 path.display()
             );
         }
-        out.insert((township, v.map_or(String::new(), get)));
+        let place = (township, v.map_or(String::new(), get));
+        if let Some(n) = n {
+            let text = get(n);
+            let people: u64 = text.parse().with_context(|| {
+                format!(
+                    "{} line {line}: `{text}` in the people-needed column is not a whole number",
+                    path.display()
+                )
+            })?;
+            let e = needs.entry(place.clone()).or_default();
+            *e = (*e).max(people);
+        }
+        out.insert(place);
     }
     if out.is_empty() {
         bail!("{}: no targets below the header", path.display());
     }
-    Ok(out)
+    let needs = needs
+        .into_iter()
+        .map(|((township, village), people)| Need {
+            township,
+            village,
+            people,
+        })
+        .collect();
+    Ok((out, needs))
 }
 
 /// The three names nearest to `name` (edit distance in characters), nearest first.

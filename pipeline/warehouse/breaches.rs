@@ -9,8 +9,8 @@ use polars::prelude::col;
 use super::Warehouse;
 
 /// Subjects breaking the 诫勉谈话 rule in one assessment year: all of them,
-/// and those on firm evidence (a period `certain` or `likely`); the rest
-/// rest on too few ratings to act on.
+/// and those on sufficient evidence (the breach's evidence `certain`); the
+/// rest are possibly below or rest on too few people to act on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BreachCount {
     pub all: u64,
@@ -34,8 +34,7 @@ pub fn breaches_by_window(wh: &Warehouse) -> Result<BTreeMap<String, BreachCount
         let Some(w) = w else { continue };
         let c = out.entry(w.to_string()).or_default();
         c.all += 1;
-        // `evidence` lists each triggering period's label, comma-separated.
-        if e.is_some_and(|e| e.contains("certain") || e.contains("likely")) {
+        if e == Some(crate::compute::evidence::Evidence::Certain.as_str()) {
             c.firm += 1;
         }
     }

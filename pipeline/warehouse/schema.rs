@@ -36,7 +36,8 @@ impl Table {
 }
 
 /// Columns declared as a text table, one a line: `name  type  meaning`,
-/// the type one of `str`, `date`, `bool`, `u32`, `f64`. A declaration reads
+/// the type one of `str`, `date`, `bool`, `u32`, `f64`, or a list of one as
+/// `[f64]`. A declaration reads
 /// as the table it describes; an unknown type is a programmer's error, and
 /// the registry's tests parse every declaration.
 pub fn columns(text: &'static str) -> Vec<Column> {
@@ -57,6 +58,9 @@ pub fn columns(text: &'static str) -> Vec<Column> {
 }
 
 fn dtype(name: &str) -> Option<DataType> {
+    if let Some(inner) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        return Some(DataType::List(Box::new(dtype(inner)?)));
+    }
     Some(match name {
         "str" => DataType::String,
         "date" => DataType::Date,

@@ -100,6 +100,8 @@ class Engine:
     """models.compute's view of Spark: each model's result is written to
     OUT/NAME (Spark's committer: part files, then _SUCCESS) and read back."""
 
+    dialect = "spark"
+
     def __init__(self, spark):
         self.spark = spark
         self.names = set()

@@ -1,28 +1,31 @@
 -- The 诫勉谈话 list (结果运用): subjects whose periods fell below a breach rule in an assessment year (seed: one period below 60% or two below 70%).
 -- inputs: subject_period, params_breach_rules, params_run
--- output: subject_id, window, rule, periods, rates, valid_n, intervals, evidence, action
+-- output: subject_id, window, rule, threshold, evidence, periods, rates, valid, raters, ci_low, ci_high, period_evidence, action
 -- grain: subject × assessment window (the year, the first four characters of the period) that breaks a rule
 -- key: subject_id, window
 -- definitions: a rule "below B × T" is broken when at least T periods of the window have rate < B (strictly:
 --   a rate of exactly 60.0% is not below 60%; a period below 60% also counts as below 70%). `rule` names
---   every broken rule in configured order ("; "-separated); the listed periods are those below the highest
---   broken threshold, in period order, with their rate and interval rounded to 4 places, valid n, and
---   evidence: `thin` (valid < breach.min_valid), `certain` (the interval's upper bound is below the
---   threshold), else `likely` (the rate is below, the interval straddles).
+--   every broken rule in configured order ("; "-separated); `threshold` is the highest broken B; the listed
+--   periods are those below it, as lists in period order: rate, valid, raters (people), interval bounds and
+--   period_evidence: `thin` (raters < rules.min_raters), `certain` (the interval's upper bound is below the
+--   threshold), else `likely` (the rate is below, the interval straddles). The breach's `evidence` is
+--   `certain` when some broken rule has at least T periods each on at least rules.min_raters people with
+--   the interval's upper bound below its B (证据充分), `thin` when every listed period is thin, else `likely`.
 -- parameters: params_breach_rules(rule_no, below, times, label) from breach.rules;
---   params_run(min_valid, action, basis) from [breach].
--- portability: the ordered lists are built with one slot per period (at most 12 in a window: months) and
---   per rule (at most 6), because DuckDB and Spark spell an ordered string_agg differently; the runners
---   refuse a warehouse or configuration beyond those bounds.
+--   params_run(min_raters, action, basis) from [rules] and [breach].
+-- portability: the rules' labels are joined with one slot per rule (at most 6; the runners refuse more);
+--   the period lists are the macro ordered_list, which the runner spells per engine (DuckDB's ordered
+--   list(), Spark's sorted collect_list of structs).
 -- pingyi: `pingyi compute` runs the Rust builder (pipeline/compute/breaches.rs), and tests/it/metrics_sql.rs
 --   holds it equal to this model. polars' SQL front end runs this model: as `pingyi query` on a million
---   ratings (debug build) it took 0.20 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
---   machine; a separate process, start-up included; not yet tried inside `pingyi compute`, where the builder
---   is one of several plans polars runs together (the trends trial there was slower), so the builder stays.
+--   ratings (debug build) it took 0.20 s (with text lists, before they were list columns), where the whole
+--   of `pingyi compute` takes 4–5.5 s on the same machine; a separate process, start-up included; not yet
+--   tried inside `pingyi compute`, where the builder is one of several plans polars runs together (the
+--   trends trial there was slower), so the builder stays.
 with judged as (
     -- The rate a breach is judged on: raw (as counted by hand, the default) or post-stratified
-    -- (breach.basis), with its interval; valid stays the raw count for the `thin` label.
-    select s.subject_id, s.period, substr(s.period, 1, 4) as "window", s.valid,
+    -- (breach.basis), with its interval; the people (raters) decide `thin`.
+    select s.subject_id, s.period, substr(s.period, 1, 4) as "window", s.valid, s.raters,
            case when p.basis = 'post_stratified' then s.rate_ps else s.rate end as rate,
            case when p.basis = 'post_stratified' then s.ps_ci_low else s.ci_low end as ci_low,
            case when p.basis = 'post_stratified' then s.ps_ci_high else s.ci_high end as ci_high
@@ -30,11 +33,14 @@ with judged as (
     cross join params_run as p
 ),
 counted as (
-    -- Per subject, window and rule: how many periods fell below the rule's threshold.
+    -- Per subject, window and rule: how many periods fell below the rule's threshold, and how many of
+    -- them certainly (enough people, the whole interval below).
     select j.subject_id, j."window", b.rule_no, b.below, b.times, b.label,
-           count(case when j.rate < b.below then 1 end) as below_n
+           count(case when j.rate < b.below then 1 end) as below_n,
+           count(case when j.raters >= p.min_raters and j.ci_high < b.below then 1 end) as certain_n
     from judged as j
     cross join params_breach_rules as b
+    cross join params_run as p
     where j.rate is not null
     group by j.subject_id, j."window", b.rule_no, b.below, b.times, b.label
 ),
@@ -47,99 +53,37 @@ broken as (
                max(case when rule_no = 4 then label end),
                max(case when rule_no = 5 then label end),
                max(case when rule_no = 6 then label end)) as rule,
-           max(below) as threshold
+           max(below) as threshold,
+           max(case when certain_n >= times then 1 else 0 end) as certain
     from counted
     where below_n >= times
     group by subject_id, "window"
 ),
 listed as (
-    select j.subject_id, j."window", j.period, j.rate, j.valid, j.ci_low, j.ci_high, b.rule, b.threshold,
-           p.min_valid, p.action,
-           row_number() over (partition by j.subject_id, j."window" order by j.period) as slot
+    select j.subject_id, j."window", j.period, j.rate, j.valid, j.raters, j.ci_low, j.ci_high,
+           b.rule, b.threshold, b.certain, p.action,
+           case when j.raters < p.min_raters then 'thin'
+                when j.ci_high < b.threshold then 'certain'
+                else 'likely'
+           end as period_evidence
     from judged as j
     join broken as b on b.subject_id = j.subject_id and b."window" = j."window"
     cross join params_run as p
     where j.rate < b.threshold
-),
-shown as (
-    select subject_id, "window", rule, action, slot, period,
-           cast(round(rate, 4) as string) as rate_text,
-           cast(valid as string) as valid_text,
-           '[' || cast(round(ci_low, 4) as string) || ', ' || cast(round(ci_high, 4) as string) || ']'
-               as interval_text,
-           case when valid < min_valid then 'thin'
-                when ci_high < threshold then 'certain'
-                else 'likely'
-           end as evidence
-    from listed
 )
-select subject_id, "window", max(rule) as rule,
-       concat_ws(',',
-           max(case when slot = 1 then period end),
-           max(case when slot = 2 then period end),
-           max(case when slot = 3 then period end),
-           max(case when slot = 4 then period end),
-           max(case when slot = 5 then period end),
-           max(case when slot = 6 then period end),
-           max(case when slot = 7 then period end),
-           max(case when slot = 8 then period end),
-           max(case when slot = 9 then period end),
-           max(case when slot = 10 then period end),
-           max(case when slot = 11 then period end),
-           max(case when slot = 12 then period end)) as periods,
-       concat_ws(',',
-           max(case when slot = 1 then rate_text end),
-           max(case when slot = 2 then rate_text end),
-           max(case when slot = 3 then rate_text end),
-           max(case when slot = 4 then rate_text end),
-           max(case when slot = 5 then rate_text end),
-           max(case when slot = 6 then rate_text end),
-           max(case when slot = 7 then rate_text end),
-           max(case when slot = 8 then rate_text end),
-           max(case when slot = 9 then rate_text end),
-           max(case when slot = 10 then rate_text end),
-           max(case when slot = 11 then rate_text end),
-           max(case when slot = 12 then rate_text end)) as rates,
-       concat_ws(',',
-           max(case when slot = 1 then valid_text end),
-           max(case when slot = 2 then valid_text end),
-           max(case when slot = 3 then valid_text end),
-           max(case when slot = 4 then valid_text end),
-           max(case when slot = 5 then valid_text end),
-           max(case when slot = 6 then valid_text end),
-           max(case when slot = 7 then valid_text end),
-           max(case when slot = 8 then valid_text end),
-           max(case when slot = 9 then valid_text end),
-           max(case when slot = 10 then valid_text end),
-           max(case when slot = 11 then valid_text end),
-           max(case when slot = 12 then valid_text end)) as valid_n,
-       concat_ws(',',
-           max(case when slot = 1 then interval_text end),
-           max(case when slot = 2 then interval_text end),
-           max(case when slot = 3 then interval_text end),
-           max(case when slot = 4 then interval_text end),
-           max(case when slot = 5 then interval_text end),
-           max(case when slot = 6 then interval_text end),
-           max(case when slot = 7 then interval_text end),
-           max(case when slot = 8 then interval_text end),
-           max(case when slot = 9 then interval_text end),
-           max(case when slot = 10 then interval_text end),
-           max(case when slot = 11 then interval_text end),
-           max(case when slot = 12 then interval_text end)) as intervals,
-       concat_ws(',',
-           max(case when slot = 1 then evidence end),
-           max(case when slot = 2 then evidence end),
-           max(case when slot = 3 then evidence end),
-           max(case when slot = 4 then evidence end),
-           max(case when slot = 5 then evidence end),
-           max(case when slot = 6 then evidence end),
-           max(case when slot = 7 then evidence end),
-           max(case when slot = 8 then evidence end),
-           max(case when slot = 9 then evidence end),
-           max(case when slot = 10 then evidence end),
-           max(case when slot = 11 then evidence end),
-           max(case when slot = 12 then evidence end)) as evidence,
+select subject_id, "window", max(rule) as rule, max(threshold) as threshold,
+       case when max(certain) = 1 then 'certain'
+            when max(case when period_evidence <> 'thin' then 1 else 0 end) = 1 then 'likely'
+            else 'thin'
+       end as evidence,
+       {{ ordered_list(period, period) }} as periods,
+       {{ ordered_list(rate, period) }} as rates,
+       {{ ordered_list(valid, period) }} as valid,
+       {{ ordered_list(raters, period) }} as raters,
+       {{ ordered_list(ci_low, period) }} as ci_low,
+       {{ ordered_list(ci_high, period) }} as ci_high,
+       {{ ordered_list(period_evidence, period) }} as period_evidence,
        max(action) as action
-from shown
+from listed
 group by subject_id, "window"
 order by "window", subject_id

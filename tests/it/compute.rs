@@ -145,7 +145,7 @@ fn every_level_per_assessment_year_too() {
 #[test]
 fn the_seed_rule_with_evidence_exact_thresholds_and_year_windows() {
     let d = warehouse("");
-    let b = query(&d, "select subject_id, \"window\", rule, periods, rates, evidence, action from breaches order by \"window\", subject_id");
+    let b = query(&d, "select subject_id, \"window\", rule, periods, rates, period_evidence, evidence, action from breaches order by \"window\", subject_id");
     assert_eq!(
         b,
         vec![
@@ -156,6 +156,7 @@ fn the_seed_rule_with_evidence_exact_thresholds_and_year_windows() {
                 "2011Q4",
                 "0.5",
                 "thin",
+                "thin",
                 "诫勉谈话"
             ],
             vec![
@@ -164,6 +165,7 @@ fn the_seed_rule_with_evidence_exact_thresholds_and_year_windows() {
                 "below 60% × 1",
                 "2012Q1",
                 "0.5",
+                "thin",
                 "thin",
                 "诫勉谈话"
             ],
@@ -174,6 +176,7 @@ fn the_seed_rule_with_evidence_exact_thresholds_and_year_windows() {
                 "2012Q1,2012Q2",
                 "0.65,0.65",
                 "likely,likely",
+                "likely",
                 "诫勉谈话"
             ],
             vec![
@@ -182,6 +185,7 @@ fn the_seed_rule_with_evidence_exact_thresholds_and_year_windows() {
                 "below 60% × 1",
                 "2012Q1",
                 "0.25",
+                "certain",
                 "certain",
                 "诫勉谈话"
             ],
@@ -246,10 +250,14 @@ fn composition_against_quota_and_post_stratified_rates_by_hand() {
     );
     let ps = query(
         &d,
-        "select rate, rate_ps, coverage, n_eff from subject_period where subject_id = 'G'",
+        "select rate, rate_ps, coverage, ps_n_eff from subject_period where subject_id = 'G'",
     );
     let v: Vec<f64> = ps[0].iter().map(|x| x.parse().unwrap()).collect();
-    // raw 10/12; post-stratified (0.55·0.8 + 0.10·1.0) / 0.65; n_eff = 0.65² / (0.55²/10 + 0.10²/2)
+    // raw 10/12; post-stratified (0.55·0.8 + 0.10·1.0) / 0.65; ps_n_eff as R
+    // survey's svymean on postStratify(svydesign(ids = ~id), ~group, 55/10)
+    // gives it: p(1−p)/Var = 11.25 (Var 0.012497041420118). It was Kish's
+    // size of the weights (0.65² / (0.55²/10 + 0.10²/2)), which ignores that
+    // the groups' own variances differ.
     assert!((v[0] - 10.0 / 12.0).abs() < 1e-12);
     assert!(
         (v[1] - (0.55 * 0.8 + 0.10) / 0.65).abs() < 1e-12,
@@ -257,14 +265,15 @@ fn composition_against_quota_and_post_stratified_rates_by_hand() {
         v[1]
     );
     assert!((v[2] - 0.65).abs() < 1e-12);
-    assert!(
-        (v[3] - 0.4225 / (0.3025 / 10.0 + 0.01 / 2.0)).abs() < 1e-9,
-        "{}",
-        v[3]
-    );
-    // One group only: the post-stratified rate is that group's rate.
-    let a = query(&d, "select rate_ps, coverage, n_eff from subject_period where subject_id = 'A' and period = '2012Q1'");
-    assert_eq!(a, vec![vec!["0.9", "0.55", "20.0"]]);
+    assert!((v[3] - 11.25).abs() < 1e-9, "{}", v[3]);
+    // One group, one rating per form: Var = k/(k−1)·p(1−p)/n, so
+    // ps_n_eff = n(k−1)/k = 19, unclamped; the raw n_eff is clamped to
+    // [k, valid] = 20, so the raw interval stays Wilson on the count.
+    let a = query(&d, "select rate_ps, coverage, ps_n_eff, n_eff, raters from subject_period where subject_id = 'A' and period = '2012Q1'");
+    let v: Vec<f64> = a[0].iter().map(|x| x.parse().unwrap()).collect();
+    assert_eq!(v[..2], [0.9, 0.55]);
+    assert!((v[2] - 19.0).abs() < 1e-9, "{}", v[2]);
+    assert_eq!(v[3..], [20.0, 20.0]);
 }
 
 #[test]

@@ -55,7 +55,7 @@ fn finds_pingyi_toml_in_the_working_folder_and_merges_over_defaults() {
     let d = Dir::new();
     d.write(
         "pingyi.toml",
-        "[breach]\nmin_valid = 12\n\n[paths]\nwarehouse = \"wh\"\n",
+        "[rules]\nmin_raters = 12\n\n[paths]\nwarehouse = \"wh\"\n",
     );
     let r = d.ok(&["config", "show"]);
     assert!(
@@ -63,9 +63,9 @@ fn finds_pingyi_toml_in_the_working_folder_and_merges_over_defaults() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("min_valid = 12"));
+    assert!(r.stdout.contains("min_raters = 12"));
     // Untouched keys of the same table keep their defaults.
-    assert!(r.stdout.contains("action = \"诫勉谈话\""));
+    assert!(r.stdout.contains("plan_half_width = 0.1"));
     assert!(r.stdout.contains("wh\""));
 }
 
@@ -73,13 +73,13 @@ fn finds_pingyi_toml_in_the_working_folder_and_merges_over_defaults() {
 fn explicit_config_wins_and_relative_paths_follow_the_file() {
     let d = Dir::new();
     std::fs::create_dir(d.join("etc")).unwrap();
-    d.write("pingyi.toml", "[breach]\nmin_valid = 12\n");
+    d.write("pingyi.toml", "[rules]\nmin_raters = 12\n");
     d.write(
         "etc/county.toml",
-        "[breach]\nmin_valid = 40\n[paths]\ninbox = \"drop\"\n",
+        "[rules]\nmin_raters = 40\n[paths]\ninbox = \"drop\"\n",
     );
     let r = d.ok(&["--config", "etc/county.toml", "config", "show"]);
-    assert!(r.stdout.contains("min_valid = 40"));
+    assert!(r.stdout.contains("min_raters = 40"));
     assert!(r.stdout.contains("etc/drop"), "{}", r.stdout);
 }
 
@@ -119,7 +119,7 @@ fn refused(text: &str) -> String {
 #[test]
 fn unknown_key_names_file_key_and_allowed_keys() {
     let e = refused("[breach]\nmin_vaild = 10\n");
-    insta::assert_snapshot!(e.trim(), @"error: bad.toml: key `breach.min_vaild`: unknown field `min_vaild`, expected one of `basis`, `min_valid`, `action`, `rules`");
+    insta::assert_snapshot!(e.trim(), @"error: bad.toml: key `breach.min_vaild`: unknown field `min_vaild`, expected one of `basis`, `action`, `rules`");
 }
 
 #[test]
@@ -238,7 +238,7 @@ fn column_aliases_must_name_canonical_columns() {
 
 #[test]
 fn toml_syntax_errors_give_the_line() {
-    let e = refused("[breach\nmin_valid = 3\n");
+    let e = refused("[rules\nmin_raters = 3\n");
     assert!(e.contains("not valid TOML") && e.contains("line 1"), "{e}");
 }
 

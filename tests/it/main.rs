@@ -5,6 +5,7 @@ mod calendar;
 mod changes;
 mod compute;
 mod config;
+mod evidence;
 mod forms;
 mod fuzz;
 mod generate;

@@ -28,18 +28,20 @@ fn tile(html: &str, href: &str) -> usize {
     c[1].replace(',', "").parse().unwrap()
 }
 
-/// (firm, thin) rows of a table's `evidence` column in 2012: firm when any
-/// of its periods is `certain` or `likely`.
-fn by_evidence(d: &Dir, table: &str) -> (usize, usize) {
+/// (firm, thin) rows of a table's `evidence` column in 2012, for `firm`
+/// the labels that count as firm (a breach is firm only when `certain`; a
+/// watch entry when it rests on enough people).
+fn by_evidence(d: &Dir, table: &str, firm: &[&str]) -> (usize, usize) {
     let rows = query(
         d,
         &format!("select evidence from {table} where \"window\" = '2012'"),
     );
-    let firm = rows
+    let n = rows
         .iter()
-        .filter(|r| r[0].contains("certain") || r[0].contains("likely"))
+        .filter(|r| firm.contains(&r[0].as_str()))
         .count();
-    (firm, rows.len() - firm)
+    let thin = rows.iter().filter(|r| r[0] == "thin").count();
+    (n, thin)
 }
 
 #[test]
@@ -47,8 +49,8 @@ fn the_first_screen_counts_breaches_by_evidence_and_lists_who_needs_ratings() {
     let d = county();
     d.ok(&["report", "--audience", "leadership"]);
     let html = read(&d, "reports/leadership-zh/leadership.html");
-    let (firm, thin) = by_evidence(&d, "breaches");
-    let (watch_firm, watch_thin) = by_evidence(&d, "watchlist");
+    let (firm, thin) = by_evidence(&d, "breaches", &["certain"]);
+    let (watch_firm, watch_thin) = by_evidence(&d, "watchlist", &["certain", "likely"]);
     assert!(
         thin > 100 && watch_thin > 100,
         "the sample has many thin cases"
@@ -60,8 +62,8 @@ fn the_first_screen_counts_breaches_by_evidence_and_lists_who_needs_ratings() {
     let summary = html.find("<ul class=\"summary\">").expect("a summary");
     assert!(summary < html.find("class=\"figures\"").unwrap());
     assert!(html.contains("证据充分"));
-    // The target list: one row per subject needing ratings, each missing
-    // the ratings between its valid count and the minimum (20).
+    // The target list: one row per subject needing people, each missing
+    // the people between those who rated and the plan (at least 20).
     let csv = read(&d, "reports/leadership-zh/csv/needs-ratings.csv");
     let rows: Vec<Vec<String>> = csv
         .trim_start_matches('\u{feff}')
@@ -71,8 +73,9 @@ fn the_first_screen_counts_breaches_by_evidence_and_lists_who_needs_ratings() {
         .collect();
     assert_eq!(rows.len(), thin + watch_thin);
     for r in &rows {
-        let (valid, needed): (u64, u64) = (r[9].parse().unwrap(), r[10].parse().unwrap());
-        assert_eq!(valid + needed, 20, "{r:?}");
+        let [raters, people, needed]: [u64; 3] = [10, 11, 12].map(|i| r[i].parse().unwrap());
+        assert!(raters < 20 && people >= 20, "{r:?}");
+        assert_eq!(raters + needed, people, "{r:?}");
     }
     // … which `pingyi sample --targets` takes as it is.
     let r = d.ok(&[
@@ -238,10 +241,9 @@ fn the_hr_workbook_keeps_numbers_and_dates_typed() {
         .all(|r| matches!(r[col(&h, "满意率")], Data::Float(_))));
     // Thin-evidence rows in their own sheet, none of them on the breach list.
     let needs = sheet(&mut book, "需补充评议");
-    let (_, thin) = by_evidence(&d, "breaches");
-    let (_, watch_thin) = by_evidence(&d, "watchlist");
+    let (firm, thin) = by_evidence(&d, "breaches", &["certain"]);
+    let (_, watch_thin) = by_evidence(&d, "watchlist", &[]);
     assert_eq!(needs.rows().count() - 1, thin + watch_thin);
-    let (firm, _) = by_evidence(&d, "breaches");
     let h = h_of(&breaches);
     let subjects: std::collections::BTreeSet<String> = breaches
         .rows()
@@ -252,7 +254,7 @@ fn the_hr_workbook_keeps_numbers_and_dates_typed() {
     assert_eq!(
         subjects.len(),
         firm,
-        "the breach sheet holds the firm breaches"
+        "the breach sheet holds the breaches on sufficient evidence"
     );
 }
 
@@ -295,16 +297,24 @@ fn the_card_index_gives_each_subject_its_status() {
     {
         *statuses.entry(c[1].to_string()).or_default() += 1;
     }
-    let (firm, thin) = by_evidence(&d, "breaches");
-    let (watch_firm, watch_thin) = by_evidence(&d, "watchlist");
+    // Only a breach on sufficient evidence is a breach; one possibly below
+    // or on too few people, and a watch entry on too few, need people.
+    let (firm, _) = by_evidence(&d, "breaches", &["certain"]);
+    let all = query(
+        &d,
+        "select count(*) from breaches where \"window\" = '2012'",
+    )[0][0]
+        .parse::<usize>()
+        .unwrap();
+    let (watch_firm, watch_thin) = by_evidence(&d, "watchlist", &["certain", "likely"]);
     assert_eq!(statuses.get("breach").copied().unwrap_or(0), firm);
-    assert_eq!(statuses["needs_ratings"], thin + watch_thin);
+    assert_eq!(statuses["needs_ratings"], all - firm + watch_thin);
     assert_eq!(statuses.get("watch").copied().unwrap_or(0), watch_firm);
     assert_eq!(statuses.values().sum::<usize>(), 4116);
     assert!(html.contains("<input type=\"search\""), "a search box");
-    // No grade on a card resting on fewer than five valid ratings.
+    // No grade on a card resting on fewer than 20 people.
     let ungraded = regex::Regex::new(
-        r#"<div class="value">([^<]*)</div><div class="label">等次<br>有效评价少于 5 条"#,
+        r#"<div class="value">([^<]*)</div><div class="label">等次<br>不评定等次（评议人数不足）"#,
     )
     .unwrap();
     let cards = d.join("reports/units-zh/cards");

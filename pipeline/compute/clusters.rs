@@ -1,0 +1,462 @@
+//! Forms as clusters (DESIGN §5 "Evidence"): a filled form or a device vote
+//! (`response_id`) holds several ratings of one person, so a cell's
+//! uncertainty rests on its people, not its ratings. Per cell (a subject or a
+//! group in a period) and response i with m_i valid ratings of which y_i are
+//! satisfied, this pass keeps the sums the design-based variance needs:
+//! k (responses with a valid rating), Σm, Σy, Σy², Σym, Σm², since
+//! Σ(y − p·m)² = Σy² − 2pΣym + p²Σm². `evidence::clustered` turns them into
+//! n_eff and the Wilson interval; sums of a year are sums of its periods (a
+//! response has one period: `distinct.rs` counts on it too).
+//!
+//! Computed inside the one pass over a period's files (`period.rs`) on the
+//! rows' dictionary codes and response fingerprints: one group-by per
+//! (cell, response), then per cell, no text keys until the few result rows.
+//! The post-stratified variance (R `survey`'s `postStratify` on the clustered
+//! design) is computed there too, per subject and period: residuals of each
+//! rating from its quota group's rate, weighted, summed per response.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::codes::{Dicts, FileColumns};
+use crate::config::Config;
+
+/// The levels a cell can be of: the subject, then `group_period`'s levels.
+/// Each is grouped by a code column of the rows or an attribute of the subject.
+enum Key {
+    /// A column of the period's rows, decoded by the dictionary of that index.
+    Code(&'static str, usize),
+    /// An attribute of the subject (`township` …), from the subject roster.
+    Subject(&'static str),
+    County,
+}
+
+const LEVELS: [(&str, Key); 10] = [
+    ("subject", Key::Code("s", 0)),
+    ("county", Key::County),
+    ("township", Key::Subject("township")),
+    ("village", Key::Subject("village")),
+    ("org_type", Key::Subject("org_type")),
+    ("pioneer_category", Key::Subject("pioneer_category")),
+    ("rater_category", Key::Code("c", 2)),
+    ("method", Key::Code("me", 3)),
+    ("channel", Key::Code("ch", 4)),
+    ("item", Key::Code("it", 5)),
+];
+
+/// The code columns of a period's rows, in the cube's key order
+/// (`rates::CUBE_KEYS`).
+const CODES: [&str; 6] = ["s", "p", "c", "me", "ch", "it"];
+
+/// What the pass needs beyond the ratings: each subject's attributes (the
+/// group levels) and each (org type, rater category)'s quota group.
+#[derive(Default)]
+pub struct Lookup {
+    subjects: HashMap<String, [Option<String>; 4]>,
+    quotas: HashMap<(String, String), (String, f64)>,
+}
+
+/// The subject attributes the levels group by, in `Lookup::subjects` order.
+const ATTRIBUTES: [&str; 4] = ["township", "village", "org_type", "pioneer_category"];
+
+impl Lookup {
+    pub fn new(cfg: &Config, subjects: &DataFrame) -> Result<Lookup> {
+        let ids = subjects.column("subject_id")?.str()?;
+        let attrs = ATTRIBUTES
+            .iter()
+            .map(|a| Ok(subjects.column(a)?.str()?.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        let mut by_id = HashMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(id) = id {
+                let row = [0, 1, 2, 3].map(|a| attrs[a].get(i).map(String::from));
+                by_id.insert(id.to_string(), row);
+            }
+        }
+        let quotas = cfg
+            .org_types
+            .iter()
+            .flat_map(|o| {
+                o.quota.iter().flat_map(move |g| {
+                    g.categories
+                        .iter()
+                        .map(move |c| ((o.name.clone(), c.clone()), (g.group.clone(), g.share)))
+                })
+            })
+            .collect();
+        Ok(Lookup {
+            subjects: by_id,
+            quotas,
+        })
+    }
+}
+
+/// One file's rows as the pass needs them: codes, the response fingerprint
+/// and the valid and satisfied flags.
+pub fn rows(file: &FileColumns) -> Result<DataFrame> {
+    let mut columns: Vec<Column> = CODES
+        .iter()
+        .zip(&file.codes)
+        .map(|(name, c)| Series::new((*name).into(), c.as_slice()).into_column())
+        .collect();
+    columns.push(Series::new("r".into(), file.prints[0].as_slice()).into_column());
+    for v in &file.values[..2] {
+        columns.push(v.clone().into_column());
+    }
+    Ok(DataFrame::new_infer_height(columns)?)
+}
+
+/// A code column's texts, as a frame (code, text) to join.
+fn dict_frame(dicts: &Dicts, i: usize, text: &str) -> Result<DataFrame> {
+    let d = dicts.get(i);
+    let n = d.len() as u32;
+    Ok(DataFrame::new_infer_height(vec![
+        Series::new("code".into(), (0..n).collect::<Vec<_>>()).into_column(),
+        d.series(text, 0..n).into_column(),
+    ])?)
+}
+
+/// The cluster sums of one period's rows, per level and group (`level`,
+/// `group`, `period`, `raters`, `m`, `y`, `yy`, `ym`, `mm`), and the
+/// post-stratified variance's pieces per subject (`post_stratified`).
+pub fn period_sums(
+    rows: LazyFrame,
+    dicts: &Dicts,
+    lookup: &Lookup,
+) -> Result<(DataFrame, DataFrame)> {
+    // Per response and the codes a form may vary in (subject, item): m, y.
+    let valid = rows.filter(col("valid"));
+    let per_subject = valid
+        .clone()
+        .group_by(["p", "s", "c", "me", "ch", "r"].map(col))
+        .agg(my())
+        .collect()?;
+    let per_item = valid
+        .group_by(["p", "it", "r"].map(col))
+        .agg(my())
+        .collect()?;
+    let attrs = subject_attributes(dicts, lookup)?;
+    let periods = dict_frame(dicts, 1, "period")?.lazy();
+    let mut levels = Vec::new();
+    for (level, key) in &LEVELS {
+        let (source, by, decode) = match key {
+            Key::Code("it", i) => (per_item.clone().lazy(), col("it"), Some(*i)),
+            Key::Code(name, i) => (per_subject.clone().lazy(), col(*name), Some(*i)),
+            Key::Subject(attr) => (
+                with_codes(per_subject.clone().lazy(), attrs.clone().lazy()),
+                col(*attr),
+                None,
+            ),
+            Key::County => (per_subject.clone().lazy(), lit("全县"), None),
+        };
+        let mut cells = cell_sums(source, by.alias("g"));
+        if let Some(i) = decode {
+            cells = cells
+                .join(
+                    dict_frame(dicts, i, "group")?.lazy(),
+                    [col("g")],
+                    [col("code")],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .drop(cols(["g"]));
+        } else {
+            cells = cells.rename(["g"], ["group"], true);
+        }
+        let cells = cells.select(["p", "group", "raters", "m", "y", "yy", "ym", "mm"].map(col));
+        levels.push(cells.with_column(lit(*level).alias("level")));
+    }
+    let sums = concat(levels, UnionArgs::default())?
+        .join(
+            periods.clone(),
+            [col("p")],
+            [col("code")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select(
+            [
+                "level", "group", "period", "raters", "m", "y", "yy", "ym", "mm",
+            ]
+            .map(col),
+        )
+        .collect()?;
+    let ps = post_stratified(per_subject.lazy(), dicts, lookup)?
+        .join(
+            periods,
+            [col("p")],
+            [col("code")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            dict_frame(dicts, 0, "subject_id")?.lazy(),
+            [col("s")],
+            [col("code")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select(
+            [
+                "subject_id",
+                "period",
+                "ps_raters",
+                "ps_zz",
+                "ps_w",
+                "ps_ww",
+            ]
+            .map(col),
+        )
+        .collect()?;
+    Ok((sums, ps))
+}
+
+/// m (valid ratings) and y (satisfied among them) of a group of rows or of
+/// partial sums.
+fn my() -> [Expr; 2] {
+    [
+        len().cast(DataType::Float64).alias("m"),
+        col("satisfied")
+            .fill_null(lit(false))
+            .cast(DataType::Float64)
+            .sum()
+            .alias("y"),
+    ]
+}
+
+/// Per cell `g` of period `p`: each response's m and y summed over the
+/// cell's rows first (a form rates several subjects of a township), then the
+/// cell's k and sums.
+fn cell_sums(source: LazyFrame, by: Expr) -> LazyFrame {
+    source
+        .with_column(by)
+        .group_by([col("p"), col("g"), col("r")])
+        .agg([col("m").sum(), col("y").sum()])
+        .group_by([col("p"), col("g")])
+        .agg([
+            len().cast(DataType::UInt32).alias("raters"),
+            col("m").sum().alias("m"),
+            col("y").sum().alias("y"),
+            (col("y") * col("y")).sum().alias("yy"),
+            (col("y") * col("m")).sum().alias("ym"),
+            (col("m") * col("m")).sum().alias("mm"),
+        ])
+}
+
+/// Rows keyed by subject code with the subject's attributes joined.
+fn with_codes(rows: LazyFrame, attrs: LazyFrame) -> LazyFrame {
+    rows.join(attrs, [col("s")], [col("s")], JoinArgs::new(JoinType::Left))
+}
+
+/// Per subject code of this pass: its attributes (null when not in the roster).
+fn subject_attributes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
+    let d = dicts.get(0);
+    let n = d.len() as u32;
+    let rows: Vec<Option<&[Option<String>; 4]>> = (0..n)
+        .map(|c| d.text(c).and_then(|id| lookup.subjects.get(id)))
+        .collect();
+    let mut columns = vec![Series::new("s".into(), (0..n).collect::<Vec<_>>()).into_column()];
+    for (a, name) in ATTRIBUTES.iter().enumerate() {
+        let texts: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| r.and_then(|r| r[a].as_deref()))
+            .collect();
+        columns.push(Series::new((*name).into(), texts).into_column());
+    }
+    Ok(DataFrame::new_infer_height(columns)?)
+}
+
+/// (subject code, category code) → quota group and quota, for the pairs of
+/// this pass whose org type sets a quota for the category.
+fn quota_codes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
+    let (subjects, categories) = (dicts.get(0), dicts.get(2));
+    let (mut s, mut c, mut group, mut quota) = (vec![], vec![], vec![], vec![]);
+    for sc in 0..subjects.len() as u32 {
+        let org_type = subjects
+            .text(sc)
+            .and_then(|id| lookup.subjects.get(id))
+            .and_then(|a| a[2].clone());
+        let Some(org_type) = org_type else { continue };
+        for cc in 0..categories.len() as u32 {
+            let Some(cat) = categories.text(cc) else {
+                continue;
+            };
+            if let Some((g, q)) = lookup.quotas.get(&(org_type.clone(), cat.to_string())) {
+                s.push(sc);
+                c.push(cc);
+                group.push(g.clone());
+                quota.push(*q);
+            }
+        }
+    }
+    Ok(DataFrame::new_infer_height(vec![
+        Series::new("s".into(), s).into_column(),
+        Series::new("c".into(), c).into_column(),
+        Series::new("qg".into(), group).into_column(),
+        Series::new("quota".into(), quota).into_column(),
+    ])?)
+}
+
+/// The post-stratified variance's pieces per subject and period, as R's
+/// `svymean` on `postStratify(svydesign(ids = ~response_id), ~quota_group,
+/// quotas)` computes them: each rating of quota group g weighs
+/// w = Q_g / n_g; its residual from the group's rate is
+/// e = w·(y − p_g) / Σ_{g present} Q_g; a response's z_c sums its ratings' e,
+/// and Var = k/(k − 1)·Σ z_c² (`ps_zz` here, the factor applied by
+/// `evidence`). `ps_w`, `ps_ww`: Σ and Σ² of the responses' weights (each
+/// the sum of its ratings' w), for Kish's size where the variance is 0.
+fn post_stratified(per_subject: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Result<LazyFrame> {
+    let by_group = per_subject
+        .join(
+            quota_codes(dicts, lookup)?.lazy(),
+            [col("s"), col("c")],
+            [col("s"), col("c")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("p"), col("s"), col("qg"), col("r")])
+        .agg([col("m").sum(), col("y").sum(), col("quota").first()])
+        .cache();
+    let groups = by_group
+        .clone()
+        .group_by([col("p"), col("s"), col("qg")])
+        .agg([
+            col("m").sum().alias("n_g"),
+            col("y").sum().alias("s_g"),
+            col("quota").first(),
+        ])
+        .with_columns([
+            (col("s_g") / col("n_g")).alias("p_g"),
+            (col("quota") / col("n_g")).alias("w"),
+        ]);
+    // Each (form, group)'s weighted residual and weight, elementwise (the
+    // same bits in any row order); summed below in a fixed order.
+    let rows = by_group
+        .join(
+            groups.clone(),
+            [col("p"), col("s"), col("qg")],
+            [col("p"), col("s"), col("qg")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([
+            col("p"),
+            col("s"),
+            col("r"),
+            col("qg"),
+            (col("w") * (col("y") - col("p_g") * col("m"))).alias("e"),
+            (col("w") * col("m")).alias("wm"),
+        ])
+        .collect()?;
+    let quotas = groups
+        .select([col("p"), col("s"), col("qg"), col("quota")])
+        .collect()?;
+    Ok(reduce(&rows, &quotas)?.lazy())
+}
+
+/// Σ z², Σ w_c and Σ w_c² per (period, subject) from the (form, group) rows,
+/// and the coverage from the groups' quotas. The sums are of fractions, so
+/// their order decides the last bits: here it is fixed (cells, then forms
+/// by fingerprint, then groups by name), so the same warehouse gives the
+/// same bytes; a group-by's row order is not fixed.
+fn reduce(rows: &DataFrame, quotas: &DataFrame) -> Result<DataFrame> {
+    let u32s = |df: &DataFrame, c: &str| -> Result<Vec<u32>> {
+        Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
+    };
+    let f64s = |df: &DataFrame, c: &str| -> Result<Vec<f64>> {
+        Ok(df.column(c)?.f64()?.into_no_null_iter().collect())
+    };
+    let texts = |df: &DataFrame, c: &str| -> Result<Vec<String>> {
+        let ca = df.column(c)?.str()?.clone();
+        Ok(ca.iter().map(|t| t.unwrap_or("").to_string()).collect())
+    };
+    let mut coverage: HashMap<(u32, u32), f64> = HashMap::new();
+    {
+        let (p, s, g, q) = (
+            u32s(quotas, "p")?,
+            u32s(quotas, "s")?,
+            texts(quotas, "qg")?,
+            f64s(quotas, "quota")?,
+        );
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by(|&a, &b| (p[a], s[a], &g[a]).cmp(&(p[b], s[b], &g[b])));
+        for i in order {
+            *coverage.entry((p[i], s[i])).or_insert(0.0) += q[i];
+        }
+    }
+    let (p, s, g) = (u32s(rows, "p")?, u32s(rows, "s")?, texts(rows, "qg")?);
+    let r: Vec<u64> = rows.column("r")?.u64()?.into_no_null_iter().collect();
+    let (e, wm) = (f64s(rows, "e")?, f64s(rows, "wm")?);
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| (p[a], s[a], r[a], &g[a]).cmp(&(p[b], s[b], r[b], &g[b])));
+    let mut out = Reduced::default();
+    let mut i = 0;
+    while i < order.len() {
+        let (cell, form) = ((p[order[i]], s[order[i]]), r[order[i]]);
+        let (mut z, mut wc) = (0.0, 0.0);
+        while i < order.len() && (p[order[i]], s[order[i]]) == cell && r[order[i]] == form {
+            z += e[order[i]];
+            wc += wm[order[i]];
+            i += 1;
+        }
+        let cov = coverage.get(&cell).copied().unwrap_or(1.0);
+        out.add(cell, z / cov, wc);
+    }
+    out.frame()
+}
+
+/// The per-cell accumulators of `reduce`, cells in the order they end.
+#[derive(Default)]
+struct Reduced {
+    p: Vec<u32>,
+    s: Vec<u32>,
+    raters: Vec<u32>,
+    zz: Vec<f64>,
+    w: Vec<f64>,
+    ww: Vec<f64>,
+}
+
+impl Reduced {
+    fn add(&mut self, (p, s): (u32, u32), z: f64, wc: f64) {
+        if self.p.last() != Some(&p) || self.s.last() != Some(&s) {
+            self.p.push(p);
+            self.s.push(s);
+            self.raters.push(0);
+            self.zz.push(0.0);
+            self.w.push(0.0);
+            self.ww.push(0.0);
+        }
+        let last = self.p.len() - 1;
+        self.raters[last] += 1;
+        self.zz[last] += z * z;
+        self.w[last] += wc;
+        self.ww[last] += wc * wc;
+    }
+
+    fn frame(self) -> Result<DataFrame> {
+        Ok(DataFrame::new_infer_height(vec![
+            Series::new("p".into(), self.p).into_column(),
+            Series::new("s".into(), self.s).into_column(),
+            Series::new("ps_raters".into(), self.raters).into_column(),
+            Series::new("ps_zz".into(), self.zz).into_column(),
+            Series::new("ps_w".into(), self.w).into_column(),
+            Series::new("ps_ww".into(), self.ww).into_column(),
+        ])?)
+    }
+}
+
+/// The sums' columns with no rows: what an empty warehouse gives.
+pub fn empty_sums() -> Result<DataFrame> {
+    let text = |n: &str| Series::new_empty(n.into(), &DataType::String).into_column();
+    let num = |n: &str| Series::new_empty(n.into(), &DataType::Float64).into_column();
+    let mut columns = vec![text("level"), text("group"), text("period")];
+    columns.push(Series::new_empty("raters".into(), &DataType::UInt32).into_column());
+    columns.extend(["m", "y", "yy", "ym", "mm"].map(num));
+    Ok(DataFrame::new_infer_height(columns)?)
+}
+
+/// The post-stratified pieces' columns with no rows.
+pub fn empty_ps() -> Result<DataFrame> {
+    let text = |n: &str| Series::new_empty(n.into(), &DataType::String).into_column();
+    let num = |n: &str| Series::new_empty(n.into(), &DataType::Float64).into_column();
+    let mut columns = vec![text("subject_id"), text("period")];
+    columns.push(Series::new_empty("ps_raters".into(), &DataType::UInt32).into_column());
+    columns.extend(["ps_zz", "ps_w", "ps_ww"].map(num));
+    Ok(DataFrame::new_infer_height(columns)?)
+}
