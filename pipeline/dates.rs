@@ -303,9 +303,15 @@ mod tests {
 
     #[test]
     fn keeps_the_time_of_day_and_never_invents_one() {
-        assert_eq!(time_of_day("2012-09-03 03:00:07").as_deref(), Some("03:00:07"));
+        assert_eq!(
+            time_of_day("2012-09-03 03:00:07").as_deref(),
+            Some("03:00:07")
+        );
         assert_eq!(time_of_day("2012/9/3T14:30").as_deref(), Some("14:30:00"));
-        assert_eq!(time_of_day("2012-09-03T14:30:00.5+08:00").as_deref(), Some("14:30:00"));
+        assert_eq!(
+            time_of_day("2012-09-03T14:30:00.5+08:00").as_deref(),
+            Some("14:30:00")
+        );
         assert_eq!(time_of_day("41155.5").as_deref(), Some("12:00:00"));
         assert_eq!(time_of_day("2012-09-03"), None);
         assert_eq!(time_of_day("41155"), None);

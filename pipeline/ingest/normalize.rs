@@ -47,9 +47,9 @@ pub fn fold_of(column: &str) -> Option<Fold> {
         "response_id" | "subject_id" | "rater_id" | "person_id" | "suggestion_id" | "device_id" => {
             Some(Fold::Id)
         }
-        "item" | "rater_category" | "method" | "channel" | "rating" | "rater_village" | "collector"
-        | "period" | "kind" | "org_type" | "pioneer_category" | "township" | "village"
-        | "category" | "source_method" | "status" => Some(Fold::Name),
+        "item" | "rater_category" | "method" | "channel" | "rating" | "rater_village"
+        | "collector" | "period" | "kind" | "org_type" | "pioneer_category" | "township"
+        | "village" | "category" | "source_method" | "status" => Some(Fold::Name),
         _ => None,
     }
 }

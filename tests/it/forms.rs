@@ -392,7 +392,10 @@ fn the_entry_template_speaks_the_contract_and_round_trips_through_ingest() {
         vec![vec!["路灯坏了<script>".to_string()]]
     );
     assert_eq!(
-        query(&d, "select collector, count(*) from ratings group by collector order by collector"),
+        query(
+            &d,
+            "select collector, count(*) from ratings group by collector order by collector"
+        ),
         vec![
             vec!["调查员0".to_string(), (n / 2).to_string()],
             vec!["调查员1".to_string(), (n / 2).to_string()]
