@@ -520,7 +520,7 @@ fn integrity() -> Metric {
             first_at    str   the first rating counted (day and time when known)
             last_at     str   the last rating counted
             n           u32   what is counted: forms of the key, subjects of the day, votes, forms tested, face-to-face people
-            limit       f64   the configured limit the count exceeds (rule checks); null for tests
+            threshold   f64   the configured limit the count exceeds (rule checks); null for tests
             share       f64   the tested share: forms all at the top level; the face-to-face rate
             baseline    f64   what it is compared with: the others' share; the random draw's rate
             baseline_n  u32   forms or people behind the baseline

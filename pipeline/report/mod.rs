@@ -13,6 +13,7 @@ pub mod benchmark;
 pub mod change;
 pub mod charts;
 pub mod format;
+pub mod integrity;
 pub mod leadership;
 pub mod ledger;
 pub mod load;

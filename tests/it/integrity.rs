@@ -247,3 +247,108 @@ fn integrity_tests_the_method_effect_with_clustered_variances() {
     assert_eq!(got[1][0], "ZZ0002");
     assert_eq!((got[1][6].as_str(), got[1][9].as_str()), ("0.0", "false"));
 }
+
+/// The sample's inbox with the issue's two hostile cases added: one key
+/// with twelve forms of 满意 for ZZ0131 in 2012Q4, and one device with 60
+/// votes of button 3 within 60 seconds at 03:00 for ZZ0076 in two quarters.
+fn hostile_sample() -> Dir {
+    let d = Dir::new();
+    let inbox = d.join("in");
+    std::fs::create_dir(&inbox).unwrap();
+    for e in std::fs::read_dir(crate::util::repo().join("sample-data/inbox")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, inbox.join(p.file_name().unwrap())).unwrap();
+    }
+    let mut csv =
+        "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评议内容,评价\n"
+            .to_string();
+    for i in 0..12 {
+        csv += &format!(
+            "HX{i:03},ZZ0131,2012-11-{:02},服务对象,R999999,群众测评,测评表,总体评价,满意\n",
+            5 + i % 3
+        );
+    }
+    d.write("in/stuffed.csv", &csv);
+    let mut jsonl = String::new();
+    for (q, day) in ["2012-08-15", "2012-11-15"].iter().enumerate() {
+        for i in 0..60 {
+            jsonl += &format!("{{\"vote_id\":\"NX{q}{i:02}\",\"device_id\":\"PJQ-999\",\"target_code\":\"ZZ0076\",\"ts\":\"{day} 03:00:{i:02}\",\"button\":3}}\n");
+        }
+    }
+    d.write("in/night-device.jsonl", &jsonl);
+    let config = crate::util::sample_config("wh").replace(
+        &format!(
+            "inbox = {:?}",
+            crate::util::repo()
+                .join("sample-data/inbox")
+                .display()
+                .to_string()
+        ),
+        "inbox = \"in\"",
+    );
+    d.write("pingyi.toml", &config);
+    d
+}
+
+#[test]
+fn integrity_flags_the_issues_two_hostile_cases_in_the_table_the_query_and_the_page() {
+    let d = hostile_sample();
+    d.run(&["ingest"]);
+    d.ok(&["compute"]);
+    let flags = query(
+        &d,
+        "select \"check\", subject_id, \"window\", n from integrity where flagged order by \"check\", \"window\"",
+    );
+    assert_eq!(
+        flags,
+        [
+            ["burst", "ZZ0076", "2012-08-15", "60"],
+            ["burst", "ZZ0076", "2012-11-15", "60"],
+            ["duplicate_key", "ZZ0131", "2012Q4", "12"],
+            ["off_hours", "ZZ0076", "2012Q3", "60"],
+            ["off_hours", "ZZ0076", "2012Q4", "60"],
+        ]
+        .map(|r| r.map(String::from).to_vec())
+        .to_vec(),
+        "exactly the two hostile cases, nothing on the clean sample"
+    );
+    let named = d.ok(&[
+        "query",
+        "--queries",
+        &crate::util::repo().join("queries").display().to_string(),
+        "--name",
+        "integrity_flags",
+        "--param",
+        "year=2012",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(named.stdout.lines().count(), 6, "{}", named.stdout);
+    d.ok(&["report"]);
+    let page = std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap();
+    let section = &page[page.find("id=\"integrity\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    for want in [
+        "ZZ0131",
+        "ZZ0076",
+        "PJQ-999",
+        "需核实：同一评议人本期对该对象提交12份测评表",
+        "需核实：60票在10分钟内来自同一评价器",
+    ] {
+        assert!(section.contains(want), "the 需核实 section names {want}");
+    }
+    // ZZ0076's burst made it a breach: the 诫勉谈话 list marks it 需核实.
+    let breaches =
+        &page[page.find("id=\"breaches\"").unwrap()..page.find("id=\"integrity\"").unwrap()];
+    assert!(
+        breaches.contains("ZZ0076") && breaches.contains("class=\"verify\""),
+        "the breach list marks the flagged case"
+    );
+    let card = std::fs::read_to_string(d.join("reports/units-zh/cards/ZZ0076.html")).unwrap();
+    assert!(card.contains("需核实"), "the unit card says so");
+    let public = std::fs::read_to_string(d.join("reports/public-zh/public.html")).unwrap();
+    assert!(
+        !public.contains("需核实") && !public.contains("PJQ-999"),
+        "never on the public board"
+    );
+}

@@ -110,7 +110,7 @@ pub fn bursts(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
     .agg([len().alias("n")])
     .with_columns([
         lit(Check::Burst.as_str()).alias("check"),
-        lit(n as f64).alias("limit"),
+        lit(n as f64).alias("threshold"),
         lit(true).alias("flagged"),
         concat_str(
             [
@@ -151,7 +151,7 @@ pub fn off_hours(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
         .with_columns([
             lit(Check::OffHours.as_str()).alias("check"),
             col("period").alias("window"),
-            lit(min as f64).alias("limit"),
+            lit(min as f64).alias("threshold"),
             lit(true).alias("flagged"),
             concat_str(
                 [

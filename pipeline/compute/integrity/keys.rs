@@ -30,7 +30,7 @@ pub fn duplicate_key(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
             col("first_at"),
             col("last_at"),
             col("n"),
-            lit(max as f64).alias("limit"),
+            lit(max as f64).alias("threshold"),
             lit(true).alias("flagged"),
             concat_str(
                 [
@@ -66,7 +66,7 @@ pub fn busy_key(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
             col("first_at"),
             col("last_at"),
             col("n"),
-            lit(max as f64).alias("limit"),
+            lit(max as f64).alias("threshold"),
             lit(true).alias("flagged"),
             concat_str(
                 [

@@ -99,7 +99,7 @@ pub const COLUMNS: [(&str, DataType); 18] = [
     ("first_at", DataType::String),
     ("last_at", DataType::String),
     ("n", DataType::UInt32),
-    ("limit", DataType::Float64),
+    ("threshold", DataType::Float64),
     ("share", DataType::Float64),
     ("baseline", DataType::Float64),
     ("baseline_n", DataType::UInt32),
