@@ -46,6 +46,8 @@ const RATINGS: &[(&str, bool)] = &[
     ("rater_category", true),
     ("rater_id", false),
     ("rater_village", false),
+    ("device_id", false),
+    ("collector", false),
     ("method", true),
     ("channel", true),
     ("item", false),

@@ -115,6 +115,52 @@ pub fn parse_loose(text: &str) -> Option<Date> {
     Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
+/// The time of day a date text carries, as `HH:MM:SS` (the clock as
+/// written: an offset is not applied, as dates are civil), or None when it
+/// has no time or is not a date `parse_loose` accepts. An Excel serial's
+/// fraction is a time too (0.5 is noon). Kept at ingest so that a burst of
+/// votes at 03:00 can be found afterwards (integrity checks); a date
+/// without a time is never given one.
+pub fn time_of_day(text: &str) -> Option<String> {
+    parse_loose(text)?;
+    let t = text.trim();
+    let seconds = match t
+        .char_indices()
+        .find(|(_, c)| *c == 'T' || c.is_whitespace())
+    {
+        Some((i, c)) => clock_seconds(t[i + c.len_utf8()..].trim())?,
+        None => {
+            let serial: f64 = t.parse().ok()?;
+            let fraction = serial - serial.floor();
+            if fraction == 0.0 || !t.contains('.') {
+                return None;
+            }
+            ((fraction * 86_400.0).round() as u32).min(86_399)
+        }
+    };
+    Some(format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    ))
+}
+
+/// Seconds after midnight of a time `is_time` accepts (fraction and offset
+/// dropped).
+fn clock_seconds(t: &str) -> Option<u32> {
+    let t = t.strip_suffix(['Z', 'z']).unwrap_or(t);
+    let t = t.rfind(['+', '-']).map_or(t, |i| &t[..i]);
+    let mut parts = t.split(':');
+    let h: u32 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let s: u32 = match parts.next() {
+        Some(s) => s.split('.').next()?.parse().ok()?,
+        None => 0,
+    };
+    Some(h * 3600 + m * 60 + s)
+}
+
 /// A time of day: H:MM, H:MM:SS or H:MM:SS.fraction (hour 0–23, minutes
 /// and seconds 0–59), optionally followed by `Z` or an offset `±HH:MM`.
 fn is_time(t: &str) -> bool {
@@ -249,6 +295,23 @@ mod tests {
         // Excel shows 41155 for 2012-09-03.
         assert_eq!(Date::new(2012, 9, 3).unwrap().excel_serial(), 41155);
         assert_eq!(Date::new(1970, 1, 1).unwrap().to_days(), 0);
+    }
+
+    #[test]
+    fn keeps_the_time_of_day_and_never_invents_one() {
+        assert_eq!(
+            time_of_day("2012-09-03 03:00:07").as_deref(),
+            Some("03:00:07")
+        );
+        assert_eq!(time_of_day("2012/9/3T14:30").as_deref(), Some("14:30:00"));
+        assert_eq!(
+            time_of_day("2012-09-03T14:30:00.5+08:00").as_deref(),
+            Some("14:30:00")
+        );
+        assert_eq!(time_of_day("41155.5").as_deref(), Some("12:00:00"));
+        assert_eq!(time_of_day("2012-09-03"), None);
+        assert_eq!(time_of_day("41155"), None);
+        assert_eq!(time_of_day("2012-09-03 25:00"), None);
     }
 
     #[test]

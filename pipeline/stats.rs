@@ -162,6 +162,42 @@ pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
     q
 }
 
+/// P(X ≥ x) for X ~ Binomial(n, p): the one-sided binomial test's p-value
+/// (scipy `binom.sf(x - 1, n, p)`). The terms are summed in log space,
+/// scaled by the largest, from x up (or 1 − the lower sum when x lies
+/// below the mode, so neither side loses the digits of the other).
+pub fn binomial_upper_tail(x: u64, n: u64, p: f64) -> f64 {
+    if x == 0 || p >= 1.0 {
+        return 1.0;
+    }
+    if x > n || p <= 0.0 {
+        return 0.0;
+    }
+    let (nf, lp, lq) = (n as f64, p.ln(), (-p).ln_1p());
+    let log_pmf = |k: u64| -> f64 {
+        let k = k as f64;
+        libm::lgamma(nf + 1.0) - libm::lgamma(k + 1.0) - libm::lgamma(nf - k + 1.0)
+            + k * lp
+            + (nf - k) * lq
+    };
+    let log_sum = |ks: &mut dyn Iterator<Item = u64>| -> f64 {
+        let logs: Vec<f64> = ks.map(log_pmf).collect();
+        let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        top + logs.iter().map(|l| (l - top).exp()).sum::<f64>().ln()
+    };
+    let mode = ((nf + 1.0) * p).floor() as u64;
+    if x > mode {
+        log_sum(&mut (x..=n)).exp().min(1.0)
+    } else {
+        (1.0 - log_sum(&mut (0..x)).exp()).clamp(0.0, 1.0)
+    }
+}
+
+/// P(Z ≥ z) for a standard normal Z (scipy `norm.sf(z)`).
+pub fn normal_upper_tail(z: f64) -> f64 {
+    0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
+}
+
 /// Splits `total` in proportion to integer `weights` (exact arithmetic): each
 /// gets floor(total·w/W); the remaining units go to the largest remainders,
 /// ties to the lower index. The sum is exactly `total`.
@@ -326,5 +362,25 @@ mod tests {
         }])
         .is_none());
         close(kish([1.0, 1.0, 1.0, 1.0]), 4.0, 1e-12);
+    }
+
+    #[test]
+    fn binomial_and_normal_tails_match_scipy() {
+        // tests/reference/tails.py wrote this with scipy once.
+        let text = include_str!("../tests/reference/tails.csv");
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let want: f64 = f[4].parse().unwrap();
+            let got = match f[0] {
+                "binom" => binomial_upper_tail(
+                    f[1].parse().unwrap(),
+                    f[2].parse().unwrap(),
+                    f[3].parse().unwrap(),
+                ),
+                _ => normal_upper_tail(f[3].parse().unwrap()),
+            };
+            let tol = 1e-9 * want.abs().max(1e-300);
+            assert!((got - want).abs() <= tol.max(1e-15), "{line}: got {got:e}");
+        }
     }
 }

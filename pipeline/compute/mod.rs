@@ -18,6 +18,7 @@ mod codes;
 mod composition;
 mod distinct;
 pub mod evidence;
+pub mod integrity;
 mod ledger;
 mod period;
 mod rates;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
-use super::{breaches, changes, composition, ledger, rates, trends};
+use super::{breaches, changes, composition, integrity as audit, ledger, rates, trends};
 use crate::config::Config;
 use crate::dates::Date;
 use crate::warehouse::schema::{self, columns, Column, Table};
@@ -113,6 +113,7 @@ pub fn metrics() -> Vec<Metric> {
         subject_detail(),
         dont_know(),
         changes(),
+        integrity(),
     ]
 }
 
@@ -501,6 +502,37 @@ fn dont_know() -> Metric {
             answers     u32   every rating, valid or not
             dont_know   u32   ratings at an abstain level of the scale (不了解)
             share       f64   dont_know / answers
+        "),
+    )
+}
+
+#[rustfmt::skip] // the columns as a text table
+fn integrity() -> Metric {
+    metric(
+        "integrity",
+        "check × unit × window",
+        "The integrity audit (评议真实性核查): stuffed keys, device and collector bursts, straight-lining and the method effect, each flag 需核实 before anyone is judged; nothing is removed.",
+        &["ratings", "subjects"],
+        |i| Ok(Plan::Frame(audit::integrity(i.cfg, i.lazy("ratings")?, i.lazy("subjects")?)?)),
+        columns("
+            check       str   duplicate_key, busy_key, burst, off_hours, straight_lining or method_effect (README: Compute)
+            unit        str   what the row is about: rater_key, device, collector, channel, subject or subject_kind
+            unit_id     str   the rater key (hash), device id, collector, channel, subject id or kind (组织/干部)
+            subject_id  str   the subject the check concerns; null for checks not about one subject
+            window      str   the period, the day (bursts, busy keys) or the year (method effect) counted in
+            first_at    str   the first rating counted (day and time when known)
+            last_at     str   the last rating counted
+            n           u32   what is counted: forms of the key, subjects of the day, votes, forms tested, face-to-face people
+            threshold   f64   the configured limit the count exceeds (rule checks); null for tests
+            share       f64   the tested share: forms all at the top level; the face-to-face rate
+            baseline    f64   what it is compared with: the others' share; the random draw's rate
+            baseline_n  u32   forms or people behind the baseline
+            gap_pp      f64   (share − baseline) in percentage points
+            z           f64   the method effect's two-proportion z on clustered variances
+            p           f64   one-sided p of the test (binomial upper tail; normal upper tail)
+            q           f64   Benjamini-Hochberg q within the check (and unit kind for the method effect)
+            flagged     bool  needs verification (需核实): a rule's limit exceeded, or q < alpha with the configured gap
+            note        str   the finding in words, for the reports
         "),
     )
 }

@@ -27,6 +27,7 @@ pub struct Config {
     pub breach: Breach,
     pub calendar: CalendarCfg,
     pub rules: Rules,
+    pub integrity: IntegrityCfg,
     pub grades: Vec<Grade>,
     pub columns: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -247,6 +248,44 @@ pub struct Rules {
     pub min_raters: u32,
     /// The half-width of the 95% interval a planned sample aims at.
     pub plan_half_width: f64,
+}
+
+/// The thresholds of the integrity checks (评议真实性核查; `compute::integrity`).
+/// A rule check flags a count above its limit; a test flags q below
+/// `alpha` with a gap of at least its minimum, so a tiny but "significant"
+/// difference on thousands of forms is not called manipulation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrityCfg {
+    /// Forms one rater key may give one subject in one period.
+    pub max_forms_per_key: u32,
+    /// Subjects one rater key may rate in one day.
+    pub max_subjects_per_key_day: u32,
+    /// A burst: more than this many votes for one subject from one device or collector …
+    pub burst_votes: u32,
+    /// … within this many minutes.
+    pub burst_minutes: u32,
+    /// Votes are expected from `hours[0]` o'clock up to (not including) `hours[1]`.
+    pub hours: [u32; 2],
+    /// Votes outside those hours for one subject from one device or
+    /// collector in one period: this many or more are flagged.
+    pub off_hours_votes: u32,
+    /// Straight-lining counts forms with at least this many valid ratings.
+    pub straight_min_items: u32,
+    /// A collector or channel is tested with at least this many such forms.
+    pub straight_min_forms: u32,
+    /// Its all-top share must exceed the others' by at least this much.
+    pub straight_min_gap: f64,
+    /// The face-to-face methods (cadres take the forms themselves).
+    pub face_to_face: Vec<String>,
+    /// The method the rated unit does not choose: the benchmark.
+    pub benchmark: String,
+    /// People (forms) each side needs before a subject is tested.
+    pub method_min_raters: u32,
+    /// The face-to-face rate must exceed the benchmark's by at least this much.
+    pub method_min_gap: f64,
+    /// A test flags where its Benjamini-Hochberg q is below this.
+    pub alpha: f64,
 }
 
 /// "`times` or more periods with a rate below `below` in one window".

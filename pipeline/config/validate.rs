@@ -70,6 +70,7 @@ pub fn check(c: &Config) -> Check {
     sampling(c, &categories)?;
     breach(c)?;
     rules(c)?;
+    integrity(c)?;
     grades(c)?;
     columns(c)?;
     for (name, source) in &c.sources {
@@ -374,6 +375,51 @@ fn breach(c: &Config) -> Check {
     }
     if b.action.trim().is_empty() {
         return fail("breach.action", "must name the action, e.g. \"诫勉谈话\"");
+    }
+    Ok(())
+}
+
+fn integrity(c: &Config) -> Check {
+    let i = &c.integrity;
+    let methods: BTreeSet<&str> = c.methods.iter().map(|m| m.name.as_str()).collect();
+    for (k, m) in i.face_to_face.iter().enumerate() {
+        if !methods.contains(m.as_str()) || *m == i.benchmark {
+            return fail(
+                format!("integrity.face_to_face[{k}]"),
+                format!("`{m}` must be a configured method other than the benchmark"),
+            );
+        }
+    }
+    if !methods.contains(i.benchmark.as_str()) {
+        return fail(
+            "integrity.benchmark",
+            format!("`{}` is not a configured method", i.benchmark),
+        );
+    }
+    if i.hours[0] >= i.hours[1] || i.hours[1] > 24 {
+        return fail(
+            "integrity.hours",
+            "must be [from, to] o'clock with from < to ≤ 24, e.g. [7, 22]",
+        );
+    }
+    for (key, v) in [
+        ("integrity.alpha", i.alpha),
+        ("integrity.straight_min_gap", i.straight_min_gap),
+        ("integrity.method_min_gap", i.method_min_gap),
+    ] {
+        if !(v > 0.0 && v < 1.0) {
+            return fail(key, "must lie between 0 and 1");
+        }
+    }
+    for (key, v) in [
+        ("integrity.burst_minutes", i.burst_minutes),
+        ("integrity.burst_votes", i.burst_votes),
+        ("integrity.method_min_raters", i.method_min_raters),
+        ("integrity.straight_min_items", i.straight_min_items),
+    ] {
+        if v == 0 {
+            return fail(key, "must be at least 1");
+        }
     }
     Ok(())
 }

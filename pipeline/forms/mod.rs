@@ -30,7 +30,7 @@ use period::Period;
 /// its id, date and rater first, then one row per subject and item.
 /// `rater_id` is left out on purpose (forms are anonymous), and `period`
 /// because ingest derives it from the date.
-pub const ENTRY_COLUMNS: [&str; 9] = [
+pub const ENTRY_COLUMNS: [&str; 10] = [
     "response_id",
     "rated_at",
     "rater_category",
@@ -40,6 +40,8 @@ pub const ENTRY_COLUMNS: [&str; 9] = [
     "item",
     "rating",
     "comment",
+    // Who took the form (采集人): the integrity checks compare collectors.
+    "collector",
 ];
 
 pub struct Options {

@@ -215,6 +215,7 @@ fn messages(rule: DataValidation, c: &Campaign, column: &str) -> Result<DataVali
         (Lang::Zh, "rated_at") => ("测评日期，如 2012-09-03", "日期不在本期次内"),
         (Lang::Zh, "subject_id") => ("抄写评议对象名字下方的编号", "编号不在评议对象名册中"),
         (Lang::Zh, "comment") => ("意见建议，可空；不超过500字", "不超过500字"),
+        (Lang::Zh, "collector") => ("抄写表上的采集人（调查员）", "不超过500字"),
         (Lang::Zh, _) => ("从下拉列表中选择", "请从下拉列表中选择"),
         (Lang::En, "response_id") => (
             "the id printed at the top right of the sheet",
@@ -225,6 +226,10 @@ fn messages(rule: DataValidation, c: &Campaign, column: &str) -> Result<DataVali
             "the date is not in this period",
         ),
         (Lang::En, "subject_id") => ("the id printed under the name", "not in the subject roster"),
+        (Lang::En, "collector") => (
+            "the collector written on the sheet",
+            "at most 500 characters",
+        ),
         (Lang::En, "comment") => (
             "suggestions, optional; at most 500 characters",
             "at most 500 characters",
@@ -371,6 +376,13 @@ fn describe(c: &Campaign, column: &str) -> String {
                 "勾选的评价；没有勾选的项不录入"
             } else {
                 "the ticked answer; leave out items left blank"
+            }
+        }
+        "collector" => {
+            if zh {
+                "表上填写的采集人（调查员）；没有填写的留空"
+            } else {
+                "the collector written on the sheet; empty when none"
             }
         }
         _ => {

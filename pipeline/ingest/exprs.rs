@@ -62,6 +62,20 @@ pub fn parse_dates(x: Expr, distinct: &Column) -> PolarsResult<Expr> {
     ))
 }
 
+/// Times of day of a date column through its dictionary, as `parse_dates`:
+/// `HH:MM:SS` where the text carries a time (`dates::time_of_day`), null
+/// where it has none.
+pub fn parse_times(x: Expr, distinct: &Column) -> PolarsResult<Expr> {
+    let texts: Vec<&str> = distinct.str()?.iter().flatten().collect();
+    let times: Vec<Option<String>> = texts.iter().map(|t| crate::dates::time_of_day(t)).collect();
+    Ok(x.replace_strict(
+        lit(Series::new("old".into(), texts)),
+        lit(Series::new("new".into(), times)),
+        Some(lit(NULL).cast(DataType::String)),
+        Some(DataType::String),
+    ))
+}
+
 /// yes/no in the ways forms say it; null when it is neither.
 pub fn parse_bool(x: Expr) -> Expr {
     let pairs: Vec<(String, String)> = [

@@ -44,10 +44,12 @@ pub enum Fold {
 /// (comments, names, content) and dates, which are kept as typed.
 pub fn fold_of(column: &str) -> Option<Fold> {
     match column {
-        "response_id" | "subject_id" | "rater_id" | "person_id" | "suggestion_id" => Some(Fold::Id),
+        "response_id" | "subject_id" | "rater_id" | "person_id" | "suggestion_id" | "device_id" => {
+            Some(Fold::Id)
+        }
         "item" | "rater_category" | "method" | "channel" | "rating" | "rater_village"
-        | "period" | "kind" | "org_type" | "pioneer_category" | "township" | "village"
-        | "category" | "source_method" | "status" => Some(Fold::Name),
+        | "collector" | "period" | "kind" | "org_type" | "pioneer_category" | "township"
+        | "village" | "category" | "source_method" | "status" => Some(Fold::Name),
         _ => None,
     }
 }

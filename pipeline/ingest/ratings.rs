@@ -12,7 +12,9 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::coded::CodedTable;
-use super::exprs::{clean, first_failure, map_values, named_pairs, parse_dates, raw, Check};
+use super::exprs::{
+    clean, first_failure, map_values, named_pairs, parse_dates, parse_times, raw, Check,
+};
 use super::mapping::Mapping;
 use super::normalize;
 use super::piece::{Cells, Piece};
@@ -131,6 +133,7 @@ fn rules(ctx: &Context, header: &dyn Fn(&str) -> String) -> Vec<Rule> {
             ],
             outputs: vec![
                 col("__date").alias("rated_at"),
+                col("__time").alias("rated_time"),
                 period(col("__date"), cfg.period.granularity).alias("period"),
             ],
             ..Rule::new("rated_at")
@@ -169,6 +172,9 @@ fn rules(ctx: &Context, header: &dyn Fn(&str) -> String) -> Vec<Rule> {
             ..Rule::new("rater_id")
         },
         Rule::new("rater_village"),
+        // Evidence for the integrity checks: kept as given, null when absent.
+        Rule::new("device_id"),
+        Rule::new("collector"),
         Rule {
             outputs: vec![coalesce(&[col("item"), lit(cfg.items.default.clone())]).alias("item")],
             ..Rule::new("item")
@@ -258,7 +264,11 @@ fn on_dictionary(
     let frame = DataFrame::new_infer_height(vec![dict.clone().with_name(raw(c).into()).into()])?;
     let mut lf = frame.lazy().with_column(clean(&raw(c)).alias(c));
     if rule.date {
-        lf = lf.with_column(parse_dates(col(raw(c)), &dict.clone().into())?.alias("__date"));
+        let distinct: Column = dict.clone().into();
+        lf = lf.with_columns([
+            parse_dates(col(raw(c)), &distinct)?.alias("__date"),
+            parse_times(col(raw(c)), &distinct)?.alias("__time"),
+        ]);
     }
     let check = if rule.checks.is_empty() {
         lit(NULL).cast(DataType::UInt32).alias("__check")

@@ -44,6 +44,8 @@ pub struct Leadership {
     pub charts: Charts,
     /// Each collection method's rate beside the random draw's (benchmark.rs).
     pub methods: Vec<super::benchmark::MethodRow>,
+    /// The integrity audit's flags (需核实), internal only.
+    pub integrity: Vec<super::integrity::FlagRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,6 +74,8 @@ pub struct BreachRow {
     /// The breach's evidence: certain only when a broken rule holds on
     /// sufficient evidence alone (compute's `breaches.evidence`).
     pub evidence: Evidence,
+    /// Some integrity check flags this subject's ratings (需核实).
+    pub flagged: bool,
 }
 
 /// A watched subject's period below the threshold: the same figures as a
@@ -184,15 +188,21 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         ledger,
         method: method::build(cfg, data, labels),
         methods: super::benchmark::rows(data, &w),
+        integrity: super::integrity::rows(data, &idx, labels),
     }
 }
 
 /// Latest window first; within it the strongest evidence first.
 pub fn breach_rows(data: &Data, idx: &Index, labels: &Labels) -> Vec<BreachRow> {
+    let flagged = super::integrity::flagged_subjects(data);
     let mut rows: Vec<BreachRow> = data
         .breaches
         .iter()
         .map(|b| breach_row(b, idx, labels))
+        .map(|mut b| {
+            b.flagged = flagged.contains(b.who.subject_id.as_str());
+            b
+        })
         .collect();
     rows.sort_by(|a, b| {
         b.window
@@ -223,6 +233,7 @@ fn breach_row(b: &Breach, idx: &Index, labels: &Labels) -> BreachRow {
         action: b.action.clone(),
         periods,
         evidence: b.evidence,
+        flagged: false,
     }
 }
 

@@ -241,6 +241,8 @@ pub struct Input {
 #[derive(Debug, Clone)]
 pub struct Data {
     pub as_of: String,
+    /// The integrity audit's flagged rows (需核实), in the table's order.
+    pub integrity: Vec<IntegrityFlag>,
     pub subjects: Vec<Subject>,
     pub subject_period: Vec<SubjectPeriod>,
     pub group_period: Vec<GroupPeriod>,
@@ -279,6 +281,7 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
         || -> Result<Data> {
             Ok(Data {
                 as_of: as_of.clone(),
+                integrity: rows(flagged(t("integrity")?)?)?,
                 subjects: rows(t("subjects")?)?,
                 subject_period: rows(t("subject_period")?)?,
                 group_period: rows(t("group_period")?)?,
@@ -309,6 +312,28 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
         detail,
         ..rest?
     })
+}
+
+/// One flagged row of the `integrity` table.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IntegrityFlag {
+    pub check: String,
+    pub unit: String,
+    pub unit_id: Option<String>,
+    pub subject_id: Option<String>,
+    pub window: Option<String>,
+    pub first_at: Option<String>,
+    pub last_at: Option<String>,
+    pub n: Option<u64>,
+    pub share: Option<f64>,
+    pub baseline: Option<f64>,
+    pub q: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// The rows of the integrity table that need verification.
+fn flagged(df: DataFrame) -> Result<DataFrame> {
+    Ok(df.lazy().filter(col("flagged")).collect()?)
 }
 
 /// The suggestions with each item's days overdue on the as-of date (an

@@ -14,6 +14,7 @@ pub mod change;
 pub mod charts;
 pub mod format;
 pub mod index;
+pub mod integrity;
 pub mod leadership;
 pub mod ledger;
 pub mod load;

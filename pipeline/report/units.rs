@@ -45,6 +45,8 @@ pub struct Card<'a> {
     pub min_raters: u32,
     pub items: Vec<Item>,
     pub chart: String,
+    /// Integrity flags on this subject's ratings (需核实; internal cards only).
+    pub integrity: Vec<super::integrity::FlagRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -136,6 +138,7 @@ struct Shared<'a> {
     changes: Changes<'a>,
     watched: BTreeMap<&'a str, &'a Watch>,
     redactor: super::redact::Redactor,
+    data: &'a Data,
 }
 
 /// Renders every card into `dir/cards/` and the index into `dir/index.html`;
@@ -216,6 +219,7 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
         changes: Changes::new(data),
         watched,
         redactor: super::redact::Redactor::new(labels),
+        data,
     }
 }
 
@@ -350,6 +354,7 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
         min_cell: ctx.cfg.report.min_cell,
         min_raters: ctx.cfg.rules.min_raters,
         items: ledger::items_of(&ctx.idx, id, &ctx.redactor),
+        integrity: super::integrity::of_subject(ctx.data, &ctx.idx, ctx.labels, id),
     }
 }
 

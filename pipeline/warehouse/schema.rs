@@ -87,10 +87,13 @@ fn ratings() -> Vec<Column> {
         response_id     str   one filled form or device vote (问卷编号); a form rating several items has several rows
         subject_id      str   the rated organization or cadre (`subjects`)
         rated_at        date  the day of the rating
+        rated_time      str   the time of day (HH:MM:SS, the clock as the export wrote it) when the export has one; null otherwise
         period          str   the evaluation period (2012Q3 by default), given or derived from rated_at
         rater_category  str   the rater's category (评议人类别), as configured
         rater_key       str   keyed hash (HMAC-SHA256) of the rater id; the clear id is never stored
         rater_village   str   the rater's village or community, when the export has it
+        device_id       str   the evaluation device (评价器) that took a vote, for device exports; null otherwise
+        collector       str   who took the form (采集人/调查员), when the export has it; null otherwise
         method          str   评议方式: 民情恳谈, 随机抽查, 群众测评 or a configured one
         channel         str   评议途径: 评议会, 座谈会, 测评表, 问卷, 访谈, 评价器, 网络 or a configured one
         item            str   the evaluation item rated (评议内容; 总体评价 when the export has none)

@@ -310,6 +310,7 @@ fn valid_rows(template: &Path, ids: usize) -> (Vec<String>, Vec<Vec<Cell>>) {
                         "评议内容" => it.clone(),
                         "评价" => ratings[k % ratings.len()].clone(),
                         "意见建议" if k == 0 => "路灯坏了<script>".into(),
+                        "采集人" => format!("调查员{}", n % 2),
                         _ => String::new(),
                     })
                 };
@@ -355,7 +356,8 @@ fn the_entry_template_speaks_the_contract_and_round_trips_through_ingest() {
             "被评议对象编号",
             "评议内容",
             "评价",
-            "意见建议"
+            "意见建议",
+            "采集人"
         ],
         "headers are the configured aliases of the contract's columns"
     );
@@ -388,6 +390,17 @@ fn the_entry_template_speaks_the_contract_and_round_trips_through_ingest() {
     assert_eq!(
         query(&d, "select comment from ratings where comment is not null"),
         vec![vec!["路灯坏了<script>".to_string()]]
+    );
+    assert_eq!(
+        query(
+            &d,
+            "select collector, count(*) from ratings group by collector order by collector"
+        ),
+        vec![
+            vec!["调查员0".to_string(), (n / 2).to_string()],
+            vec!["调查员1".to_string(), (n / 2).to_string()]
+        ],
+        "the collector (采集人) is kept as keyed"
     );
 }
 

@@ -13,6 +13,7 @@ mod hardening;
 mod hardening_ingest;
 mod hardening_query;
 mod ingest;
+mod integrity;
 mod ledger;
 mod long_ids;
 mod metrics_sql;

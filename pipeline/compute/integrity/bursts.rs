@@ -1,0 +1,167 @@
+//! Device and collector checks on the time of day (`rated_time`): many
+//! votes for one subject within minutes (a button pressed over and over),
+//! and votes outside the hours a service hall or a home visit keeps. Only
+//! ratings with a time of day and a device or collector take part.
+
+use polars::prelude::*;
+
+use super::{stamp, Check, Unit};
+use crate::config::Config;
+
+/// Seconds since 1970-01-01 00:00 of a rating (its day and `HH:MM:SS`).
+fn seconds() -> Expr {
+    let part = |at: i64| {
+        col("rated_time")
+            .str()
+            .slice(lit(at), lit(2))
+            .cast(DataType::Int64)
+    };
+    col("rated_at").cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64)
+        + part(0) * lit(3600i64)
+        + part(3) * lit(60i64)
+        + part(6)
+}
+
+/// One row per vote (response) of one subject by one device or collector:
+/// unit, unit_id, subject_id, period, at (stamp), ts (seconds).
+fn votes(ratings: LazyFrame) -> LazyFrame {
+    let timed = ratings.filter(col("rated_time").is_not_null());
+    let by = |unit: Unit, column: &str| {
+        timed
+            .clone()
+            .filter(col(column).is_not_null())
+            .group_by([
+                col(column).alias("unit_id"),
+                col("subject_id"),
+                col("response_id"),
+            ])
+            .agg([
+                col("period").first(),
+                stamp().min().alias("at"),
+                seconds().min().alias("ts"),
+            ])
+            .with_column(lit(unit.as_str()).alias("unit"))
+    };
+    concat(
+        [
+            by(Unit::Device, "device_id"),
+            by(Unit::Collector, "collector"),
+        ],
+        UnionArgs::default(),
+    )
+    .expect("two frames of the same columns")
+}
+
+/// More than `burst_votes` votes for one subject from one unit within
+/// `burst_minutes`: with a unit's votes for a subject in time order, vote i
+/// ends such a window when vote i − N (N = burst_votes) is of the same unit
+/// and subject and less than T minutes before it. The windows ending on one
+/// day make one row, its votes those between the first window's start and
+/// the last one's end.
+pub fn bursts(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+    let (n, minutes) = (cfg.integrity.burst_votes, cfg.integrity.burst_minutes);
+    let keys = ["unit", "unit_id", "subject_id"];
+    let all = votes(ratings);
+    let back = |c: &str| col(c).shift(lit(n as i64));
+    let same = keys
+        .iter()
+        .map(|k| back(k).eq(col(*k)))
+        .reduce(|a, b| a.and(b))
+        .expect("three keys");
+    let ends = all
+        .clone()
+        .sort(["unit", "unit_id", "subject_id", "ts"], Default::default())
+        .with_columns([back("ts").alias("from_ts"), back("at").alias("from_at")])
+        .filter(same.and((col("ts") - col("from_ts")).lt(lit(minutes as i64 * 60))))
+        .group_by([
+            col("unit"),
+            col("unit_id"),
+            col("subject_id"),
+            col("at").str().slice(lit(0), lit(10)).alias("window"),
+        ])
+        .agg([
+            col("from_ts").min(),
+            col("ts").max().alias("to_ts"),
+            col("from_at").min().alias("first_at"),
+            col("at").max().alias("last_at"),
+        ]);
+    ends.join(
+        all,
+        keys.map(col),
+        keys.map(col),
+        JoinArgs::new(JoinType::Inner),
+    )
+    .filter(
+        col("ts")
+            .gt_eq(col("from_ts"))
+            .and(col("ts").lt_eq(col("to_ts"))),
+    )
+    .group_by(
+        [
+            "unit",
+            "unit_id",
+            "subject_id",
+            "window",
+            "first_at",
+            "last_at",
+        ]
+        .map(col),
+    )
+    .agg([len().alias("n")])
+    .with_columns([
+        lit(Check::Burst.as_str()).alias("check"),
+        lit(n as f64).alias("threshold"),
+        lit(true).alias("flagged"),
+        concat_str(
+            [
+                lit("需核实："),
+                col("n").cast(DataType::String),
+                lit(format!("票在{minutes}分钟内来自同一")),
+                when(col("unit").eq(lit(Unit::Device.as_str())))
+                    .then(lit("评价器"))
+                    .otherwise(lit("采集人")),
+                lit(format!("（上限{n}票）")),
+            ],
+            "",
+            true,
+        )
+        .alias("note"),
+    ])
+}
+
+/// `off_hours_votes` or more votes for one subject from one unit in one
+/// period outside `hours` (from o'clock up to, not including, to).
+pub fn off_hours(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+    let [from, to] = cfg.integrity.hours;
+    let min = cfg.integrity.off_hours_votes;
+    let hour = (col("ts") % lit(86_400i64)) / lit(3600i64);
+    votes(ratings)
+        .filter(
+            hour.clone()
+                .lt(lit(from as i64))
+                .or(hour.gt_eq(lit(to as i64))),
+        )
+        .group_by(["unit", "unit_id", "subject_id", "period"].map(col))
+        .agg([
+            len().alias("n"),
+            col("at").min().alias("first_at"),
+            col("at").max().alias("last_at"),
+        ])
+        .filter(col("n").gt_eq(lit(min)))
+        .with_columns([
+            lit(Check::OffHours.as_str()).alias("check"),
+            col("period").alias("window"),
+            lit(min as f64).alias("threshold"),
+            lit(true).alias("flagged"),
+            concat_str(
+                [
+                    lit("需核实："),
+                    col("n").cast(DataType::String),
+                    lit(format!("票在{from:02}:00–{to:02}:00以外")),
+                ],
+                "",
+                true,
+            )
+            .alias("note"),
+        ])
+}

@@ -1,0 +1,184 @@
+//! The integrity audit (评议真实性核查, DESIGN §9 "Integrity before
+//! judgement"): checks that a rating was given freely, once, by a person,
+//! one row per unit (a rater key, device, collector, channel, subject or
+//! subject kind) × window × check, with the figures behind it and, where
+//! the check is a test, its p and Benjamini-Hochberg q.
+//!
+//! Rule checks (`keys.rs`, `bursts.rs`) list only what exceeds its
+//! configured limit; tests (`straight.rs`, `method.rs`) list every unit
+//! tested, `flagged` saying which need verification (需核实). Nothing here
+//! removes or reweights a rating: the reports show the flags beside the
+//! figures, before anyone is judged on them.
+
+mod bursts;
+mod keys;
+mod method;
+mod straight;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::config::Config;
+
+/// The checks, in the order the table lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Check {
+    /// One rater key, several forms for one subject in one period.
+    DuplicateKey,
+    /// One rater key, implausibly many subjects in one day.
+    BusyKey,
+    /// Many votes for one subject from one device or collector within minutes.
+    Burst,
+    /// Votes for one subject from one device or collector outside the configured hours.
+    OffHours,
+    /// A collector's or channel's forms all at the top level far more often than the others'.
+    StraightLining,
+    /// Face-to-face rates far above the random draw's for the same subject.
+    MethodEffect,
+}
+
+impl Check {
+    pub const ALL: [Check; 6] = [
+        Check::DuplicateKey,
+        Check::BusyKey,
+        Check::Burst,
+        Check::OffHours,
+        Check::StraightLining,
+        Check::MethodEffect,
+    ];
+
+    /// The name stored in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::DuplicateKey => "duplicate_key",
+            Check::BusyKey => "busy_key",
+            Check::Burst => "burst",
+            Check::OffHours => "off_hours",
+            Check::StraightLining => "straight_lining",
+            Check::MethodEffect => "method_effect",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Check> {
+        Check::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// What a row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    RaterKey,
+    Device,
+    Collector,
+    Channel,
+    Subject,
+    SubjectKind,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::RaterKey => "rater_key",
+            Unit::Device => "device",
+            Unit::Collector => "collector",
+            Unit::Channel => "channel",
+            Unit::Subject => "subject",
+            Unit::SubjectKind => "subject_kind",
+        }
+    }
+}
+
+/// The table's columns and types, in stored order (declared with their
+/// meanings in `compute::tables`).
+pub const COLUMNS: [(&str, DataType); 18] = [
+    ("check", DataType::String),
+    ("unit", DataType::String),
+    ("unit_id", DataType::String),
+    ("subject_id", DataType::String),
+    ("window", DataType::String),
+    ("first_at", DataType::String),
+    ("last_at", DataType::String),
+    ("n", DataType::UInt32),
+    ("threshold", DataType::Float64),
+    ("share", DataType::Float64),
+    ("baseline", DataType::Float64),
+    ("baseline_n", DataType::UInt32),
+    ("gap_pp", DataType::Float64),
+    ("z", DataType::Float64),
+    ("p", DataType::Float64),
+    ("q", DataType::Float64),
+    ("flagged", DataType::Boolean),
+    ("note", DataType::String),
+];
+
+/// Every check over the ratings, one frame in the declared shape.
+pub fn integrity(cfg: &Config, ratings: LazyFrame, subjects: LazyFrame) -> Result<DataFrame> {
+    let parts = vec![
+        conform(keys::duplicate_key(cfg, ratings.clone()))?,
+        conform(keys::busy_key(cfg, ratings.clone()))?,
+        conform(bursts::bursts(cfg, ratings.clone()))?,
+        conform(bursts::off_hours(cfg, ratings.clone()))?,
+        conform(straight::straight_lining(cfg, ratings.clone())?.lazy())?,
+        conform(method::method_effect(cfg, ratings, subjects)?.lazy())?,
+    ];
+    let all = concat(parts, UnionArgs::default())?;
+    let order = [
+        "check",
+        "unit",
+        "unit_id",
+        "subject_id",
+        "window",
+        "first_at",
+    ];
+    Ok(all
+        .with_column(
+            col("check")
+                .replace_strict(
+                    lit(Series::new("c".into(), Check::ALL.map(|c| c.as_str()))),
+                    lit(Series::new("i".into(), [0u32, 1, 2, 3, 4, 5])),
+                    None,
+                    Some(DataType::UInt32),
+                )
+                .alias("__order"),
+        )
+        .sort(
+            std::iter::once("__order").chain(order).collect::<Vec<_>>(),
+            SortMultipleOptions::default().with_nulls_last(true),
+        )
+        .drop(cols(["__order"]))
+        .collect()?)
+}
+
+/// A check's rows in the declared columns and types; a column the check
+/// does not fill is null.
+fn conform(mut lf: LazyFrame) -> Result<LazyFrame> {
+    let schema = lf.collect_schema()?;
+    let columns: Vec<Expr> = COLUMNS
+        .iter()
+        .map(|(name, dtype)| {
+            let x = if schema.contains(name) {
+                col(*name)
+            } else {
+                lit(NULL)
+            };
+            x.cast(dtype.clone()).alias(*name)
+        })
+        .collect();
+    Ok(lf.select(columns))
+}
+
+/// `first_at`/`last_at` of a rating: its day, and its time when known.
+fn stamp() -> Expr {
+    when(col("rated_time").is_null())
+        .then(col("rated_at").cast(DataType::String))
+        .otherwise(concat_str(
+            [col("rated_at").cast(DataType::String), col("rated_time")],
+            " ",
+            true,
+        ))
+}
+
+/// The assessment year of a period label (`2012Q3` → `2012`).
+fn year() -> Expr {
+    col("period").str().slice(lit(0), lit(4))
+}

@@ -1,0 +1,142 @@
+//! Straight-lining: forms whose every item is at the top level (满意 down
+//! the column). Some people are that satisfied; a collector whose forms are
+//! so far more often than everyone else's filled them in himself (AAPOR's
+//! interviewer-falsification checks compare each interviewer with the
+//! rest). Tested per collector and per channel: x of its k forms all-top
+//! against the others' share p0, one-sided binomial P(X ≥ x | k, p0),
+//! Benjamini-Hochberg q over every unit tested.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::{Check, Unit};
+use crate::config::Config;
+use crate::stats::{benjamini_hochberg, binomial_upper_tail};
+
+/// The scale label with the highest score among the valid levels.
+fn top_label(cfg: &Config) -> String {
+    cfg.scale
+        .iter()
+        .filter(|l| !l.abstain)
+        .max_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)))
+        .map(|l| l.label.clone())
+        .unwrap_or_default()
+}
+
+/// Per form with at least `straight_min_items` valid ratings: its collector,
+/// channel and whether every valid rating is at the top level.
+fn forms(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+    ratings
+        .filter(col("valid"))
+        .group_by([col("response_id")])
+        .agg([
+            len().alias("m"),
+            col("rating")
+                .eq(lit(top_label(cfg)))
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("top"),
+            col("collector").drop_nulls().first().alias("collector"),
+            col("channel").first(),
+        ])
+        .filter(col("m").gt_eq(lit(cfg.integrity.straight_min_items)))
+        .with_column(col("top").eq(col("m")).alias("all_top"))
+}
+
+/// (unit, id, forms k, all-top x) for every collector and channel.
+fn counts(cfg: &Config, ratings: LazyFrame) -> Result<DataFrame> {
+    let f = forms(cfg, ratings);
+    let by = |unit: Unit, column: &str| {
+        f.clone()
+            .filter(col(column).is_not_null())
+            .group_by([col(column).alias("unit_id")])
+            .agg([
+                len().alias("k"),
+                col("all_top").cast(DataType::UInt32).sum().alias("x"),
+            ])
+            .with_column(lit(unit.as_str()).alias("unit"))
+    };
+    let both = concat(
+        [
+            by(Unit::Collector, "collector"),
+            by(Unit::Channel, "channel"),
+        ],
+        UnionArgs::default(),
+    )?;
+    Ok(both
+        .sort(["unit", "unit_id"], Default::default())
+        .collect()?)
+}
+
+/// One row per collector and channel with enough forms: its all-top share
+/// against the others' (of the same unit kind), p, q and the flag.
+pub fn straight_lining(cfg: &Config, ratings: LazyFrame) -> Result<DataFrame> {
+    let i = &cfg.integrity;
+    let c = counts(cfg, ratings)?;
+    let units: Vec<&str> = c
+        .column("unit")?
+        .str()?
+        .iter()
+        .map(|u| u.unwrap_or(""))
+        .collect();
+    let ids: Vec<Option<&str>> = c.column("unit_id")?.str()?.iter().collect();
+    let k: Vec<u32> = c
+        .column("k")?
+        .cast(&DataType::UInt32)?
+        .u32()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect();
+    let x: Vec<u32> = c
+        .column("x")?
+        .u32()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect();
+    let total = |u: &str| -> (u64, u64) {
+        (0..k.len())
+            .filter(|&j| units[j] == u)
+            .fold((0, 0), |(a, b), j| (a + k[j] as u64, b + x[j] as u64))
+    };
+    let mut rows = Vec::new();
+    for j in 0..k.len() {
+        let (kk, xx) = total(units[j]);
+        let (others_k, others_x) = (kk - k[j] as u64, xx - x[j] as u64);
+        if k[j] < i.straight_min_forms || others_k == 0 {
+            continue;
+        }
+        let p0 = others_x as f64 / others_k as f64;
+        let p = binomial_upper_tail(x[j] as u64, k[j] as u64, p0);
+        rows.push((j, x[j] as f64 / k[j] as f64, p0, others_k as u32, p));
+    }
+    let q = benjamini_hochberg(&rows.iter().map(|r| r.4).collect::<Vec<_>>());
+    let flagged: Vec<bool> = rows
+        .iter()
+        .zip(&q)
+        .map(|(r, q)| *q < i.alpha && r.1 - r.2 >= i.straight_min_gap)
+        .collect();
+    let note = |r: &(usize, f64, f64, u32, f64), f: bool| {
+        f.then(|| {
+            format!(
+                "需核实：全部选“{}”的测评表占{:.1}%，其他为{:.1}%",
+                top_label(cfg),
+                r.1 * 100.0,
+                r.2 * 100.0
+            )
+        })
+    };
+    Ok(df! {
+        "check" => vec![Check::StraightLining.as_str(); rows.len()],
+        "unit" => rows.iter().map(|r| units[r.0]).collect::<Vec<_>>(),
+        "unit_id" => rows.iter().map(|r| ids[r.0]).collect::<Vec<_>>(),
+        "n" => rows.iter().map(|r| k[r.0]).collect::<Vec<_>>(),
+        "share" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "baseline" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "baseline_n" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "gap_pp" => rows.iter().map(|r| (r.1 - r.2) * 100.0).collect::<Vec<_>>(),
+        "p" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        "q" => q.clone(),
+        "flagged" => flagged.clone(),
+        "note" => rows.iter().zip(&flagged).map(|(r, f)| note(r, *f)).collect::<Vec<_>>(),
+    }?)
+}

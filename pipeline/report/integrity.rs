@@ -1,0 +1,91 @@
+//! What the internal reports show of the integrity audit (`compute::integrity`):
+//! every flag needing verification (需核实), with the subject it concerns
+//! where it concerns one. Internal only: the leadership report and the unit
+//! cards show these; the public board never does (a flag is a question,
+//! not a finding about a person). Nothing is removed from any figure.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::load::{Data, IntegrityFlag};
+use super::model::{Index, Who};
+use super::templates::Labels;
+use crate::compute::integrity::Check;
+
+/// One flag as the page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagRow {
+    /// The check in the report's language.
+    pub check: String,
+    /// The subject concerned, when the flag is about one.
+    pub who: Option<Who>,
+    /// The device, collector, channel, rater key (shortened) or kind.
+    pub unit: String,
+    pub window: String,
+    /// When: the first and last rating counted.
+    pub span: String,
+    pub n: Option<u64>,
+    pub q: Option<f64>,
+    pub note: String,
+}
+
+/// The label key of a check (`integrity_check_burst` …).
+fn label(labels: &Labels, check: &str) -> String {
+    match Check::parse(check) {
+        Some(c) => labels.get(&format!("integrity_check_{}", c.as_str())),
+        None => check.to_string(),
+    }
+}
+
+/// The unit in words: a rater key is shown by its first characters only
+/// (enough to find it with `query`, nothing to recognize a person by).
+fn unit(labels: &Labels, f: &IntegrityFlag) -> String {
+    let id = f.unit_id.clone().unwrap_or_default();
+    let id = if f.unit == "rater_key" {
+        format!("{}…", id.chars().take(16).collect::<String>())
+    } else {
+        id
+    };
+    format!("{} {id}", labels.get(&format!("integrity_unit_{}", f.unit)))
+}
+
+fn row(f: &IntegrityFlag, idx: &Index, labels: &Labels) -> FlagRow {
+    let span = match (&f.first_at, &f.last_at) {
+        (Some(a), Some(b)) if a != b => format!("{a} – {b}"),
+        (Some(a), _) => a.clone(),
+        _ => String::new(),
+    };
+    FlagRow {
+        check: label(labels, &f.check),
+        who: f.subject_id.as_deref().map(|s| idx.who(s)),
+        unit: unit(labels, f),
+        window: f.window.clone().unwrap_or_default(),
+        span,
+        n: f.n,
+        q: f.q,
+        note: f.note.clone().unwrap_or_default(),
+    }
+}
+
+/// Every flag, in the table's order (check, unit, window).
+pub fn rows(data: &Data, idx: &Index, labels: &Labels) -> Vec<FlagRow> {
+    data.integrity.iter().map(|f| row(f, idx, labels)).collect()
+}
+
+/// The flags about one subject, for its card.
+pub fn of_subject(data: &Data, idx: &Index, labels: &Labels, subject: &str) -> Vec<FlagRow> {
+    data.integrity
+        .iter()
+        .filter(|f| f.subject_id.as_deref() == Some(subject))
+        .map(|f| row(f, idx, labels))
+        .collect()
+}
+
+/// The subjects some flag concerns: their ratings need verification.
+pub fn flagged_subjects(data: &Data) -> BTreeSet<&str> {
+    data.integrity
+        .iter()
+        .filter_map(|f| f.subject_id.as_deref())
+        .collect()
+}
