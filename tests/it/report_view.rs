@@ -184,7 +184,8 @@ fn trend_changes_print_in_percentage_points() {
     let d = warehouse("");
     d.ok(&["report", "--audience", "leadership"]);
     let html = read(&d, "reports/leadership-zh/leadership.html");
-    let row = regex::Regex::new(r"<tr><td>辛局党支部</td><td>H</td>(.*?)</tr>").unwrap();
+    let row =
+        regex::Regex::new(r#"<tr><td class="unit">辛局党支部</td><td>H</td>(.*?)</tr>"#).unwrap();
     let cells = &row.captures(&html).expect("H among the declining subjects")[1];
     assert!(cells.contains(">−10.0<"), "{cells}");
     assert!(cells.contains(">−7.1<"), "{cells}");
