@@ -155,7 +155,7 @@ fn draws(s: &Sources) -> Vec<DrawGroup> {
     let leader = |w: &Who| s.cfg.cases.leader(&w.org_type, &w.township);
     for g in &s.attention.needs {
         for n in &g.subjects {
-            let what = format!("{draw} {} · {} → {}", n.period, n.raters, n.people);
+            let what = draw_what(&draw, &n.period, n.raters, n.people);
             let row = Action {
                 leader: leader(&n.who),
                 status: pending.clone(),
@@ -171,7 +171,7 @@ fn draws(s: &Sources) -> Vec<DrawGroup> {
             continue;
         };
         let people = s.plan.people(&b.who.subject_id, &p.period, p.rate);
-        let what = format!("{draw} {} · {} → {people}", p.period, p.raters);
+        let what = draw_what(&draw, &p.period, p.raters, people);
         let row = Action {
             leader: leader(&b.who),
             status: pending.clone(),
@@ -191,6 +191,14 @@ fn draws(s: &Sources) -> Vec<DrawGroup> {
         .collect();
     out.sort_by(|a, b| b.needed.cmp(&a.needed).then(a.township.cmp(&b.township)));
     out
+}
+
+/// "补充评议（2012Q3：已评 5 人，共需 62 人）" from the label's placeholders.
+fn draw_what(label: &str, period: &str, raters: u64, people: u64) -> String {
+    label
+        .replace("{period}", period)
+        .replace("{raters}", &raters.to_string())
+        .replace("{people}", &people.to_string())
 }
 
 /// Overdue rectification items, the longest overdue first (as the ledger

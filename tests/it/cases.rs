@@ -159,3 +159,42 @@ fn the_case_sheet_round_trips_with_bad_rows_quarantined_and_history_kept() {
     let written = std::fs::read_to_string(&out).unwrap();
     assert!(written.starts_with('\u{feff}') && written.contains("已调离原岗位"));
 }
+
+#[test]
+fn the_action_plan_lists_talks_then_draws_by_township_with_unit_and_position() {
+    let d = warehouse();
+    d.ok(&["report", "--audience", "leadership"]);
+    let html = std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap();
+    let start = html
+        .find("<section id=\"actions\"")
+        .expect("the action section");
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    // Firm cases first, overdue said in words, with leader and due date.
+    let talk_a = section.find("诫勉谈话 · 2012-A").expect("case A");
+    let talk_c = section.find("诫勉谈话 · 2012-C").expect("case C");
+    let draws = section
+        .find("二、补充评议 · 金马镇")
+        .expect("draws by township");
+    assert!(talk_a < draws && talk_c < draws, "talks before draws");
+    assert!(section.contains("中枢镇党委书记") && section.contains("县委组织部"));
+    assert!(section.contains("2012-10-19") && section.contains("<strong>逾期</strong>"));
+    // Names carry unit and position; the likely breach is a draw, not a case.
+    assert!(
+        section.contains("下平村党总支 · 党总支书记 · C"),
+        "{section}"
+    );
+    assert!(
+        section.contains("上和村党总支 · 村委会主任 · L"),
+        "{section}"
+    );
+    assert!(!section.contains("2012-L"));
+    // The operator's command is in the methodology, not in the action plan.
+    assert!(!section.contains("pingyi"));
+    assert!(html.contains("pingyi sample --targets"));
+    // Overdue cases count toward attention.
+    let status = d.ok(&["status"]).stdout;
+    assert!(
+        status.contains("诫勉谈话 cases: 2 待谈话, 2 overdue"),
+        "{status}"
+    );
+}
