@@ -49,6 +49,9 @@ pub struct Action {
 #[derive(Debug, Clone, Serialize)]
 pub struct DrawGroup {
     pub township: String,
+    /// The leaders of its subjects (the township's party secretary for its
+    /// villages), distinct, joined.
+    pub leader: String,
     /// People the township's follow-up draws need in all.
     pub needed: u64,
     pub rows: Vec<Action>,
@@ -183,10 +186,16 @@ fn draws(s: &Sources) -> Vec<DrawGroup> {
     }
     let mut out: Vec<DrawGroup> = by
         .into_iter()
-        .map(|(township, (needed, rows))| DrawGroup {
-            township,
-            needed,
-            rows,
+        .map(|(township, (needed, rows))| {
+            let mut leaders: Vec<&str> = rows.iter().map(|r| r.leader.as_str()).collect();
+            leaders.sort_unstable();
+            leaders.dedup();
+            DrawGroup {
+                leader: leaders.join("、"),
+                township,
+                needed,
+                rows,
+            }
         })
         .collect();
     out.sort_by(|a, b| b.needed.cmp(&a.needed).then(a.township.cmp(&b.township)));

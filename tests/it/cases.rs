@@ -173,7 +173,7 @@ fn the_action_plan_lists_talks_then_draws_by_township_with_unit_and_position() {
     let talk_a = section.find("诫勉谈话 · 2012-A").expect("case A");
     let talk_c = section.find("诫勉谈话 · 2012-C").expect("case C");
     let draws = section
-        .find("二、补充评议 · 金马镇")
+        .find("金马镇：补充评议 1 个对象")
         .expect("draws by township");
     assert!(talk_a < draws && talk_c < draws, "talks before draws");
     assert!(section.contains("中枢镇党委书记") && section.contains("县委组织部"));
