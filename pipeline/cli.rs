@@ -42,6 +42,8 @@ pub enum Command {
     Sample(cmd::sample::SampleArgs),
     /// The rectification ledger: open, overdue and closed items (with the rate before and after)
     Ledger(cmd::ledger::LedgerArgs),
+    /// The 诫勉谈话 cases: who holds the talk, by when, held or not; the case sheet to fill
+    Cases(cmd::cases::CasesArgs),
     /// Render the reports: leadership, public notice board, unit cards (HTML, PDF, XLSX, CSV)
     Report(cmd::report::ReportArgs),
     /// The nightly job: ingest the inbox, compute, render; with a lock, a run record and a log

@@ -12,10 +12,18 @@ pub enum Kind {
     Subjects,
     Raters,
     Ledger,
+    /// 诫勉谈话 case records: the department's sheet of talks held or not.
+    Cases,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Ratings, Kind::Subjects, Kind::Raters, Kind::Ledger];
+    pub const ALL: [Kind; 5] = [
+        Kind::Ratings,
+        Kind::Subjects,
+        Kind::Raters,
+        Kind::Ledger,
+        Kind::Cases,
+    ];
 
     /// Canonical columns of this kind, each with whether it is required.
     pub fn columns(self) -> &'static [(&'static str, bool)] {
@@ -24,6 +32,7 @@ impl Kind {
             Kind::Subjects => SUBJECTS,
             Kind::Raters => RATERS,
             Kind::Ledger => LEDGER,
+            Kind::Cases => CASES,
         }
     }
 
@@ -33,6 +42,7 @@ impl Kind {
             Kind::Subjects => "subjects",
             Kind::Raters => "raters",
             Kind::Ledger => "ledger",
+            Kind::Cases => "cases",
         }
     }
 }
@@ -90,6 +100,17 @@ const LEDGER: &[(&str, bool)] = &[
     ("follow_up", false),
 ];
 
+/// A case record: what the department says happened to one 诫勉谈话 case.
+const CASES: &[(&str, bool)] = &[
+    ("case_id", true),
+    ("subject_id", false),
+    ("status", true),
+    ("held_on", false),
+    ("outcome", false),
+    ("reason", false),
+    ("interviewer", false),
+];
+
 /// Every canonical column name, across kinds, sorted and without repeats.
 pub fn all_columns() -> Vec<&'static str> {
     let mut names: Vec<&str> = Kind::ALL
@@ -106,3 +127,29 @@ pub const SUBJECT_KINDS: [&str; 2] = ["组织", "干部"];
 
 /// Ledger statuses (整改销号台账), in the order an item moves through them.
 pub const LEDGER_STATUSES: [&str; 3] = ["未整改", "整改中", "已销号"];
+
+/// Where a 诫勉谈话 case stands. A case opens as `Pending`; the department's
+/// case sheet moves it to `Held` (with the day) or `Declined` (with a reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CaseStatus {
+    Pending,
+    Held,
+    Declined,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 3] = [CaseStatus::Pending, CaseStatus::Held, CaseStatus::Declined];
+
+    /// The word the warehouse stores and the sheet carries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Pending => "待谈话",
+            CaseStatus::Held => "已谈话",
+            CaseStatus::Declined => "不予谈话",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseStatus> {
+        CaseStatus::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+}

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Tables(t) => cmd::tables::run(t).map(|()| exit::SUCCESS),
         Command::Report(r) => cmd::report::run(r, config).map(|()| exit::SUCCESS),
         Command::Ledger(l) => cmd::ledger::run(l, config).map(|()| exit::SUCCESS),
+        Command::Cases(c) => cmd::cases::run(c, config).map(|()| exit::SUCCESS),
         Command::Sample(s) => cmd::sample::run(s, config).map(|()| exit::SUCCESS),
         Command::Run(r) => cmd::run::run(r, config),
         Command::Status(s) => cmd::status::run(s, config),

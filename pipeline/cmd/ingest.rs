@@ -35,6 +35,7 @@ pub enum KindArg {
     Subjects,
     Raters,
     Ledger,
+    Cases,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -69,6 +70,7 @@ pub fn run(args: &IngestArgs, explicit: Option<&Path>) -> Result<u8> {
             KindArg::Subjects => Kind::Subjects,
             KindArg::Raters => Kind::Raters,
             KindArg::Ledger => Kind::Ledger,
+            KindArg::Cases => Kind::Cases,
         }),
         encoding: args.encoding.map(|e| match e {
             EncodingArg::Utf8 => Encoding::Utf8,

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each exposes its clap arguments and a `run`.
 
+pub mod cases;
 pub mod compute;
 pub mod config;
 pub mod forms;

@@ -44,6 +44,8 @@ struct Status {
     /// warehouse's (other rules, as-of date or data): re-render them.
     reports_stale: Vec<String>,
     breaches_by_window: BTreeMap<String, crate::warehouse::breaches::BreachCount>,
+    /// 诫勉谈话 cases not held, and those overdue.
+    cases: crate::warehouse::breaches::CaseCount,
     /// Files the manifest lists, how they were checked, the damaged ones.
     files_checked: usize,
     check: &'static str,
@@ -96,6 +98,7 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<u8> {
         reports_stale: reports_stale(&loaded.config.paths.reports, &m),
         // A damaged metrics file is reported below, not a failure here.
         breaches_by_window: crate::warehouse::breaches::breaches_by_window(&wh).unwrap_or_default(),
+        cases: crate::warehouse::breaches::cases_open(&wh).unwrap_or_default(),
         files_checked,
         check: if args.verify {
             "size, magic bytes and SHA-256"
@@ -215,6 +218,10 @@ fn print(s: &Status) {
             b.join("; ")
         }
     );
+    println!(
+        "诫勉谈话 cases: {} 待谈话, {} overdue (`pingyi cases --overdue`)",
+        s.cases.pending, s.cases.overdue
+    );
     if s.damaged.is_empty() {
         println!(
             "warehouse files: {} listed, all whole ({})",
@@ -246,7 +253,7 @@ fn print(s: &Status) {
             r.status
         };
         println!(
-            "  run {:>4}  {}  {:<11} exit {}  {:>6.1} s  accepted {:>9}  quarantined {:>6}  refused {}  breaches {} (firm {})",
+            "  run {:>4}  {}  {:<11} exit {}  {:>6.1} s  accepted {:>9}  quarantined {:>6}  refused {}  breaches {} (firm {})  cases overdue {}",
             r.run_id,
             r.started_at,
             status,
@@ -256,7 +263,8 @@ fn print(s: &Status) {
             r.rows_quarantined,
             r.files_refused,
             r.breaches.map_or("-".to_string(), |b| b.to_string()),
-            r.breaches_firm.map_or("-".to_string(), |b| b.to_string())
+            r.breaches_firm.map_or("-".to_string(), |b| b.to_string()),
+            r.cases_overdue.map_or("-".to_string(), |b| b.to_string())
         );
     }
 }

@@ -12,6 +12,7 @@
 //! declaration and commits them all.
 
 mod breaches;
+pub mod cases;
 mod changes;
 mod clusters;
 mod codes;
@@ -109,6 +110,10 @@ fn shared(
         (
             "suggestions",
             Input::Scan(wh.scan(manifest, "suggestions")?),
+        ),
+        (
+            "case_records",
+            Input::Scan(wh.scan(manifest, "case_records")?),
         ),
     ]);
     // One pass over the ratings into the cube every table aggregates and
@@ -224,10 +229,15 @@ pub fn inputs_key(cfg: &Config, m: &Manifest, as_of: Date) -> String {
         o.remove("privacy");
         o.remove("paths");
     }
-    let tables: Vec<_> = ["ratings", "subjects", "suggestions"]
+    let mut tables: Vec<_> = ["ratings", "subjects", "suggestions"]
         .iter()
         .map(|t| m.tables.get(*t).cloned().unwrap_or_default())
         .collect();
+    // Case records count once there are any, so a warehouse without them
+    // keeps the key it had before cases existed.
+    if let Some(files) = m.tables.get("case_records").filter(|f| !f.is_empty()) {
+        tables.push(files.clone());
+    }
     let text = serde_json::json!({ "tables": tables, "as_of": as_of.to_string(), "rules": rules });
     crate::fsutil::hex(&sha2::Sha256::digest(text.to_string().as_bytes()))
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
-use super::{breaches, changes, composition, integrity as audit, ledger, rates, trends};
+use super::{breaches, cases, changes, composition, integrity as audit, ledger, rates, trends};
 use crate::config::Config;
 use crate::dates::Date;
 use crate::warehouse::schema::{self, columns, Column, Table};
@@ -105,6 +105,7 @@ pub fn metrics() -> Vec<Metric> {
         group_period(),
         composition(),
         breaches(),
+        cases(),
         watchlist(),
         grades(),
         ledger_summary(),
@@ -330,6 +331,45 @@ fn breaches() -> Metric {
             ci_high          [f64]   their intervals' upper bounds
             period_evidence  [str]   per period against the threshold: thin (fewer than rules.min_raters people), certain (interval below), likely (rate below, interval straddles)
             action           str     the configured action (诫勉谈话)
+        "),
+    )
+}
+
+#[rustfmt::skip] // the columns as a text table
+fn cases() -> Metric {
+    metric(
+        "cases",
+        "certain breach (subject × window)",
+        "诫勉谈话 cases: every breach on certain evidence opens one, with the leader who holds the talk, a due date in working days and the status from the case sheet (case_records).",
+        &["breaches", "subjects", "case_records"],
+        |i| {
+            let cal = i.cfg.calendar.load()?;
+            let (b, s, r) = (i.lazy("breaches")?, i.lazy("subjects")?, i.lazy("case_records")?);
+            Ok(Plan::Frame(cases::cases(i.cfg, &cal, b, s, r, i.as_of)?))
+        },
+        columns("
+            case_id      str     案件编号: window-subject_id (2012-ZZ0131), the same on every compute
+            subject_id   str     the subject the breach concerns
+            name         str     its name
+            kind         str     组织 or 干部
+            unit         str     a cadre's organization (所属组织); an organization's village, else its township
+            position     str     a cadre's position
+            township     str     its township
+            org_type     str     its org type, which decides the leader
+            window       str     the assessment window (the year)
+            rule         str     the rules broken, as breaches says
+            evidence     str     certain (a likely or thin breach opens no case)
+            periods      [str]   the periods below the threshold
+            rates        [f64]   their rates
+            leader       str     who holds the talk: cases.leaders by org type ({township} filled in), else cases.default_leader (县委组织部)
+            opened_on    date    the day after the breach's last listed period ends, or the as-of date when earlier
+            due          date    opened_on + cases.due_workdays working days (the working-day calendar)
+            status       str     待谈话 (default), 已谈话 or 不予谈话, from the latest case record
+            held_on      date    the day the talk was held
+            outcome      str     what the talk concluded
+            reason       str     why no talk is held (不予谈话)
+            interviewer  str     who held the talk
+            overdue      bool    待谈话 and due before the as-of date
         "),
     )
 }

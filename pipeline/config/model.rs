@@ -26,6 +26,7 @@ pub struct Config {
     pub sampling: Sampling,
     pub breach: Breach,
     pub calendar: CalendarCfg,
+    pub cases: CasesCfg,
     pub rules: Rules,
     pub integrity: IntegrityCfg,
     pub grades: Vec<Grade>,
@@ -121,6 +122,39 @@ pub struct ReportCfg {
 pub struct CalendarCfg {
     /// A county's own holiday file; empty: the built-in one.
     pub file: PathBuf,
+}
+
+/// The 诫勉谈话 cases a certain breach opens (`compute::cases`): who holds
+/// the talk and in how many working days.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesCfg {
+    /// Working days from the day a case opens to its due date.
+    pub due_workdays: u32,
+    /// The responsible leader of a subject of no listed org type (county bodies).
+    pub default_leader: String,
+    /// The responsible leader by the subject's org type; `{township}` is
+    /// replaced by the subject's township.
+    pub leaders: Vec<CaseLeader>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseLeader {
+    pub org_type: String,
+    pub leader: String,
+}
+
+impl CasesCfg {
+    /// The leader of a subject of `org_type` in `township`.
+    pub fn leader(&self, org_type: &str, township: &str) -> String {
+        let role = self
+            .leaders
+            .iter()
+            .find(|l| l.org_type == org_type)
+            .map_or(self.default_leader.as_str(), |l| l.leader.as_str());
+        role.replace("{township}", township)
+    }
 }
 
 impl CalendarCfg {

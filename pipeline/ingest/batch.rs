@@ -37,6 +37,8 @@ pub struct Batch<'a> {
     key: Option<Vec<u8>>,
     bounds: Bounds,
     known_subjects: Vec<String>,
+    /// The cases of the last compute (case_id, opened_on as days).
+    known_cases: Vec<(String, String)>,
     /// Every rating key seen, loaded with the warehouse's at the first ratings file.
     keys: Option<Keys>,
     files: Vec<String>,
@@ -100,6 +102,7 @@ impl<'a> Batch<'a> {
             key,
             bounds,
             known_subjects,
+            known_cases: super::case_rows::known(wh, old)?,
             keys: None,
             files: Vec::new(),
             ratings_files: Vec::new(),
@@ -178,6 +181,7 @@ impl<'a> Batch<'a> {
             bounds: self.bounds,
             subjects: Series::new("ids".into(), &self.known_subjects),
             source_scale,
+            cases: self.known_cases.clone(),
             batch: self.id,
             shown: shown.to_string(),
         };

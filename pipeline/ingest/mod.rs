@@ -6,6 +6,7 @@
 //! and ratings; write the staged files; commit the manifest last.
 
 mod batch;
+mod case_rows;
 mod coded;
 pub(crate) mod csv;
 mod decode;
@@ -140,6 +141,7 @@ fn rank(kind: Kind) -> u8 {
         Kind::Raters => 1,
         Kind::Ledger => 2,
         Kind::Ratings => 3,
+        Kind::Cases => 4,
     }
 }
 
@@ -525,19 +527,19 @@ fn stage(
         (Kind::Subjects, "subjects", "subject_id"),
         (Kind::Raters, "raters", "person_key"),
         (Kind::Ledger, "suggestions", "suggestion_id"),
+        (Kind::Cases, "case_records", "case_id"),
     ];
     for (kind, table, key) in snapshots {
         let Some(frames) = batch.new.get(&kind).filter(|f| !f.is_empty()) else {
             continue;
         };
         let new = concat_frames(frames)?;
-        if kind == Kind::Ledger {
-            let rel = format!("suggestions_history/b{id:06}.parquet");
+        // Ledger items and case records keep every version ever ingested.
+        if matches!(kind, Kind::Ledger | Kind::Cases) {
+            let history = format!("{table}_history");
+            let rel = format!("{history}/b{id:06}.parquet");
             write_parquet(&mut new.clone(), &wh.root.join(&rel))?;
-            m.tables
-                .entry("suggestions_history".into())
-                .or_default()
-                .push(rel);
+            m.tables.entry(history).or_default().push(rel);
         }
         // Latest wins: the old snapshot first, then this batch in file and line order.
         let old_rows = wh.scan(old, table)?.collect()?;

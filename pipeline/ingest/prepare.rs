@@ -34,6 +34,8 @@ pub struct Prep<'a> {
     /// Subject ids known so far: the warehouse's roster and this batch's.
     pub subjects: Series,
     pub source_scale: Vec<(String, String)>,
+    /// The cases last computed (`validate::Context::cases`).
+    pub cases: Vec<(String, String)>,
     pub batch: u32,
     pub shown: String,
 }
@@ -115,6 +117,7 @@ impl Prep<'_> {
             subjects: self.subjects.clone(),
             source_scale: self.source_scale.clone(),
             key: self.key.as_deref(),
+            cases: &self.cases,
         }
     }
 
@@ -275,6 +278,7 @@ impl Prep<'_> {
 fn table_of(kind: Kind) -> &'static str {
     match kind {
         Kind::Ledger => "suggestions",
+        Kind::Cases => "case_records",
         kind => kind.name(),
     }
 }

@@ -31,6 +31,9 @@ pub struct Context<'a> {
     pub source_scale: Vec<(String, String)>,
     /// The key rater ids are hashed with (`privacy`), when there is one.
     pub key: Option<&'a [u8]>,
+    /// The 诫勉谈话 cases last computed, as (case_id, opened_on in days
+    /// since 1970): a case record must name one and not predate it.
+    pub cases: &'a [(String, String)],
 }
 
 /// Rows that passed, in canonical columns (plus `__line`, and `__rater_id` /
@@ -68,11 +71,17 @@ impl Validated {
 
 /// Parsed-date expressions by column, each through a dictionary of the
 /// column's distinct texts.
-type Dates = HashMap<&'static str, Expr>;
+pub(super) type Dates = HashMap<&'static str, Expr>;
 
 fn dates(m: &Mapping, table: &RawTable) -> PolarsResult<Dates> {
     let mut out = HashMap::new();
-    for c in ["rated_at", "received_at", "deadline", "closed_at"] {
+    for c in [
+        "rated_at",
+        "received_at",
+        "deadline",
+        "closed_at",
+        "held_on",
+    ] {
         let distinct = match (m.position(c), m.constants.iter().find(|k| k.0 == c)) {
             (Some(i), _) => table.df.column(&super::table::col_name(i))?.unique()?,
             (None, Some((_, v))) => Column::new("v".into(), [v.clone()]),
@@ -105,6 +114,7 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<
         Kind::Subjects => subjects(ctx, &header),
         Kind::Raters => raters(ctx, &header),
         Kind::Ledger => ledger(ctx, &header, &dates),
+        Kind::Cases => super::case_rows::plan(ctx, &header, &dates),
     };
     // One select keeps only what is needed: intermediate columns are not
     // materialized in the result.
@@ -143,7 +153,7 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<
     Ok(Validated::new(Accepted::Frame(accepted), failed, checks))
 }
 
-type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);
+pub(super) type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);
 
 /// The table's cells with id, code and category columns normalized
 /// (`normalize.rs`) beside the raw ones, and the expressions taking each

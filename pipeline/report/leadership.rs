@@ -35,6 +35,8 @@ pub struct Leadership {
     pub likely: Vec<BreachRow>,
     /// Firm watch entries, and the subjects needing more ratings by township.
     pub attention: Attention,
+    /// The action plan (行动计划): talks, follow-up draws, overdue rectification.
+    pub actions: super::actions::ActionPlan,
     /// The unit cards' folder, relative to this report.
     pub cards: String,
     pub composition: Vec<CompositionRow>,
@@ -164,6 +166,18 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         county_trend,
     };
     let summary = summary::findings(&facts, labels, &cards);
+    let actions = super::actions::build(&super::actions::Sources {
+        cfg,
+        data,
+        idx: &idx,
+        labels,
+        window: &w,
+        attention: &attention,
+        likely: &likely,
+        plan: &plan,
+        ledger: &ledger,
+        cards: &cards,
+    });
     Leadership {
         meta: Meta::new(cfg, data, labels, "leadership_title"),
         headline,
@@ -182,6 +196,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         breaches,
         likely,
         attention,
+        actions,
         cards,
         composition,
         worst_composition: worst_composition(data, &idx, &w),

@@ -225,6 +225,19 @@ pub struct Suggestion {
     pub days_overdue: Option<i64>,
 }
 
+/// One 诫勉谈话 case (`cases`), as the action plan shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    pub case_id: String,
+    pub subject_id: String,
+    pub window: String,
+    pub leader: String,
+    pub due: Option<String>,
+    pub status: String,
+    pub held_on: Option<String>,
+    pub overdue: Option<bool>,
+}
+
 /// One ingested input file, for the methodology footnote.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -256,6 +269,7 @@ pub struct Data {
     pub changes: Vec<Change>,
     pub detail: Vec<Detail>,
     pub suggestions: Vec<Suggestion>,
+    pub cases: Vec<Case>,
     pub inputs: Vec<Input>,
     pub quarantined: u64,
     /// The metrics were computed under other rules or from other data than
@@ -295,6 +309,7 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
                 changes: rows(t("changes")?)?,
                 detail: Vec::new(),
                 suggestions: rows(with_days_overdue(t("suggestions")?, calendar, &as_of)?)?,
+                cases: rows(t("cases")?)?,
                 inputs: inputs(&m),
                 quarantined: m
                     .batches

@@ -8,6 +8,7 @@
 //! audience's folder whole. Nothing here reads the clock: the as-of date of
 //! the metrics dates every output, so equal inputs give equal bytes.
 
+pub mod actions;
 pub mod attention;
 pub mod benchmark;
 pub mod change;

@@ -128,6 +128,9 @@ fn stages(cfg: &Config, opts: &Options, rec: &mut RunRecord) -> Result<()> {
         .map(|b| b.get(&year).copied().unwrap_or_default());
     rec.breaches = counted.map(|c| c.all);
     rec.breaches_firm = counted.map(|c| c.firm);
+    rec.cases_overdue = crate::warehouse::breaches::cases_open(&wh)
+        .ok()
+        .map(|c| c.overdue);
     Ok(())
 }
 

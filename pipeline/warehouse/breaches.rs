@@ -17,6 +17,46 @@ pub struct BreachCount {
     pub firm: u64,
 }
 
+/// 诫勉谈话 cases of the last compute not yet held: pending (待谈话) and,
+/// of those, overdue on the compute's as-of date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CaseCount {
+    pub pending: u64,
+    pub overdue: u64,
+}
+
+/// The cases of the last compute (none before compute).
+pub fn cases_open(wh: &Warehouse) -> Result<CaseCount> {
+    let m = wh.manifest()?;
+    if !m.tables.contains_key("cases") {
+        return Ok(CaseCount::default());
+    }
+    let pending = col("status").eq(polars::prelude::lit(
+        crate::contract::CaseStatus::Pending.as_str(),
+    ));
+    let df = wh
+        .scan(&m, "cases")?
+        .select([
+            pending
+                .cast(polars::prelude::DataType::UInt64)
+                .sum()
+                .cast(polars::prelude::DataType::UInt64)
+                .alias("pending"),
+            col("overdue")
+                .cast(polars::prelude::DataType::UInt64)
+                .sum()
+                .cast(polars::prelude::DataType::UInt64)
+                .alias("overdue"),
+        ])
+        .collect()
+        .context("cannot count cases")?;
+    let get = |c: &str| -> Result<u64> { Ok(df.column(c)?.u64()?.get(0).unwrap_or(0)) };
+    Ok(CaseCount {
+        pending: get("pending")?,
+        overdue: get("overdue")?,
+    })
+}
+
 /// Breaches by assessment year (none before compute).
 pub fn breaches_by_window(wh: &Warehouse) -> Result<BTreeMap<String, BreachCount>> {
     let m = wh.manifest()?;

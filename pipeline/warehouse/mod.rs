@@ -27,12 +27,14 @@ pub use parquet::{compression, parquet_writer, read_parquet, write_csv_bom, writ
 pub const MANIFEST: &str = "MANIFEST.json";
 
 /// The tables pingyi keeps, each a folder of Parquet files.
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 8] = [
     "ratings",
     "subjects",
     "raters",
     "suggestions",
     "suggestions_history",
+    "case_records",
+    "case_records_history",
     "quarantine",
 ];
 

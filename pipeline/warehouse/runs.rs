@@ -95,6 +95,9 @@ pub struct RunRecord {
     /// Of those, breaches on firm evidence (the rest need more ratings).
     #[serde(default)]
     pub breaches_firm: Option<u64>,
+    /// 诫勉谈话 cases past their due date and not held (attention).
+    #[serde(default)]
+    pub cases_overdue: Option<u64>,
     pub outputs: Vec<String>,
     pub error: Option<String>,
     /// The last batch committed when the run started (what it commits

@@ -150,13 +150,26 @@ fn suggestions() -> Vec<Column> {
 }
 
 #[rustfmt::skip] // the columns as a text table
+fn case_records() -> Vec<Column> {
+    columns("
+        case_id      str   the 诫勉谈话 case (案件编号), as the `cases` table numbers it: window-subject_id
+        subject_id   str   the subject, when the sheet gives it (the case id decides)
+        status       str   待谈话, 已谈话 (held) or 不予谈话 (not held, with a reason)
+        held_on      date  the day the talk was held (谈话日期)
+        outcome      str   what the talk concluded (谈话结果)
+        reason       str   why no talk is held (不予谈话理由)
+        interviewer  str   who held the talk (谈话人)
+    ")
+}
+
+#[rustfmt::skip] // the columns as a text table
 fn quarantine() -> Vec<Column> {
     columns("
-        kind    str   the kind of file: ratings, subjects, raters or ledger
+        kind    str   the kind of file: ratings, subjects, raters, ledger or cases
         sheet   str   the workbook sheet; empty for other files
         column  str   the canonical column at fault
         value   str   the cell as the file had it (a clear rater id as its keyed hash)
-        reason  str   why: missing_required, bad_date, unknown_subject, off_scale, duplicate, impossible_history, conflicting_rows, hidden_row, formula_cell … (README: Ingest)
+        reason  str   why: missing_required, bad_date, unknown_subject, off_scale, duplicate, impossible_history, conflicting_rows, unknown_case, held_without_date, hidden_row, formula_cell … (README: Ingest)
         detail  str   a sentence saying how to fix the row
         row     str   the offending row as the file had it, header → cell, as JSON
     ")
@@ -180,6 +193,8 @@ pub fn ingested() -> Vec<Table> {
         table("raters", "person", "The rater roster (参评人员名册) the random draw samples from: the latest row per person.", raters()),
         table("suggestions", "suggestion", "The rectification ledger (整改销号台账): the latest row per suggestion_id.", suggestions()),
         table("suggestions_history", "suggestion × ingest", "Every ledger row ever ingested, so an item's history can be followed.", suggestions()),
+        table("case_records", "case", "The 诫勉谈话 case sheet the department fills: the latest row per case_id.", case_records()),
+        table("case_records_history", "case × ingest", "Every case record ever ingested, so a case's history can be followed.", case_records()),
         table("quarantine", "rejected cell", "Rows ingest refused, with file, line, column, reason and how to fix them.", quarantine()),
     ]
 }

@@ -2,6 +2,7 @@
 //! a temporary folder, as a user would.
 
 mod calendar;
+mod cases;
 mod changes;
 mod compute;
 mod config;

@@ -60,10 +60,13 @@ fn every_metric_table_has_a_model_with_a_header() {
     // One model per entry of the metrics registry, and no other, except
     // `integrity` (issue 38): its straight-lining test needs the binomial
     // tail, a sum over a row generator with lgamma that DuckDB has and
-    // Spark's ANSI mode does not share; not written yet (README says so).
+    // Spark's ANSI mode does not share; and `cases` (issue 37), whose
+    // responsible leader and working-day due date need the leader table
+    // and the calendar passed to the runners. Neither is written yet
+    // (README says so).
     let names = models();
     let mut registry = pingyi::compute::tables::names();
-    registry.retain(|n| *n != "integrity");
+    registry.retain(|n| *n != "integrity" && *n != "cases");
     registry.sort_unstable();
     assert_eq!(names, registry);
     for name in names {

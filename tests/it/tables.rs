@@ -195,7 +195,7 @@ fn every_declared_input_is_provided() {
         for i in m.inputs {
             let known = names().contains(i)
                 || pingyi::compute::tables::SHARED.iter().any(|(n, _)| n == i)
-                || ["ratings", "subjects", "suggestions"].contains(i);
+                || ["ratings", "subjects", "suggestions", "case_records"].contains(i);
             assert!(known, "{} reads {i}, which nothing provides", m.table.name);
         }
     }
