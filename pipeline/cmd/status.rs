@@ -123,8 +123,7 @@ pub fn run(args: &StatusArgs, explicit: Option<&Path>) -> Result<u8> {
 /// configuration's rules at their as-of date.
 fn metrics_current(cfg: &crate::config::Config, m: &crate::warehouse::Manifest) -> Option<bool> {
     let stored = m.metrics_input.as_deref()?;
-    let as_of = crate::dates::parse_loose(m.computed_as_of.as_deref()?)?;
-    Some(crate::compute::inputs_key(cfg, m, as_of) == stored)
+    Some(crate::compute::key_now(cfg, m)? == stored)
 }
 
 /// Report folders whose stamp names other metrics than the stored ones.

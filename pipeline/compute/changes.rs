@@ -82,21 +82,11 @@ pub fn changes(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame> 
 /// roster, as `rates::group_period` does.
 fn method_cells(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame> {
     let sums = || [col("valid").sum(), col("satisfied").sum()];
-    let by_subject = cube
-        .group_by([col("subject_id"), col("period"), col("method")])
-        .agg(sums())
-        .join(
-            subjects.select([
-                col("subject_id"),
-                col("township"),
-                col("village"),
-                col("org_type"),
-                col("pioneer_category"),
-            ]),
-            [col("subject_id")],
-            [col("subject_id")],
-            JoinArgs::new(JoinType::Left),
-        );
+    let by_subject = super::rates::with_attributes(
+        cube.group_by([col("subject_id"), col("period"), col("method")])
+            .agg(sums()),
+        subjects,
+    );
     let year = col("period").str().slice(lit(0), lit(4));
     let per_level: Vec<LazyFrame> = LEVELS
         .iter()

@@ -219,6 +219,14 @@ fn build_round(
     Ok(done)
 }
 
+/// The input key the stored metrics would have if computed now, at their
+/// own as-of date (None when never computed): equal to the manifest's
+/// `metrics_input` when the tables and rules are unchanged since.
+pub fn key_now(cfg: &Config, m: &Manifest) -> Option<String> {
+    let as_of = crate::dates::parse_loose(m.computed_as_of.as_deref()?)?;
+    Some(inputs_key(cfg, m, as_of))
+}
+
 /// What the metrics depend on, as one hash: the files of the input tables,
 /// the as-of date and the configuration's rules (the rater key left out: a
 /// hash of a secret is not stored). Equal keys mean equal metrics.

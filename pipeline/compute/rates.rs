@@ -230,6 +230,23 @@ pub fn subject_period(
         .sort(["subject_id", "period"], Default::default())
 }
 
+/// Sums per subject joined to the subject attributes the group levels
+/// group by (township, village, org type, pioneer category).
+pub fn with_attributes(per_subject: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+    per_subject.join(
+        subjects.select([
+            col("subject_id"),
+            col("township"),
+            col("village"),
+            col("org_type"),
+            col("pioneer_category"),
+        ]),
+        [col("subject_id")],
+        [col("subject_id")],
+        JoinArgs::new(JoinType::Left),
+    )
+}
+
 /// A left join where a null key matches a null key (a subject without a
 /// township is the group null in both frames).
 pub fn left() -> JoinArgs {
@@ -300,22 +317,13 @@ pub fn group_period(
     clusters: LazyFrame,
 ) -> LazyFrame {
     let sums = ["valid", "satisfied", "abstained", "score_sum", "score_n"].map(|c| col(c).sum());
-    let by_subject = categories
-        .clone()
-        .group_by([col("subject_id"), col("period")])
-        .agg(sums.clone())
-        .join(
-            subjects.clone().select([
-                col("subject_id"),
-                col("township"),
-                col("village"),
-                col("org_type"),
-                col("pioneer_category"),
-            ]),
-            [col("subject_id")],
-            [col("subject_id")],
-            JoinArgs::new(JoinType::Left),
-        );
+    let by_subject = with_attributes(
+        categories
+            .clone()
+            .group_by([col("subject_id"), col("period")])
+            .agg(sums.clone()),
+        subjects.clone(),
+    );
     // A rating's own level is summed per period once; its period and year
     // spans then group those sums instead of the whole cube twice.
     let source = |level: &str| match level {

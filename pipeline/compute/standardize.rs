@@ -23,22 +23,12 @@ fn in_method_order(e: Expr) -> Expr {
 /// with a valid rating.
 pub fn rate_std(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
     let year = || col("period").str().slice(lit(0), lit(4));
-    let by_subject = cube
-        .clone()
-        .group_by([col("subject_id"), col("period"), col("method")])
-        .agg([col("valid").sum(), col("satisfied").sum()])
-        .join(
-            subjects.select([
-                col("subject_id"),
-                col("township"),
-                col("village"),
-                col("org_type"),
-                col("pioneer_category"),
-            ]),
-            [col("subject_id")],
-            [col("subject_id")],
-            JoinArgs::new(JoinType::Left),
-        );
+    let by_subject = super::rates::with_attributes(
+        cube.clone()
+            .group_by([col("subject_id"), col("period"), col("method")])
+            .agg([col("valid").sum(), col("satisfied").sum()]),
+        subjects,
+    );
     let by_method = cube
         .clone()
         .group_by([year().alias("year"), col("method")])

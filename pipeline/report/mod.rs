@@ -123,9 +123,9 @@ pub fn run(cfg: &Config, wh: &Warehouse, opts: &Options) -> Result<Summary> {
     }
     let started = std::time::Instant::now();
     let mut data = load::load(wh, &cfg.calendar.load()?)?;
-    data.stale = crate::dates::parse_loose(&data.as_of).is_some_and(|d| {
-        Some(crate::compute::inputs_key(cfg, &manifest, d)) != manifest.metrics_input
-    });
+    // `load` read the metrics' as-of date from this manifest.
+    data.stale = crate::compute::key_now(cfg, &manifest)
+        .is_some_and(|key| Some(key) != manifest.metrics_input);
     if data.stale {
         tracing::warn!("the metrics were computed under other rules or from other data; the reports say so: run `pingyi compute` and render again");
         eprintln!("warning: the metrics in {} were computed under other rules or from other data than the warehouse and configuration hold now; the reports say so on every page. Run `pingyi compute` (or `pingyi run`) and render again.", wh.root.display());
