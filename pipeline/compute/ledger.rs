@@ -64,8 +64,15 @@ pub fn ledger_summary(
     .collect();
     Ok(concat(per_level, UnionArgs::default())
         .expect("same schema by construction")
+        // An empty ledger still has its county row (0 suggestions): no
+        // closure rate there rather than 0/0.
         .with_column(
-            (col("closed").cast(DataType::Float64) / col("suggestions").cast(DataType::Float64))
+            when(col("suggestions").gt(lit(0)))
+                .then(
+                    col("closed").cast(DataType::Float64)
+                        / col("suggestions").cast(DataType::Float64),
+                )
+                .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias("closure_rate"),
         )
         .select([

@@ -22,6 +22,10 @@ from pathlib import Path
 
 DEFAULTS = Path(__file__).resolve().parents[2] / "pipeline" / "config" / "defaults.toml"
 CALENDAR = Path(__file__).resolve().parents[2] / "pipeline" / "calendar" / "cn-holidays.toml"
+# The data dictionary `pingyi tables --format markdown` writes (a test holds
+# it current): the columns of a warehouse table the warehouse does not hold
+# yet, such as case_records before the first case sheet is ingested.
+DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
 
 # The breach model joins at most this many rules' labels (its pivot has one
 # slot each).
@@ -64,9 +68,11 @@ MACROS = {
 }
 # Spelled per engine: an aggregate's values as a list ordered by a key.
 DIALECT_MACROS = {
-    "duckdb": {"ordered_list": (("value", "key"), "list({value} order by {key})")},
+    "duckdb": {"ordered_list": (("value", "key"), "list({value} order by {key})"),
+               "list_last": (("items",), "{items}[len({items})]")},
     "spark": {"ordered_list": (("value", "key"),
-                               "transform(array_sort(collect_list(named_struct('k', {key}, 'v', {value}))), s -> s.v)")},
+                               "transform(array_sort(collect_list(named_struct('k', {key}, 'v', {value}))), s -> s.v)"),
+              "list_last": (("items",), "element_at({items}, -1)")},
 }
 MACRO_CALL = re.compile(r"\{\{\s*(\w+)\(([\w\s,.]*)\)\s*\}\}")
 
@@ -174,6 +180,8 @@ def params(cfg, as_of):
     grades = [(i + 1, g["name"], float(g["min"])) for i, g in enumerate(cfg["grades"])]
     b = cfg["breach"]
     run = [(as_of, int(cfg["rules"]["min_raters"]), b["action"], b["basis"])]
+    cases = cfg.get("cases", {})
+    leaders = [(l["org_type"], l["leader"]) for l in cases.get("leaders", [])]
     return {
         "params_quota": ([("org_type", "string"), ("rater_category", "string"), ("quota_group", "string"),
                           ("quota", "double"), ("tolerance", "double")], quota),
@@ -181,6 +189,11 @@ def params(cfg, as_of):
                                 rules),
         "params_grades": ([("band", "int"), ("name", "string"), ("min_rate", "double")], grades),
         "params_run": ([("as_of", "date"), ("min_raters", "int"), ("action", "string"), ("basis", "string")], run),
+        # [cases]: who holds a talk (by org type, `{township}` filled in; else the default) and in how
+        # many working days.
+        "params_case_leaders": ([("org_type", "string"), ("leader", "string")], leaders),
+        "params_cases": ([("due_workdays", "int"), ("default_leader", "string")],
+                         [(int(cases.get("due_workdays", 10)), cases.get("default_leader", ""))]),
     }
 
 
@@ -212,6 +225,44 @@ def calendar_days(cfg, config_path):
             rows.append((d, d in worked or (d.weekday() < 5 and d not in off)))
             d += timedelta(days=1)
     return rows
+
+
+SQL_TYPES = {"str": "string", "date": "date", "bool": "boolean", "f64": "double", "datetime": "timestamp"}
+
+
+def dictionary_columns(table):
+    """(column, SQL type) of `table` as docs/tables.md declares it; None when
+    the dictionary lacks the table."""
+    if not DICTIONARY.exists():
+        return None
+    text = DICTIONARY.read_text(encoding="utf-8")
+    found = re.search(r"^## `" + re.escape(table) + r"`\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    if not found:
+        return None
+    rows = re.findall(r"^\| `(\w+)` \| ([\w\[\]]+) \|", found.group(1), re.MULTILINE)
+    out = []
+    for column, kind in rows:
+        if kind in SQL_TYPES:
+            out.append((column, SQL_TYPES[kind]))
+        elif re.fullmatch(r"[ui](8|16|32|64)", kind):
+            out.append((column, "bigint"))
+        else:
+            raise SystemExit(f"{DICTIONARY}: {table}.{column} is {kind}; an absent table of that type cannot be made empty")
+    return out
+
+
+def register_absent(engine, models):
+    """A warehouse table a model reads but the warehouse does not hold yet
+    (no case sheet ingested, no ledger) is empty, as pingyi compute reads
+    it: registered with its dictionary columns and no rows."""
+    produced = {m["name"] for m in models}
+    for model in models:
+        for name in model["inputs"]:
+            if engine.has(name) or name in produced:
+                continue
+            columns = dictionary_columns(name)
+            if columns:
+                engine.register_sql(name, values_sql(columns, []))
 
 
 def values_table(columns, rows):
@@ -268,6 +319,7 @@ def compute(engine, args, warehouse_tables):
         engine.register_sql(name, values_sql(columns, rows))
     engine.register_sql("params_calendar", values_table([("day", "date"), ("workday", "boolean")],
                                                         calendar_days(cfg, args.config)))
+    register_absent(engine, models)
     differ = 0
     out = args.out.rstrip("/")
     for model in models:

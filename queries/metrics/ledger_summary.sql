@@ -6,7 +6,8 @@
 -- definitions: closed = status 已销号; closure_rate = closed / suggestions; overdue = not closed and the
 --   deadline fell due before the as-of date, where a deadline falls due on the first working day on or after
 --   it (params_calendar: every day of the years the working-day calendar covers, holidays and 调休 applied); median_days_to_close = median of closed_at − received_at (days) over the
---   closed suggestions; answered_on_spot = suggestions answered on the spot (现场答复).
+--   closed suggestions; answered_on_spot = suggestions answered on the spot (现场答复). An empty ledger has
+--   one row: the county's, with 0 suggestions and no closure rate.
 --   Days are counted from a civil day number (year, month, day → days), because DuckDB and Spark spell
 --   the difference of two dates differently.
 -- parameters: params_run.as_of (pingyi compute --as-of; report.as_of; today); params_calendar (day, workday)
@@ -78,4 +79,9 @@ summed as (
 select level, "group", suggestions, closed, cast(closed as double) / suggestions as closure_rate, overdue,
        median_days_to_close, answered_on_spot
 from summed
+union all
+-- An empty ledger still has its county row: 0 suggestions, no closure rate.
+select 'county', '全县', cast(0 as bigint), cast(0 as bigint), cast(null as double), cast(0 as bigint),
+       cast(null as double), cast(0 as bigint)
+where not exists (select 1 from suggestions)
 order by level, "group" nulls first
