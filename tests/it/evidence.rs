@@ -422,26 +422,3 @@ fn the_plan_says_how_many_people_a_firm_answer_needs_and_the_draw_takes_it() {
     assert_eq!(audit["size"]["n"], planned_total);
     d.ok(&["sample", "--check", "plan"]);
 }
-
-#[test]
-fn every_tile_says_its_window_and_counts_within_it() {
-    let d = crate::util::county();
-    d.ok(&["report", "--audience", "leadership"]);
-    let html = std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap();
-    // 被评议对象 counts the subjects rated in 2012, not since 2011Q1.
-    let tile = regex::Regex::new(
-        r#"<div class="value">([\d,]+)</div><div class="label">被评议对象 · 2012</div>"#,
-    )
-    .unwrap();
-    let shown = tile
-        .captures(&html)
-        .expect("the subjects tile says its year")[1]
-        .replace(',', "");
-    let in_2012 = query(&d, "select count(*) from grades where \"window\" = '2012'");
-    assert_eq!(shown, in_2012[0][0]);
-    // The cumulative counts say their span.
-    assert!(
-        html.contains("（2011Q1–2012Q4）"),
-        "the cumulative tile says its periods"
-    );
-}
