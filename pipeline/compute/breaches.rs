@@ -54,9 +54,7 @@ fn counted(cfg: &Config, cells: LazyFrame) -> LazyFrame {
             ]
         })
         .collect();
-    cells
-        .group_by([col("subject_id"), col("window")])
-        .agg(aggs)
+    cells.group_by([col("subject_id"), col("window")]).agg(aggs)
 }
 
 /// True where a subject-window breaks at least one rule.
@@ -137,16 +135,14 @@ fn rules_broken(cfg: &Config) -> Expr {
 pub fn breaches(cfg: &Config, sp: LazyFrame, grades: LazyFrame, subjects: LazyFrame) -> LazyFrame {
     let cells = rule_window::cells(cfg, sp, grades, subjects);
     let [threshold, span] = threshold_and_span(cfg);
-    let broken = counted(cfg, cells.clone())
-        .filter(any_broken(cfg))
-        .select([
-            col("subject_id"),
-            col("window"),
-            rules_broken(cfg).alias("rule"),
-            threshold,
-            span,
-            certainly_broken(cfg).alias("__certain"),
-        ]);
+    let broken = counted(cfg, cells.clone()).filter(any_broken(cfg)).select([
+        col("subject_id"),
+        col("window"),
+        rules_broken(cfg).alias("rule"),
+        threshold,
+        span,
+        certainly_broken(cfg).alias("__certain"),
+    ]);
     let thin = lit(Evidence::Thin.as_str());
     cells
         .join(

@@ -27,7 +27,8 @@ use crate::config::Config;
 pub struct Plan {
     pub min_raters: u64,
     pub half_width: f64,
-    /// (subject, period) → its people and effective n.
+    /// (subject, period) → its people and effective n; a pooled year (the
+    /// evaluation of a kind counted by year) under its window, `2012`.
     cells: BTreeMap<(String, String), (u64, Option<f64>)>,
 }
 
@@ -40,6 +41,10 @@ impl Plan {
                 let key = (r.subject_id.clone(), r.period.clone());
                 (key, (r.raters.unwrap_or(0), r.n_eff))
             })
+            .chain(data.grades.iter().map(|g| {
+                let key = (g.subject_id.clone(), g.window.clone());
+                (key, (g.raters.unwrap_or(0), g.n_eff))
+            }))
             .collect();
         Plan {
             min_raters: u64::from(cfg.rules.min_raters),

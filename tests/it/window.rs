@@ -45,7 +45,8 @@ fn county(extra: &str, as_of: &str) -> Dir {
     );
     std::fs::create_dir(d.join("in")).unwrap();
     d.write("in/roster.csv", ROSTER);
-    let mut r = String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    let mut r =
+        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
     rows(&mut r, "K1", "2012-02-01", 13, 7);
     rows(&mut r, "K1", "2012-05-01", 13, 7);
     rows(&mut r, "K2", "2011-11-15", 13, 7);
@@ -73,8 +74,24 @@ fn cadres_are_judged_on_the_pooled_year_and_organizations_by_quarter() {
         b,
         vec![
             // K2: 2011 (13/20) and 2012 (26/40) pooled, both 65%.
-            vec!["K2", "2012", "year", "below 70% × 2", "2011,2012", "0.65,0.65", "20,40"],
-            vec!["O1", "2012", "period", "below 70% × 2", "2012Q1,2012Q2", "0.65,0.65", "20,20"],
+            vec![
+                "K2",
+                "2012",
+                "year",
+                "below 70% × 2",
+                "2011,2012",
+                "0.65,0.65",
+                "20,40"
+            ],
+            vec![
+                "O1",
+                "2012",
+                "period",
+                "below 70% × 2",
+                "2012Q1,2012Q2",
+                "0.65,0.65",
+                "20,20"
+            ],
         ]
     );
     // K1's pooled 2012 is one evaluation below 70%: watched, not breached;
@@ -117,7 +134,10 @@ fn the_watchlist_knows_the_calendar() {
         &open,
         "select subject_id, \"window\", status from watchlist order by subject_id",
     );
-    assert_eq!(w, vec![vec!["K1", "2012", "open"], vec!["O2", "2012", "open"]]);
+    assert_eq!(
+        w,
+        vec![vec!["K1", "2012", "open"], vec!["O2", "2012", "open"]]
+    );
     open.ok(&["report", "--audience", "leadership"]);
     let html = std::fs::read_to_string(open.join("reports/leadership-zh/leadership.html")).unwrap();
     assert!(html.contains("再有一个年度低于70%即触发"), "K1 by year");
@@ -136,9 +156,18 @@ fn the_watchlist_knows_the_calendar() {
     closed.ok(&["report"]);
     let html =
         std::fs::read_to_string(closed.join("reports/leadership-zh/leadership.html")).unwrap();
-    assert!(html.contains("2012 年评议期已结束（数据截至 2013-01-15）"), "the closed note");
-    assert!(html.contains("本年度评议期已结束，未触发；下一年度再低于70%即触发"), "K1 carries");
-    assert!(!html.contains("再有一期低于70%即触发"), "no open wording after the window");
+    assert!(
+        html.contains("2012 年评议期已结束（数据截至 2013-01-15）"),
+        "the closed note"
+    );
+    assert!(
+        html.contains("本年度评议期已结束，未触发；下一年度再低于70%即触发"),
+        "K1 carries"
+    );
+    assert!(
+        !html.contains("再有一期低于70%即触发"),
+        "no open wording after the window"
+    );
     // O2's card: the window ended without triggering; no follow-up asked.
     let cards = closed.join("reports/units-zh/cards");
     let card = std::fs::read_dir(&cards)
@@ -146,7 +175,10 @@ fn the_watchlist_knows_the_calendar() {
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
         .find(|t| t.contains("乙村党支部"))
         .expect("O2's card");
-    assert!(card.contains("2012 年评议期已结束，未触发诫勉谈话规则。"), "{card}");
+    assert!(
+        card.contains("2012 年评议期已结束，未触发诫勉谈话规则。"),
+        "{card}"
+    );
 }
 
 #[test]
@@ -156,7 +188,11 @@ fn a_bad_rule_window_is_refused_naming_its_key() {
     let r = d.run(&["config", "check", "bad.toml"]);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("breach.window.cadre"), "{}", r.stderr);
-    assert!(r.stderr.contains("year"), "says what is allowed: {}", r.stderr);
+    assert!(
+        r.stderr.contains("year"),
+        "says what is allowed: {}",
+        r.stderr
+    );
     // A pooled year has no post-stratified interval: refused, not guessed.
     d.write("ps.toml", "[breach]\nbasis = \"post_stratified\"\n");
     let r = d.run(&["config", "check", "ps.toml"]);
@@ -187,7 +223,11 @@ fn rated_in(wh: &std::path::Path, year: &str) -> usize {
                 let df = ParquetReader::new(std::fs::File::open(&p).unwrap())
                     .finish()
                     .unwrap();
-                let col = df.column("subject_id").unwrap().cast(&DataType::String).unwrap();
+                let col = df
+                    .column("subject_id")
+                    .unwrap()
+                    .cast(&DataType::String)
+                    .unwrap();
                 ids.extend(col.str().unwrap().iter().flatten().map(str::to_string));
             }
         }
@@ -226,7 +266,9 @@ fn every_tile_says_its_window_and_counts_within_it() {
         r#"<div class="value">([\d,]+)</div><div class="label">被评议对象 · 2012</div>"#,
     )
     .unwrap();
-    let shown: usize = tile.captures(&html).expect("the subjects tile says its year")[1]
+    let shown: usize = tile
+        .captures(&html)
+        .expect("the subjects tile says its year")[1]
         .replace(',', "")
         .parse()
         .unwrap();
