@@ -58,6 +58,12 @@ fn county(extra: &str, as_of: &str) -> Dir {
     rows(&mut r, "O1", "2012-05-01", 13, 7);
     rows(&mut r, "O2", "2012-02-01", 13, 7);
     d.write("in/ratings.csv", &r);
+    // One ledger item, so that every SQL model has its inputs.
+    d.write(
+        "in/ledger.csv",
+        "台账编号,被评议对象编号,收集日期,收集方式,问题类别,现场答复,完成时限,整改状态,销号日期\n\
+         L1,O1,2012-03-01,民情恳谈,就业,是,2012-04-01,已销号,2012-03-11\n",
+    );
     d.ok(&["ingest"]);
     d.ok(&["compute"]);
     d
@@ -286,5 +292,39 @@ fn every_tile_says_its_window_and_counts_within_it() {
             li.contains("2012") || li.contains("截至 2012-12-31"),
             "a summary line without its window: {li}"
         );
+    }
+}
+
+#[test]
+fn duckdb_counts_the_windows_as_pingyi_does_before_and_after_the_year_ends() {
+    // The SQL models (breaches, watchlist) against pingyi's tables on the
+    // hand-built county: K2's two pooled years, the open and the closed
+    // window (statuses open, closed, carries).
+    for as_of in ["2012-11-30", "2013-01-15"] {
+        let d = county("", as_of);
+        let out = std::process::Command::new(crate::util::engines_python())
+            .arg(crate::util::repo().join("queries/engines/duckdb_run.py"))
+            .arg("--warehouse")
+            .arg(d.join("wh"))
+            .arg("--config")
+            .arg(d.join("pingyi.toml"))
+            .arg("--out")
+            .arg(d.join("m"))
+            .args(["--compute", "--check", "--as-of", as_of])
+            .output()
+            .expect("run the DuckDB runner");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{as_of}:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for model in ["breaches", "watchlist", "grades"] {
+            let line = stdout
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(model))
+                .unwrap_or_else(|| panic!("no line for {model}:\n{stdout}"));
+            assert!(line.ends_with("same as pingyi"), "{as_of}: {line}");
+        }
     }
 }
