@@ -1,26 +1,16 @@
-//! Result use (结果运用): the breach rule (seed default: one period below 60%
-//! or two below 70% in an assessment year → 诫勉谈话), the watchlist of
-//! subjects one period away from a rule, and annual grades. Every threshold
-//! and count comes from `[breach]` and `[[grades]]` in the configuration.
+//! Result use (结果运用): the breach rule (seed default: one evaluation below
+//! 60% or two below 70% → 诫勉谈话), the watchlist of subjects one evaluation
+//! away from a rule, and annual grades. What one evaluation is comes per
+//! subject kind from `breach.window` (`rule_window.rs`: a period of the
+//! assessment year, or the year pooled); every threshold and count from
+//! `[breach]` and `[[grades]]` in the configuration.
 
 use polars::prelude::*;
 
 use super::evidence::{self, Evidence};
-use crate::config::{Basis, Config};
+use super::rule_window;
+use crate::config::Config;
 use crate::dates::Date;
-
-/// The rate a breach is judged on: raw (as counted by hand, the default) or
-/// post-stratified, with its interval; `raters` (people) decide `thin`.
-fn on_basis(cfg: &Config, sp: LazyFrame) -> LazyFrame {
-    match cfg.breach.basis {
-        Basis::Raw => sp,
-        Basis::PostStratified => sp.with_columns([
-            col("rate_ps").alias("rate"),
-            col("ps_ci_low").alias("ci_low"),
-            col("ps_ci_high").alias("ci_high"),
-        ]),
-    }
-}
 
 /// The assessment window of a period label (`2012Q3`, `2012-09`, `2012H2`, `2012` → `2012`).
 fn window() -> Expr {
@@ -31,10 +21,16 @@ fn label(below: f64, times: u32) -> String {
     format!("below {:.0}% × {times}", below * 100.0)
 }
 
-/// Per subject and window: for each rule, how many periods fell below it,
-/// and how many of them on sufficient evidence (enough people, the whole
-/// interval below the rule's threshold).
-fn counted(cfg: &Config, sp: LazyFrame) -> LazyFrame {
+/// A cell counts for rule `i` when it lies in the rule's span: every period
+/// of the window, or the last `times` pooled years (`rule_window.rs`).
+fn in_span(cfg: &Config, i: usize) -> Expr {
+    col("offset").lt(lit(cfg.breach.rules[i].times as i32))
+}
+
+/// Per subject and window: for each rule, how many evaluations fell below
+/// it, and how many of them on sufficient evidence (enough people, the
+/// whole interval below the rule's threshold).
+fn counted(cfg: &Config, cells: LazyFrame) -> LazyFrame {
     let enough = col("raters").gt_eq(lit(cfg.rules.min_raters));
     let aggs: Vec<Expr> = cfg
         .breach
@@ -42,14 +38,15 @@ fn counted(cfg: &Config, sp: LazyFrame) -> LazyFrame {
         .iter()
         .enumerate()
         .flat_map(|(i, r)| {
+            let below = in_span(cfg, i).and(col("rate").lt(lit(r.below)));
             [
-                col("rate")
-                    .lt(lit(r.below))
+                below
+                    .clone()
                     .cast(DataType::UInt32)
                     .sum()
                     .alias(format!("__below{i}")),
-                enough
-                    .clone()
+                below
+                    .and(enough.clone())
                     .and(col("ci_high").lt(lit(r.below)))
                     .cast(DataType::UInt32)
                     .sum()
@@ -57,10 +54,7 @@ fn counted(cfg: &Config, sp: LazyFrame) -> LazyFrame {
             ]
         })
         .collect();
-    sp.filter(col("rate").is_not_null())
-        .with_column(window())
-        .group_by([col("subject_id"), col("window")])
-        .agg(aggs)
+    cells.group_by([col("subject_id"), col("window")]).agg(aggs)
 }
 
 /// True where a subject-window breaks at least one rule.
@@ -76,7 +70,7 @@ fn triggered(cfg: &Config, i: usize) -> Expr {
 }
 
 /// True where some broken rule is broken on sufficient evidence alone: at
-/// least `times` of its periods certainly below its threshold.
+/// least `times` of its evaluations certainly below its threshold.
 fn certainly_broken(cfg: &Config) -> Expr {
     (0..cfg.breach.rules.len())
         .map(|i| {
@@ -87,27 +81,38 @@ fn certainly_broken(cfg: &Config) -> Expr {
         .unwrap_or(lit(false))
 }
 
-/// One row per subject and window that breaks a rule: the rules broken, the
-/// highest broken threshold, the breach's evidence (`certain` when some
-/// broken rule holds on sufficient evidence alone, `thin` when every listed
-/// period rests on too few people, else `likely`), and the periods below the
-/// threshold as lists, in period order: their rates, valid ratings, people,
-/// interval bounds and evidence against the threshold.
-pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
-    let sp = on_basis(cfg, sp);
+/// The highest threshold broken, and the span of the broken rules at it
+/// (the evaluations listed are those below it within that span).
+fn threshold_and_span(cfg: &Config) -> [Expr; 2] {
     let rules = &cfg.breach.rules;
-    let any = any_broken(cfg);
+    let at = |i: usize, value: Expr, dtype: DataType| {
+        when(triggered(cfg, i))
+            .then(value)
+            .otherwise(lit(NULL).cast(dtype))
+    };
     let threshold = polars::lazy::dsl::max_horizontal(
         (0..rules.len())
+            .map(|i| at(i, lit(rules[i].below), DataType::Float64))
+            .collect::<Vec<_>>(),
+    )
+    .expect("at least one rule (checked in configuration)");
+    let span = polars::lazy::dsl::max_horizontal(
+        (0..rules.len())
             .map(|i| {
-                when(triggered(cfg, i))
-                    .then(lit(rules[i].below))
-                    .otherwise(lit(NULL).cast(DataType::Float64))
+                when(triggered(cfg, i).and(lit(rules[i].below).eq(threshold.clone())))
+                    .then(lit(rules[i].times as i32))
+                    .otherwise(lit(NULL).cast(DataType::Int32))
             })
             .collect::<Vec<_>>(),
     )
     .expect("at least one rule (checked in configuration)");
-    let rule = concat_str(
+    [threshold.alias("threshold"), span.alias("__span")]
+}
+
+/// The rules broken, as `below 60% × 1; below 70% × 2`.
+fn rules_broken(cfg: &Config) -> Expr {
+    let rules = &cfg.breach.rules;
+    concat_str(
         (0..rules.len())
             .map(|i| {
                 when(triggered(cfg, i))
@@ -117,27 +122,45 @@ pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
             .collect::<Vec<_>>(),
         "; ",
         true,
-    );
-    let broken = counted(cfg, sp.clone()).filter(any).select([
+    )
+}
+
+/// One row per subject and window that breaks a rule: the rule window of
+/// the subject's kind, the rules broken, the highest broken threshold, the
+/// breach's evidence (`certain` when some broken rule holds on sufficient
+/// evidence alone, `thin` when every listed evaluation rests on too few
+/// people, else `likely`), and the evaluations (periods, or pooled years)
+/// below the threshold as lists, in order: their rates, valid ratings,
+/// people, interval bounds and evidence against the threshold.
+pub fn breaches(cfg: &Config, sp: LazyFrame, grades: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+    let cells = rule_window::cells(cfg, sp, grades, subjects);
+    let [threshold, span] = threshold_and_span(cfg);
+    let broken = counted(cfg, cells.clone()).filter(any_broken(cfg)).select([
         col("subject_id"),
         col("window"),
-        rule.alias("rule"),
-        threshold.alias("threshold"),
+        rules_broken(cfg).alias("rule"),
+        threshold,
+        span,
         certainly_broken(cfg).alias("__certain"),
     ]);
     let thin = lit(Evidence::Thin.as_str());
-    sp.with_column(window())
+    cells
         .join(
             broken,
             [col("subject_id"), col("window")],
             [col("subject_id"), col("window")],
             JoinArgs::new(JoinType::Inner),
         )
-        .filter(col("rate").lt(col("threshold")))
+        .filter(
+            col("rate")
+                .lt(col("threshold"))
+                .and(col("offset").lt(col("__span"))),
+        )
         .with_column(evidence::label(cfg, col("threshold")).alias("period_evidence"))
-        .sort(["subject_id", "period"], Default::default())
+        .sort(["subject_id", "window", "period"], Default::default())
         .group_by_stable([col("subject_id"), col("window")])
         .agg([
+            col("rule_window").first(),
             col("rule").first(),
             col("threshold").first(),
             col("__certain").first(),
@@ -166,6 +189,7 @@ pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
             [
                 "subject_id",
                 "window",
+                "rule_window",
                 "rule",
                 "threshold",
                 "evidence",
@@ -183,35 +207,59 @@ pub fn breaches(cfg: &Config, sp: LazyFrame) -> LazyFrame {
         .sort(["window", "subject_id"], Default::default())
 }
 
-/// Subjects one period away from a rule in the window that contains the
-/// as-of date (with the seed's rules: exactly one period below 70%, none
-/// below 60%).
-pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
-    let sp = on_basis(cfg, sp);
+/// Where a watch stands at the as-of date: `open` while the window runs
+/// (one more evaluation below triggers the rule); after its last day
+/// `closed` (the window ended without triggering), or `carries` for a
+/// pooled year's own evaluation, which the next window still counts.
+fn status(as_of: Date) -> Expr {
+    when(col("window").cast(DataType::Int32).gt_eq(lit(as_of.year)))
+        .then(lit("open"))
+        .when(col("period").eq(col("window")))
+        .then(lit("carries"))
+        .otherwise(lit("closed"))
+        .alias("status")
+}
+
+/// Subjects one evaluation away from a rule in the latest assessment window
+/// with evaluations up to the as-of date (with the seed's rules: exactly one
+/// below 70%, none below 60%), with where the watch stands (`status`).
+pub fn watchlist(
+    cfg: &Config,
+    sp: LazyFrame,
+    grades: LazyFrame,
+    subjects: LazyFrame,
+    as_of: Date,
+) -> LazyFrame {
+    let cells = rule_window::cells(cfg, sp, grades, subjects);
     let rules = &cfg.breach.rules;
-    let any = any_broken(cfg);
     let near = (0..rules.len())
         .filter(|&i| rules[i].times > 1)
         .map(|i| col(format!("__below{i}")).eq(lit(rules[i].times - 1)))
         .reduce(|a, b| a.or(b))
         .unwrap_or(lit(false));
     let top = rules.iter().map(|r| r.below).fold(0.0, f64::max);
-    let open = as_of.year.to_string();
-    let watched = counted(cfg, sp.clone())
-        .filter(col("window").eq(lit(open)).and(near).and(any.not()))
-        .select([col("subject_id"), col("window")]);
-    sp.with_column(window())
+    let latest = rule_window::latest_window(cells.clone(), as_of.year);
+    let on = || [col("subject_id"), col("window")];
+    let watched = counted(cfg, cells.clone())
         .join(
-            watched,
-            [col("subject_id"), col("window")],
-            [col("subject_id"), col("window")],
+            latest,
+            [col("window")],
+            [col("window")],
             JoinArgs::new(JoinType::Inner),
         )
+        .filter(near.and(any_broken(cfg).not()))
+        .select(on());
+    cells
+        .join(watched, on(), on(), JoinArgs::new(JoinType::Inner))
         .filter(col("rate").lt(lit(top)))
-        .with_column(evidence::label(cfg, lit(top)).alias("evidence"))
+        .with_columns([
+            evidence::label(cfg, lit(top)).alias("evidence"),
+            status(as_of),
+        ])
         .select([
             col("subject_id"),
             col("window"),
+            col("rule_window"),
             col("period"),
             col("rate"),
             col("valid"),
@@ -219,6 +267,7 @@ pub fn watchlist(cfg: &Config, sp: LazyFrame, as_of: Date) -> LazyFrame {
             col("ci_low"),
             col("ci_high"),
             col("evidence"),
+            col("status"),
         ])
         .sort(["subject_id", "period"], Default::default())
 }

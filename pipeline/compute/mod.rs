@@ -23,6 +23,7 @@ pub mod integrity;
 mod ledger;
 mod period;
 mod rates;
+mod rule_window;
 mod standardize;
 pub mod tables;
 mod trends;

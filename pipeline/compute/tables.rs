@@ -314,16 +314,20 @@ fn breaches() -> Metric {
     metric(
         "breaches",
         "subject × assessment window",
-        "The 诫勉谈话 rule broken (default: one period below 60% or two below 70% in a year), with evidence.",
-        &["subject_period"],
-        |i| Ok(Plan::Lazy(breaches::breaches(i.cfg, i.lazy("subject_period")?))),
+        "The 诫勉谈话 rule broken (default: one evaluation below 60% or two below 70%; an evaluation is a period of the year, or the pooled year, per subject kind: breach.window), with evidence.",
+        &["subject_period", "grades", "subjects"],
+        |i| {
+            let (sp, g, s) = (i.lazy("subject_period")?, i.lazy("grades")?, i.lazy("subjects")?);
+            Ok(Plan::Lazy(breaches::breaches(i.cfg, sp, g, s)))
+        },
         columns("
             subject_id       str     the subject that broke a rule
             window           str     the assessment window (the year)
+            rule_window      str     what one evaluation is for the subject's kind (breach.window): period (the window's periods are counted) or year (the pooled year; a rule × T counts the T years ending at the window)
             rule             str     the rules broken, as `below 60% × 1`, joined by `; `
-            threshold        f64     the highest threshold broken; the periods below it are listed
-            evidence         str     certain: some broken rule holds on periods whose whole interval is below its threshold, each on at least rules.min_raters people (证据充分); thin: every listed period rests on fewer people; else likely
-            periods          [str]   the periods below the threshold, in order
+            threshold        f64     the highest threshold broken; the evaluations below it (within the span of the rule broken at it) are listed
+            evidence         str     certain: some broken rule holds on evaluations whose whole interval is below its threshold, each on at least rules.min_raters people (证据充分); thin: every listed evaluation rests on fewer people; else likely
+            periods          [str]   the evaluations below the threshold, in order: periods (2012Q3), or pooled years (2011, 2012)
             rates            [f64]   their rates
             valid            [u32]   their valid ratings
             raters           [u32]   their people (distinct responses with a valid rating)
@@ -379,22 +383,24 @@ fn watchlist() -> Metric {
     metric(
         "watchlist",
         "subject × period in the open window",
-        "Subjects one period away from a rule in the assessment window holding the as-of date.",
-        &["subject_period"],
+        "Subjects one evaluation away from a rule in the latest assessment window with evaluations up to the as-of date, and whether that window is still open.",
+        &["subject_period", "grades", "subjects"],
         |i| {
-            let sp = i.lazy("subject_period")?;
-            Ok(Plan::Lazy(breaches::watchlist(i.cfg, sp, i.as_of)))
+            let (sp, g, s) = (i.lazy("subject_period")?, i.lazy("grades")?, i.lazy("subjects")?);
+            Ok(Plan::Lazy(breaches::watchlist(i.cfg, sp, g, s, i.as_of)))
         },
         columns("
             subject_id  str   the subject watched
-            window      str   the open assessment window
-            period      str   the period below the threshold
+            window      str   the latest assessment window with evaluations up to the as-of date
+            rule_window str   period or year, as for breaches (breach.window of the subject's kind)
+            period      str   the evaluation below the threshold: a period, or a pooled year
             rate        f64   its rate
             valid       u32   its valid ratings
             raters      u32   its people (distinct responses with a valid rating)
             ci_low      f64   Wilson 95% interval on n_eff: lower bound
             ci_high     f64   Wilson 95% interval on n_eff: upper bound
             evidence    str   certain, likely or thin (fewer than rules.min_raters people), as for breaches
+            status      str   open: the window holds the as-of date (one more evaluation below triggers the rule); closed: the as-of date is after the window's last day and the rule did not fire (评议期已结束，未触发); carries: closed, but this is the window's own pooled year, which the next year's window still counts
         "),
     )
 }

@@ -270,6 +270,55 @@ pub struct Breach {
     pub basis: Basis,
     pub action: String,
     pub rules: Vec<BreachRule>,
+    /// What one evaluation is, per subject kind, when the rules count them.
+    pub window: RuleWindows,
+}
+
+/// The evaluation the breach rules count, per subject kind (组织, 干部).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleWindows {
+    pub organization: RuleWindow,
+    pub cadre: RuleWindow,
+}
+
+impl RuleWindows {
+    /// The rule window of a subject kind as the roster spells it (干部 is a
+    /// cadre; anything else, 组织, an organization).
+    pub fn of(&self, kind: &str) -> RuleWindow {
+        if kind == "干部" {
+            self.cadre
+        } else {
+            self.organization
+        }
+    }
+
+    pub fn any_year(&self) -> bool {
+        self.organization == RuleWindow::Year || self.cadre == RuleWindow::Year
+    }
+}
+
+/// `period`: each evaluation period (评议期次, a quarter by default) is one
+/// evaluation and the rules count periods within the assessment year.
+/// `year`: the assessment year's ratings pooled are one evaluation; a rule
+/// "below B × T" counts T consecutive assessment years ending at the window
+/// (DESIGN §5 "breach"; README "Rule windows").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleWindow {
+    #[serde(alias = "quarter")]
+    Period,
+    Year,
+}
+
+impl RuleWindow {
+    /// The label stored in the tables (`rule_window`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleWindow::Period => "period",
+            RuleWindow::Year => "year",
+        }
+    }
 }
 
 /// What a judgement about a subject rests on (DESIGN §5 "Evidence"): the

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{Config, Named, Source};
+use super::model::{Basis, Config, Named, RuleWindow, Source};
 use crate::contract;
 
 type Check = Result<(), (String, String)>;
@@ -375,6 +375,21 @@ fn breach(c: &Config) -> Check {
     }
     if b.action.trim().is_empty() {
         return fail("breach.action", "must name the action, e.g. \"诫勉谈话\"");
+    }
+    // A pooled year has a clustered raw interval (the grades' cell) but no
+    // post-stratified one yet: refuse rather than judge it on another basis.
+    if b.basis == Basis::PostStratified {
+        for (key, w) in [
+            ("breach.window.organization", b.window.organization),
+            ("breach.window.cadre", b.window.cadre),
+        ] {
+            if w == RuleWindow::Year {
+                return fail(
+                    key,
+                    "\"year\" needs breach.basis = \"raw\": a pooled year has no post-stratified interval; use \"period\" or the raw basis",
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -27,7 +27,8 @@ use crate::config::Config;
 pub struct Plan {
     pub min_raters: u64,
     pub half_width: f64,
-    /// (subject, period) → its people and effective n.
+    /// (subject, period) → its people and effective n; a pooled year (the
+    /// evaluation of a kind counted by year) under its window, `2012`.
     cells: BTreeMap<(String, String), (u64, Option<f64>)>,
 }
 
@@ -40,6 +41,10 @@ impl Plan {
                 let key = (r.subject_id.clone(), r.period.clone());
                 (key, (r.raters.unwrap_or(0), r.n_eff))
             })
+            .chain(data.grades.iter().map(|g| {
+                let key = (g.subject_id.clone(), g.window.clone());
+                (key, (g.raters.unwrap_or(0), g.n_eff))
+            }))
             .collect();
         Plan {
             min_raters: u64::from(cfg.rules.min_raters),
@@ -94,6 +99,11 @@ pub struct NeedTownship {
 #[derive(Debug, Serialize)]
 pub struct Attention {
     pub firm_watch: Vec<WatchRow>,
+    /// Watch entries whose window ended without triggering (评议期已结束，未触发).
+    pub closed_watch: usize,
+    /// The watched window has ended at the as-of date (every entry is
+    /// `closed` or `carries`).
+    pub window_closed: bool,
     pub needs: Vec<NeedTownship>,
     pub needs_total: usize,
     pub needed_total: u64,
@@ -120,8 +130,13 @@ pub fn build(
         }
     }
     let mut firm_watch = Vec::new();
+    let mut closed_watch = 0;
     for w in watchlist {
-        if w.at.evidence == Evidence::Thin {
+        if w.status == "closed" {
+            // The window is over without triggering: no rating can change
+            // it, so no follow-up draw is asked for.
+            closed_watch += 1;
+        } else if w.at.evidence == Evidence::Thin {
             needs.push(need(&w.who, "watch", &w.at, idx, plan, cards));
         } else {
             firm_watch.push(w.clone());
@@ -136,7 +151,9 @@ pub fn build(
     let needs_total = needs.len();
     let needed_total = needs.iter().map(|n| n.needed).sum();
     Attention {
+        window_closed: watchlist.iter().any(|w| w.status != "open"),
         firm_watch,
+        closed_watch,
         needs: by_township(needs),
         needs_total,
         needed_total,

@@ -85,6 +85,11 @@ pub struct BreachRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchRow {
     pub who: Who,
+    pub window: String,
+    /// `period` or `year` (the subject kind's rule window).
+    pub rule_window: String,
+    /// `open`, `closed` or `carries` at the as-of date (compute's watchlist).
+    pub status: String,
     #[serde(flatten)]
     pub at: PeriodFigures,
 }
@@ -160,6 +165,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
     let facts = summary::Facts {
         headline: &headline,
         window: &w,
+        as_of: &data.as_of,
         firm: &firm_now,
         attention: &attention,
         townships: &townships,
@@ -257,6 +263,9 @@ fn watch_rows(data: &Data, idx: &Index) -> Vec<WatchRow> {
         .iter()
         .map(|w| WatchRow {
             who: idx.who(&w.subject_id),
+            window: w.window.clone(),
+            rule_window: w.rule_window.clone(),
+            status: w.status.clone(),
             at: w.at.clone(),
         })
         .collect()

@@ -95,8 +95,23 @@ pub struct Breach {
 pub struct Watch {
     pub subject_id: String,
     pub window: String,
+    /// `period` or `year`: what one evaluation is for the subject's kind.
+    #[serde(default = "period_window")]
+    pub rule_window: String,
+    /// `open`, `closed` (the window ended without triggering) or `carries`
+    /// (closed, but the next year's window still counts this year).
+    #[serde(default = "open_status")]
+    pub status: String,
     #[serde(flatten)]
     pub at: PeriodFigures,
+}
+
+fn period_window() -> String {
+    "period".to_string()
+}
+
+fn open_status() -> String {
+    "open".to_string()
 }
 
 /// A subject's figures in one period below a threshold: a watchlist row's,

@@ -23,6 +23,8 @@ pub struct Method {
     pub inputs: Vec<InputRow>,
     pub quarantined: u64,
     pub as_of: String,
+    /// What the breach rule counts per kind of subject, and why (this run's numbers).
+    pub rule_window: super::rule_window::RuleWindowFacts,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +86,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Method {
             .collect(),
         quarantined: data.quarantined,
         as_of: data.as_of.clone(),
+        rule_window: super::rule_window::facts(cfg, data, &super::model::window(data), labels),
     }
 }
 

@@ -26,6 +26,7 @@ pub mod output;
 pub mod pdf;
 pub mod public;
 pub mod redact;
+pub mod rule_window;
 pub mod summary;
 pub mod suppress;
 pub mod tables;

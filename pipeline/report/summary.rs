@@ -32,8 +32,10 @@ pub struct Headline {
     pub rate_split: Option<Split>,
     /// The county's change in its last period, split by collection method.
     pub last_split: Option<Split>,
-    /// Valid ratings in the window and the year before.
+    /// Valid ratings in the window and the year before, and the people
+    /// (forms with a valid rating) in the window.
     pub valid: Option<u64>,
+    pub window_raters: Option<u64>,
     pub prev_valid: Option<u64>,
     pub suggestions: u64,
     pub closure_rate: Option<f64>,
@@ -176,6 +178,7 @@ pub fn headline(f: &Figures) -> Headline {
         rate_split: changes.year("county", "全县", f.window),
         last_split: last_period.and_then(|t| changes.period("county", "全县", &t.last_period)),
         valid: now.map(|c| c.valid),
+        window_raters: now.map(|c| c.raters),
         prev_valid: before.map(|c| c.valid),
         // A year without ratings has no breaches to compare with.
         prev_firm: before.map(|_| firm_in(&prev)),
@@ -226,6 +229,8 @@ const NAMED: usize = 8;
 pub struct Facts<'a> {
     pub headline: &'a Headline,
     pub window: &'a str,
+    /// The as-of date: the ledger's figures are as at it.
+    pub as_of: &'a str,
     /// The window's breaches on firm evidence.
     pub firm: &'a [&'a BreachRow],
     pub attention: &'a Attention,
@@ -240,6 +245,7 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
     let Facts {
         headline: h,
         window,
+        as_of,
         firm,
         attention,
         townships,
@@ -306,6 +312,7 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
             fill(
                 &labels.get("sum_design"),
                 &[
+                    ("window", window),
                     ("kind", &d.kind),
                     ("n", &format::thousands(d.subjects as u64)),
                     ("judged", &format::thousands(d.judged as u64)),
@@ -324,6 +331,7 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
             fill(
                 &labels.get("sum_needs"),
                 &[
+                    ("window", window),
                     ("n", &attention.needs_total.to_string()),
                     ("breach", &h.thin_breaches.to_string()),
                     ("watch", &h.thin_watch.to_string()),
@@ -338,7 +346,7 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
             "watch",
             fill(
                 &labels.get("sum_watch"),
-                &[("n", &h.watch_firm.to_string())],
+                &[("n", &h.watch_firm.to_string()), ("window", window)],
             ),
             "#watchlist",
         );
@@ -374,7 +382,10 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
             "townships",
             fill(
                 &labels.get("sum_townships"),
-                &[("list", &worst.join(labels.get("list_sep").as_str()))],
+                &[
+                    ("list", &worst.join(labels.get("list_sep").as_str())),
+                    ("window", window),
+                ],
             ),
             "#ranking",
         ));
@@ -385,6 +396,7 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
             fill(
                 &labels.get("sum_composition"),
                 &[
+                    ("window", window),
                     ("share", &pct(h.compliant_share)),
                     ("n", &format::thousands(h.compliant as u64)),
                     ("total", &format::thousands(h.subject_periods as u64)),
@@ -402,6 +414,7 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
                 "sum_overdue_none"
             }),
             &[
+                ("as_of", as_of),
                 ("n", &h.overdue.to_string()),
                 ("closure", &pct(h.closure_rate)),
             ],

@@ -22,6 +22,15 @@ fn text(s: &str) -> Cell {
     Cell::Text(s.to_string())
 }
 
+/// Where a watch stands, in words: one more evaluation triggers (by period
+/// or by year), or the window ended without triggering.
+fn watch_status(w: &super::leadership::WatchRow, labels: &Labels) -> String {
+    match w.status.as_str() {
+        "open" => labels.get(&format!("watch_open_{}", w.rule_window)),
+        other => labels.get(&format!("watch_{other}")),
+    }
+}
+
 /// The HR workbook's sheets, from the leadership view model.
 pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
     let mut breaches = labelled(
@@ -63,7 +72,12 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
         labels,
         "watchlist",
         "watchlist",
-        &[&["subject_id", "name", "township"][..], &PERIOD_COLUMNS].concat(),
+        &[
+            &["subject_id", "name", "township"][..],
+            &PERIOD_COLUMNS,
+            &["watch_status"],
+        ]
+        .concat(),
     );
     for w in &m.attention.firm_watch {
         let mut row = vec![
@@ -72,6 +86,7 @@ pub fn hr_sheets(m: &Leadership, labels: &Labels) -> Vec<Sheet> {
             text(&w.who.township),
         ];
         row.extend(period_cells(&w.at, labels));
+        row.push(text(&watch_status(w, labels)));
         watch.rows.push(row);
     }
     vec![

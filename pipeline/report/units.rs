@@ -252,7 +252,12 @@ pub fn file_name(id: &str) -> String {
 /// entry on enough people, or none.
 fn status(ctx: &Shared, id: &str) -> &'static str {
     let breach = ctx.breaches.get(id).map(|b| b.evidence);
-    let watch = ctx.watched.get(id).map(|w| w.at.evidence);
+    // A watch whose window ended without triggering asks nothing more.
+    let watch = ctx
+        .watched
+        .get(id)
+        .filter(|w| w.status != "closed")
+        .map(|w| w.at.evidence);
     match (breach, watch) {
         (Some(e), _) if e.is_sufficient() => "breach",
         (Some(_), _) | (None, Some(Evidence::Thin)) => "needs_ratings",

@@ -165,6 +165,19 @@ def rule_label(below, times):
     return f"below {below * 100:.0f}% × {times}"
 
 
+def rule_windows(breach):
+    """params_rule_window: (kind, rule_window) from breach.window, as pingyi
+    reads it (`quarter` is another name for `period`)."""
+    out = []
+    for kind, key in (("组织", "organization"), ("干部", "cadre")):
+        value = breach.get("window", {}).get(key, "period")
+        value = {"quarter": "period"}.get(value, value)
+        if value not in ("period", "year"):
+            raise SystemExit(f"breach.window.{key}: {value!r} is not period or year")
+        out.append((kind, value))
+    return out
+
+
 def params(cfg, as_of):
     """Parameter table name -> (columns with SQL types, rows)."""
     quota = [
@@ -180,6 +193,8 @@ def params(cfg, as_of):
     grades = [(i + 1, g["name"], float(g["min"])) for i, g in enumerate(cfg["grades"])]
     b = cfg["breach"]
     run = [(as_of, int(cfg["rules"]["min_raters"]), b["action"], b["basis"])]
+    windows = rule_windows(b)
+    offsets = [(o,) for o in range(max(r[2] for r in rules))]
     cases = cfg.get("cases", {})
     leaders = [(l["org_type"], l["leader"]) for l in cases.get("leaders", [])]
     return {
@@ -188,6 +203,8 @@ def params(cfg, as_of):
         "params_breach_rules": ([("rule_no", "int"), ("below", "double"), ("times", "int"), ("label", "string")],
                                 rules),
         "params_grades": ([("band", "int"), ("name", "string"), ("min_rate", "double")], grades),
+        "params_rule_window": ([("kind", "string"), ("rule_window", "string")], windows),
+        "params_offsets": ([("year_offset", "int")], offsets),
         "params_run": ([("as_of", "date"), ("min_raters", "int"), ("action", "string"), ("basis", "string")], run),
         # [cases]: who holds a talk (by org type, `{township}` filled in; else the default) and in how
         # many working days.

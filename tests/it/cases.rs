@@ -32,7 +32,10 @@ pub fn warehouse() -> Dir {
     let d = Dir::new();
     d.write(
         "pingyi.toml",
-        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[report]\nas_of = \"2012-12-31\"\n",
+        // Cadres counted by quarter here: these tests are about cases
+        // (a case opens after its breach's last quarter); the pooled year is
+        // tests/it/window.rs's.
+        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[report]\nas_of = \"2012-12-31\"\n[breach.window]\ncadre = \"period\"\n",
     );
     std::fs::create_dir(d.join("in")).unwrap();
     d.write("in/roster.csv", ROSTER);

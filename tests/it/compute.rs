@@ -402,7 +402,12 @@ fn the_breach_basis_can_be_post_stratified() {
         query(&raw, "select count(*) from watchlist"),
         vec![vec!["0"]]
     );
-    let ps = warehouse_of("[breach]\nbasis = \"post_stratified\"\n", &r);
+    // Post-stratified judging counts periods (a pooled year has no
+    // post-stratified interval: the configuration refuses the pair).
+    let ps = warehouse_of(
+        "[breach]\nbasis = \"post_stratified\"\n[breach.window]\ncadre = \"period\"\n",
+        &r,
+    );
     let w = query(&ps, "select subject_id, period, rate from watchlist");
     assert_eq!(w[0][..2], ["B", "2012Q1"]);
     let rate: f64 = w[0][2].parse().unwrap();

@@ -119,7 +119,7 @@ fn refused(text: &str) -> String {
 #[test]
 fn unknown_key_names_file_key_and_allowed_keys() {
     let e = refused("[breach]\nmin_vaild = 10\n");
-    insta::assert_snapshot!(e.trim(), @"error: bad.toml: key `breach.min_vaild`: unknown field `min_vaild`, expected one of `basis`, `action`, `rules`");
+    insta::assert_snapshot!(e.trim(), @"error: bad.toml: key `breach.min_vaild`: unknown field `min_vaild`, expected one of `basis`, `action`, `rules`, `window`");
 }
 
 #[test]

@@ -29,3 +29,4 @@ mod snapshots;
 mod standardized;
 mod tables;
 mod util;
+mod window;
