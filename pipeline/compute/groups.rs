@@ -14,9 +14,9 @@ use crate::config::Config;
 
 /// The roster with `township` replaced by the county bodies' group for
 /// each county body, and a `county_body` flag. A subject is one when its
-/// org type is listed, or it is an organization whose parent is listed, or
-/// a cadre whose parent is such an organization (the roster links a cadre
-/// to its organization by the organization's name).
+/// org type or its parent (所属组织) is listed, or its parent is an
+/// organization listed so (a cadre: the roster links a cadre to its
+/// organization by the organization's name).
 pub fn grouped(cfg: &Config, subjects: LazyFrame) -> LazyFrame {
     let g = &cfg.groups;
     if g.county_bodies.is_empty() {
@@ -79,4 +79,74 @@ pub fn subject_groups(grouped: LazyFrame) -> LazyFrame {
     grouped
         .select([col("subject_id"), col("township"), col("county_body")])
         .sort(["subject_id"], Default::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roster() -> LazyFrame {
+        df! {
+            "subject_id" => ["G1", "G2", "G3", "Z1", "Z2", "Z3", "Z4"],
+            "name" => ["张三", "李四", "王五", "县委办党支部", "中枢镇党委", "县一中党支部", "张三"],
+            "kind" => ["干部", "干部", "干部", "组织", "组织", "组织", "组织"],
+            "org_type" => ["机关", "机关", "学校", "机关", "机关", "学校", "企业"],
+            "township" => ["中枢镇", "中枢镇", "中枢镇", "中枢镇", "中枢镇", "中枢镇", "金马镇"],
+            "parent" => [Some("县委办党支部"), Some("中枢镇党委"), Some("县一中党支部"), Some("县直机关工委"), Some("县委"), Some("县教育局党委"), None],
+        }
+        .expect("a frame")
+        .lazy()
+    }
+
+    fn cfg(extra: &str) -> Config {
+        crate::config::parse_str(extra, "(test)", std::path::Path::new(".")).expect("config")
+    }
+
+    fn townships(cfg: &Config) -> Vec<String> {
+        let df = grouped(cfg, roster()).collect().expect("grouped");
+        df.column("township")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|t| t.unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn an_organ_and_its_cadres_form_the_county_bodies_group() {
+        let t = townships(&cfg(""));
+        // G1 is a cadre of the organ Z1; G2 of the township's own committee.
+        assert_eq!(
+            t,
+            [
+                "县直单位",
+                "中枢镇",
+                "中枢镇",
+                "县直单位",
+                "中枢镇",
+                "中枢镇",
+                "金马镇"
+            ]
+        );
+    }
+
+    #[test]
+    fn org_types_count_and_an_empty_name_switches_the_group_off() {
+        let t = townships(&cfg("[groups]\ncounty_body_org_types = [\"学校\"]\n"));
+        assert_eq!(
+            t,
+            [
+                "县直单位",
+                "中枢镇",
+                "县直单位",
+                "县直单位",
+                "中枢镇",
+                "县直单位",
+                "金马镇"
+            ]
+        );
+        let off = cfg("[groups]\ncounty_bodies = \"\"\n");
+        assert!(townships(&off).iter().all(|t| t != "县直单位"));
+    }
 }

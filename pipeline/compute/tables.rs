@@ -591,7 +591,7 @@ fn subject_groups() -> Metric {
         columns("
             subject_id   str   the organization or cadre
             township     str   the township it counts in: the roster's, or groups.county_bodies for a county body
-            county_body  bool  a county body by the rule: its org type listed, an organization whose parent is listed, or a cadre of such an organization
+            county_body  bool  a county body by the rule: its org type or parent listed, or a cadre of an organization whose parent is listed
         "),
     )
 }

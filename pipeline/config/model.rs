@@ -331,8 +331,9 @@ pub struct IntegrityCfg {
 pub struct GroupsCfg {
     /// The name of their group at the township level; empty: no such group.
     pub county_bodies: String,
-    /// An organization whose parent (所属组织) is one of these is a county
-    /// body, and so is every cadre whose parent is that organization.
+    /// A subject whose parent (所属组织) is one of these is a county body,
+    /// and so is every cadre of such an organization (its parent is the
+    /// organization's name).
     pub county_body_parents: Vec<String>,
     /// Every subject of these org types is a county body.
     pub county_body_org_types: Vec<String>,

@@ -7,7 +7,10 @@
 //! conversion beats a hand-written column extractor per table.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{col, cols, DataFrame, IntoLazy, JsonFormat, JsonWriter, SerWriter};
+use polars::prelude::{
+    col, cols, DataFrame, IntoLazy, JoinArgs, JoinType, JsonFormat, JsonWriter, MaintainOrderJoin,
+    SerWriter,
+};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -296,7 +299,7 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
             Ok(Data {
                 as_of: as_of.clone(),
                 integrity: rows(flagged(t("integrity")?)?)?,
-                subjects: rows(t("subjects")?)?,
+                subjects: rows(grouped_subjects(t("subjects")?, t("subject_groups")?)?)?,
                 subject_period: rows(t("subject_period")?)?,
                 group_period: rows(t("group_period")?)?,
                 composition: Vec::new(),
@@ -365,6 +368,26 @@ fn with_days_overdue(
     Ok(items
         .with_column(crate::overdue::days_overdue(d))
         .drop(cols(["due", "workdays_overdue"]))
+        .collect()?)
+}
+
+/// The roster with each subject's township as the metrics count it
+/// (`subject_groups`: a county body in the county bodies' group), so a
+/// page's lists by township agree with its township figures.
+fn grouped_subjects(subjects: DataFrame, groups: DataFrame) -> Result<DataFrame> {
+    let args = JoinArgs {
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(JoinType::Left)
+    };
+    Ok(subjects
+        .lazy()
+        .drop(cols(["township"]))
+        .join(
+            groups.lazy().select([col("subject_id"), col("township")]),
+            [col("subject_id")],
+            [col("subject_id")],
+            args,
+        )
         .collect()?)
 }
 

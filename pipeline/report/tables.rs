@@ -128,8 +128,16 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
     let ranked = rows.iter().map(|r| (r, None));
     for (r, name) in ranked.chain(apart.iter().map(|(r, n)| (*r, Some(n.clone())))) {
         let (best, worst, group) = match name {
-            None => (Cell::Int(r.places.0 as u64), Cell::Int(r.places.1 as u64), text(&r.group)),
-            Some(n) => (Cell::Text(String::new()), Cell::Text(String::new()), Cell::Text(n)),
+            None => (
+                Cell::Int(r.places.0 as u64),
+                Cell::Int(r.places.1 as u64),
+                text(&r.group),
+            ),
+            Some(n) => (
+                Cell::Text(String::new()),
+                Cell::Text(String::new()),
+                Cell::Text(n),
+            ),
         };
         s.rows.push(vec![
             best,
