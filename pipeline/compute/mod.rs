@@ -22,6 +22,7 @@ pub mod evidence;
 mod groups;
 pub mod integrity;
 mod ledger;
+pub mod method_rates;
 mod period;
 mod rates;
 mod standardize;

@@ -117,6 +117,7 @@ pub fn metrics() -> Vec<Metric> {
         subject_detail(),
         dont_know(),
         changes(),
+        super::method_rates::entry(),
         integrity(),
     ]
 }
@@ -179,7 +180,7 @@ pub fn check(table: &Table, df: &DataFrame) -> Result<()> {
     Ok(())
 }
 
-fn metric(
+pub(super) fn metric(
     name: &'static str,
     grain: &'static str,
     about: &'static str,

@@ -49,6 +49,8 @@ pub struct Leadership {
     pub charts: Charts,
     /// Each collection method's rate beside the random draw's (benchmark.rs).
     pub methods: Vec<super::benchmark::MethodRow>,
+    /// The method effect by subject kind and township (`method_rates`).
+    pub method_kinds: Vec<super::benchmark::KindMethods>,
     /// The integrity audit's flags (需核实), internal only.
     pub integrity: Vec<super::integrity::FlagRow>,
 }
@@ -134,6 +136,8 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
     let w = window(data);
     let (townships, county_bodies) =
         super::model::township_ranking(data, &w, &cfg.groups.county_bodies);
+    let order: Vec<&str> = townships.iter().map(|r| r.group.as_str()).collect();
+    let method_kinds = super::benchmark::by_kind(data, &w, &order, &cfg.groups.county_bodies);
     let all_breaches = breach_rows(data, &idx, labels);
     let ledger = ledger::view(data, &idx, labels);
     let (declining_subjects, declining_subject_count) = declining_subjects(data, &idx);
@@ -208,6 +212,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         ledger,
         method: method::build(cfg, data, labels),
         methods: super::benchmark::rows(data, &w),
+        method_kinds,
         integrity: super::integrity::rows(data, &idx, labels),
     }
 }

@@ -31,6 +31,22 @@ pub struct Subject {
     pub position: Option<String>,
 }
 
+/// A `method_rates` row: one method's rate for a subject kind and township
+/// in a year, beside the benchmark's.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MethodRate {
+    pub window: String,
+    pub kind: String,
+    pub township: String,
+    pub method: String,
+    pub benchmark: bool,
+    pub raters: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub vs_benchmark: Option<f64>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct SubjectPeriod {
     pub subject_id: String,
@@ -270,6 +286,7 @@ pub struct Data {
     pub headline: Headline,
     pub trends: Vec<Trend>,
     pub changes: Vec<Change>,
+    pub method_rates: Vec<MethodRate>,
     pub detail: Vec<Detail>,
     pub suggestions: Vec<Suggestion>,
     pub cases: Vec<Case>,
@@ -310,6 +327,7 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
                 headline: rows(t("headline")?)?.into_iter().next().unwrap_or_default(),
                 trends: rows(t("trends")?)?,
                 changes: rows(t("changes")?)?,
+                method_rates: rows(t("method_rates")?)?,
                 detail: Vec::new(),
                 suggestions: rows(with_days_overdue(t("suggestions")?, calendar, &as_of)?)?,
                 cases: rows(t("cases")?)?,

@@ -1,7 +1,7 @@
 """The metric tables as SQL models (queries/metrics/NAME.sql), shared by the
 DuckDB and Spark runners' --compute: read the models and the order their
 inputs impose, and turn pingyi's configuration into the small parameter
-tables the models join (params_groups, params_quota, params_breach_rules,
+tables the models join (params_methods, params_groups, params_quota, params_breach_rules,
 params_grades, params_run, and params_calendar: every day of the working-day calendar).
 
 The configuration is read as pingyi reads it: the built-in defaults
@@ -179,7 +179,10 @@ def params(cfg, as_of):
     # value; no 'name' row when the group is switched off.
     groups = ([("name", g["county_bodies"])] if g["county_bodies"] else []) + \
         [("parent", v) for v in g["county_body_parents"]] + [("org_type", v) for v in g["county_body_org_types"]]
+    # Every configured method, the benchmark (integrity.benchmark) flagged.
+    methods = [(m["name"], m["name"] == cfg["integrity"]["benchmark"]) for m in cfg["methods"]]
     return {
+        "params_methods": ([("method", "string"), ("benchmark", "boolean")], methods),
         "params_groups": ([("rule", "string"), ("value", "string")], groups),
         "params_quota": ([("org_type", "string"), ("rater_category", "string"), ("quota_group", "string"),
                           ("quota", "double"), ("tolerance", "double")], quota),

@@ -145,3 +145,58 @@ fn the_township_ranking_shows_the_county_bodies_apart_unranked() {
         "{csv}"
     );
 }
+
+/// The method effect (issue 36, item 5): one cell of `method_rates` — 2012,
+/// organizations of 中枢镇 (its own units), the random draw — recounted by
+/// hand from the ratings and the roster file, its interval in people from
+/// the forms' sums.
+#[test]
+fn one_method_effect_cell_matches_a_hand_count() {
+    let d = county();
+    let (_, own) = roster_split();
+    let ids: Vec<String> = own.iter().map(|id| format!("'{id}'")).collect();
+    // Per form: valid ratings m and satisfied y of 中枢镇's organizations.
+    let forms = query(
+        &d,
+        &format!(
+            "select r.response_id, count(*) as m, sum(case when r.satisfied then 1 else 0 end) as y \
+             from ratings as r join subjects as s on s.subject_id = r.subject_id \
+             where r.valid and s.kind = '组织' and r.method = '随机抽查' \
+             and substr(r.period, 1, 4) = '2012' and r.subject_id in ({}) \
+             group by r.response_id",
+            ids.join(", ")
+        ),
+    );
+    let my: Vec<(f64, f64)> = forms
+        .iter()
+        .map(|f| (f[1].parse().unwrap(), f[2].parse().unwrap()))
+        .collect();
+    let (k, m, y) = (
+        my.len() as f64,
+        my.iter().map(|v| v.0).sum::<f64>(),
+        my.iter().map(|v| v.1).sum::<f64>(),
+    );
+    let p = y / m;
+    let ss: f64 = my.iter().map(|(mi, yi)| (yi - p * mi).powi(2)).sum();
+    let var = k / (k - 1.0) * ss / (m * m);
+    let n_eff = (p * (1.0 - p) / var).clamp(k, m);
+    let (lo, hi) = pingyi::stats::wilson(p * n_eff, n_eff, pingyi::stats::Z95).unwrap();
+    let cell = query(
+        &d,
+        "select valid, raters, satisfied, rate, n_eff, ci_low, ci_high, benchmark from method_rates \
+         where \"window\" = '2012' and kind = '组织' and township = '中枢镇' and method = '随机抽查'",
+    );
+    let c: Vec<f64> = cell[0][..7].iter().map(|v| v.parse().unwrap()).collect();
+    assert_eq!((c[0], c[1], c[2]), (m, k, y), "valid, raters, satisfied");
+    assert!(
+        (c[3] - p).abs() < 1e-12 && (c[4] - n_eff).abs() < 1e-9,
+        "{c:?}"
+    );
+    assert!(
+        (c[5] - lo).abs() < 1e-9 && (c[6] - hi).abs() < 1e-9,
+        "{c:?}"
+    );
+    assert_eq!(cell[0][7], "true", "the draw is the benchmark");
+    // The sample's figures: 843 ratings from 295 people at 94.2%.
+    assert_eq!((m, k, y), (843.0, 295.0, 794.0));
+}
