@@ -25,7 +25,13 @@ pub struct Subject {
     pub kind: String,
     pub org_type: Option<String>,
     pub pioneer_category: Option<String>,
+    /// The township the metrics count it in (`subject_groups`: 县直单位
+    /// for a county body).
     pub township: Option<String>,
+    /// The roster's own township: where the unit sits and its raters live,
+    /// so where a follow-up draw takes them.
+    #[serde(default)]
+    pub seat: Option<String>,
     pub village: Option<String>,
     pub parent: Option<String>,
     pub position: Option<String>,
@@ -399,7 +405,7 @@ fn grouped_subjects(subjects: DataFrame, groups: DataFrame) -> Result<DataFrame>
     };
     Ok(subjects
         .lazy()
-        .drop(cols(["township"]))
+        .rename(["township"], ["seat"], true)
         .join(
             groups.lazy().select([col("subject_id"), col("township")]),
             [col("subject_id")],

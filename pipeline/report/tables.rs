@@ -184,8 +184,9 @@ pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
     );
     for t in &m.attention.needs {
         for n in &t.subjects {
+            // The roster's township: `pingyi sample --targets` draws there.
             s.rows.push(vec![
-                text(&n.who.township),
+                text(&n.seat),
                 text(&n.village),
                 text(&n.who.subject_id),
                 text(&n.who.name),
