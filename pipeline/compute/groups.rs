@@ -10,7 +10,9 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::tables::{metric, Metric, Plan};
 use crate::config::Config;
+use crate::warehouse::schema::columns;
 
 /// The roster with `township` replaced by the county bodies' group for
 /// each county body, and a `county_body` flag. A subject is one when its
@@ -79,6 +81,22 @@ pub fn subject_groups(grouped: LazyFrame) -> LazyFrame {
     grouped
         .select([col("subject_id"), col("township"), col("county_body")])
         .sort(["subject_id"], Default::default())
+}
+
+#[rustfmt::skip] // the columns as a text table
+pub fn entry() -> Metric {
+    metric(
+        "subject_groups",
+        "subject",
+        "Each subject's group at the township level: its township, or the county bodies' group (县直单位) by the rule `[groups]`; every township figure counts this group.",
+        &["subjects"],
+        |i| Ok(Plan::Lazy(subject_groups(i.lazy("subjects")?))),
+        columns("
+            subject_id   str   the organization or cadre
+            township     str   the township it counts in: the roster's, or groups.county_bodies for a county body
+            county_body  bool  a county body by the rule: its org type or parent listed, or a cadre of an organization whose parent is listed
+        "),
+    )
 }
 
 #[cfg(test)]

@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
-use super::{
-    breaches, cases, changes, composition, groups, integrity as audit, ledger, rates, trends,
-};
+use super::{breaches, cases, changes, composition, integrity as audit, ledger, rates, trends};
 use crate::config::Config;
 use crate::dates::Date;
 use crate::warehouse::schema::{self, columns, Column, Table};
@@ -103,7 +101,7 @@ pub const SHARED: [(&str, &str); 6] = [
 /// Every metric table, in the order `compute` reports them.
 pub fn metrics() -> Vec<Metric> {
     vec![
-        subject_groups(),
+        super::groups::entry(),
         subject_period(),
         group_period(),
         composition(),
@@ -582,21 +580,6 @@ fn integrity() -> Metric {
 }
 
 #[rustfmt::skip] // the columns as a text table
-fn subject_groups() -> Metric {
-    metric(
-        "subject_groups",
-        "subject",
-        "Each subject's group at the township level: its township, or the county bodies' group (县直单位) by the rule `[groups]`; every township figure counts this group.",
-        &["subjects"],
-        |i| Ok(Plan::Lazy(groups::subject_groups(i.lazy("subjects")?))),
-        columns("
-            subject_id   str   the organization or cadre
-            township     str   the township it counts in: the roster's, or groups.county_bodies for a county body
-            county_body  bool  a county body by the rule: its org type or parent listed, or a cadre of an organization whose parent is listed
-        "),
-    )
-}
-
 fn changes() -> Metric {
     metric(
         "changes",
