@@ -2,10 +2,12 @@
 -- param: year — the assessment year, e.g. 2012
 -- param: n — how many per township
 -- example: year=2012 n=3
+-- The township is subject_groups' (the county bodies, 县直单位, as their own group).
 with cadres as (
-    select g.subject_id, s.name, s.position, s.township, g.raters, g.valid, g.rate, g.grade
+    select g.subject_id, s.name, s.position, t.township, g.raters, g.valid, g.rate, g.grade
     from grades as g
     join subjects as s on s.subject_id = g.subject_id
+    join subject_groups as t on t.subject_id = g.subject_id
     where s.kind = '干部' and g."window" = cast(:year as string) and g.rate is not null
 ),
 ranked as (

@@ -19,8 +19,10 @@ mod codes;
 mod composition;
 mod distinct;
 pub mod evidence;
+mod groups;
 pub mod integrity;
 mod ledger;
+pub mod method_rates;
 mod period;
 mod rates;
 mod rule_window;
@@ -105,9 +107,12 @@ fn shared(
     manifest: &Manifest,
 ) -> Result<BTreeMap<&'static str, Input>> {
     let ratings = wh.scan(manifest, "ratings")?;
+    // Every builder and the cluster pass read the roster with the county
+    // bodies as their own township-level group (`groups.rs`).
+    let subjects = groups::grouped_frame(cfg, wh.scan(manifest, "subjects")?)?;
     let mut ready = BTreeMap::from([
         ("ratings", Input::Scan(ratings.clone())),
-        ("subjects", Input::Scan(wh.scan(manifest, "subjects")?)),
+        ("subjects", Input::Frame(subjects.clone())),
         (
             "suggestions",
             Input::Scan(wh.scan(manifest, "suggestions")?),
@@ -125,7 +130,7 @@ fn shared(
     // pass, 295 MB by period).
     let mut cubes = vec![rates::cube(ratings.clear())];
     let mut distinct = Distinct::default();
-    let lookup = clusters::Lookup::new(cfg, &wh.scan(manifest, "subjects")?.collect()?)?;
+    let lookup = clusters::Lookup::new(cfg, &subjects)?;
     let (mut sums, mut ps) = (Vec::new(), Vec::new());
     for files in wh.partitions(manifest, "ratings") {
         let started = std::time::Instant::now();

@@ -101,6 +101,7 @@ pub const SHARED: [(&str, &str); 6] = [
 /// Every metric table, in the order `compute` reports them.
 pub fn metrics() -> Vec<Metric> {
     vec![
+        super::groups::entry(),
         subject_period(),
         group_period(),
         composition(),
@@ -114,6 +115,7 @@ pub fn metrics() -> Vec<Metric> {
         subject_detail(),
         dont_know(),
         changes(),
+        super::method_rates::entry(),
         integrity(),
     ]
 }
@@ -176,7 +178,7 @@ pub fn check(table: &Table, df: &DataFrame) -> Result<()> {
     Ok(())
 }
 
-fn metric(
+pub(super) fn metric(
     name: &'static str,
     grain: &'static str,
     about: &'static str,

@@ -29,6 +29,7 @@ pub struct Config {
     pub cases: CasesCfg,
     pub rules: Rules,
     pub integrity: IntegrityCfg,
+    pub groups: GroupsCfg,
     pub grades: Vec<Grade>,
     pub columns: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -369,6 +370,22 @@ pub struct IntegrityCfg {
     pub method_min_gap: f64,
     /// A test flags where its Benjamini-Hochberg q is below this.
     pub alpha: f64,
+}
+
+/// Groups drawn apart from the roster's own columns: the county's bodies
+/// (县直单位), whose units the roster places in the county seat's township
+/// but which no township answers for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupsCfg {
+    /// The name of their group at the township level; empty: no such group.
+    pub county_bodies: String,
+    /// A subject whose parent (所属组织) is one of these is a county body,
+    /// and so is every cadre of such an organization (its parent is the
+    /// organization's name).
+    pub county_body_parents: Vec<String>,
+    /// Every subject of these org types is a county body.
+    pub county_body_org_types: Vec<String>,
 }
 
 /// "`times` or more periods with a rate below `below` in one window".

@@ -71,6 +71,7 @@ pub fn check(c: &Config) -> Check {
     breach(c)?;
     rules(c)?;
     integrity(c)?;
+    groups(c)?;
     grades(c)?;
     columns(c)?;
     for (name, source) in &c.sources {
@@ -390,6 +391,46 @@ fn breach(c: &Config) -> Check {
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// The county-body rule names org types that exist, parents that are not
+/// blank, and a group name no township can be mistaken for.
+fn groups(c: &Config) -> Check {
+    let g = &c.groups;
+    let name = g.county_bodies.trim();
+    if name != g.county_bodies || name == "全县" {
+        return fail(
+            "groups.county_bodies",
+            format!(
+                "`{}` cannot name the group: write a name such as \"县直单位\" (not 全县, no surrounding spaces), or \"\" for none",
+                g.county_bodies
+            ),
+        );
+    }
+    for (k, p) in g.county_body_parents.iter().enumerate() {
+        if p.trim().is_empty() {
+            return fail(
+                format!("groups.county_body_parents[{k}]"),
+                "is blank: name a parent organization as the roster's 所属组织 writes it, e.g. \"县直机关工委\"",
+            );
+        }
+    }
+    for (k, t) in g.county_body_org_types.iter().enumerate() {
+        if c.org_type(t).is_none() {
+            let known: Vec<&str> = c.org_types.iter().map(|o| o.name.as_str()).collect();
+            return fail(
+                format!("groups.county_body_org_types[{k}]"),
+                format!("`{t}` is not a configured org type ({})", known.join(", ")),
+            );
+        }
+    }
+    if !name.is_empty() && g.county_body_parents.is_empty() && g.county_body_org_types.is_empty() {
+        return fail(
+            "groups.county_bodies",
+            format!("names the group `{name}` but no rule fills it: list county_body_parents or county_body_org_types, or write \"\""),
+        );
     }
     Ok(())
 }

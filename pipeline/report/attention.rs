@@ -70,6 +70,9 @@ impl Plan {
 pub struct Need {
     pub who: Who,
     pub village: String,
+    /// The roster's township (a county body's seat, not 县直单位): where a
+    /// follow-up draw finds its raters.
+    pub seat: String,
     /// `breach` (the rule is triggered) or `watch` (one period below 70%).
     pub reason: String,
     /// The lowest-rated triggering period, its rate, valid ratings and people.
@@ -168,15 +171,16 @@ fn need(
     plan: &Plan,
     cards: &str,
 ) -> Need {
-    let village = idx
-        .subjects
-        .get(who.subject_id.as_str())
-        .and_then(|s| s.village.clone())
+    let subject = idx.subjects.get(who.subject_id.as_str());
+    let village = subject.and_then(|s| s.village.clone()).unwrap_or_default();
+    let seat = subject
+        .and_then(|s| s.seat.clone().or_else(|| s.township.clone()))
         .unwrap_or_default();
     let people = plan.people(&who.subject_id, &at.period, at.rate);
     Need {
         who: who.clone(),
         village,
+        seat,
         reason: reason.to_string(),
         period: at.period.clone(),
         rate: at.rate,

@@ -11,7 +11,7 @@ use super::ledger::{self, LedgerView};
 use super::load::{Breach, Data, Evidence, PeriodFigures, Trend};
 use super::method::{self, Method};
 use super::model::{ranking, window, Index, Meta, RankRow, Who};
-use super::summary::{self, Finding, Headline};
+use super::summary::{self, fill, Finding, Headline};
 use super::templates::Labels;
 use crate::config::Config;
 
@@ -20,6 +20,9 @@ pub struct Leadership {
     pub meta: Meta,
     pub headline: Headline,
     pub townships: Vec<RankRow>,
+    /// The county bodies' group (县直单位), shown below the township ranking
+    /// and not ranked among the townships (`model::township_ranking`).
+    pub county_bodies: Option<RankRow>,
     pub org_types: Vec<RankRow>,
     pub pioneers: Vec<RankRow>,
     pub declining_groups: Vec<TrendRow>,
@@ -46,6 +49,8 @@ pub struct Leadership {
     pub charts: Charts,
     /// Each collection method's rate beside the random draw's (benchmark.rs).
     pub methods: Vec<super::benchmark::MethodRow>,
+    /// The method effect by subject kind and township (`method_rates`).
+    pub method_kinds: Vec<super::benchmark::KindMethods>,
     /// The integrity audit's flags (需核实), internal only.
     pub integrity: Vec<super::integrity::FlagRow>,
 }
@@ -134,7 +139,10 @@ const WORST_LISTED: usize = 15;
 pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadership {
     let idx = Index::new(data);
     let w = window(data);
-    let townships = ranking(data, "township", &w);
+    let (townships, county_bodies) =
+        super::model::township_ranking(data, &w, &cfg.groups.county_bodies);
+    let order: Vec<&str> = townships.iter().map(|r| r.group.as_str()).collect();
+    let method_kinds = super::benchmark::by_kind(data, &w, &order, &cfg.groups.county_bodies);
     let all_breaches = breach_rows(data, &idx, labels);
     let ledger = ledger::view(data, &idx, labels);
     let (declining_subjects, declining_subject_count) = declining_subjects(data, &idx);
@@ -189,11 +197,12 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         headline,
         summary,
         charts: Charts {
-            townships: township_chart(&townships, cfg, labels),
+            townships: township_chart(&townships, county_bodies.as_ref(), cfg, labels),
             trend: trend_chart(data, &townships, cfg, labels),
             distribution: distribution_chart(data, &w, cfg, labels),
         },
         townships,
+        county_bodies,
         org_types: ranking(data, "org_type", &w),
         pioneers: ranking(data, "pioneer_category", &w),
         declining_groups: with_splits(declining_groups(data), data),
@@ -209,6 +218,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         ledger,
         method: method::build(cfg, data, labels),
         methods: super::benchmark::rows(data, &w),
+        method_kinds,
         integrity: super::integrity::rows(data, &idx, labels),
     }
 }
@@ -436,10 +446,21 @@ fn text(labels: &Labels, title: &str, x: &str, y: &str) -> charts::Text {
     }
 }
 
-/// The ranking as bars of the rate it orders by (method-standardized).
-fn township_chart(rows: &[RankRow], cfg: &Config, labels: &Labels) -> String {
+/// The ranking as bars of the rate it orders by (method-standardized),
+/// the county bodies' bar last and marked unranked.
+fn township_chart(
+    rows: &[RankRow],
+    county_bodies: Option<&RankRow>,
+    cfg: &Config,
+    labels: &Labels,
+) -> String {
+    let apart = county_bodies.map(|r| RankRow {
+        group: fill(&labels.get("county_bodies_apart"), &[("name", &r.group)]),
+        ..r.clone()
+    });
     let bars: Vec<charts::Bar> = rows
         .iter()
+        .chain(apart.as_ref())
         .filter_map(|r| {
             r.rate_std.map(|v| charts::Bar {
                 label: r.group.clone(),

@@ -7,7 +7,10 @@
 //! conversion beats a hand-written column extractor per table.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{col, cols, DataFrame, IntoLazy, JsonFormat, JsonWriter, SerWriter};
+use polars::prelude::{
+    col, cols, DataFrame, IntoLazy, JoinArgs, JoinType, JsonFormat, JsonWriter, MaintainOrderJoin,
+    SerWriter,
+};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -22,10 +25,32 @@ pub struct Subject {
     pub kind: String,
     pub org_type: Option<String>,
     pub pioneer_category: Option<String>,
+    /// The township the metrics count it in (`subject_groups`: 县直单位
+    /// for a county body).
     pub township: Option<String>,
+    /// The roster's own township: where the unit sits and its raters live,
+    /// so where a follow-up draw takes them.
+    #[serde(default)]
+    pub seat: Option<String>,
     pub village: Option<String>,
     pub parent: Option<String>,
     pub position: Option<String>,
+}
+
+/// A `method_rates` row: one method's rate for a subject kind and township
+/// in a year, beside the benchmark's.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MethodRate {
+    pub window: String,
+    pub kind: String,
+    pub township: String,
+    pub method: String,
+    pub benchmark: bool,
+    pub raters: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub vs_benchmark: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -282,6 +307,7 @@ pub struct Data {
     pub headline: Headline,
     pub trends: Vec<Trend>,
     pub changes: Vec<Change>,
+    pub method_rates: Vec<MethodRate>,
     pub detail: Vec<Detail>,
     pub suggestions: Vec<Suggestion>,
     pub cases: Vec<Case>,
@@ -311,7 +337,7 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
             Ok(Data {
                 as_of: as_of.clone(),
                 integrity: rows(flagged(t("integrity")?)?)?,
-                subjects: rows(t("subjects")?)?,
+                subjects: rows(grouped_subjects(t("subjects")?, t("subject_groups")?)?)?,
                 subject_period: rows(t("subject_period")?)?,
                 group_period: rows(t("group_period")?)?,
                 composition: Vec::new(),
@@ -322,6 +348,7 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
                 headline: rows(t("headline")?)?.into_iter().next().unwrap_or_default(),
                 trends: rows(t("trends")?)?,
                 changes: rows(t("changes")?)?,
+                method_rates: rows(t("method_rates")?)?,
                 detail: Vec::new(),
                 suggestions: rows(with_days_overdue(t("suggestions")?, calendar, &as_of)?)?,
                 cases: rows(t("cases")?)?,
@@ -380,6 +407,26 @@ fn with_days_overdue(
     Ok(items
         .with_column(crate::overdue::days_overdue(d))
         .drop(cols(["due", "workdays_overdue"]))
+        .collect()?)
+}
+
+/// The roster with each subject's township as the metrics count it
+/// (`subject_groups`: a county body in the county bodies' group), so a
+/// page's lists by township agree with its township figures.
+fn grouped_subjects(subjects: DataFrame, groups: DataFrame) -> Result<DataFrame> {
+    let args = JoinArgs {
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(JoinType::Left)
+    };
+    Ok(subjects
+        .lazy()
+        .rename(["township"], ["seat"], true)
+        .join(
+            groups.lazy().select([col("subject_id"), col("township")]),
+            [col("subject_id")],
+            [col("subject_id")],
+            args,
+        )
         .collect()?)
 }
 

@@ -98,6 +98,37 @@ pub struct RankRow {
 
 /// A level of `group_period` in one year, best first, with last year's rate.
 pub fn ranking(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
+    ranked(group_rows(data, level, window))
+}
+
+/// The township ranking without the county bodies' group (`[groups]
+/// county_bodies`), and that group's row apart: a leader ranks townships
+/// against townships, and the county's own organs are no township (their
+/// raters, units and duties differ), so they are shown below the ranking,
+/// unranked, not placed among the townships.
+pub fn township_ranking(
+    data: &Data,
+    window: &str,
+    county_bodies: &str,
+) -> (Vec<RankRow>, Option<RankRow>) {
+    let (apart, townships): (Vec<RankRow>, Vec<RankRow>) = group_rows(data, "township", window)
+        .into_iter()
+        .partition(|r| !county_bodies.is_empty() && r.group == county_bodies);
+    (ranked(townships), apart.into_iter().next())
+}
+
+/// Rows ordered by the standardized rate, numbered, with their tied places.
+fn ranked(mut rows: Vec<RankRow>) -> Vec<RankRow> {
+    rows.sort_by(|a, b| desc(b.rate_std, a.rate_std).then_with(|| a.group.cmp(&b.group)));
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    ties(&mut rows);
+    rows
+}
+
+/// One unranked row per group of `level` in `window`.
+fn group_rows(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
     let prev = previous(window);
     let year = |w: &str| -> BTreeMap<String, &GroupPeriod> {
         data.group_period
@@ -107,8 +138,7 @@ pub fn ranking(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
             .collect()
     };
     let (now, before) = (year(window), year(&prev));
-    let mut rows: Vec<RankRow> = now
-        .iter()
+    now.iter()
         .map(|(group, g)| {
             let prev_rate = before.get(group).and_then(|p| p.rate);
             RankRow {
@@ -125,13 +155,7 @@ pub fn ranking(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
                 split: super::change::year_split(data, level, group, window),
             }
         })
-        .collect();
-    rows.sort_by(|a, b| desc(b.rate_std, a.rate_std).then_with(|| a.group.cmp(&b.group)));
-    for (i, r) in rows.iter_mut().enumerate() {
-        r.rank = i + 1;
-    }
-    ties(&mut rows);
-    rows
+        .collect()
 }
 
 /// The places each group could hold: better than every group whose

@@ -104,11 +104,14 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
         .zip(&cells)
         .map(|(d, c)| publish(d, c))
         .collect();
-    let townships = groups
+    let mut townships: Vec<Township> = groups
         .values()
         .zip(totals.into_iter().zip(&total_cells))
         .map(|(members, (mut total, cell))| township(&rows, members, publish(&mut total, cell)))
         .collect();
+    // The county bodies (县直单位) after the townships, as on the
+    // leadership page; the townships stay in name order (a stable sort).
+    townships.sort_by_key(|t| t.total.name == cfg.groups.county_bodies);
     let mut county = county;
     let subjects = rows.len();
     let withheld = rows.iter().filter(|r| r.suppressed).count();

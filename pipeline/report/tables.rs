@@ -135,11 +135,29 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
             "mix_pp",
         ],
     );
-    for r in rows {
+    // The county bodies follow the townships unranked (`model::township_ranking`).
+    let apart = m.county_bodies.as_ref().filter(|_| township).map(|r| {
+        let name = super::summary::fill(&labels.get("county_bodies_apart"), &[("name", &r.group)]);
+        (r, name)
+    });
+    let ranked = rows.iter().map(|r| (r, None));
+    for (r, name) in ranked.chain(apart.iter().map(|(r, n)| (*r, Some(n.clone())))) {
+        let (best, worst, group) = match name {
+            None => (
+                Cell::Int(r.places.0 as u64),
+                Cell::Int(r.places.1 as u64),
+                text(&r.group),
+            ),
+            Some(n) => (
+                Cell::Text(String::new()),
+                Cell::Text(String::new()),
+                Cell::Text(n),
+            ),
+        };
         s.rows.push(vec![
-            Cell::Int(r.places.0 as u64),
-            Cell::Int(r.places.1 as u64),
-            text(&r.group),
+            best,
+            worst,
+            group,
             Cell::Int(r.valid),
             Cell::Pct(r.rate_std),
             Cell::Pct(r.rate),
@@ -181,8 +199,9 @@ pub fn needs_sheet(m: &Leadership, labels: &Labels) -> Sheet {
     );
     for t in &m.attention.needs {
         for n in &t.subjects {
+            // The roster's township: `pingyi sample --targets` draws there.
             s.rows.push(vec![
-                text(&n.who.township),
+                text(&n.seat),
                 text(&n.village),
                 text(&n.who.subject_id),
                 text(&n.who.name),

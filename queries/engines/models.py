@@ -1,8 +1,8 @@
 """The metric tables as SQL models (queries/metrics/NAME.sql), shared by the
 DuckDB and Spark runners' --compute: read the models and the order their
 inputs impose, and turn pingyi's configuration into the small parameter
-tables the models join (params_quota, params_breach_rules, params_grades,
-params_run, and params_calendar: every day of the working-day calendar).
+tables the models join (params_methods, params_groups, params_quota, params_breach_rules,
+params_grades, params_run, and params_calendar: every day of the working-day calendar).
 
 The configuration is read as pingyi reads it: the built-in defaults
 (pipeline/config/defaults.toml) with the given pingyi.toml merged over them,
@@ -197,7 +197,16 @@ def params(cfg, as_of):
     offsets = [(o,) for o in range(max(r[2] for r in rules))]
     cases = cfg.get("cases", {})
     leaders = [(l["org_type"], l["leader"]) for l in cases.get("leaders", [])]
+    g = cfg["groups"]
+    # The county-body rule (pipeline/compute/groups.rs), one row per listed
+    # value; no 'name' row when the group is switched off.
+    groups = ([("name", g["county_bodies"])] if g["county_bodies"] else []) + \
+        [("parent", v) for v in g["county_body_parents"]] + [("org_type", v) for v in g["county_body_org_types"]]
+    # Every configured method, the benchmark (integrity.benchmark) flagged.
+    methods = [(m["name"], m["name"] == cfg["integrity"]["benchmark"]) for m in cfg["methods"]]
     return {
+        "params_methods": ([("method", "string"), ("benchmark", "boolean")], methods),
+        "params_groups": ([("rule", "string"), ("value", "string")], groups),
         "params_quota": ([("org_type", "string"), ("rater_category", "string"), ("quota_group", "string"),
                           ("quota", "double"), ("tolerance", "double")], quota),
         "params_breach_rules": ([("rule_no", "int"), ("below", "double"), ("times", "int"), ("label", "string")],

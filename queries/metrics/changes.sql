@@ -1,5 +1,5 @@
 -- Each change of a rate split by collection method (Kitagawa): the part within methods (同口径) and the part due to the mix of methods (评议方式构成).
--- inputs: ratings, subjects
+-- inputs: ratings, subjects, subject_groups
 -- output: level, group, kind, from, to, rate_from, rate_to, delta, within_method, method_mix
 -- grain: level × group × kind × the later period: levels county (group 全县), township, village, org_type,
 --   pioneer_category and subject (group = subject_id); kind 'period' compares a period with the group's previous period with valid ratings
@@ -24,10 +24,11 @@ with by_subject as (
 ),
 located as (
     select b.subject_id, b.period, b.method, b.valid, b.satisfied,
-           coalesce(s.township, '') as township, coalesce(s.village, '') as village,
+           coalesce(g.township, '') as township, coalesce(s.village, '') as village,
            coalesce(s.org_type, '') as org_type, coalesce(s.pioneer_category, '') as pioneer_category
     from by_subject as b
     left join subjects as s on s.subject_id = b.subject_id
+    left join subject_groups as g on g.subject_id = b.subject_id
 ),
 levels as (
     select 'county' as level union all select 'township' union all select 'village'

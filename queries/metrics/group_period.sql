@@ -1,5 +1,5 @@
 -- Satisfaction by group at every level (county, township, village, org type, pioneer category, rater category, method, channel, item), per period and per assessment year.
--- inputs: ratings, subjects
+-- inputs: ratings, subjects, subject_groups
 -- output: level, group, span, period, valid, raters, n_eff, satisfied, abstained, score_mean, rate, ci_low, ci_high, rate_std
 -- grain: level × group × span × period; span 'period' rows carry the period label (2012Q3), span 'year' rows the year (2012)
 -- key: level, group, span, period
@@ -8,7 +8,8 @@
 --   subjects of a township is one cluster of that township); n_eff and the Wilson 95% interval on it, with
 --   z = 1.959963984540054, z² = 3.8414588206941254); a group is a value of the level's column of the
 --   rating (rater_category, method, channel, item) or of its subject (township, village, org_type,
---   pioneer_category); the county level has the one group 全县.
+--   pioneer_category), the township from subject_groups (a county body counts in the county bodies' group
+--   县直单位, not its township); the county level has the one group 全县.
 --   rate_std, the method-standardized rate = Σ_m W_m·p_m / Σ_m W_m over the methods m with valid ratings in
 --   the cell, p_m the cell's rate by method m, W_m the county's share of method m's valid ratings in the
 --   assessment year of the cell (so a group rated mostly by the random draw is not ranked high for that alone).
@@ -19,10 +20,11 @@
 --   the builder stays. score_mean with no scored rating is null, as in pingyi.
 with rated as (
     select r.period, substr(r.period, 1, 4) as year, r.response_id, r.rater_category, r.method, r.channel, r.item,
-           s.township, s.village, s.org_type, s.pioneer_category,
+           g.township, s.village, s.org_type, s.pioneer_category,
            r.valid, r.satisfied, r.score
     from ratings as r
     left join subjects as s on s.subject_id = r.subject_id
+    left join subject_groups as g on g.subject_id = r.subject_id
 ),
 levels as (
     select 'county' as level union all select 'township' union all select 'village'

@@ -1,5 +1,5 @@
 -- The rectification ledger (整改销号台账) by subject, township, category and for the county.
--- inputs: suggestions, subjects, params_run, params_calendar
+-- inputs: suggestions, subject_groups, params_run, params_calendar
 -- output: level, group, suggestions, closed, closure_rate, overdue, median_days_to_close, answered_on_spot
 -- grain: level ('subject', 'township', 'category', 'county') × group
 -- key: level, group
@@ -35,7 +35,7 @@ dated as (
            (extract(month from g.closed_at) + 9) % 12 as c_m,
            extract(day from g.closed_at) as c_d
     from suggestions as g
-    left join subjects as s on s.subject_id = g.subject_id
+    left join subject_groups as s on s.subject_id = g.subject_id
     left join due_dates as u on u.deadline = g.deadline
 ),
 flagged as (

@@ -381,7 +381,9 @@ fn the_method_effect_sets_each_method_beside_the_random_draw() {
     for r in &rows {
         let (valid, satisfied) = (num(r, "valid"), num(r, "satisfied"));
         assert!((num(r, "rate") - satisfied / valid).abs() < 1e-12);
-        let (lo, hi) = pingyi::stats::wilson(satisfied, valid, pingyi::stats::Z95).unwrap();
+        // The interval is counted in people: Wilson's on the effective n.
+        let n = num(r, "n_eff");
+        let (lo, hi) = pingyi::stats::wilson(num(r, "rate") * n, n, pingyi::stats::Z95).unwrap();
         assert!((num(r, "ci_low") - lo).abs() < 1e-9 && (num(r, "ci_high") - hi).abs() < 1e-9);
         match draws.get(&key(r)) {
             Some(b) => {
@@ -414,4 +416,15 @@ fn the_method_effect_sets_each_method_beside_the_random_draw() {
     let table = text(&html[at..at + html[at..].find("</table>").unwrap()]);
     assert!(table.contains("随机抽查（基准）"), "{table}");
     assert!(table.contains("较随机抽查（个百分点）"), "{table}");
+    // By subject kind and township, the draw named as the benchmark.
+    let at = html
+        .find("id=\"method-kinds\"")
+        .expect("the by-kind tables");
+    let kinds = text(&html[at..at + html[at..].find("</section>").unwrap()]);
+    assert!(kinds.contains("党组织 · 基准：随机抽查"), "{kinds}");
+    assert!(kinds.contains("随机抽查（基准）"), "{kinds}");
+    assert!(
+        kinds.contains("干部 · 本年度随机抽查未评议此类对象，无基准"),
+        "{kinds}"
+    );
 }

@@ -261,3 +261,28 @@ fn show_never_prints_the_rater_key() {
         r.stdout
     );
 }
+
+#[test]
+fn the_county_body_rule_names_the_key_at_fault() {
+    let e = refused("[groups]\ncounty_body_org_types = [\"机关单位\"]\n");
+    assert!(
+        e.contains("groups.county_body_org_types[0]")
+            && e.contains("`机关单位` is not a configured org type")
+            && e.contains("机关"),
+        "{e}"
+    );
+    let e = refused("[groups]\ncounty_body_parents = [\"县直机关工委\", \" \"]\n");
+    assert!(
+        e.contains("groups.county_body_parents[1]") && e.contains("blank"),
+        "{e}"
+    );
+    let e = refused("[groups]\ncounty_bodies = \"全县\"\n");
+    assert!(e.contains("groups.county_bodies"), "{e}");
+    let e = refused("[groups]\ncounty_body_parents = []\n");
+    assert!(
+        e.contains("groups.county_bodies") && e.contains("no rule fills it"),
+        "{e}"
+    );
+    let e = refused("[groups]\ncounty_bodys = \"县直单位\"\n");
+    assert!(e.contains("groups.county_bodys"), "{e}");
+}

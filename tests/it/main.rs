@@ -6,6 +6,7 @@ mod cases;
 mod changes;
 mod compute;
 mod config;
+mod county_bodies;
 mod evidence;
 mod forms;
 mod fuzz;

@@ -37,7 +37,9 @@ fn the_public_notice_says_how_long_it_runs_where_to_object_and_what_grades_mean(
         "本年度共评议 592 个对象，本公示公布 164 个，其余 428 个（占 72%）的结果不予公布。",
         "本乡镇另有 35 个对象的结果因评议人数少，不予公布。",
         "逾期 565 天",
-        "1,753",
+        // 中枢镇's own units; the county bodies (县直单位) apart, last.
+        "<td><a href=\"#tw-2\">中枢镇</a></td><td class=\"num\">694</td>",
+        "<td><a href=\"#tw-9\">县直单位</a></td><td class=\"num\">1,059</td>",
     ] {
         assert!(html.contains(want), "public.html lacks {want:?}");
     }
@@ -126,7 +128,8 @@ fn the_public_notice_prints_on_a4_with_its_objection_lines() {
     }
     assert!(pdf_text(&pdf, None).contains("逾期 565 天"));
     let pages = pdf_pages(&pdf);
-    assert!(pages <= 13, "the sample 公示 prints on {pages} pages");
+    // A page per township, and one for the county bodies (县直单位).
+    assert!(pages <= 14, "the sample 公示 prints on {pages} pages");
     let info = std::process::Command::new("pdfinfo")
         .arg(&pdf)
         .output()

@@ -83,9 +83,18 @@ fn breach_watchlist_and_rankings_answer_as_the_metrics_tables_say() {
     assert_eq!(watch.len() as f64, n);
     assert!(watch.iter().all(|r| num(r, "rate") < 0.70));
 
+    // 8 townships ranked by the standardized rate, then the county bodies
+    // (县直单位) unranked.
     let towns = example(&d, "township_ranking");
-    assert_eq!(towns.len(), 8, "the sample county has 8 townships");
-    let rates: Vec<f64> = towns.iter().map(|r| num(r, "rate")).collect();
+    assert_eq!(
+        towns.len(),
+        9,
+        "the sample county has 8 townships and 县直单位"
+    );
+    let (ranked, apart) = towns.split_at(8);
+    assert_eq!(apart[0]["township"], "县直单位");
+    assert_eq!(apart[0]["place"], "");
+    let rates: Vec<f64> = ranked.iter().map(|r| num(r, "rate_std")).collect();
     assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
     assert_eq!(sum(&towns, "breaches"), breaches.len() as f64);
 
@@ -94,7 +103,8 @@ fn breach_watchlist_and_rankings_answer_as_the_metrics_tables_say() {
     let lowest = example(&d, "lowest_rated_cadres");
     let all = rows(
         &d,
-        &["select s.township, g.rate from grades as g join subjects as s on s.subject_id = g.subject_id \
+        &["select t.township, g.rate from grades as g join subjects as s on s.subject_id = g.subject_id \
+           join subject_groups as t on t.subject_id = g.subject_id \
            where s.kind = '干部' and g.\"window\" = '2012' and g.rate is not null"],
     );
     for town in towns.iter().map(|r| &r["township"]) {

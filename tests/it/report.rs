@@ -102,7 +102,7 @@ fn graded(d: &Dir) -> BTreeMap<String, (String, u64, Option<f64>)> {
         "query",
         "--format",
         "csv",
-        "select g.subject_id, s.township, g.raters, g.rate from grades g join subjects s on g.subject_id = s.subject_id where g.\"window\" = '2011'",
+        "select g.subject_id, s.township, g.raters, g.rate from grades g join subject_groups s on g.subject_id = s.subject_id where g.\"window\" = '2011'",
     ]);
     r.stdout
         .lines()

@@ -33,12 +33,20 @@ fn recount(
             })
             .collect()
     };
+    // The township level counts subject_groups' township (the county
+    // bodies apart); the other levels the roster's own column.
+    let grp = if level == "township" {
+        "g.township".to_string()
+    } else {
+        format!("s.{level}")
+    };
     let cells = query(
         d,
         &format!(
-            "select s.{level} as grp, {span_period} as per, r.method, \
+            "select {grp} as grp, {span_period} as per, r.method, \
              sum(case when r.satisfied then 1 else 0 end) as sat, count(*) as n \
              from ratings as r join subjects as s on s.subject_id = r.subject_id \
+             join subject_groups as g on g.subject_id = r.subject_id \
              where r.valid group by grp, per, r.method"
         ),
     );

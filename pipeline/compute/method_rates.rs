@@ -1,0 +1,134 @@
+//! The method effect as a figure (issue 36, item 5): per assessment year,
+//! subject kind (组织/干部) and township (and 全县), each collection method's
+//! rate with its interval counted in people (forms as clusters, DESIGN §5
+//! "Evidence"), beside the benchmark — the random draw (随机抽查,
+//! `integrity.benchmark`), the only method whose raters the rated unit does
+//! not choose. The township is `subject_groups`' (county bodies apart). The
+//! integrity audit tests the gap per subject (`integrity/method.rs`); this
+//! table shows it where a leader reads it, and the named query
+//! `method_effect` lists it.
+
+use polars::prelude::*;
+
+use super::evidence::clustered;
+use super::tables::{metric, Metric, Plan};
+use crate::config::Config;
+use crate::warehouse::schema::columns;
+
+/// The township of the county-wide rows.
+pub const COUNTY: &str = "全县";
+
+/// The table: one row per year, kind, township (and 全县) and method with a
+/// valid rating.
+pub fn method_rates(cfg: &Config, ratings: LazyFrame, subjects: LazyFrame) -> LazyFrame {
+    let rated = ratings
+        .filter(col("valid"))
+        .select([
+            col("subject_id"),
+            col("period").str().slice(lit(0), lit(4)).alias("window"),
+            col("response_id"),
+            col("method"),
+            col("satisfied"),
+        ])
+        .join(
+            subjects.select([col("subject_id"), col("kind"), col("township")]),
+            [col("subject_id")],
+            [col("subject_id")],
+            JoinArgs::new(JoinType::Inner),
+        );
+    // Per form in each cell: its valid ratings m and satisfied ones y; a
+    // township's cell and the county's cell each take the form once.
+    let forms = |township: Expr| {
+        rated
+            .clone()
+            .group_by([
+                col("window"),
+                col("kind"),
+                township.alias("township"),
+                col("method"),
+                col("response_id"),
+            ])
+            .agg([
+                len().cast(DataType::Float64).alias("m"),
+                col("satisfied").cast(DataType::Float64).sum().alias("y"),
+            ])
+    };
+    let both = concat(
+        [
+            forms(col("township").fill_null(lit(""))),
+            forms(lit(COUNTY)),
+        ],
+        UnionArgs::default(),
+    )
+    .expect("same schema by construction");
+    let keys = ["window", "kind", "township", "method"];
+    let cells = both
+        .group_by(keys.map(col))
+        .agg([
+            len().cast(DataType::UInt32).alias("raters"),
+            col("m").sum().alias("valid"),
+            col("y").sum().alias("satisfied"),
+            (col("y") * col("y")).sum().alias("yy"),
+            (col("y") * col("m")).sum().alias("ym"),
+            (col("m") * col("m")).sum().alias("mm"),
+        ])
+        .with_column((col("satisfied") / col("valid")).alias("rate"));
+    let cells = clustered(cells);
+    let bench = lit(cfg.integrity.benchmark.clone());
+    let by = ["window", "kind", "township"].map(col);
+    let benchmark = cells
+        .clone()
+        .filter(col("method").eq(bench.clone()))
+        .select([
+            col("window"),
+            col("kind"),
+            col("township"),
+            col("rate").alias("benchmark_rate"),
+        ]);
+    cells
+        .join(benchmark, by.clone(), by, JoinArgs::new(JoinType::Left))
+        .select([
+            col("window"),
+            col("kind"),
+            col("township"),
+            col("method"),
+            col("method").eq(bench).alias("benchmark"),
+            col("valid").cast(DataType::UInt32),
+            col("raters"),
+            col("n_eff"),
+            col("satisfied").cast(DataType::UInt32),
+            col("rate"),
+            col("ci_low"),
+            col("ci_high"),
+            col("benchmark_rate"),
+            ((col("rate") - col("benchmark_rate")) * lit(100.0)).alias("vs_benchmark"),
+        ])
+        .sort(keys, Default::default())
+}
+
+#[rustfmt::skip] // the columns as a text table
+pub fn entry() -> Metric {
+    metric(
+        "method_rates",
+        "year × subject kind × township × method",
+        "The method effect: each collection method's rate by subject kind and township with its interval in people, beside the benchmark, the random draw (随机抽查) the rated unit does not choose.",
+        &["ratings", "subjects"],
+        |i| Ok(Plan::Lazy(method_rates(i.cfg, i.lazy("ratings")?, i.lazy("subjects")?))),
+        columns("
+            window          str   the assessment year, as 2012
+            kind            str   组织 (organization) or 干部 (cadre)
+            township        str   the township (subject_groups': 县直单位 for the county bodies), 全县 for the county, '' without one
+            method          str   the collection method (评议方式)
+            benchmark       bool  the method is the benchmark (integrity.benchmark, 随机抽查 by default)
+            valid           u32   valid ratings
+            raters          u32   people: distinct responses with a valid rating
+            n_eff           f64   effective n with forms as clusters (as group_period)
+            satisfied       u32   valid ratings at a satisfied level
+            rate            f64   satisfied / valid
+            ci_low          f64   Wilson 95% interval of rate on n_eff: lower bound
+            ci_high         f64   Wilson 95% interval of rate on n_eff: upper bound
+            benchmark_rate  f64   the benchmark's rate in the same year, kind and township; null where it did not rate
+            vs_benchmark    f64   (rate − benchmark_rate) × 100, percentage points
+        "),
+    )
+}
