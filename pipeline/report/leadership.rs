@@ -48,6 +48,9 @@ pub struct Leadership {
     pub methods: Vec<super::benchmark::MethodRow>,
     /// The integrity audit's flags (需核实), internal only.
     pub integrity: Vec<super::integrity::FlagRow>,
+    /// Votes of flagged device bursts left out of the rates, when the
+    /// configuration says so (`integrity.exclude_bursts`).
+    pub excluded_burst_votes: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -204,6 +207,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         method: method::build(cfg, data, labels),
         methods: super::benchmark::rows(data, &w),
         integrity: super::integrity::rows(data, &idx, labels),
+        excluded_burst_votes: super::integrity::excluded_votes(cfg, data),
     }
 }
 
