@@ -224,7 +224,8 @@ mod tests {
                 path
             })
             .collect();
-        let period = aggregate_paths(&paths, &Lookup::default(), &Excluded::default()).unwrap();
+        let period =
+            aggregate_paths(&paths, &Lookup::default(), &super::Excluded::default()).unwrap();
         let keys: Vec<Expr> = CUBE_KEYS.map(col).to_vec();
         let sorted = |lf: LazyFrame| {
             lf.sort_by_exprs(

@@ -1,8 +1,8 @@
 //! Planted manipulation (issue 38), so the integrity audit has real cases
 //! to find and the tests an answer key (EXPECTED-INTEGRITY.csv):
-//! - 讨满意: a village cadre's self-collected forms (he is the 采集人,
-//!   群众测评 by 测评表) 98% 满意, the county's follow-up draw of his
-//!   households 62% (`method_effect`);
+//! - 讨满意: the county's follow-up draw of a village cadre's households
+//!   (with the campaign's draw) gives 62%; next quarter his self-collected
+//!   forms (he is the 采集人, 群众测评 by 测评表) are 98% 满意 (`method_effect`);
 //! - a device burst: 60 votes of 满意 for one service hall from its own
 //!   evaluation device within a minute at 03:00 (`burst`, `off_hours`);
 //! - one rater key stuffing one cadre with 12 more forms of 满意 in the
@@ -10,9 +10,9 @@
 //! - a straight-lining collector: every item of 40 forms 满意
 //!   (`straight_lining`).
 //!
-//! Everything is *added* rows for chosen subjects (all in the last
-//! quarter), so the rest of the county keeps its figures; choices follow
-//! from the seed.
+//! Everything is *added* rows for chosen subjects (in the last quarter,
+//! the draw in the one before), so the rest of the county keeps its
+//! figures; choices follow from the seed.
 
 use std::path::Path;
 
@@ -22,7 +22,7 @@ use super::campaign::response_number;
 use super::export::{CsvOut, Encoding};
 use super::model::Rating;
 use super::plan::Plan;
-use super::visits::{daytime, villager, Cast, Form, Visit, DRAW_TEAM};
+use super::visits::{daytime, draw_quarter, villager, Cast, Form, Visit, DRAW_TEAM};
 use crate::rng::Rng;
 
 /// Sizes of the plants.
@@ -87,9 +87,26 @@ fn self_collected(plan: &Plan, cast: &Cast, p: &mut Plants) {
     let mut rng = Rng::derive(plan.seed, &[42]);
     let last = *plan.quarters.last().expect("at least four quarters");
     let name = plan.county.subjects[cadre].name.clone();
+    let (lq, dq) = (plan.quarters.len() - 1, draw_quarter(plan));
     let sides = [
-        (plan.method("群众测评"), plan.channel("测评表"), SELF_FORMS, SELF_SATISFIED, name.clone(), 80_000),
-        (plan.method("随机抽查"), plan.channel("访谈"), DRAW_FORMS, DRAW_SATISFIED, DRAW_TEAM.to_string(), 81_000),
+        (
+            plan.method("群众测评"),
+            plan.channel("测评表"),
+            SELF_FORMS,
+            SELF_SATISFIED,
+            name.clone(),
+            80_000,
+            lq,
+        ),
+        (
+            plan.method("随机抽查"),
+            plan.channel("访谈"),
+            DRAW_FORMS,
+            DRAW_SATISFIED,
+            DRAW_TEAM.to_string(),
+            81_000,
+            dq,
+        ),
     ];
     let mut people: Vec<usize> = Vec::new();
     while people.len() < SELF_FORMS + DRAW_FORMS {
@@ -101,23 +118,27 @@ fn self_collected(plan: &Plan, cast: &Cast, p: &mut Plants) {
         }
     }
     let mut people = people.into_iter();
-    for (method, channel, forms, satisfied, collector, base) in sides {
+    for (method, channel, forms, satisfied, collector, base, qi) in sides {
         let levels = exact(plan, &mut rng, forms, satisfied);
         for (k, level) in levels.into_iter().enumerate() {
-            let (date, minute) = daytime(plan, &mut rng);
+            let (date, minute) = daytime(plan, &mut rng, qi);
             let form = Form {
                 subject: cadre,
                 person: people.next(),
                 method,
                 channel,
-                response: response_number(last, cadre, base + k as u64),
+                response: response_number(plan.quarters[qi], cadre, base + k as u64),
                 date,
                 minute,
             };
-            p.visits.extend(form.rows(plan, 1, |_| level).into_iter().map(|rating| Visit {
-                rating,
-                collector: collector.clone(),
-            }));
+            p.visits.extend(
+                form.rows(plan, 1, |_| level)
+                    .into_iter()
+                    .map(|rating| Visit {
+                        rating,
+                        collector: collector.clone(),
+                    }),
+            );
         }
     }
     let id = plan.county.subjects[cadre].id.clone();
@@ -148,7 +169,7 @@ fn burst(plan: &Plan, p: &mut Plants) {
         return;
     }
     let hall = *rng.pick(&halls);
-    let (date, _) = daytime(plan, &mut rng);
+    let (date, _) = daytime(plan, &mut rng, plan.quarters.len() - 1);
     let last = *plan.quarters.last().expect("at least four quarters");
     let form = |k: usize| Form {
         subject: hall,
@@ -238,7 +259,7 @@ fn straight_liner(plan: &Plan, cast: &Cast, p: &mut Plants) {
             return;
         };
         let subject = *rng.pick(subjects);
-        let (date, minute) = daytime(plan, &mut rng);
+        let (date, minute) = daytime(plan, &mut rng, plan.quarters.len() - 1);
         let form = Form {
             subject,
             person: Some(person),
@@ -249,10 +270,14 @@ fn straight_liner(plan: &Plan, cast: &Cast, p: &mut Plants) {
             minute,
         };
         let items = plan.items(subject).len();
-        p.visits.extend(form.rows(plan, items, |_| top).into_iter().map(|rating| Visit {
-            rating,
-            collector: name.clone(),
-        }));
+        p.visits.extend(
+            form.rows(plan, items, |_| top)
+                .into_iter()
+                .map(|rating| Visit {
+                    rating,
+                    collector: name.clone(),
+                }),
+        );
     }
     p.expected.push(Expected {
         check: "straight_lining",
@@ -268,7 +293,15 @@ fn straight_liner(plan: &Plan, cast: &Cast, p: &mut Plants) {
 /// The answer key of the planted manipulation (header only when none).
 pub fn expected_integrity(path: &Path, expected: &[Expected]) -> Result<()> {
     let mut out = CsvOut::create(path, Encoding::Utf8Bom)?;
-    out.row(["check", "unit", "unit_id", "subject_id", "window", "n", "planted"])?;
+    out.row([
+        "check",
+        "unit",
+        "unit_id",
+        "subject_id",
+        "window",
+        "n",
+        "planted",
+    ])?;
     for e in expected {
         out.row([
             e.check,

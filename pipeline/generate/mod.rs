@@ -188,7 +188,7 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
         streams[2].write(plan, r, &mut planted)?;
     }
     visited.extend(plants.visits);
-    let visits_name = format!("入户走访评议_{}年第{}季度.csv", last.year, last.q);
+    let visits_name = format!("入户走访评议_{}.csv", last.year);
     let visit_rows = visits::write(plan, inbox, &visits_name, &mut visited)?;
 
     let draw_quarter = plan.quarters[plan.quarters.len() - 2];
@@ -258,10 +258,7 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
     });
     write::expected_defects(&staging.join("EXPECTED-DEFECTS.csv"), &planted)?;
     write::expected_ledger(&staging.join("EXPECTED-LEDGER.csv"), &items, stamp)?;
-    manipulation::expected_integrity(
-        &staging.join("EXPECTED-INTEGRITY.csv"),
-        &plants.expected,
-    )?;
+    manipulation::expected_integrity(&staging.join("EXPECTED-INTEGRITY.csv"), &plants.expected)?;
     let county = &plan.county;
     let summary = Summary {
         seed: opts.seed,

@@ -1,9 +1,12 @@
-//! The household-visit export (入户走访评议, last quarter): forms collected
+//! The household-visit export (入户走访评议, last year): forms collected
 //! door to door, each row naming its collector (采集人) and carrying the
 //! time of day — the evidence the integrity audit reads. In a clean county
-//! it holds honest visits by one township's collectors and the county's
-//! follow-up draw (随机回访抽查) of some of that township's cadres; the
-//! planted manipulation (`manipulation.rs`) adds rows to it.
+//! it holds honest visits by one township's collectors (last quarter) and
+//! the county's follow-up draw (随机回访抽查) of some of that township's
+//! cadres, held with the campaign's draw (the quarter before the last, so
+//! the last quarter keeps no random draw and its change on the quarter
+//! before stays a change of method mix); the planted manipulation
+//! (`manipulation.rs`) adds rows to it.
 
 use std::path::Path;
 
@@ -69,7 +72,12 @@ impl Cast {
         rng.shuffle(&mut cadres);
         let mut collectors: Vec<String> = Vec::new();
         while collectors.len() < COLLECTORS + 1 {
-            let name = format!("{}{}{}", rng.pick(SURNAMES), rng.pick(GIVEN), rng.pick(GIVEN));
+            let name = format!(
+                "{}{}{}",
+                rng.pick(SURNAMES),
+                rng.pick(GIVEN),
+                rng.pick(GIVEN)
+            );
             if !collectors.contains(&name) {
                 collectors.push(name);
             }
@@ -109,7 +117,12 @@ pub struct Form {
 }
 
 impl Form {
-    pub fn rows(&self, plan: &Plan, items: usize, mut level: impl FnMut(usize) -> u8) -> Vec<Rating> {
+    pub fn rows(
+        &self,
+        plan: &Plan,
+        items: usize,
+        mut level: impl FnMut(usize) -> u8,
+    ) -> Vec<Rating> {
         let (rater, category) = match self.person {
             Some(p) => (
                 Rater::Person(p as u32),
@@ -142,16 +155,21 @@ pub fn villager(plan: &Plan, rng: &mut Rng, township: usize) -> Option<usize> {
     plan.roster.any_of(rng, township, c)
 }
 
-/// A time in the last quarter during working hours (08:30–17:29).
-pub fn daytime(plan: &Plan, rng: &mut Rng) -> (crate::dates::Date, u16) {
-    let q = *plan.quarters.last().expect("at least four quarters");
+/// The quarter of the follow-up draw: the campaign draw's.
+pub fn draw_quarter(plan: &Plan) -> usize {
+    plan.quarters.len() - 2
+}
+
+/// A time in quarter `qi` during working hours (08:30–17:29).
+pub fn daytime(plan: &Plan, rng: &mut Rng, qi: usize) -> (crate::dates::Date, u16) {
+    let q = plan.quarters[qi];
     let date = date_in(rng, q.first_day(), q.days());
     (date, (510 + rng.below(540)) as u16)
 }
 
-/// A level drawn at the subject's quality in the last quarter.
-fn natural(plan: &Plan, rng: &mut Rng, subject: usize, person: usize, item: usize) -> u8 {
-    let qi = plan.quarters.len() - 1;
+/// A level drawn at the subject's quality in quarter `qi`.
+fn natural(plan: &Plan, rng: &mut Rng, at: (usize, usize), person: usize, item: usize) -> u8 {
+    let (subject, qi) = at;
     let cat = plan.category_name(plan.roster.people[person].category as u8);
     let quality = plan.county.subjects[subject].quality[qi];
     plan.levels
@@ -163,7 +181,7 @@ fn natural(plan: &Plan, rng: &mut Rng, subject: usize, person: usize, item: usiz
 /// forms (总体评价) on `DRAWN_CADRES` cadres, both at the cadres' quality.
 pub fn honest(plan: &Plan, cast: &Cast) -> Vec<Visit> {
     let mut rng = Rng::derive(plan.seed, &[41]);
-    let last = *plan.quarters.last().expect("at least four quarters");
+    let (lq, dq) = (plan.quarters.len() - 1, draw_quarter(plan));
     let (talk, draw, visit) = (
         plan.method("民情恳谈"),
         plan.method("随机抽查"),
@@ -178,19 +196,21 @@ pub fn honest(plan: &Plan, cast: &Cast) -> Vec<Visit> {
                 return out;
             };
             let subject = *rng.pick(visited);
-            let (date, minute) = daytime(plan, &mut rng);
+            let (date, minute) = daytime(plan, &mut rng, lq);
             seq += 1;
             let form = Form {
                 subject,
                 person: Some(person),
                 method: talk,
                 channel: visit,
-                response: response_number(last, subject, seq),
+                response: response_number(plan.quarters[lq], subject, seq),
                 date,
                 minute,
             };
             let items = plan.items(subject).len();
-            let rows = form.rows(plan, items, |i| natural(plan, &mut rng, subject, person, i));
+            let rows = form.rows(plan, items, |i| {
+                natural(plan, &mut rng, (subject, lq), person, i)
+            });
             out.extend(rows.into_iter().map(|rating| Visit {
                 rating,
                 collector: name.clone(),
@@ -202,18 +222,20 @@ pub fn honest(plan: &Plan, cast: &Cast) -> Vec<Visit> {
             let Some(person) = villager(plan, &mut rng, cast.township) else {
                 return out;
             };
-            let (date, minute) = daytime(plan, &mut rng);
+            let (date, minute) = daytime(plan, &mut rng, dq);
             seq += 1;
             let form = Form {
                 subject,
                 person: Some(person),
                 method: draw,
                 channel: visit,
-                response: response_number(last, subject, seq),
+                response: response_number(plan.quarters[dq], subject, seq),
                 date,
                 minute,
             };
-            let rows = form.rows(plan, 1, |i| natural(plan, &mut rng, subject, person, i));
+            let rows = form.rows(plan, 1, |i| {
+                natural(plan, &mut rng, (subject, dq), person, i)
+            });
             out.extend(rows.into_iter().map(|rating| Visit {
                 rating,
                 collector: DRAW_TEAM.to_string(),
@@ -225,11 +247,21 @@ pub fn honest(plan: &Plan, cast: &Cast) -> Vec<Visit> {
 
 /// Writes the export (plain UTF-8), rows in response order; returns the rows.
 pub fn write(plan: &Plan, dir: &Path, name: &str, rows: &mut [Visit]) -> Result<u64> {
-    rows.sort_by_key(|v| (v.rating.date, v.rating.minute, v.rating.response, v.rating.item));
+    rows.sort_by_key(|v| {
+        (
+            v.rating.date,
+            v.rating.minute,
+            v.rating.response,
+            v.rating.item,
+        )
+    });
     let mut out = CsvOut::create(&dir.join(name), Encoding::Utf8)?;
     out.row(VISITS.iter().map(|(h, _)| *h).chain(["采集人"]))?;
     for v in rows.iter() {
-        let cells: Vec<_> = VISITS.iter().map(|(_, f)| cell(plan, &v.rating, *f)).collect();
+        let cells: Vec<_> = VISITS
+            .iter()
+            .map(|(_, f)| cell(plan, &v.rating, *f))
+            .collect();
         out.row(
             cells
                 .iter()

@@ -404,7 +404,14 @@ fn integrity_finds_exactly_the_planted_manipulation_in_the_sample() {
     let kinds: std::collections::BTreeSet<&str> = want.iter().map(|e| e[0].as_str()).collect();
     assert_eq!(
         kinds,
-        ["burst", "duplicate_key", "method_effect", "off_hours", "straight_lining"].into(),
+        [
+            "burst",
+            "duplicate_key",
+            "method_effect",
+            "off_hours",
+            "straight_lining"
+        ]
+        .into(),
         "the sample plants every kind the issue names"
     );
     let got = flagged(&d);
@@ -433,7 +440,7 @@ fn integrity_finds_exactly_the_planted_manipulation_in_the_sample() {
     // straight-lining): detectable on thousands of forms, too small to call
     // manipulation. On the sample these are the 问卷 channel's all-top share
     // (2.4 points above the other channels', a design difference: its forms
-    // are the cadres' three-item forms) and cadres as a kind (4.9 points,
+    // are the cadres' three-item forms) and cadres as a kind (5.9 points,
     // the planted 62% draw pulling the cadres' draw down).
     let quiet = query(
         &d,
@@ -515,9 +522,8 @@ fn excluding_bursts_moves_the_flagged_rate_by_exactly_the_burst_and_the_page_say
     let num = |s: &str| s.parse::<i64>().unwrap();
     let off = rate(&d);
     d.ok(&["report"]);
-    let page = |d: &Dir| {
-        std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap()
-    };
+    let page =
+        |d: &Dir| std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap();
     assert!(!page(&d).contains("已按配置剔除"));
 
     d.write(
@@ -530,7 +536,11 @@ fn excluding_bursts_moves_the_flagged_rate_by_exactly_the_burst_and_the_page_say
     d.ok(&["compute"]);
     let on = rate(&d);
     assert_eq!(num(&off[0]) - num(&on[0]), 60, "valid: {off:?} → {on:?}");
-    assert_eq!(num(&off[1]) - num(&on[1]), 60, "satisfied: {off:?} → {on:?}");
+    assert_eq!(
+        num(&off[1]) - num(&on[1]),
+        60,
+        "satisfied: {off:?} → {on:?}"
+    );
     // Nothing deleted: the warehouse keeps every vote, the audit still lists the burst.
     assert_eq!(
         query(&d, &format!("select count(*) from ratings where device_id = '{device}' and rated_at = '{day}' and rated_time < '07:00:00'"))[0][0],

@@ -102,37 +102,37 @@ fn burst_votes(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
 pub fn bursts(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
     let (n, minutes) = (cfg.integrity.burst_votes, cfg.integrity.burst_minutes);
     burst_votes(cfg, ratings)
-    .group_by(
-        [
-            "unit",
-            "unit_id",
-            "subject_id",
-            "window",
-            "first_at",
-            "last_at",
-        ]
-        .map(col),
-    )
-    .agg([len().alias("n")])
-    .with_columns([
-        lit(Check::Burst.as_str()).alias("check"),
-        lit(n as f64).alias("threshold"),
-        lit(true).alias("flagged"),
-        concat_str(
+        .group_by(
             [
-                lit("需核实："),
-                col("n").cast(DataType::String),
-                lit(format!("票在{minutes}分钟内来自同一")),
-                when(col("unit").eq(lit(Unit::Device.as_str())))
-                    .then(lit("评价器"))
-                    .otherwise(lit("采集人")),
-                lit(format!("（上限{n}票）")),
-            ],
-            "",
-            true,
+                "unit",
+                "unit_id",
+                "subject_id",
+                "window",
+                "first_at",
+                "last_at",
+            ]
+            .map(col),
         )
-        .alias("note"),
-    ])
+        .agg([len().alias("n")])
+        .with_columns([
+            lit(Check::Burst.as_str()).alias("check"),
+            lit(n as f64).alias("threshold"),
+            lit(true).alias("flagged"),
+            concat_str(
+                [
+                    lit("需核实："),
+                    col("n").cast(DataType::String),
+                    lit(format!("票在{minutes}分钟内来自同一")),
+                    when(col("unit").eq(lit(Unit::Device.as_str())))
+                        .then(lit("评价器"))
+                        .otherwise(lit("采集人")),
+                    lit(format!("（上限{n}票）")),
+                ],
+                "",
+                true,
+            )
+            .alias("note"),
+        ])
 }
 
 /// The votes of device bursts as (response_id, subject_id), for leaving
