@@ -25,9 +25,12 @@ pub struct GenerateArgs {
     /// Number of quarters (at least 4)
     #[arg(long, default_value_t = 8)]
     pub quarters: u32,
-    /// Do not plant faulty rows and personal data
+    /// Plant nothing: no faulty rows, no personal data, no manipulation
     #[arg(long)]
     pub clean: bool,
+    /// Keep the planted faults but plant no manipulation (a county the integrity audit should find clean)
+    #[arg(long)]
+    pub no_manipulation: bool,
 }
 
 pub fn run(args: &GenerateArgs, explicit: Option<&Path>) -> Result<()> {
@@ -40,6 +43,7 @@ pub fn run(args: &GenerateArgs, explicit: Option<&Path>) -> Result<()> {
         start_year: args.start_year,
         quarters: args.quarters,
         defects: !args.clean,
+        manipulation: !(args.clean || args.no_manipulation),
     };
     let summary = generate::run(&loaded.config, &opts)?;
     for f in &summary.files {
@@ -51,14 +55,16 @@ pub fn run(args: &GenerateArgs, explicit: Option<&Path>) -> Result<()> {
         );
     }
     println!(
-        "{} rating rows, {} subjects ({} cadres), {} roster people, {} suggestions, {} planted faults listed in {}",
+        "{} rating rows, {} subjects ({} cadres), {} roster people, {} suggestions, {} planted faults listed in {}, {} planted manipulation cases in {}",
         summary.rating_rows,
         summary.organizations + summary.cadres,
         summary.cadres,
         summary.roster_people,
         summary.suggestions,
         summary.planted_faults,
-        args.out.join("EXPECTED-DEFECTS.csv").display()
+        args.out.join("EXPECTED-DEFECTS.csv").display(),
+        summary.planted_manipulation,
+        args.out.join("EXPECTED-INTEGRITY.csv").display()
     );
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

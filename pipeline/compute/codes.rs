@@ -118,7 +118,7 @@ pub struct Columns<'a> {
 }
 
 /// A text's fingerprint.
-fn print(text: Option<&str>) -> u64 {
+pub fn print(text: Option<&str>) -> u64 {
     text.map_or(NULL_PRINT, |t| xxhash_rust::xxh3::xxh3_64(t.as_bytes()))
 }
 

@@ -20,6 +20,7 @@ mod composition;
 mod distinct;
 pub mod evidence;
 mod groups;
+mod exclude;
 pub mod integrity;
 mod ledger;
 pub mod method_rates;
@@ -128,13 +129,14 @@ fn shared(
     // period's instead of all of them at once halves the peak (measured
     // with Python polars on the ten-million-rating warehouse: 725 MB in one
     // pass, 295 MB by period).
-    let mut cubes = vec![rates::cube(ratings.clear())];
+    let mut cubes = vec![rates::cube(ratings.clone().clear())];
     let mut distinct = Distinct::default();
     let lookup = clusters::Lookup::new(cfg, &subjects)?;
+    let excluded = exclude::Excluded::new(cfg, ratings.clone())?;
     let (mut sums, mut ps) = (Vec::new(), Vec::new());
     for files in wh.partitions(manifest, "ratings") {
         let started = std::time::Instant::now();
-        let part = period::aggregate(wh, manifest, &files, &lookup)?;
+        let part = period::aggregate(wh, manifest, &files, &lookup, &excluded)?;
         cubes.push(part.cube.lazy());
         sums.push(part.sums.lazy());
         ps.push(part.ps.lazy());

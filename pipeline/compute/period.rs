@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use super::clusters::{self, Lookup};
 use super::codes::{self, Columns, Dicts, FileColumns};
 use super::distinct::{self, FileKeys};
+use super::exclude::Excluded;
 use super::rates::{self, CUBE_KEYS};
 use crate::warehouse::{Manifest, Warehouse};
 
@@ -44,15 +45,16 @@ pub fn aggregate(
     manifest: &Manifest,
     files: &[&String],
     lookup: &Lookup,
+    excluded: &Excluded,
 ) -> Result<Period> {
     let paths = files
         .iter()
         .map(|f| wh.checked_file(manifest, f))
         .collect::<Result<Vec<_>>>()?;
-    aggregate_paths(&paths, lookup)
+    aggregate_paths(&paths, lookup, excluded)
 }
 
-fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup) -> Result<Period> {
+fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> Result<Period> {
     let dicts = Dicts::new(CUBE_KEYS.len());
     let what = Columns {
         codes: &CUBE_KEYS,
@@ -64,6 +66,7 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup) -> Result<Period> {
         .par_iter()
         .map(|path| {
             let mut cols = codes::read(path, &what)?;
+            excluded.filter(&mut cols, &dicts)?;
             let keys = distinct::file_keys(&cols);
             let rows = clusters::rows(&cols)?;
             // Only the codes and values are needed from here on.
@@ -221,7 +224,8 @@ mod tests {
                 path
             })
             .collect();
-        let period = aggregate_paths(&paths, &Lookup::default()).unwrap();
+        let period =
+            aggregate_paths(&paths, &Lookup::default(), &super::Excluded::default()).unwrap();
         let keys: Vec<Expr> = CUBE_KEYS.map(col).to_vec();
         let sorted = |lf: LazyFrame| {
             lf.sort_by_exprs(

@@ -370,6 +370,13 @@ pub struct IntegrityCfg {
     pub method_min_gap: f64,
     /// A test flags where its Benjamini-Hochberg q is below this.
     pub alpha: f64,
+    /// Leave the votes of flagged device bursts out of every rate (they stay
+    /// in the warehouse; the leadership report says how many were left out).
+    /// Off by default: a flag is a question, not a finding. Not serialized
+    /// while off, so turning it on changes the metrics' inputs key and
+    /// leaving it off keeps the key warehouses already have.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exclude_bursts: bool,
 }
 
 /// Groups drawn apart from the roster's own columns: the county's bodies

@@ -4,7 +4,9 @@
 //!
 //! Layout of `--out DIR`: `DIR/inbox/` holds what would land in a county's
 //! inbox; `DIR/EXPECTED-DEFECTS.csv` lists every planted fault and
-//! `DIR/generate-summary.json` the counts. Files are written to a staging
+//! `DIR/generate-summary.json` the counts; `DIR/EXPECTED-INTEGRITY.csv`
+//! lists the planted manipulation (`manipulation.rs`) the integrity audit
+//! must find. Files are written to a staging
 //! folder and moved into place only when all of them are complete.
 
 mod campaign;
@@ -12,11 +14,13 @@ mod county;
 mod defects;
 mod export;
 mod ledger;
+mod manipulation;
 mod model;
 mod names;
 mod people;
 mod plan;
 mod routine;
+mod visits;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +50,8 @@ pub struct Options {
     pub start_year: i32,
     pub quarters: u32,
     pub defects: bool,
+    /// Plant the manipulation the integrity audit finds (`manipulation.rs`).
+    pub manipulation: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,6 +74,8 @@ pub struct Summary {
     pub rating_rows: u64,
     pub suggestions: usize,
     pub planted_faults: usize,
+    /// Planted manipulation cases (rows of EXPECTED-INTEGRITY.csv).
+    pub planted_manipulation: usize,
     pub files: Vec<FileSummary>,
 }
 
@@ -104,6 +112,7 @@ fn publish(staging: &Path, out: &Path) -> Result<()> {
     }
     for name in [
         "EXPECTED-DEFECTS.csv",
+        "EXPECTED-INTEGRITY.csv",
         "EXPECTED-LEDGER.csv",
         "generate-summary.json",
     ] {
@@ -163,6 +172,24 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
         &mut suggestions,
         &mut planted,
     )?;
+    let cast = visits::Cast::new(plan);
+    let mut visited = visits::honest(plan, &cast);
+    let plants = if opts.manipulation {
+        manipulation::plant(plan, &cast, &camp.survey)
+    } else {
+        manipulation::Plants::default()
+    };
+    // Planted rows go after the exports' own rows: the planted faults'
+    // line numbers stay where they were.
+    for r in &plants.survey {
+        streams[0].write(plan, r, &mut planted)?;
+    }
+    for r in &plants.device {
+        streams[2].write(plan, r, &mut planted)?;
+    }
+    visited.extend(plants.visits);
+    let visits_name = format!("入户走访评议_{}.csv", last.year);
+    let visit_rows = visits::write(plan, inbox, &visits_name, &mut visited)?;
 
     let draw_quarter = plan.quarters[plan.quarters.len() - 2];
     let draw_name = format!(
@@ -193,7 +220,7 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
     let people = write::raters_csv(plan, inbox, "参评人员名册.csv", opts.defects, &mut planted)?;
 
     let mut files = Vec::new();
-    let mut rating_rows = camp.random.len() as u64;
+    let mut rating_rows = camp.random.len() as u64 + visit_rows;
     for s in streams {
         let name = s.name.clone();
         let rows = s.finish()?;
@@ -204,6 +231,11 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
             rows,
         });
     }
+    files.push(FileSummary {
+        file: visits_name,
+        kind: "ratings",
+        rows: visit_rows,
+    });
     files.push(FileSummary {
         file: draw_name,
         kind: "ratings",
@@ -226,6 +258,7 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
     });
     write::expected_defects(&staging.join("EXPECTED-DEFECTS.csv"), &planted)?;
     write::expected_ledger(&staging.join("EXPECTED-LEDGER.csv"), &items, stamp)?;
+    manipulation::expected_integrity(&staging.join("EXPECTED-INTEGRITY.csv"), &plants.expected)?;
     let county = &plan.county;
     let summary = Summary {
         seed: opts.seed,
@@ -239,6 +272,7 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
         rating_rows,
         suggestions: items.len(),
         planted_faults: planted.len(),
+        planted_manipulation: plants.expected.len(),
         files,
     };
     let json = serde_json::to_string_pretty(&summary)? + "\n";

@@ -2,7 +2,8 @@
 //! every flag needing verification (需核实), with the subject it concerns
 //! where it concerns one. Internal only: the leadership report and the unit
 //! cards show these; the public board never does (a flag is a question,
-//! not a finding about a person). Nothing is removed from any figure.
+//! not a finding about a person). Nothing is removed from any figure,
+//! unless the configuration leaves device bursts out (`excluded_votes`).
 
 use std::collections::BTreeSet;
 
@@ -80,6 +81,19 @@ pub fn of_subject(data: &Data, idx: &Index, labels: &Labels, subject: &str) -> V
         .filter(|f| f.subject_id.as_deref() == Some(subject))
         .map(|f| row(f, idx, labels))
         .collect()
+}
+
+/// With `integrity.exclude_bursts` on, the votes compute left out of the
+/// rates: every vote of a device burst (each vote lies in one burst, the
+/// bursts of one device, subject and day being one row).
+pub fn excluded_votes(cfg: &crate::config::Config, data: &Data) -> Option<u64> {
+    cfg.integrity.exclude_bursts.then(|| {
+        data.integrity
+            .iter()
+            .filter(|f| f.check == Check::Burst.as_str() && f.unit == "device")
+            .filter_map(|f| f.n)
+            .sum()
+    })
 }
 
 /// The subjects some flag concerns: their ratings need verification.

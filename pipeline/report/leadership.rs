@@ -53,6 +53,9 @@ pub struct Leadership {
     pub method_kinds: Vec<super::benchmark::KindMethods>,
     /// The integrity audit's flags (需核实), internal only.
     pub integrity: Vec<super::integrity::FlagRow>,
+    /// Votes of flagged device bursts left out of the rates, when the
+    /// configuration says so (`integrity.exclude_bursts`).
+    pub excluded_burst_votes: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -220,6 +223,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         methods: super::benchmark::rows(data, &w),
         method_kinds,
         integrity: super::integrity::rows(data, &idx, labels),
+        excluded_burst_votes: super::integrity::excluded_votes(cfg, data),
     }
 }
 

@@ -121,7 +121,7 @@ fn same_seed_same_bytes_other_seed_other_county() {
         hashes(&d.join("b")),
         hashes(&d.join("c")),
     );
-    assert_eq!(a.len(), 10, "{:?}", a.keys());
+    assert_eq!(a.len(), 12, "{:?}", a.keys());
     for (name, bytes) in &a {
         assert!(
             b[name] == *bytes,
@@ -439,5 +439,72 @@ fn committed_sample_data_is_what_the_generator_writes() {
     assert!(
         extra.is_empty(),
         "files in sample-data the generator does not write: {extra:?}"
+    );
+}
+
+/// The planted manipulation (issue 38) is added rows only: the county made
+/// with `--no-manipulation` is the same but for them, and the answer key
+/// says what was planted, which the files bear out.
+#[test]
+fn manipulation_is_added_rows_listed_in_expected_integrity() {
+    let d = Dir::new();
+    d.ok(&["generate", "--out", "m"]);
+    d.ok(&["generate", "--no-manipulation", "--out", "c"]);
+    let (m, c) = (d.join("m"), d.join("c"));
+    let key = read_csv(&m.join("EXPECTED-INTEGRITY.csv"), false);
+    assert_eq!(key.len(), 6, "header and five cases: {key:?}");
+    assert_eq!(read_csv(&c.join("EXPECTED-INTEGRITY.csv"), false).len(), 1);
+    // Appended to the survey forms and the device export: the clean file is
+    // the start of the manipulated one, byte for byte.
+    for pattern in ["测评表", "评价器"] {
+        let (a, b) = (
+            std::fs::read(find(&c, pattern)).unwrap(),
+            std::fs::read(find(&m, pattern)).unwrap(),
+        );
+        assert!(b.len() > a.len() && b.starts_with(&a), "{pattern}");
+    }
+    let visits = |dir: &Path| read_csv(&find(dir, "入户走访"), false);
+    let (clean, all) = (visits(&c), visits(&m));
+    let set: BTreeSet<&Vec<String>> = all.iter().collect();
+    assert!(clean.iter().all(|r| set.contains(r)), "nothing altered");
+    // The method-effect plant, from the file: the cadre's self-collected
+    // forms (采集人 = his own name) and the follow-up draw of him.
+    let case = key.iter().find(|r| r[0] == "method_effect").unwrap();
+    let h = &all[0];
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (subject, name, method, rating, collector) = (
+        col("被评议对象编号"),
+        col("被评议对象"),
+        col("评议方式"),
+        col("满意度"),
+        col("采集人"),
+    );
+    let count = |pick: &dyn Fn(&Vec<String>) -> bool| {
+        let rows: Vec<&Vec<String>> = all[1..].iter().filter(|r| pick(r)).collect();
+        let sat = rows
+            .iter()
+            .filter(|r| satisfied(&r[rating]) == Some(true))
+            .count();
+        (rows.len(), sat)
+    };
+    assert_eq!(
+        count(&|r| r[subject] == case[3] && r[collector] == r[name]),
+        (50, 49)
+    );
+    assert_eq!(
+        count(&|r| r[subject] == case[3] && r[method] == "随机抽查"),
+        (50, 31)
+    );
+    // The straight-liner: every item of his forms 满意.
+    let liner = key.iter().find(|r| r[0] == "straight_lining").unwrap();
+    let (n, top) = count(&|r| r[collector] == liner[2]);
+    assert_eq!((n, top), (120, 120), "40 three-item forms, all satisfied");
+    assert_eq!(
+        all[1..]
+            .iter()
+            .filter(|r| r[collector] == liner[2] && r[rating] == "满意")
+            .count(),
+        120,
+        "every item at the top level"
     );
 }

@@ -41,7 +41,7 @@ fn every_audience_renders_in_both_languages() {
     assert!(lead.contains("民情恳谈及网上评议_2011-2012.csv"));
     assert_eq!(
         regex_count(&lead, r"[0-9a-f]{64}"),
-        7,
+        8,
         "one hash per ingested file"
     );
     let lead_en = read(&d, "reports/leadership-en/leadership.html");

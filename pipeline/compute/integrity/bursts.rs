@@ -52,13 +52,13 @@ fn votes(ratings: LazyFrame) -> LazyFrame {
     .expect("two frames of the same columns")
 }
 
-/// More than `burst_votes` votes for one subject from one unit within
-/// `burst_minutes`: with a unit's votes for a subject in time order, vote i
-/// ends such a window when vote i − N (N = burst_votes) is of the same unit
-/// and subject and less than T minutes before it. The windows ending on one
-/// day make one row, its votes those between the first window's start and
-/// the last one's end.
-pub fn bursts(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+/// Each vote inside a burst: more than `burst_votes` votes for one subject
+/// from one unit within `burst_minutes`. With a unit's votes for a subject
+/// in time order, vote i ends such a window when vote i − N (N =
+/// burst_votes) is of the same unit and subject and less than T minutes
+/// before it. The windows ending on one day make one burst, its votes those
+/// between the first window's start and the last one's end.
+fn burst_votes(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
     let (n, minutes) = (cfg.integrity.burst_votes, cfg.integrity.burst_minutes);
     let keys = ["unit", "unit_id", "subject_id"];
     let all = votes(ratings);
@@ -96,37 +96,54 @@ pub fn bursts(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
             .gt_eq(col("from_ts"))
             .and(col("ts").lt_eq(col("to_ts"))),
     )
-    .group_by(
-        [
-            "unit",
-            "unit_id",
-            "subject_id",
-            "window",
-            "first_at",
-            "last_at",
-        ]
-        .map(col),
-    )
-    .agg([len().alias("n")])
-    .with_columns([
-        lit(Check::Burst.as_str()).alias("check"),
-        lit(n as f64).alias("threshold"),
-        lit(true).alias("flagged"),
-        concat_str(
+}
+
+/// The bursts, one row per unit, subject and day (see `burst_votes`).
+pub fn bursts(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+    let (n, minutes) = (cfg.integrity.burst_votes, cfg.integrity.burst_minutes);
+    burst_votes(cfg, ratings)
+        .group_by(
             [
-                lit("需核实："),
-                col("n").cast(DataType::String),
-                lit(format!("票在{minutes}分钟内来自同一")),
-                when(col("unit").eq(lit(Unit::Device.as_str())))
-                    .then(lit("评价器"))
-                    .otherwise(lit("采集人")),
-                lit(format!("（上限{n}票）")),
-            ],
-            "",
-            true,
+                "unit",
+                "unit_id",
+                "subject_id",
+                "window",
+                "first_at",
+                "last_at",
+            ]
+            .map(col),
         )
-        .alias("note"),
-    ])
+        .agg([len().alias("n")])
+        .with_columns([
+            lit(Check::Burst.as_str()).alias("check"),
+            lit(n as f64).alias("threshold"),
+            lit(true).alias("flagged"),
+            concat_str(
+                [
+                    lit("需核实："),
+                    col("n").cast(DataType::String),
+                    lit(format!("票在{minutes}分钟内来自同一")),
+                    when(col("unit").eq(lit(Unit::Device.as_str())))
+                        .then(lit("评价器"))
+                        .otherwise(lit("采集人")),
+                    lit(format!("（上限{n}票）")),
+                ],
+                "",
+                true,
+            )
+            .alias("note"),
+        ])
+}
+
+/// The votes of device bursts as (response_id, subject_id), for leaving
+/// them out of the rates when `integrity.exclude_bursts` is on. A device
+/// vote is one response of one rating.
+pub fn device_burst_votes(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+    burst_votes(cfg, ratings)
+        .filter(col("unit").eq(lit(Unit::Device.as_str())))
+        .select([col("response_id"), col("subject_id")])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .sort(["subject_id", "response_id"], Default::default())
 }
 
 /// `off_hours_votes` or more votes for one subject from one unit in one

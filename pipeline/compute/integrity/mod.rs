@@ -20,6 +20,8 @@ use polars::prelude::*;
 
 use crate::config::Config;
 
+pub use bursts::device_burst_votes;
+
 /// The checks, in the order the table lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Check {
