@@ -2,6 +2,8 @@
 //! columns and which of them are required. Configuration validates header
 //! aliases against these names; ingest maps headers onto them.
 
+use serde::{Deserialize, Serialize};
+
 /// The kinds of file pingyi reads.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -151,5 +153,36 @@ impl CaseStatus {
 
     pub fn parse(s: &str) -> Option<CaseStatus> {
         CaseStatus::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+}
+
+/// How sure a finding "below the threshold t" is, from the people it rests
+/// on and its interval. Ordered weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// Fewer than `rules.min_raters` people: no finding either way.
+    Thin,
+    /// The rate is below t, the interval reaches it (可能低于).
+    Likely,
+    /// The whole interval lies below t: sufficient evidence (证据充分).
+    Certain,
+}
+
+impl Evidence {
+    pub const ALL: [Evidence; 3] = [Evidence::Thin, Evidence::Likely, Evidence::Certain];
+
+    /// The label stored in the tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Thin => "thin",
+            Evidence::Likely => "likely",
+            Evidence::Certain => "certain",
+        }
+    }
+
+    /// Only `certain` is 证据充分: what a talk, a tile or a card may say.
+    pub fn is_sufficient(self) -> bool {
+        self == Evidence::Certain
     }
 }

@@ -281,6 +281,24 @@ impl fmt::Display for Quarter {
     }
 }
 
+/// `--as-of`, else the configured as-of date, else today (UTC).
+pub fn as_of(flag: Option<&str>, configured: &str) -> anyhow::Result<Date> {
+    let text = flag
+        .map(str::to_string)
+        .or_else(|| (!configured.is_empty()).then(|| configured.to_string()));
+    match text {
+        Some(t) => anyhow::Context::with_context(parse_loose(&t), || {
+            format!("--as-of `{t}` is not a date; write YYYY-MM-DD")
+        }),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            Ok(Date::from_days((secs / 86_400) as i64))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ pub mod outdir;
 pub mod overdue;
 pub mod periods;
 pub mod query;
+pub mod render;
 pub mod report;
 pub mod rng;
 pub mod run;

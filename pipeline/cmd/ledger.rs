@@ -53,7 +53,7 @@ pub fn run(args: &LedgerArgs, explicit: Option<&Path>) -> Result<()> {
     if let Some(path) = &args.out {
         crate::outdir::Protected::new(cfg, &loaded.origin).file("--out", path)?;
     }
-    let as_of = super::compute::as_of(args.as_of.as_deref(), &cfg.report.as_of)?;
+    let as_of = crate::dates::as_of(args.as_of.as_deref(), &cfg.report.as_of)?;
     let wh = Warehouse::open(&cfg.paths.warehouse)?;
     let manifest = wh.manifest()?;
     for needed in ["suggestions", "subject_period"] {

@@ -69,7 +69,7 @@ pub fn run(args: &ReportArgs, explicit: Option<&Path>) -> Result<()> {
     let loaded = super::load_config(explicit)?;
     let cfg = &loaded.config;
     let as_of = match args.as_of.as_deref() {
-        Some(a) => Some(super::compute::as_of(Some(a), "")?.to_string()),
+        Some(a) => Some(crate::dates::as_of(Some(a), "")?.to_string()),
         None => None,
     };
     let opts = Options {

@@ -34,7 +34,7 @@ pub fn run(args: &RunArgs, explicit: Option<&Path>) -> Result<u8> {
         chromium: args.render.chromium.clone(),
         templates: args.render.templates.clone(),
         lang: args.render.lang(cfg.report.language),
-        as_of: super::compute::as_of(args.as_of.as_deref(), &cfg.report.as_of)?,
+        as_of: crate::dates::as_of(args.as_of.as_deref(), &cfg.report.as_of)?,
         verbose: args.verbose,
     };
     let rec = run::run(cfg, &opts)?;

@@ -82,7 +82,7 @@ pub fn changes(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame> 
 /// roster, as `rates::group_period` does.
 fn method_cells(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame> {
     let sums = || [col("valid").sum(), col("satisfied").sum()];
-    let by_subject = super::rates::with_attributes(
+    let by_subject = super::levels::with_attributes(
         cube.group_by([col("subject_id"), col("period"), col("method")])
             .agg(sums()),
         subjects,

@@ -4,42 +4,10 @@
 //! post-stratified rate. Polars expressions over the cluster sums of
 //! `clusters.rs`, so every table computes them the same way.
 
-use polars::prelude::*;
-use serde::{Deserialize, Serialize};
-
-use super::rates::wilson_columns;
 use crate::config::Config;
-
-/// How sure a finding "below the threshold t" is, from the people it rests
-/// on and its interval. Ordered weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Evidence {
-    /// Fewer than `rules.min_raters` people: no finding either way.
-    Thin,
-    /// The rate is below t, the interval reaches it (可能低于).
-    Likely,
-    /// The whole interval lies below t: sufficient evidence (证据充分).
-    Certain,
-}
-
-impl Evidence {
-    pub const ALL: [Evidence; 3] = [Evidence::Thin, Evidence::Likely, Evidence::Certain];
-
-    /// The label stored in the tables.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Evidence::Thin => "thin",
-            Evidence::Likely => "likely",
-            Evidence::Certain => "certain",
-        }
-    }
-
-    /// Only `certain` is 证据充分: what a talk, a tile or a card may say.
-    pub fn is_sufficient(self) -> bool {
-        self == Evidence::Certain
-    }
-}
+pub use crate::contract::Evidence;
+use crate::stats::Z95;
+use polars::prelude::*;
 
 /// The evidence label of a row with `raters`, `rate` and `ci_high` against
 /// `threshold` (the rate is below it where this is asked).
@@ -127,7 +95,7 @@ pub fn post_stratified(lf: LazyFrame) -> LazyFrame {
 /// `p` (0.5 when the cell is empty), with its observed design effect
 /// k / n_eff (1 when empty): k* = ⌈z²·p(1−p)/h² · k/n_eff⌉ (DESIGN §5 "plan").
 pub fn people_for_half_width(p: Option<f64>, k: u64, n_eff: Option<f64>, h: f64) -> u64 {
-    let z2 = crate::stats::Z95 * crate::stats::Z95;
+    let z2 = Z95 * Z95;
     let (p, deff) = match (p, n_eff) {
         (Some(p), Some(n)) if k > 0 && n > 0.0 => (p, k as f64 / n),
         _ => (0.5, 1.0),
@@ -141,6 +109,27 @@ pub fn people_for_half_width(p: Option<f64>, k: u64, n_eff: Option<f64>, h: f64)
         p
     };
     (z2 * p * (1.0 - p) / (h * h) * deff).ceil() as u64
+}
+
+/// Wilson score interval (as statsmodels' proportion_confint(method="wilson"))
+/// for a rate `p` on `n` (raw or effective); null where n is not positive.
+pub fn wilson_columns(p: Expr, n: Expr, low: &str, high: &str) -> [Expr; 2] {
+    let z2 = lit(Z95 * Z95);
+    let denom = lit(1.0) + z2.clone() / n.clone();
+    let center = (p.clone() + z2.clone() / (lit(2.0) * n.clone())) / denom.clone();
+    let half = lit(Z95)
+        * (p.clone() * (lit(1.0) - p) / n.clone() + z2 / (lit(4.0) * n.clone() * n.clone())).sqrt()
+        / denom;
+    let some = n.gt(lit(0.0));
+    let guard = |e: Expr| {
+        when(some.clone())
+            .then(e)
+            .otherwise(lit(NULL).cast(DataType::Float64))
+    };
+    [
+        guard((center.clone() - half.clone()).clip_min(lit(0.0))).alias(low),
+        guard((center + half).clip_max(lit(1.0))).alias(high),
+    ]
 }
 
 #[cfg(test)]

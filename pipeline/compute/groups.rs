@@ -10,7 +10,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::tables::{metric, Metric, Plan};
+use super::metric::{metric, Metric, Plan};
 use crate::config::Config;
 use crate::warehouse::schema::columns;
 

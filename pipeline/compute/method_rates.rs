@@ -11,7 +11,7 @@
 use polars::prelude::*;
 
 use super::evidence::clustered;
-use super::tables::{metric, Metric, Plan};
+use super::metric::{metric, Metric, Plan};
 use crate::config::Config;
 use crate::warehouse::schema::columns;
 

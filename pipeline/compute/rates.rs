@@ -4,20 +4,8 @@
 
 use polars::prelude::*;
 
-use crate::stats::Z95;
-
-/// Group levels of `group_period` and the column each groups by.
-pub const LEVELS: [&str; 9] = [
-    "county",
-    "township",
-    "village",
-    "org_type",
-    "pioneer_category",
-    "rater_category",
-    "method",
-    "channel",
-    "item",
-];
+use super::evidence::wilson_columns;
+use super::levels::{with_attributes, LEVELS};
 
 /// The cube's keys: what one of its rows counts.
 pub const CUBE_KEYS: [&str; 6] = [
@@ -88,27 +76,6 @@ pub fn counts() -> Vec<Expr> {
             .then(col("score_sum").sum() / col("score_n").sum().cast(DataType::Float64))
             .otherwise(lit(NULL).cast(DataType::Float64))
             .alias("score_mean"),
-    ]
-}
-
-/// Wilson score interval (as statsmodels' proportion_confint(method="wilson"))
-/// for a rate `p` on `n` (raw or effective); null where n is not positive.
-pub fn wilson_columns(p: Expr, n: Expr, low: &str, high: &str) -> [Expr; 2] {
-    let z2 = lit(Z95 * Z95);
-    let denom = lit(1.0) + z2.clone() / n.clone();
-    let center = (p.clone() + z2.clone() / (lit(2.0) * n.clone())) / denom.clone();
-    let half = lit(Z95)
-        * (p.clone() * (lit(1.0) - p) / n.clone() + z2 / (lit(4.0) * n.clone() * n.clone())).sqrt()
-        / denom;
-    let some = n.gt(lit(0.0));
-    let guard = |e: Expr| {
-        when(some.clone())
-            .then(e)
-            .otherwise(lit(NULL).cast(DataType::Float64))
-    };
-    [
-        guard((center.clone() - half.clone()).clip_min(lit(0.0))).alias(low),
-        guard((center + half).clip_max(lit(1.0))).alias(high),
     ]
 }
 
@@ -228,23 +195,6 @@ pub fn subject_period(
         // Joins need not keep row order: sort last, so equal inputs give
         // byte-identical files.
         .sort(["subject_id", "period"], Default::default())
-}
-
-/// Sums per subject joined to the subject attributes the group levels
-/// group by (township, village, org type, pioneer category).
-pub fn with_attributes(per_subject: LazyFrame, subjects: LazyFrame) -> LazyFrame {
-    per_subject.join(
-        subjects.select([
-            col("subject_id"),
-            col("township"),
-            col("village"),
-            col("org_type"),
-            col("pioneer_category"),
-        ]),
-        [col("subject_id")],
-        [col("subject_id")],
-        JoinArgs::new(JoinType::Left),
-    )
 }
 
 /// A left join where a null key matches a null key (a subject without a

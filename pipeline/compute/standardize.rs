@@ -12,7 +12,7 @@
 
 use polars::prelude::*;
 
-use super::rates::LEVELS;
+use super::levels::{with_attributes, LEVELS};
 
 /// A cell's values as a list, in the order of their methods' names.
 fn in_method_order(e: Expr) -> Expr {
@@ -23,7 +23,7 @@ fn in_method_order(e: Expr) -> Expr {
 /// with a valid rating.
 pub fn rate_std(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
     let year = || col("period").str().slice(lit(0), lit(4));
-    let by_subject = super::rates::with_attributes(
+    let by_subject = with_attributes(
         cube.clone()
             .group_by([col("subject_id"), col("period"), col("method")])
             .agg([col("valid").sum(), col("satisfied").sum()]),

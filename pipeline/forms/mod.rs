@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::config::{Config, Lang, Named};
-use crate::report::{output::Staging, pdf};
+use crate::render::{output::Staging, pdf};
 use crate::warehouse::Warehouse;
 use groups::Group;
 use period::Period;
@@ -198,7 +198,7 @@ fn stage(out: &Path, protected: &crate::outdir::Protected) -> Result<Staging> {
         _ => PathBuf::from("."),
     };
     protected.folder("--out", out, "forms")?;
-    crate::report::output::clean_leftovers(&parent)?;
+    crate::render::output::clean_leftovers(&parent)?;
     Staging::new(&parent, &name, "forms")
 }
 

@@ -15,7 +15,7 @@ use super::groups::{Group, Section};
 use super::{header, Campaign};
 use crate::config::Lang;
 use crate::fsutil::write_atomic;
-use crate::report::templates::Templates;
+use crate::render::templates::Templates;
 
 const LABELS_ZH: &str = include_str!("../../report-templates/forms/i18n/zh.toml");
 const LABELS_EN: &str = include_str!("../../report-templates/forms/i18n/en.toml");
@@ -215,5 +215,5 @@ fn labels(dir: Option<&Path>, lang: Lang) -> Result<BTreeMap<String, String>> {
         Lang::En => LABELS_EN,
     };
     let file = format!("forms/i18n/{}.toml", lang_code(lang));
-    crate::report::templates::merged_labels(builtin, dir, &file)
+    crate::render::templates::merged_labels(builtin, dir, &file)
 }

@@ -10,7 +10,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::exprs::{map_values, Check};
-use super::validate::{bad_date, missing, out_of_bounds, Context, Dates, Plan};
+use super::rules::{bad_date, missing, out_of_bounds, Context, Dates, Plan};
 use crate::contract::CaseStatus;
 use crate::warehouse::{Manifest, Warehouse};
 

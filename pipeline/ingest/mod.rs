@@ -26,12 +26,14 @@ mod prepare;
 mod privacy;
 mod quarantine;
 mod ratings;
+mod rules;
 mod scan;
 mod store;
 mod table;
 mod traditional;
 mod validate;
 mod xlsx;
+mod xlsx_cells;
 mod xlsx_flags;
 mod xlsx_parts;
 mod xlsx_stream;
@@ -181,7 +183,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
     );
     let as_of = match hints.as_of {
         Some(d) => d,
-        None => crate::cmd::compute::as_of(None, &cfg.report.as_of)?,
+        None => crate::dates::as_of(None, &cfg.report.as_of)?,
     };
     let mut batch = batch::Batch::new(cfg, wh, &old, cfg.date_bounds(as_of))?;
     for o in opened {

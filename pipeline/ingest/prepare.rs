@@ -15,8 +15,9 @@ use super::mapping::Mapping;
 use super::piece::{Cells, Piece};
 use super::privacy;
 use super::quarantine;
+use super::rules::{Accepted, Context, Validated};
 use super::table::{RawTable, LINE};
-use super::validate::{validate, Accepted, Context, Validated};
+use super::validate::validate;
 use crate::config::Config;
 use crate::contract::Kind;
 

@@ -18,11 +18,11 @@ use super::exprs::{
 use super::mapping::Mapping;
 use super::normalize;
 use super::piece::{Cells, Piece};
-use super::table::LINE;
-use super::validate::period;
-use super::validate::{
+use super::rules::{
     bad_date, missing, names, out_of_bounds, rounded_id, unknown, Accepted, Context, Validated,
 };
+use super::table::LINE;
+use crate::periods::period;
 
 /// The rules and output columns that depend on one canonical column.
 struct Rule {

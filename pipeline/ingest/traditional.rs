@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::exprs::Check;
 use super::normalize::simplified;
-use super::validate::Context;
+use super::rules::Context;
 
 /// The configured words of a rating column, and the reason a value in
 /// traditional characters is quarantined under; None for columns with no

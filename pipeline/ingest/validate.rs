@@ -14,64 +14,12 @@ use super::exprs::{
 };
 use super::mapping::Mapping;
 use super::normalize;
+use super::rules::{
+    bad_date, missing, names, out_of_bounds, rounded_id, unknown, Accepted, Context, Dates, Plan,
+    Validated,
+};
 use super::table::{RawTable, LINE};
-use crate::config::Config;
 use crate::contract::{Kind, LEDGER_STATUSES, SUBJECT_KINDS};
-use crate::dates::Bounds;
-// `ratings.rs` labels periods through here; the rule itself is `crate::periods`.
-pub(super) use crate::periods::period;
-
-pub struct Context<'a> {
-    pub cfg: &'a Config,
-    /// Dates outside these are quarantined as `bad_date`.
-    pub bounds: Bounds,
-    /// Subject ids known so far: the warehouse's roster and this batch's.
-    pub subjects: Series,
-    /// Source value → scale label, for a source with its own scale.
-    pub source_scale: Vec<(String, String)>,
-    /// The key rater ids are hashed with (`privacy`), when there is one.
-    pub key: Option<&'a [u8]>,
-    /// The 诫勉谈话 cases last computed, as (case_id, opened_on in days
-    /// since 1970): a case record must name one and not predate it.
-    pub cases: &'a [(String, String)],
-}
-
-/// Rows that passed, in canonical columns (plus `__line`, and `__rater_id` /
-/// `__person_id` to hash): ratings coded, other kinds as a frame.
-pub enum Accepted {
-    Frame(DataFrame),
-    Coded(super::piece::Piece),
-}
-
-pub struct Validated {
-    pub accepted: Accepted,
-    /// Failing rows: `__check` (index into `checks`), `__line` and the raw `c{i}` cells.
-    pub failed: DataFrame,
-    /// (column, reason, detail) of each check, by index.
-    pub checks: Vec<(&'static str, &'static str, String)>,
-}
-
-impl Validated {
-    /// The outcome of checks listed in the order their indices number them.
-    pub fn new(
-        accepted: Accepted,
-        failed: DataFrame,
-        checks: impl IntoIterator<Item = Check>,
-    ) -> Validated {
-        Validated {
-            accepted,
-            failed,
-            checks: checks
-                .into_iter()
-                .map(|c| (c.column, c.reason, c.detail))
-                .collect(),
-        }
-    }
-}
-
-/// Parsed-date expressions by column, each through a dictionary of the
-/// column's distinct texts.
-pub(super) type Dates = HashMap<&'static str, Expr>;
 
 fn dates(m: &Mapping, table: &RawTable) -> PolarsResult<Dates> {
     let mut out = HashMap::new();
@@ -153,8 +101,6 @@ pub fn validate(ctx: &Context, m: &Mapping, table: &RawTable) -> anyhow::Result<
     Ok(Validated::new(Accepted::Frame(accepted), failed, checks))
 }
 
-pub(super) type Plan = (Vec<Expr>, Vec<Check>, Vec<Expr>);
-
 /// The table's cells with id, code and category columns normalized
 /// (`normalize.rs`) beside the raw ones, and the expressions taking each
 /// canonical column from them (the quarantine shows the raw cells).
@@ -188,100 +134,6 @@ fn normalized(m: &Mapping, table: &RawTable) -> anyhow::Result<(DataFrame, Vec<E
     Ok((df, base))
 }
 
-pub(super) fn missing(column: &'static str, header: &dyn Fn(&str) -> String) -> Check {
-    Check {
-        column,
-        bad: col(column).is_null(),
-        reason: "missing_required",
-        detail: format!("{} is required but empty", header(column)),
-    }
-}
-
-/// An id in scientific notation (`4.10101E+17`): Excel stores a long
-/// number typed into a cell not formatted as text (an ID card number, an
-/// 18-digit form number) as a number with 15 significant digits, so the
-/// last digits are gone and different people or forms would be taken for
-/// one (a merged rater, a false duplicate).
-pub(super) fn rounded_id(column: &'static str, header: &dyn Fn(&str) -> String) -> Check {
-    Check {
-        column,
-        bad: col(column)
-            .str()
-            .contains(lit(r"^[0-9](\.[0-9]+)?[Ee]\+?[0-9]+$"), false)
-            .fill_null(false),
-        reason: "bad_value",
-        detail: format!(
-            "{} is a number in scientific notation: Excel keeps 15 digits of a number, so the last digits of this id are lost; format the column as text (or type ' before the id) and enter the ids again",
-            header(column)
-        ),
-    }
-}
-
-pub(super) fn unknown(
-    column: &'static str,
-    mapped: &str,
-    reason: &'static str,
-    header: &dyn Fn(&str) -> String,
-    allowed: &[String],
-) -> Check {
-    Check {
-        column,
-        bad: col(column).is_not_null().and(col(mapped).is_null()),
-        reason,
-        detail: format!(
-            "{} is not one of the configured values: {}",
-            header(column),
-            allowed.join(", ")
-        ),
-    }
-}
-
-pub(super) fn bad_date(
-    column: &'static str,
-    parsed: &str,
-    header: &dyn Fn(&str) -> String,
-) -> Check {
-    Check {
-        column,
-        bad: col(column).is_not_null().and(col(parsed).is_null()),
-        reason: "bad_date",
-        detail: format!("{} is not a date that exists; write it as 2012-09-03, 2012/9/3, 2012.9.3 or 2012年9月3日", header(column)),
-    }
-}
-
-/// A date that exists but cannot be right: before `period.earliest`, or
-/// (when `upper`) after the as-of date.
-pub(super) fn out_of_bounds(
-    column: &'static str,
-    parsed: &str,
-    header: &dyn Fn(&str) -> String,
-    b: Bounds,
-    upper: bool,
-) -> Check {
-    let day = |d: crate::dates::Date| lit(d.to_days() as i32).cast(DataType::Date);
-    let mut bad = col(parsed).lt(day(b.earliest));
-    let mut detail = format!(
-        "{} is before {} (period.earliest)",
-        header(column),
-        b.earliest
-    );
-    if upper {
-        bad = bad.or(col(parsed).gt(day(b.latest)));
-        detail = format!(
-            "{} is before {} (period.earliest) or after the as-of date {}",
-            header(column),
-            b.earliest,
-            b.latest
-        );
-    }
-    Check {
-        column,
-        bad: col(parsed).is_not_null().and(bad),
-        reason: "bad_date",
-        detail: format!("{detail}: correct the date (a typo or a value from another column), or set period.earliest / --as-of if it is right"),
-    }
-}
-
 /// True for the second and later rows carrying the same (non-empty) id.
 fn repeated(id: &str) -> Expr {
     col(id)
@@ -289,10 +141,6 @@ fn repeated(id: &str) -> Expr {
         .not()
         .and(col(id).is_not_null())
         .alias("__dup")
-}
-
-pub(super) fn names(items: &[crate::config::Named]) -> Vec<String> {
-    items.iter().map(|n| n.name.clone()).collect()
 }
 
 fn subjects(ctx: &Context, header: &dyn Fn(&str) -> String) -> Plan {

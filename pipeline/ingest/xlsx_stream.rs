@@ -144,7 +144,7 @@ fn formula_text(f: XlsxFormulaMetadata, shared: &mut HashMap<usize, String>) -> 
     }
 }
 
-/// A cell as the text a user sees (None when blank), as `xlsx::cell_text`
+/// A cell as the text a user sees (None when blank), as `xlsx_cells::cell_text`
 /// gives it for the grid's cells.
 fn text<'a>(cell: &DataRef<'a>) -> Option<Cow<'a, str>> {
     let t: Cow<'a, str> = match cell {
@@ -155,7 +155,7 @@ fn text<'a>(cell: &DataRef<'a>) -> Option<Cow<'a, str>> {
         DataRef::Empty => return None,
         other => {
             let cell = calamine::Data::from(other.clone());
-            return super::xlsx::cell_text(&cell).map(|c| Cow::Owned(c.into_owned()));
+            return super::xlsx_cells::cell_text(&cell).map(|c| Cow::Owned(c.into_owned()));
         }
     };
     (!t.trim().is_empty()).then_some(t)

@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::attention::{Attention, Plan};
-use super::leadership::BreachRow;
 use super::ledger::LedgerView;
 use super::load::Data;
+use super::model::BreachRow;
 use super::model::{Index, Who};
 use super::templates::Labels;
 use crate::config::Config;
@@ -118,7 +118,7 @@ fn action(s: &Sources, id: &str, kind: &str, what: String) -> Action {
         due: String::new(),
         status: String::new(),
         overdue: false,
-        card: format!("{}/{}", s.cards, super::units::file_name(id)),
+        card: format!("{}/{}", s.cards, super::format::file_name(id)),
     }
 }
 

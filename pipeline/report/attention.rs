@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::leadership::{BreachRow, WatchRow};
 use super::load::{Data, Evidence};
+use super::model::{BreachRow, WatchRow};
 use super::model::{Index, Who};
 use crate::compute::evidence::people_for_half_width;
 use crate::config::Config;
@@ -188,7 +188,7 @@ fn need(
         raters: at.raters,
         people,
         needed: people.saturating_sub(at.raters),
-        card: format!("{cards}/{}", super::units::file_name(&who.subject_id)),
+        card: format!("{cards}/{}", super::format::file_name(&who.subject_id)),
     }
 }
 

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::format;
+use super::format::fill;
 use super::load::{Change, Data};
-use super::summary::fill;
 use super::templates::Labels;
 
 /// A change split in two, as fractions like every rate the reports format

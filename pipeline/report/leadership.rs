@@ -7,11 +7,14 @@ use serde::Serialize;
 
 use super::attention::{self, Attention};
 use super::charts;
+use super::format::fill;
 use super::ledger::{self, LedgerView};
 use super::load::{Breach, Data, Evidence, PeriodFigures, Trend};
 use super::method::{self, Method};
-use super::model::{ranking, window, Index, Meta, RankRow, Who};
-use super::summary::{self, fill, Finding, Headline};
+use super::model::{
+    ranking, window, BreachRow, CompositionRow, Index, Meta, QuotaShare, RankRow, WatchRow, Who,
+};
+use super::summary::{self, Finding, Headline};
 use super::templates::Labels;
 use crate::config::Config;
 
@@ -71,52 +74,6 @@ pub struct TrendRow {
     pub mk_q: Option<f64>,
     /// `delta_last` split by collection method, where `changes` has the level.
     pub split: Option<super::change::Split>,
-}
-
-/// One subject-window on the 诫勉谈话 list, its periods unpacked.
-#[derive(Debug, Clone, Serialize)]
-pub struct BreachRow {
-    pub window: String,
-    pub who: Who,
-    pub rule: String,
-    pub action: String,
-    pub periods: Vec<PeriodFigures>,
-    /// The breach's evidence: certain only when a broken rule holds on
-    /// sufficient evidence alone (compute's `breaches.evidence`).
-    pub evidence: Evidence,
-    /// Some integrity check flags this subject's ratings (需核实).
-    pub flagged: bool,
-}
-
-/// A watched subject's period below the threshold: the same figures as a
-/// breach's period, shown flat beside the subject.
-#[derive(Debug, Clone, Serialize)]
-pub struct WatchRow {
-    pub who: Who,
-    pub window: String,
-    /// `period` or `year` (the subject kind's rule window).
-    pub rule_window: String,
-    /// `open`, `closed` or `carries` at the as-of date (compute's watchlist).
-    pub status: String,
-    #[serde(flatten)]
-    pub at: PeriodFigures,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CompositionRow {
-    pub org_type: String,
-    pub subject_periods: usize,
-    pub compliant: usize,
-    pub compliant_share: Option<f64>,
-    pub groups: Vec<QuotaShare>,
-    pub chart: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct QuotaShare {
-    pub group: String,
-    pub quota: f64,
-    pub realized: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]

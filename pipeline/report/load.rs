@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::calendar::WorkCalendar;
-pub use crate::compute::evidence::Evidence;
+pub use crate::contract::Evidence;
 use crate::warehouse::{FileStatus, Manifest, Warehouse};
 
 #[derive(Debug, Clone, Deserialize)]

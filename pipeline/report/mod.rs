@@ -13,7 +13,6 @@ pub mod attention;
 pub mod benchmark;
 pub mod change;
 pub mod charts;
-pub mod format;
 pub mod index;
 pub mod integrity;
 pub mod leadership;
@@ -22,16 +21,16 @@ pub mod load;
 pub mod method;
 pub mod model;
 pub mod notice;
-pub mod output;
-pub mod pdf;
 pub mod public;
 pub mod redact;
 pub mod rule_window;
 pub mod summary;
 pub mod suppress;
 pub mod tables;
-pub mod templates;
 pub mod units;
+
+// The rendering the forms share, under the names the sections use.
+pub use crate::render::{format, output, pdf, templates};
 
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::load::{
-    Data, Detail, Grade, GroupPeriod, LedgerSummary, Subject, SubjectPeriod, Suggestion,
+    Data, Detail, Evidence, Grade, GroupPeriod, LedgerSummary, PeriodFigures, Subject,
+    SubjectPeriod, Suggestion,
 };
 use super::templates::Labels;
 use crate::config::Config;
@@ -297,4 +298,50 @@ pub struct Who {
     pub org_type: String,
     pub position: String,
     pub unit: String,
+}
+
+/// One subject-window on the 诫勉谈话 list, its periods unpacked.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreachRow {
+    pub window: String,
+    pub who: Who,
+    pub rule: String,
+    pub action: String,
+    pub periods: Vec<PeriodFigures>,
+    /// The breach's evidence: certain only when a broken rule holds on
+    /// sufficient evidence alone (compute's `breaches.evidence`).
+    pub evidence: Evidence,
+    /// Some integrity check flags this subject's ratings (需核实).
+    pub flagged: bool,
+}
+
+/// A watched subject's period below the threshold: the same figures as a
+/// breach's period, shown flat beside the subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchRow {
+    pub who: Who,
+    pub window: String,
+    /// `period` or `year` (the subject kind's rule window).
+    pub rule_window: String,
+    /// `open`, `closed` or `carries` at the as-of date (compute's watchlist).
+    pub status: String,
+    #[serde(flatten)]
+    pub at: PeriodFigures,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompositionRow {
+    pub org_type: String,
+    pub subject_periods: usize,
+    pub compliant: usize,
+    pub compliant_share: Option<f64>,
+    pub groups: Vec<QuotaShare>,
+    pub chart: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuotaShare {
+    pub group: String,
+    pub quota: f64,
+    pub realized: Option<f64>,
 }

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::format::pct;
+use super::format::{fill, pct};
 use super::templates::Labels;
 use crate::config::Config;
 use crate::dates::{parse_loose, Date};
@@ -112,11 +112,4 @@ pub fn bands(cfg: &Config, labels: &Labels) -> Vec<String> {
         upper = Some(g.min);
     }
     out
-}
-
-/// `{key}` placeholders of a label, as the templates' `fill` filter does.
-fn fill(text: &str, pairs: &[(&str, &str)]) -> String {
-    pairs.iter().fold(text.to_string(), |s, (k, v)| {
-        s.replace(&format!("{{{k}}}"), v)
-    })
 }

@@ -11,10 +11,10 @@ use serde::Serialize;
 
 use super::attention::{Attention, Plan};
 use super::change::{self, Changes, Split};
-use super::format;
-use super::leadership::{BreachRow, CompositionRow};
+use super::format::{self, fill};
 use super::load::{Data, Evidence};
 use super::model::{previous, RankRow};
+use super::model::{BreachRow, CompositionRow};
 use super::templates::Labels;
 
 #[derive(Debug, Serialize)]
@@ -301,7 +301,7 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
         .map(|b| Link {
             name: b.who.name.clone(),
             note: b.who.township.clone(),
-            href: format!("{cards}/{}", super::units::file_name(&b.who.subject_id)),
+            href: format!("{cards}/{}", super::format::file_name(&b.who.subject_id)),
         })
         .collect();
     name_them(&mut f, links);
@@ -356,7 +356,7 @@ pub fn findings(facts: &Facts, labels: &Labels, cards: &str) -> Vec<Finding> {
             .map(|w| Link {
                 name: w.who.name.clone(),
                 note: format!("{} {}", w.at.period, pct(Some(w.at.rate))),
-                href: format!("{cards}/{}", super::units::file_name(&w.who.subject_id)),
+                href: format!("{cards}/{}", super::format::file_name(&w.who.subject_id)),
             })
             .collect();
         name_them(&mut f, links);
@@ -479,11 +479,4 @@ fn name_them(f: &mut Finding, mut links: Vec<Link>) {
     f.more = links.len().saturating_sub(NAMED);
     links.truncate(NAMED);
     f.names = links;
-}
-
-/// `{key}` in a label replaced by its value.
-pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(text.to_string(), |t, (k, v)| {
-        t.replace(&format!("{{{k}}}"), v)
-    })
 }

@@ -24,7 +24,7 @@ fn text(s: &str) -> Cell {
 
 /// Where a watch stands, in words: one more evaluation triggers (by period
 /// or by year), or the window ended without triggering.
-fn watch_status(w: &super::leadership::WatchRow, labels: &Labels) -> String {
+fn watch_status(w: &super::model::WatchRow, labels: &Labels) -> String {
     match w.status.as_str() {
         "open" => labels.get(&format!("watch_open_{}", w.rule_window)),
         other => labels.get(&format!("watch_{other}")),
@@ -137,7 +137,7 @@ fn ranking_sheet(m: &Leadership, labels: &Labels, township: bool) -> Sheet {
     );
     // The county bodies follow the townships unranked (`model::township_ranking`).
     let apart = m.county_bodies.as_ref().filter(|_| township).map(|r| {
-        let name = super::summary::fill(&labels.get("county_bodies_apart"), &[("name", &r.group)]);
+        let name = super::format::fill(&labels.get("county_bodies_apart"), &[("name", &r.group)]);
         (r, name)
     });
     let ranked = rows.iter().map(|r| (r, None));

@@ -12,9 +12,11 @@ use serde::Serialize;
 
 use super::change::{self, Changes, Course, End, Split};
 use super::charts;
-use super::leadership::{self, BreachRow};
+use super::format::file_name;
+use super::leadership;
 use super::ledger::{self, Item};
 use super::load::{Data, Detail, Evidence, Trend, Watch};
+use super::model::BreachRow;
 use super::model::{window, Index, Meta, Who};
 use super::suppress::{complement, Cell};
 use super::templates::{Labels, Templates};
@@ -220,29 +222,6 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
         watched,
         redactor: super::redact::Redactor::new(labels),
         data,
-    }
-}
-
-/// A subject id made safe as a file name (ids come from user exports). An id
-/// that had to change gets a hash of the original, so `A/B` and `A_B` never
-/// share a card.
-pub fn file_name(id: &str) -> String {
-    let safe: String = id
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe == id {
-        format!("{safe}.html")
-    } else {
-        use sha2::Digest;
-        let hash = crate::fsutil::hex(&sha2::Sha256::digest(id.as_bytes()));
-        format!("{safe}-{}.html", &hash[..8])
     }
 }
 

@@ -234,7 +234,7 @@ fn report_stage(
     // A report killed mid-render leaves hidden staging folders; the render
     // below removes them only when something is out of date, so the run
     // sweeps them every night.
-    report::output::clean_leftovers(&cfg.paths.reports)?;
+    crate::render::output::clean_leftovers(&cfg.paths.reports)?;
     let summary = report::run(
         cfg,
         wh,

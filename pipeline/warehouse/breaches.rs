@@ -74,7 +74,7 @@ pub fn breaches_by_window(wh: &Warehouse) -> Result<BTreeMap<String, BreachCount
         let Some(w) = w else { continue };
         let c = out.entry(w.to_string()).or_default();
         c.all += 1;
-        if e == Some(crate::compute::evidence::Evidence::Certain.as_str()) {
+        if e == Some(crate::contract::Evidence::Certain.as_str()) {
             c.firm += 1;
         }
     }

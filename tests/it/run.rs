@@ -122,18 +122,18 @@ fn the_nightly_run_on_the_sample_data_then_nothing_new_changes_nothing() {
         status.contains("quarantined rows by reason: bad_date 5"),
         "{status}"
     );
-    // NNN subjects break the rule in 2012, none on sufficient evidence: the
+    // 457 subjects break the rule in 2012, none on sufficient evidence: the
     // one counted as firm before rested on 21 ratings from 8 people. (796 when
     // cadres were counted by quarter and before issue 38's household-visit
     // export, whose honest visits and follow-up draw add ratings to one
     // township's cadres.)
     assert!(
         status.contains(
-            "2012: 0 on sufficient evidence (NNN more possibly below or on too few people)"
+            "2012: 0 on sufficient evidence (457 more possibly below or on too few people)"
         ),
         "{status}"
     );
-    assert!(status.contains("breaches NNN (firm 0)"), "{status}");
+    assert!(status.contains("breaches 457 (firm 0)"), "{status}");
     let listed = d.ok(&[
         "query",
         "--format",
@@ -142,7 +142,7 @@ fn the_nightly_run_on_the_sample_data_then_nothing_new_changes_nothing() {
     ]);
     assert_eq!(
         listed.stdout.lines().nth(1),
-        Some("NNN"),
+        Some("457"),
         "status counts the breaches table"
     );
 }

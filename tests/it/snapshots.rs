@@ -11,8 +11,8 @@
 //! out.
 
 use pingyi::config::{load_file, Config, Lang};
+use pingyi::render::templates::Templates;
 use pingyi::report::load::{load, Data};
-use pingyi::report::templates::Templates;
 use pingyi::report::{leadership, public, units};
 use pingyi::warehouse::Warehouse;
 use serde_json::Value;

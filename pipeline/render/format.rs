@@ -64,6 +64,36 @@ pub fn fixed(v: Option<f64>, digits: usize) -> String {
     }
 }
 
+/// A subject id made safe as a file name (ids come from user exports). An id
+/// that had to change gets a hash of the original, so `A/B` and `A_B` never
+/// share a card.
+pub fn file_name(id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe == id {
+        format!("{safe}.html")
+    } else {
+        use sha2::Digest;
+        let hash = crate::fsutil::hex(&sha2::Sha256::digest(id.as_bytes()));
+        format!("{safe}-{}.html", &hash[..8])
+    }
+}
+
+/// `{key}` in a label replaced by its value.
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(text.to_string(), |t, (k, v)| {
+        t.replace(&format!("{{{k}}}"), v)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -200,7 +200,7 @@ fn register_filters(env: &mut Environment<'static>) {
     });
     env.add_filter("fill", fill);
     // A unit card's file name, as `units` writes it.
-    env.add_filter("card", |id: String| super::units::file_name(&id));
+    env.add_filter("card", |id: String| super::format::file_name(&id));
 }
 
 /// `{{ t.note|fill(n=3) }}`: replaces `{n}` in a label with the value.
