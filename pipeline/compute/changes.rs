@@ -36,13 +36,18 @@ pub const LEVELS: [&str; 6] = [
 /// The keys of one change.
 const KEY: [&str; 3] = ["level", "group", "kind"];
 
+/// The cells and their totals are collected once: each is read by two
+/// branches of the plan below, and polars ran each branch's copy (at a
+/// million ratings 2.0 s, against 0.2 s collected once).
 pub fn changes(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame> {
-    let cells = method_cells(cube, subjects)?;
+    let cells = method_cells(cube, subjects)?.collect()?.lazy();
     let totals = cells
         .clone()
         .group_by(cols4(["level", "group", "kind", "period"]))
         .agg([col("valid").sum(), col("satisfied").sum()])
-        .with_column(ratio("satisfied", "valid").alias("rate"));
+        .with_column(ratio("satisfied", "valid").alias("rate"))
+        .collect()?
+        .lazy();
     let pairs = pairs(totals.clone())?;
     let within = within(&pairs, cells, totals);
     let on = || {
@@ -86,7 +91,9 @@ fn method_cells(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame>
         cube.group_by([col("subject_id"), col("period"), col("method")])
             .agg(sums()),
         subjects,
-    );
+    )
+    .collect()?
+    .lazy();
     let year = col("period").str().slice(lit(0), lit(4));
     let per_level: Vec<LazyFrame> = LEVELS
         .iter()

@@ -54,12 +54,21 @@ const CODES: [&str; 6] = ["s", "p", "c", "me", "ch", "it"];
 /// group levels) and each (org type, rater category)'s quota group.
 #[derive(Default)]
 pub struct Lookup {
-    subjects: HashMap<String, [Option<String>; 4]>,
+    subjects: HashMap<String, [Option<String>; 5]>,
     quotas: HashMap<(String, String), (String, f64)>,
+    /// `integrity.max_forms_per_key`, for the stuffing check's cells.
+    pub max_forms_per_key: u32,
 }
 
-/// The subject attributes the levels group by, in `Lookup::subjects` order.
-const ATTRIBUTES: [&str; 4] = ["township", "village", "org_type", "pioneer_category"];
+/// The subject attributes the levels group by, in `Lookup::subjects` order;
+/// `kind` (required in the roster) for `method_cells`.
+const ATTRIBUTES: [&str; 5] = [
+    "township",
+    "village",
+    "org_type",
+    "pioneer_category",
+    "kind",
+];
 
 impl Lookup {
     pub fn new(cfg: &Config, subjects: &DataFrame) -> Result<Lookup> {
@@ -71,7 +80,7 @@ impl Lookup {
         let mut by_id = HashMap::new();
         for (i, id) in ids.iter().enumerate() {
             if let Some(id) = id {
-                let row = [0, 1, 2, 3].map(|a| attrs[a].get(i).map(String::from));
+                let row = [0, 1, 2, 3, 4].map(|a| attrs[a].get(i).map(String::from));
                 by_id.insert(id.to_string(), row);
             }
         }
@@ -89,12 +98,13 @@ impl Lookup {
         Ok(Lookup {
             subjects: by_id,
             quotas,
+            max_forms_per_key: cfg.integrity.max_forms_per_key,
         })
     }
 }
 
-/// One file's rows as the pass needs them: codes, the response fingerprint
-/// and the valid and satisfied flags.
+/// One file's rows as the pass needs them: codes, the response and rater
+/// key fingerprints (`r`, `k`) and the valid and satisfied flags.
 pub fn rows(file: &FileColumns) -> Result<DataFrame> {
     let mut columns: Vec<Column> = CODES
         .iter()
@@ -102,6 +112,7 @@ pub fn rows(file: &FileColumns) -> Result<DataFrame> {
         .map(|(name, c)| Series::new((*name).into(), c.as_slice()).into_column())
         .collect();
     columns.push(Series::new("r".into(), file.prints[0].as_slice()).into_column());
+    columns.push(Series::new("k".into(), file.prints[1].as_slice()).into_column());
     for v in &file.values[..2] {
         columns.push(v.clone().into_column());
     }
@@ -109,7 +120,7 @@ pub fn rows(file: &FileColumns) -> Result<DataFrame> {
 }
 
 /// A code column's texts, as a frame (code, text) to join.
-fn dict_frame(dicts: &Dicts, i: usize, text: &str) -> Result<DataFrame> {
+pub(super) fn dict_frame(dicts: &Dicts, i: usize, text: &str) -> Result<DataFrame> {
     let d = dicts.get(i);
     let n = d.len() as u32;
     Ok(DataFrame::new_infer_height(vec![
@@ -120,12 +131,14 @@ fn dict_frame(dicts: &Dicts, i: usize, text: &str) -> Result<DataFrame> {
 
 /// The cluster sums of one period's rows, per level and group (`level`,
 /// `group`, `period`, `raters`, `m`, `y`, `yy`, `ym`, `mm`), and the
-/// post-stratified variance's pieces per subject (`post_stratified`).
+/// post-stratified variance's pieces per subject (`post_stratified`), and
+/// the valid rows' m and y per period, subject, category, method, channel
+/// and response (codes; `method_cells` sums them further).
 pub fn period_sums(
     rows: LazyFrame,
     dicts: &Dicts,
     lookup: &Lookup,
-) -> Result<(DataFrame, DataFrame)> {
+) -> Result<(DataFrame, DataFrame, DataFrame)> {
     // Per response and the codes a form may vary in (subject, item): m, y.
     let valid = rows.filter(col("valid"));
     let per_subject = valid
@@ -151,7 +164,7 @@ pub fn period_sums(
             ),
             Key::County => (per_subject.clone().lazy(), lit("全县"), None),
         };
-        let mut cells = cell_sums(source, by.alias("g"));
+        let mut cells = cell_sums(source, vec![by.alias("g")]);
         if let Some(i) = decode {
             cells = cells
                 .join(
@@ -181,7 +194,7 @@ pub fn period_sums(
             .map(col),
         )
         .collect()?;
-    let ps = post_stratified(per_subject.lazy(), dicts, lookup)?
+    let ps = post_stratified(per_subject.clone().lazy(), dicts, lookup)?
         .join(
             periods,
             [col("p")],
@@ -206,7 +219,7 @@ pub fn period_sums(
             .map(col),
         )
         .collect()?;
-    Ok((sums, ps))
+    Ok((sums, ps, per_subject))
 }
 
 /// m (valid ratings) and y (satisfied among them) of a group of rows or of
@@ -222,15 +235,26 @@ fn my() -> [Expr; 2] {
     ]
 }
 
-/// Per cell `g` of period `p`: each response's m and y summed over the
-/// cell's rows first (a form rates several subjects of a township), then the
-/// cell's k and sums.
-fn cell_sums(source: LazyFrame, by: Expr) -> LazyFrame {
+/// Per cell (the keys `by`) of period `p`: each response's m and y summed
+/// over the cell's rows first (a form rates several subjects of a
+/// township), then the cell's k and sums.
+pub(super) fn cell_sums(source: LazyFrame, by: Vec<Expr>) -> LazyFrame {
+    let names: Vec<Expr> = by
+        .iter()
+        .map(|e| e.clone().meta().output_name().map(|n| col(n)))
+        .collect::<PolarsResult<_>>()
+        .expect("every key of a cell is named");
+    let with_p = |last: Option<Expr>| {
+        std::iter::once(col("p"))
+            .chain(names.iter().cloned())
+            .chain(last)
+            .collect::<Vec<_>>()
+    };
     source
-        .with_column(by)
-        .group_by([col("p"), col("g"), col("r")])
+        .with_columns(by)
+        .group_by(with_p(Some(col("r"))))
         .agg([col("m").sum(), col("y").sum()])
-        .group_by([col("p"), col("g")])
+        .group_by(with_p(None))
         .agg([
             len().cast(DataType::UInt32).alias("raters"),
             col("m").sum().alias("m"),
@@ -247,10 +271,10 @@ fn with_codes(rows: LazyFrame, attrs: LazyFrame) -> LazyFrame {
 }
 
 /// Per subject code of this pass: its attributes (null when not in the roster).
-fn subject_attributes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
+pub(super) fn subject_attributes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
     let d = dicts.get(0);
     let n = d.len() as u32;
-    let rows: Vec<Option<&[Option<String>; 4]>> = (0..n)
+    let rows: Vec<Option<&[Option<String>; 5]>> = (0..n)
         .map(|c| d.text(c).and_then(|id| lookup.subjects.get(id)))
         .collect();
     let mut columns = vec![Series::new("s".into(), (0..n).collect::<Vec<_>>()).into_column()];

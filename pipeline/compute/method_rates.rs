@@ -11,68 +11,30 @@
 use polars::prelude::*;
 
 use super::evidence::clustered;
+use super::method_cells::by_year;
 use super::metric::{metric, Metric, Plan};
 use crate::config::Config;
 use crate::warehouse::schema::columns;
 
 /// The township of the county-wide rows.
-pub const COUNTY: &str = "全县";
+pub use super::method_cells::COUNTY;
 
 /// The table: one row per year, kind, township (and 全县) and method with a
-/// valid rating.
-pub fn method_rates(cfg: &Config, ratings: LazyFrame, subjects: LazyFrame) -> LazyFrame {
-    let rated = ratings
-        .filter(col("valid"))
-        .select([
-            col("subject_id"),
-            col("period").str().slice(lit(0), lit(4)).alias("window"),
-            col("response_id"),
-            col("method"),
-            col("satisfied"),
-        ])
-        .join(
-            subjects.select([col("subject_id"), col("kind"), col("township")]),
-            [col("subject_id")],
-            [col("subject_id")],
-            JoinArgs::new(JoinType::Inner),
-        );
-    // Per form in each cell: its valid ratings m and satisfied ones y; a
-    // township's cell and the county's cell each take the form once.
-    let forms = |township: Expr| {
-        rated
-            .clone()
-            .group_by([
-                col("window"),
-                col("kind"),
-                township.alias("township"),
-                col("method"),
-                col("response_id"),
-            ])
-            .agg([
-                len().cast(DataType::Float64).alias("m"),
-                col("satisfied").cast(DataType::Float64).sum().alias("y"),
-            ])
-    };
-    let both = concat(
-        [
-            forms(col("township").fill_null(lit(""))),
-            forms(lit(COUNTY)),
-        ],
+/// valid rating, from the pass's method cells (`method_cells.rs`).
+pub fn method_rates(cfg: &Config, method_cells: LazyFrame) -> LazyFrame {
+    let keys = ["window", "kind", "township", "method"];
+    let per_level = |level: &str| by_year(method_cells.clone(), level);
+    let cells = concat(
+        [per_level("township"), per_level("county")],
         UnionArgs::default(),
     )
-    .expect("same schema by construction");
-    let keys = ["window", "kind", "township", "method"];
-    let cells = both
-        .group_by(keys.map(col))
-        .agg([
-            len().cast(DataType::UInt32).alias("raters"),
-            col("m").sum().alias("valid"),
-            col("y").sum().alias("satisfied"),
-            (col("y") * col("y")).sum().alias("yy"),
-            (col("y") * col("m")).sum().alias("ym"),
-            (col("m") * col("m")).sum().alias("mm"),
-        ])
-        .with_column((col("satisfied") / col("valid")).alias("rate"));
+    .expect("same schema by construction")
+    .rename(
+        ["group", "m", "y"],
+        ["township", "valid", "satisfied"],
+        true,
+    )
+    .with_column((col("satisfied") / col("valid")).alias("rate"));
     let cells = clustered(cells);
     let bench = lit(cfg.integrity.benchmark.clone());
     let by = ["window", "kind", "township"].map(col);
@@ -112,8 +74,8 @@ pub fn entry() -> Metric {
         "method_rates",
         "year × subject kind × township × method",
         "The method effect: each collection method's rate by subject kind and township with its interval in people, beside the benchmark, the random draw (随机抽查) the rated unit does not choose.",
-        &["ratings", "subjects"],
-        |i| Ok(Plan::Lazy(method_rates(i.cfg, i.lazy("ratings")?, i.lazy("subjects")?))),
+        &["method_cells"],
+        |i| Ok(Plan::Lazy(method_rates(i.cfg, i.lazy("method_cells")?))),
         columns("
             window          str   the assessment year, as 2012
             kind            str   组织 (organization) or 干部 (cadre)

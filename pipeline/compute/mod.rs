@@ -24,6 +24,7 @@ mod groups;
 pub mod integrity;
 mod ledger;
 mod levels;
+mod method_cells;
 pub mod method_rates;
 mod metric;
 mod period;
@@ -54,8 +55,12 @@ pub struct Summary {
 pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let manifest = wh.manifest()?;
     let metrics = tables::metrics();
+    let started = std::time::Instant::now();
     let mut ready = shared(cfg, wh, &manifest)?;
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(seconds, "shared inputs ready");
     build_all(cfg, as_of, &metrics, &mut ready)?;
+    let started = std::time::Instant::now();
     let mut m = manifest.clone();
     let stamp = fresh_stamp(wh, &m);
     let mut tables = Vec::new();
@@ -70,6 +75,8 @@ pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
         m.tables.insert(name.to_string(), vec![rel]);
         tables.push((name.to_string(), df.height()));
     }
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(seconds, "metric tables written");
     m.computed_as_of = Some(as_of.to_string());
     m.metrics_input = Some(inputs_key(cfg, &manifest, as_of));
     crate::fsutil::fault_point("compute-written");
@@ -135,13 +142,16 @@ fn shared(
     let mut distinct = Distinct::default();
     let lookup = clusters::Lookup::new(cfg, &subjects)?;
     let excluded = exclude::Excluded::new(cfg, ratings.clone())?;
-    let (mut sums, mut ps) = (Vec::new(), Vec::new());
+    let (mut sums, mut ps, mut methods) = (Vec::new(), Vec::new(), Vec::new());
+    let mut suspects = Vec::new();
     for files in wh.partitions(manifest, "ratings") {
         let started = std::time::Instant::now();
         let part = period::aggregate(wh, manifest, &files, &lookup, &excluded)?;
         cubes.push(part.cube.lazy());
         sums.push(part.sums.lazy());
         ps.push(part.ps.lazy());
+        methods.push(part.methods.lazy());
+        suspects.push(part.suspects.lazy());
         distinct.add_period(part.keys, &part.dicts);
         let seconds = started.elapsed().as_secs_f64();
         tracing::info!(files = files.len(), seconds, "period aggregated");
@@ -154,6 +164,19 @@ fn shared(
     let by_category = distinct.raters_by_category()?;
     sums.push(clusters::empty_sums()?.lazy());
     ps.push(clusters::empty_ps()?.lazy());
+    methods.push(method_cells::empty()?.lazy());
+    suspects.push(
+        polars::prelude::df!("subject_id" => Vec::<String>::new(), "period" => Vec::<String>::new())?
+            .lazy(),
+    );
+    ready.insert(
+        "key_suspects",
+        Input::Frame(concat(suspects, UnionArgs::default())?.collect()?),
+    );
+    ready.insert(
+        "method_cells",
+        Input::Frame(concat(methods, UnionArgs::default())?.collect()?),
+    );
     ready.insert(
         "clusters",
         Input::Frame(concat(sums, UnionArgs::default())?.collect()?),
@@ -211,9 +234,14 @@ fn build_round(
             declared: m.inputs,
             ready,
         };
+        let started = std::time::Instant::now();
         match (m.build)(&inputs)? {
             Plan::Lazy(lf) => lazy.push((m.table.name, lf)),
-            Plan::Frame(df) => done.push((m.table.name, df)),
+            Plan::Frame(df) => {
+                let seconds = started.elapsed().as_secs_f64();
+                tracing::info!(table = m.table.name, seconds, "metric computed");
+                done.push((m.table.name, df))
+            }
         }
     }
     // One plan at a time: the inputs are frames computed before (no scan to

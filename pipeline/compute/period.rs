@@ -18,6 +18,8 @@ use super::clusters::{self, Lookup};
 use super::codes::{self, Columns, Dicts, FileColumns};
 use super::distinct::{self, FileKeys};
 use super::exclude::Excluded;
+use super::integrity;
+use super::method_cells;
 use super::rates::{self, CUBE_KEYS};
 use crate::warehouse::{Manifest, Warehouse};
 
@@ -28,14 +30,17 @@ const PRINTS: [&str; 2] = ["response_id", "rater_key"];
 const VALUES: [&str; 3] = ["valid", "satisfied", "score"];
 
 /// A period's cube, its files' fingerprints, the dictionaries of their
-/// codes, and its cells' cluster sums and post-stratified variance pieces
-/// (`clusters.rs`).
+/// codes, its cells' cluster sums and post-stratified variance pieces
+/// (`clusters.rs`), its method cells (`method_cells.rs`) and the cells a
+/// rater key may have stuffed (`integrity::stuffed_cells`).
 pub struct Period {
     pub cube: DataFrame,
     pub keys: Vec<FileKeys>,
     pub dicts: Dicts,
     pub sums: DataFrame,
     pub ps: DataFrame,
+    pub methods: DataFrame,
+    pub suspects: DataFrame,
 }
 
 /// Aggregates one period partition's files, each checked first as a scan
@@ -82,11 +87,13 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
         keys.push(k);
         rows.push(r.lazy());
     }
-    let (sums, ps) = clusters::period_sums(
-        polars::prelude::concat(rows, Default::default())?,
+    let rows = polars::prelude::concat(rows, Default::default())?;
+    let suspects = decoded_cells(
+        integrity::stuffed_cells(rows.clone(), lookup.max_forms_per_key),
         &dicts,
-        lookup,
     )?;
+    let (sums, ps, per_subject) = clusters::period_sums(rows, &dicts, lookup)?;
+    let methods = method_cells::period_cells(&per_subject, &dicts, lookup)?;
     let cube = cube(cols, &dicts)?;
     Ok(Period {
         cube,
@@ -94,7 +101,24 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
         dicts,
         sums,
         ps,
+        methods,
+        suspects,
     })
+}
+
+/// (subject_id, period) of cells given as subject and period codes.
+fn decoded_cells(cells: polars::prelude::LazyFrame, dicts: &Dicts) -> Result<DataFrame> {
+    use polars::prelude::{JoinArgs, JoinType};
+    let decode = |lf: polars::prelude::LazyFrame, key: &str, i: usize, text: &str| -> Result<_> {
+        Ok(lf.join(
+            clusters::dict_frame(dicts, i, text)?.lazy(),
+            [col(key)],
+            [col("code")],
+            JoinArgs::new(JoinType::Left),
+        ))
+    };
+    let named = decode(decode(cells, "s", 0, "subject_id")?, "p", 1, "period")?;
+    Ok(named.select([col("subject_id"), col("period")]).collect()?)
 }
 
 /// The cube of the files' rows: grouped on the six key codes packed into

@@ -5,25 +5,19 @@
 
 use polars::prelude::*;
 
-use super::{stamp, Check, Unit};
+use super::{seconds, text_of, Check, Unit};
 use crate::config::Config;
 
-/// Seconds since 1970-01-01 00:00 of a rating (its day and `HH:MM:SS`).
-fn seconds() -> Expr {
-    let part = |at: i64| {
-        col("rated_time")
-            .str()
-            .slice(lit(at), lit(2))
-            .cast(DataType::Int64)
-    };
-    col("rated_at").cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64)
-        + part(0) * lit(3600i64)
-        + part(3) * lit(60i64)
-        + part(6)
+/// The day of a time in seconds, as text (`2012-12-07`).
+fn day_of(ts: Expr) -> Expr {
+    (ts / lit(86_400i64))
+        .cast(DataType::Int32)
+        .cast(DataType::Date)
+        .cast(DataType::String)
 }
 
 /// One row per vote (response) of one subject by one device or collector:
-/// unit, unit_id, subject_id, period, at (stamp), ts (seconds).
+/// unit, unit_id, subject_id, period, ts (seconds).
 fn votes(ratings: LazyFrame) -> LazyFrame {
     let timed = ratings.filter(col("rated_time").is_not_null());
     let by = |unit: Unit, column: &str| {
@@ -35,11 +29,7 @@ fn votes(ratings: LazyFrame) -> LazyFrame {
                 col("subject_id"),
                 col("response_id"),
             ])
-            .agg([
-                col("period").first(),
-                stamp().min().alias("at"),
-                seconds().min().alias("ts"),
-            ])
+            .agg([col("period").first(), seconds().min().alias("ts")])
             .with_column(lit(unit.as_str()).alias("unit"))
     };
     concat(
@@ -71,19 +61,18 @@ fn burst_votes(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
     let ends = all
         .clone()
         .sort(["unit", "unit_id", "subject_id", "ts"], Default::default())
-        .with_columns([back("ts").alias("from_ts"), back("at").alias("from_at")])
+        .with_column(back("ts").alias("from_ts"))
         .filter(same.and((col("ts") - col("from_ts")).lt(lit(minutes as i64 * 60))))
         .group_by([
             col("unit"),
             col("unit_id"),
             col("subject_id"),
-            col("at").str().slice(lit(0), lit(10)).alias("window"),
+            day_of(col("ts")).alias("window"),
         ])
-        .agg([
-            col("from_ts").min(),
-            col("ts").max().alias("to_ts"),
-            col("from_at").min().alias("first_at"),
-            col("at").max().alias("last_at"),
+        .agg([col("from_ts").min(), col("ts").max().alias("to_ts")])
+        .with_columns([
+            text_of(col("from_ts")).alias("first_at"),
+            text_of(col("to_ts")).alias("last_at"),
         ]);
     ends.join(
         all,
@@ -161,10 +150,14 @@ pub fn off_hours(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
         .group_by(["unit", "unit_id", "subject_id", "period"].map(col))
         .agg([
             len().alias("n"),
-            col("at").min().alias("first_at"),
-            col("at").max().alias("last_at"),
+            col("ts").min().alias("first_ts"),
+            col("ts").max().alias("last_ts"),
         ])
         .filter(col("n").gt_eq(lit(min)))
+        .with_columns([
+            text_of(col("first_ts")).alias("first_at"),
+            text_of(col("last_ts")).alias("last_at"),
+        ])
         .with_columns([
             lit(Check::OffHours.as_str()).alias("check"),
             col("period").alias("window"),

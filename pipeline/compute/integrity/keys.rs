@@ -4,16 +4,23 @@
 
 use polars::prelude::*;
 
-use super::{with_span, Check, Unit};
+use super::{stamp_order, stamp_text, Check, Unit};
+use crate::compute::codes::NULL_PRINT;
 use crate::config::Config;
 
 /// One key, one subject, one period: more forms than
 /// `integrity.max_forms_per_key` (a person may meet a subject at a talk and
 /// again in the draw; twelve forms is stuffing).
-pub fn duplicate_key(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+///
+/// Counted on the text of the (subject, period) cells the pass over the
+/// codes found over the limit (`stuffed_cells`), not on every rating: the
+/// text keys of every rating were a tenth of compute (issue 40).
+pub fn duplicate_key(cfg: &Config, ratings: LazyFrame, suspects: LazyFrame) -> LazyFrame {
     let max = cfg.integrity.max_forms_per_key;
+    let on = || [col("subject_id"), col("period")];
+    let suspected = ratings.join(suspects, on(), on(), JoinArgs::new(JoinType::Semi));
     let over = over_limit(
-        ratings,
+        suspected,
         &["rater_key", "subject_id", "period"],
         "response_id",
         max,
@@ -28,6 +35,20 @@ pub fn duplicate_key(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
             format!("份测评表（上限{max}份）"),
         ),
     )
+}
+
+/// The cells (subject and period codes `s`, `p`) of one period's rows
+/// (`clusters::rows`: response and key fingerprints `r`, `k`) where a known
+/// key gave more than `max` forms. Fingerprints count a response or key the
+/// way the text does but for a collision (`distinct.rs`), which could only
+/// hide a form, so `duplicate_key` counts these cells again on their text.
+pub fn stuffed_cells(rows: LazyFrame, max: u32) -> LazyFrame {
+    rows.filter(col("k").neq(lit(NULL_PRINT)))
+        .group_by([col("s"), col("p"), col("k")])
+        .agg([col("r").n_unique().alias("n")])
+        .filter(col("n").gt(lit(max)))
+        .select([col("s"), col("p")])
+        .unique(None, UniqueKeepStrategy::Any)
 }
 
 /// One key, one day: more distinct subjects than
@@ -48,15 +69,23 @@ pub fn busy_key(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
 }
 
 /// The groups of a known key over `keys` whose distinct `counted` values
-/// (`n`) exceed `max`, with their first and last timestamp.
+/// (`n`) exceed `max`, with their first and last timestamp: one group-by,
+/// the time kept as a number (`stamp_order`) and written as text for the
+/// groups over the limit only.
 fn over_limit(ratings: LazyFrame, keys: &[&str], counted: &str, max: u32) -> LazyFrame {
-    let keyed = ratings.filter(col("rater_key").is_not_null());
-    let flagged = keyed
-        .clone()
+    ratings
+        .filter(col("rater_key").is_not_null())
         .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
-        .agg([col(counted).n_unique().alias("n")])
-        .filter(col("n").gt(lit(max)));
-    with_span(flagged, keyed, keys)
+        .agg([
+            col(counted).n_unique().alias("n"),
+            stamp_order().min().alias("first"),
+            stamp_order().max().alias("last"),
+        ])
+        .filter(col("n").gt(lit(max)))
+        .with_columns([
+            stamp_text(col("first")).alias("first_at"),
+            stamp_text(col("last")).alias("last_at"),
+        ])
 }
 
 /// A rater-key finding as an `integrity` row: the check, the key, the

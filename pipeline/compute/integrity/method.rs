@@ -11,15 +11,16 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{year, Check, Unit};
+use super::{Check, Unit};
 use crate::compute::evidence::clustered;
+use crate::compute::method_cells::{by_year, sums};
 use crate::config::Config;
 use crate::stats::{benjamini_hochberg, normal_upper_tail};
 
 const FACE: &str = "face";
 const DRAW: &str = "draw";
 
-/// Each valid rating's side: face to face, the draw, or neither (null).
+/// Each method cell's side: face to face, the draw, or neither (null).
 fn side(cfg: &Config) -> Expr {
     let face = Series::new("f".into(), cfg.integrity.face_to_face.clone());
     when(col("method").is_in(lit(face).implode(false), false))
@@ -29,50 +30,37 @@ fn side(cfg: &Config) -> Expr {
         .otherwise(lit(NULL).cast(DataType::String))
 }
 
-/// Per unit (`by`), year and side: rate, valid, raters and n_eff with forms
-/// as clusters.
-fn cells(cfg: &Config, ratings: LazyFrame, by: Expr) -> LazyFrame {
-    let forms = ratings
-        .filter(col("valid"))
-        .with_columns([side(cfg).alias("side"), year().alias("window")])
+/// Per unit (the method cells' `level`: a subject, or a kind county-wide),
+/// year and side: rate, raters and n_eff with forms as clusters, collected
+/// once for both sides.
+fn cells(cfg: &Config, method_cells: LazyFrame, level: &str) -> Result<DataFrame> {
+    let unit = if level == "subject" { "group" } else { "kind" };
+    let sums = by_year(method_cells, level)
+        .with_column(side(cfg).alias("side"))
         .filter(col("side").is_not_null())
-        .group_by([
-            by.alias("unit_id"),
+        .group_by([col(unit).alias("unit_id"), col("window"), col("side")])
+        .agg(sums())
+        .rename(["m", "y"], ["valid", "satisfied"], true)
+        .with_column((col("satisfied") / col("valid")).alias("rate"));
+    Ok(clustered(sums)
+        .select([
+            col("unit_id"),
             col("window"),
             col("side"),
-            col("response_id"),
+            col("raters"),
+            col("rate"),
+            col("n_eff"),
         ])
-        .agg([
-            len().cast(DataType::Float64).alias("m"),
-            col("satisfied").cast(DataType::Float64).sum().alias("y"),
-        ]);
-    let sums = forms
-        .group_by([col("unit_id"), col("window"), col("side")])
-        .agg([
-            len().cast(DataType::UInt32).alias("raters"),
-            col("m").sum().alias("valid"),
-            col("y").sum().alias("satisfied"),
-            (col("y") * col("y")).sum().alias("yy"),
-            (col("y") * col("m")).sum().alias("ym"),
-            (col("m") * col("m")).sum().alias("mm"),
-        ])
-        .with_column((col("satisfied") / col("valid")).alias("rate"));
-    clustered(sums).select([
-        col("unit_id"),
-        col("window"),
-        col("side"),
-        col("raters"),
-        col("rate"),
-        col("n_eff"),
-    ])
+        .collect()?)
 }
 
 /// Face-to-face beside the draw, for units with enough people on both sides.
-fn paired(cfg: &Config, cells: LazyFrame) -> Result<DataFrame> {
+fn paired(cfg: &Config, cells: DataFrame) -> Result<DataFrame> {
     let min = cfg.integrity.method_min_raters;
     let part = |s: &str, suffix: &str| {
         cells
             .clone()
+            .lazy()
             .filter(col("side").eq(lit(s)).and(col("raters").gt_eq(lit(min))))
             .select([
                 col("unit_id"),
@@ -155,17 +143,11 @@ fn tested(cfg: &Config, unit: Unit, pairs: &DataFrame) -> Result<DataFrame> {
     Ok(out)
 }
 
-/// Method-effect rows: per subject, then per subject kind (组织/干部).
-pub fn method_effect(cfg: &Config, ratings: LazyFrame, subjects: LazyFrame) -> Result<DataFrame> {
-    let by_subject = paired(cfg, cells(cfg, ratings.clone(), col("subject_id")))?;
-    let kinds = subjects.select([col("subject_id"), col("kind")]);
-    let with_kind = ratings.join(
-        kinds,
-        [col("subject_id")],
-        [col("subject_id")],
-        JoinArgs::new(JoinType::Inner),
-    );
-    let by_kind = paired(cfg, cells(cfg, with_kind, col("kind")))?;
+/// Method-effect rows: per subject, then per subject kind (组织/干部), from
+/// the pass's method cells (`method_cells.rs`).
+pub fn method_effect(cfg: &Config, method_cells: LazyFrame) -> Result<DataFrame> {
+    let by_subject = paired(cfg, cells(cfg, method_cells.clone(), "subject")?)?;
+    let by_kind = paired(cfg, cells(cfg, method_cells, "county")?)?;
     let a = tested(cfg, Unit::Subject, &by_subject)?;
     let b = tested(cfg, Unit::SubjectKind, &by_kind)?;
     Ok(concat(

@@ -21,6 +21,7 @@ use polars::prelude::*;
 use crate::config::Config;
 
 pub use bursts::device_burst_votes;
+pub use keys::stuffed_cells;
 
 /// The checks, in the order the table lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,14 +115,19 @@ pub const COLUMNS: [(&str, DataType); 18] = [
 ];
 
 /// Every check over the ratings, one frame in the declared shape.
-pub fn integrity(cfg: &Config, ratings: LazyFrame, subjects: LazyFrame) -> Result<DataFrame> {
+pub fn integrity(
+    cfg: &Config,
+    ratings: LazyFrame,
+    method_cells: LazyFrame,
+    key_suspects: LazyFrame,
+) -> Result<DataFrame> {
     let parts = vec![
-        conform(keys::duplicate_key(cfg, ratings.clone()))?,
+        conform(keys::duplicate_key(cfg, ratings.clone(), key_suspects))?,
         conform(keys::busy_key(cfg, ratings.clone()))?,
         conform(bursts::bursts(cfg, ratings.clone()))?,
         conform(bursts::off_hours(cfg, ratings.clone()))?,
-        conform(straight::straight_lining(cfg, ratings.clone())?.lazy())?,
-        conform(method::method_effect(cfg, ratings, subjects)?.lazy())?,
+        conform(straight::straight_lining(cfg, ratings)?.lazy())?,
+        conform(method::method_effect(cfg, method_cells)?.lazy())?,
     ];
     let all = concat(parts, UnionArgs::default())?;
     let order = [
@@ -169,39 +175,50 @@ fn conform(mut lf: LazyFrame) -> Result<LazyFrame> {
     Ok(lf.select(columns))
 }
 
-/// `first_at`/`last_at` of a rating: its day, and its time when known.
-fn stamp() -> Expr {
+/// Seconds since 1970-01-01 00:00 of a rating with a time of day
+/// (`rated_time`, always `HH:MM:SS` from ingest).
+fn seconds() -> Expr {
+    let part = |at: i64| {
+        col("rated_time")
+            .str()
+            .slice(lit(at), lit(2))
+            .cast(DataType::Int64)
+    };
+    col("rated_at").cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64)
+        + part(0) * lit(3600i64)
+        + part(3) * lit(60i64)
+        + part(6)
+}
+
+/// The text of a time in seconds (`seconds`): `2012-12-07 03:00:00`. Made
+/// for the rows a check lists only: a date format per rating was a tenth of
+/// compute (perf, issue 40).
+fn text_of(ts: Expr) -> Expr {
+    (ts * lit(1000i64))
+        .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+        .dt()
+        .strftime("%Y-%m-%d %H:%M:%S")
+}
+
+/// A rating's time as one integer that sorts as its text (`first_at`,
+/// `last_at`) does: seconds × 2 + 1 with a time of day, the day's first
+/// second × 2 without one (`2012-12-07` sorts before `2012-12-07 00:00:00`).
+fn stamp_order() -> Expr {
+    let day = col("rated_at").cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64);
     when(col("rated_time").is_null())
-        .then(col("rated_at").cast(DataType::String))
-        .otherwise(concat_str(
-            [col("rated_at").cast(DataType::String), col("rated_time")],
-            " ",
-            true,
-        ))
+        .then(day * lit(2i64))
+        .otherwise(seconds() * lit(2i64) + lit(1i64))
 }
 
-/// Each flagged group with its first and last timestamp (`stamp`), made
-/// from the flagged groups' ratings only: a timestamp's text costs a date
-/// format per row, which over every rating was a tenth of compute (perf,
-/// issue 40), while the groups over a threshold are a handful.
-fn with_span(flagged: LazyFrame, ratings: LazyFrame, keys: &[&str]) -> LazyFrame {
-    let on = || keys.iter().map(|k| col(*k)).collect::<Vec<_>>();
-    let span = ratings
-        .join(
-            flagged.clone().select(on()),
-            on(),
-            on(),
-            JoinArgs::new(JoinType::Inner),
+/// The text of a `stamp_order`: the day alone, or the day and time.
+fn stamp_text(order: Expr) -> Expr {
+    let ts = order.clone() / lit(2i64);
+    when((order % lit(2i64)).eq(lit(0i64)))
+        .then(
+            (ts.clone() / lit(86_400i64))
+                .cast(DataType::Int32)
+                .cast(DataType::Date)
+                .cast(DataType::String),
         )
-        .group_by(on())
-        .agg([
-            stamp().min().alias("first_at"),
-            stamp().max().alias("last_at"),
-        ]);
-    flagged.join(span, on(), on(), JoinArgs::new(JoinType::Left))
-}
-
-/// The assessment year of a period label (`2012Q3` → `2012`).
-fn year() -> Expr {
-    col("period").str().slice(lit(0), lit(4))
+        .otherwise(text_of(ts))
 }
