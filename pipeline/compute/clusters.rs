@@ -241,7 +241,7 @@ fn my() -> [Expr; 2] {
 pub(super) fn cell_sums(source: LazyFrame, by: Vec<Expr>) -> LazyFrame {
     let names: Vec<Expr> = by
         .iter()
-        .map(|e| e.clone().meta().output_name().map(|n| col(n)))
+        .map(|e| e.clone().meta().output_name().map(col))
         .collect::<PolarsResult<_>>()
         .expect("every key of a cell is named");
     let with_p = |last: Option<Expr>| {
