@@ -8,12 +8,11 @@
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    col, cols, DataFrame, IntoLazy, JoinArgs, JoinType, JsonFormat, JsonWriter, MaintainOrderJoin,
-    SerWriter,
+    col, cols, DataFrame, IntoLazy, JoinArgs, JoinType, MaintainOrderJoin,
 };
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::rows::{read, TableRow};
 use crate::calendar::WorkCalendar;
 pub use crate::contract::Evidence;
 use crate::warehouse::{FileStatus, Manifest, Warehouse};
@@ -290,6 +289,82 @@ pub struct Input {
     pub quarantined: u64,
 }
 
+// The table each row type is read from (`rows.rs`).
+
+impl TableRow for Subject {
+    const TABLE: &'static str = "subjects";
+    const DERIVED: &'static [&'static str] = &["seat"];
+}
+
+impl TableRow for MethodRate {
+    const TABLE: &'static str = "method_rates";
+}
+
+impl TableRow for SubjectPeriod {
+    const TABLE: &'static str = "subject_period";
+}
+
+impl TableRow for GroupPeriod {
+    const TABLE: &'static str = "group_period";
+}
+
+impl TableRow for Composition {
+    const TABLE: &'static str = "composition";
+}
+
+impl TableRow for Breach {
+    const TABLE: &'static str = "breaches";
+}
+
+impl TableRow for Grade {
+    const TABLE: &'static str = "grades";
+}
+
+impl TableRow for LedgerSummary {
+    const TABLE: &'static str = "ledger_summary";
+}
+
+impl TableRow for Headline {
+    const TABLE: &'static str = "headline";
+}
+
+impl TableRow for Trend {
+    const TABLE: &'static str = "trends";
+}
+
+impl TableRow for Change {
+    const TABLE: &'static str = "changes";
+}
+
+impl TableRow for Detail {
+    const TABLE: &'static str = "subject_detail";
+}
+
+impl TableRow for Suggestion {
+    const TABLE: &'static str = "suggestions";
+    const DERIVED: &'static [&'static str] = &["days_overdue"];
+}
+
+impl TableRow for Case {
+    const TABLE: &'static str = "cases";
+}
+
+impl TableRow for IntegrityFlag {
+    const TABLE: &'static str = "integrity";
+}
+
+impl TableRow for Watch {
+    const TABLE: &'static str = "watchlist";
+
+    /// `flatten` hides the fields from serde's list: its own, then the figures'.
+    fn fields() -> Vec<&'static str> {
+        let own = ["subject_id", "window", "rule_window", "status"];
+        own.into_iter()
+            .chain(super::rows::struct_fields::<PeriodFigures>())
+            .collect()
+    }
+}
+
 /// Everything a report may show.
 #[derive(Debug, Clone)]
 pub struct Data {
@@ -332,26 +407,26 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
     // the rest: the round trip through JSON is most of loading (0.67 s of
     // the report's 1.8 s at ten million ratings, one table after another).
     let (largest, rest) = rayon::join(
-        || -> Result<_> { Ok((rows(t("composition")?)?, rows(t("subject_detail")?)?)) },
+        || -> Result<_> { Ok((read(t("composition")?)?, read(t("subject_detail")?)?)) },
         || -> Result<Data> {
             Ok(Data {
                 as_of: as_of.clone(),
-                integrity: rows(flagged(t("integrity")?)?)?,
-                subjects: rows(grouped_subjects(t("subjects")?, t("subject_groups")?)?)?,
-                subject_period: rows(t("subject_period")?)?,
-                group_period: rows(t("group_period")?)?,
+                integrity: read(flagged(t("integrity")?)?)?,
+                subjects: read(grouped_subjects(t("subjects")?, t("subject_groups")?)?)?,
+                subject_period: read(t("subject_period")?)?,
+                group_period: read(t("group_period")?)?,
                 composition: Vec::new(),
-                breaches: rows(t("breaches")?)?,
-                watchlist: rows(t("watchlist")?)?,
-                grades: rows(t("grades")?)?,
-                ledger_summary: rows(t("ledger_summary")?)?,
-                headline: rows(t("headline")?)?.into_iter().next().unwrap_or_default(),
-                trends: rows(t("trends")?)?,
-                changes: rows(t("changes")?)?,
-                method_rates: rows(t("method_rates")?)?,
+                breaches: read(t("breaches")?)?,
+                watchlist: read(t("watchlist")?)?,
+                grades: read(t("grades")?)?,
+                ledger_summary: read(t("ledger_summary")?)?,
+                headline: read(t("headline")?)?.into_iter().next().unwrap_or_default(),
+                trends: read(t("trends")?)?,
+                changes: read(t("changes")?)?,
+                method_rates: read(t("method_rates")?)?,
                 detail: Vec::new(),
-                suggestions: rows(with_days_overdue(t("suggestions")?, calendar, &as_of)?)?,
-                cases: rows(t("cases")?)?,
+                suggestions: read(with_days_overdue(t("suggestions")?, calendar, &as_of)?)?,
+                cases: read(t("cases")?)?,
                 inputs: inputs(&m),
                 quarantined: m
                     .batches
@@ -446,15 +521,6 @@ fn table(wh: &Warehouse, m: &Manifest, name: &str) -> Result<DataFrame> {
     lf.select(keep)
         .collect()
         .with_context(|| format!("cannot read table `{name}` from {}", wh.root.display()))
-}
-
-/// DataFrame rows as serde structs (dates arrive as `YYYY-MM-DD` text).
-fn rows<T: DeserializeOwned>(mut df: DataFrame) -> Result<Vec<T>> {
-    let mut buf = Vec::new();
-    JsonWriter::new(&mut buf)
-        .with_json_format(JsonFormat::Json)
-        .finish(&mut df)?;
-    Ok(serde_json::from_slice(&buf)?)
 }
 
 fn inputs(m: &Manifest) -> Vec<Input> {

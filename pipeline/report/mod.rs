@@ -23,6 +23,7 @@ pub mod model;
 pub mod notice;
 pub mod public;
 pub mod redact;
+pub mod rows;
 pub mod rule_window;
 pub mod summary;
 pub mod suppress;
