@@ -66,6 +66,10 @@ MACROS = {
                  " when {k} < 2 or {p} = 0.0e0 or {p} = 1.0e0 or {zz} <= 1.0e-12 * {ww} then {w} * {w} / {ww}"
                  " else {p} * (1.0e0 - {p}) / (cast({k} as double) / (cast({k} as double) - 1.0e0) * {zz}) end"),
 }
+# The broken rules' labels, "; "-separated in rule order: one slot per rule
+# (an aggregate per slot, as both engines spell a pivot).
+MACROS["rule_labels"] = (("rule_no", "label"), "concat_ws('; ', " + ", ".join(
+    f"max(case when {{rule_no}} = {n} then {{label}} end)" for n in range(1, MAX_RULES + 1)) + ")")
 # Spelled per engine: an aggregate's values as a list ordered by a key.
 DIALECT_MACROS = {
     "duckdb": {"ordered_list": (("value", "key"), "list({value} order by {key})"),
@@ -75,6 +79,23 @@ DIALECT_MACROS = {
               "list_last": (("items",), "element_at({items}, -1)")},
 }
 MACRO_CALL = re.compile(r"\{\{\s*(\w+)\(([\w\s,.]*)\)\s*\}\}")
+# CTEs more than one model shares (as dbt's ephemeral models): a model says
+# `with {{ include(evaluations) }}, …` and gets parts/evaluations.sql's
+# CTEs, its leading comment lines left out.
+INCLUDE = re.compile(r"\{\{\s*include\((\w+)\)\s*\}\}")
+
+
+def include_parts(text, where):
+    """`text` with each `{{ include(name) }}` replaced by parts/name.sql."""
+    def one(m):
+        part = Path(where).parent / "parts" / f"{m.group(1)}.sql"
+        if not part.is_file():
+            raise SystemExit(f"{where}: include({m.group(1)}): no file {part}")
+        lines = part.read_text(encoding="utf-8").splitlines()
+        while lines and lines[0].startswith("--"):
+            lines.pop(0)
+        return "\n".join(lines).strip()
+    return INCLUDE.sub(one, text)
 
 
 def expand(text, where, dialect="duckdb"):
@@ -102,7 +123,7 @@ def load_models(folder, dialect="duckdb"):
     `dialect`, in an order where each model comes after the models it reads."""
     models = {}
     for p in sorted(Path(folder).glob("*.sql")):
-        text = expand(p.read_text(encoding="utf-8"), p, dialect)
+        text = expand(include_parts(p.read_text(encoding="utf-8"), p), p, dialect)
         found = re.search(r"^--[ \t]*inputs:[ \t]*(.*)$", text, re.MULTILINE)
         if not found:
             raise SystemExit(f"{p}: the header names no `-- inputs:` line")

@@ -19,39 +19,7 @@
 --   ratings (debug build) it took 0.10 s, where the whole of `pingyi compute` takes 4–5.5 s on the same
 --   machine; a separate process, start-up included; not yet tried inside `pingyi compute`, where the builder
 --   is one of several plans polars runs together (the trends trial there was slower), so the builder stays.
-with kinds as (
-    -- Each subject's rule window: its kind's breach.window (period or year).
-    select s.subject_id, w.rule_window
-    from subjects as s
-    join params_rule_window as w on w.kind = case when s.kind = '干部' then '干部' else '组织' end
-),
-judged as (
-    -- The evaluations, as in breaches: periods (on breach.basis) for kinds counted by period, pooled
-    -- years in each window they count in for kinds counted by year.
-    select s.subject_id, s.period, substr(s.period, 1, 4) as "window", 0 as year_offset, k.rule_window,
-           s.valid, s.raters,
-           case when p.basis = 'post_stratified' then s.rate_ps else s.rate end as rate,
-           case when p.basis = 'post_stratified' then s.ps_ci_low else s.ci_low end as ci_low,
-           case when p.basis = 'post_stratified' then s.ps_ci_high else s.ci_high end as ci_high
-    from subject_period as s
-    join kinds as k on k.subject_id = s.subject_id and k.rule_window = 'period'
-    cross join params_run as p
-    union all
-    select g.subject_id, g."window" as period, cast(cast(g."window" as int) + o.year_offset as string) as "window",
-           o.year_offset, k.rule_window, g.valid, g.raters, g.rate, g.ci_low, g.ci_high
-    from grades as g
-    join kinds as k on k.subject_id = g.subject_id and k.rule_window = 'year'
-    cross join params_offsets as o
-),
-counted as (
-    -- Per subject, window and rule: how many evaluations the rule counts fell below its threshold.
-    select j.subject_id, j."window", b.rule_no, b.below, b.times, b.label,
-           count(case when j.year_offset < b.times and j.rate < b.below then 1 end) as below_n
-    from judged as j
-    cross join params_breach_rules as b
-    where j.rate is not null
-    group by j.subject_id, j."window", b.rule_no, b.below, b.times, b.label
-),
+with {{ include(evaluations) }},
 windows as (
     select subject_id, "window",
            max(case when below_n >= times then 1 else 0 end) as broken,
