@@ -242,3 +242,56 @@ impl std::fmt::Display for Refusal {
         f.write_str(&self.message)
     }
 }
+
+/// A level a metric groups ratings or ledger items at: the `level` column
+/// of `group_period`, `changes`, `trends`, the cluster sums and the ledger
+/// summary, stored as `as_str` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Subject,
+    /// The whole county: one group, 全县.
+    County,
+    Township,
+    Village,
+    OrgType,
+    PioneerCategory,
+    RaterCategory,
+    Method,
+    Channel,
+    Item,
+    /// A ledger item's problem category (the ledger summary only).
+    Category,
+}
+
+impl Level {
+    /// The stored name, which is also the column the level groups by
+    /// (but for `subject`, grouped by `subject_id`, and `county`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Subject => "subject",
+            Level::County => "county",
+            Level::Township => "township",
+            Level::Village => "village",
+            Level::OrgType => "org_type",
+            Level::PioneerCategory => "pioneer_category",
+            Level::RaterCategory => "rater_category",
+            Level::Method => "method",
+            Level::Channel => "channel",
+            Level::Item => "item",
+            Level::Category => "category",
+        }
+    }
+}
+
+/// Rows read back from a metric table hold the level as its stored text.
+impl PartialEq<Level> for String {
+    fn eq(&self, level: &Level) -> bool {
+        self == level.as_str()
+    }
+}
+
+impl PartialEq<Level> for str {
+    fn eq(&self, level: &Level) -> bool {
+        self == level.as_str()
+    }
+}
