@@ -335,7 +335,7 @@ impl<'a> Batch<'a> {
             }
         }
         pending.segment_start = pending.written.len();
-        rows.sort_by_key(|r| r.0);
+        rows.sort_by_key(|r| r.line);
         pending.counts.accepted -= rows.len() as u64;
         *pending
             .counts
@@ -459,14 +459,14 @@ impl<'a> Batch<'a> {
             let origin = first(line).expect("a repeated line");
             let row =
                 serde_json::json!({ "response_id": r, "subject_id": s, "item": i }).to_string();
-            rows.push((
+            rows.push(quarantine::Row {
                 line,
-                "response_id",
-                r.to_string(),
-                "duplicate",
-                format!("{key} {}", origin.describe(&self.files)),
+                column: "response_id",
+                value: r.to_string(),
+                reason: "duplicate",
+                detail: format!("{key} {}", origin.describe(&self.files)),
                 row,
-            ));
+            });
         }
         let mut kept = df.filter(&!&dup)?;
         if kept.height() == 0 {
