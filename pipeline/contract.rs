@@ -186,3 +186,112 @@ impl Evidence {
         self == Evidence::Certain
     }
 }
+
+/// Why an input file is refused whole: what kind of problem it is, to
+/// branch on, and the message the operator reads, recorded as it always
+/// was (`MANIFEST.json`, `ingest --json`, run records, `rejected/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// Refused before it was opened: not a regular file, or larger than
+    /// `ingest.max_file_bytes`. Never read, so never hashed: reported, not
+    /// recorded in the manifest.
+    Unopened,
+    /// Its bytes cannot be read as its format: empty, not in its encoding,
+    /// a stray quote or a line with no end, not a workbook, no such sheet,
+    /// no JSON object.
+    Unreadable,
+    /// Its headers map to no kind of data, or its sheets to different kinds.
+    Unmapped,
+}
+
+impl Refusal {
+    pub fn unopened(message: impl Into<String>) -> Refusal {
+        Refusal::new(RefusalKind::Unopened, message)
+    }
+
+    pub fn unreadable(message: impl Into<String>) -> Refusal {
+        Refusal::new(RefusalKind::Unreadable, message)
+    }
+
+    pub fn unmapped(message: impl Into<String>) -> Refusal {
+        Refusal::new(RefusalKind::Unmapped, message)
+    }
+
+    fn new(kind: RefusalKind, message: impl Into<String>) -> Refusal {
+        Refusal {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the manifest records the refusal, with the file's hash:
+    /// every refusal of a file that was opened.
+    pub fn recorded(&self) -> bool {
+        self.kind != RefusalKind::Unopened
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A level a metric groups ratings or ledger items at: the `level` column
+/// of `group_period`, `changes`, `trends`, the cluster sums and the ledger
+/// summary, stored as `as_str` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Subject,
+    /// The whole county: one group, 全县.
+    County,
+    Township,
+    Village,
+    OrgType,
+    PioneerCategory,
+    RaterCategory,
+    Method,
+    Channel,
+    Item,
+    /// A ledger item's problem category (the ledger summary only).
+    Category,
+}
+
+impl Level {
+    /// The stored name, which is also the column the level groups by
+    /// (but for `subject`, grouped by `subject_id`, and `county`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Subject => "subject",
+            Level::County => "county",
+            Level::Township => "township",
+            Level::Village => "village",
+            Level::OrgType => "org_type",
+            Level::PioneerCategory => "pioneer_category",
+            Level::RaterCategory => "rater_category",
+            Level::Method => "method",
+            Level::Channel => "channel",
+            Level::Item => "item",
+            Level::Category => "category",
+        }
+    }
+}
+
+/// Rows read back from a metric table hold the level as its stored text.
+impl PartialEq<Level> for String {
+    fn eq(&self, level: &Level) -> bool {
+        self == level.as_str()
+    }
+}
+
+impl PartialEq<Level> for str {
+    fn eq(&self, level: &Level) -> bool {
+        self == level.as_str()
+    }
+}

@@ -276,11 +276,11 @@ pub fn watchlist(
 /// (`raters`) and effective n it rests on, its clustered interval, and its
 /// grade band when it rests on at least `rules.min_raters` people.
 pub fn grades(cfg: &Config, cube: LazyFrame, sums: LazyFrame) -> LazyFrame {
-    let sums = super::rates::yearly(super::rates::level_sums(sums, "subject"), &["group"]).rename(
-        ["group", "period"],
-        ["subject_id", "window"],
-        true,
-    );
+    let sums = super::rates::yearly(
+        super::rates::level_sums(sums, crate::contract::Level::Subject),
+        &["group"],
+    )
+    .rename(["group", "period"], ["subject_id", "window"], true);
     let grade = coalesce(
         &cfg.grades
             .iter()

@@ -21,16 +21,17 @@
 //! year before (the change the rankings and the headline state), only when
 //! that year has valid ratings.
 
+use crate::contract::Level;
 use polars::prelude::*;
 
 /// The levels a change is stated for, and what groups each.
-pub const LEVELS: [&str; 6] = [
-    "county",
-    "township",
-    "village",
-    "org_type",
-    "pioneer_category",
-    "subject",
+pub const LEVELS: [Level; 6] = [
+    Level::County,
+    Level::Township,
+    Level::Village,
+    Level::OrgType,
+    Level::PioneerCategory,
+    Level::Subject,
 ];
 
 /// The keys of one change.
@@ -103,15 +104,15 @@ fn method_cells(cube: LazyFrame, subjects: LazyFrame) -> PolarsResult<LazyFrame>
             // category is the group '', as in `trends`: a null key would
             // drop out of the joins below.
             let group = match level {
-                "county" => lit("全县"),
-                "subject" => col("subject_id"),
-                _ => col(level).fill_null(lit("")),
+                Level::County => lit("全县"),
+                Level::Subject => col("subject_id"),
+                _ => col(level.as_str()).fill_null(lit("")),
             };
             by_subject
                 .clone()
                 .group_by([group.alias("group"), by.alias("period"), col("method")])
                 .agg(sums())
-                .with_columns([lit(level).alias("level"), lit(kind).alias("kind")])
+                .with_columns([lit(level.as_str()).alias("level"), lit(kind).alias("kind")])
                 .select(
                     cols4(["level", "group", "kind", "period"])
                         .into_iter()

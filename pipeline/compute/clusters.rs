@@ -22,6 +22,7 @@ use polars::prelude::*;
 
 use super::codes::{Dicts, FileColumns};
 use crate::config::Config;
+use crate::contract::Level;
 
 /// The levels a cell can be of: the subject, then `group_period`'s levels.
 /// Each is grouped by a code column of the rows or an attribute of the subject.
@@ -33,17 +34,17 @@ enum Key {
     County,
 }
 
-const LEVELS: [(&str, Key); 10] = [
-    ("subject", Key::Code("s", 0)),
-    ("county", Key::County),
-    ("township", Key::Subject("township")),
-    ("village", Key::Subject("village")),
-    ("org_type", Key::Subject("org_type")),
-    ("pioneer_category", Key::Subject("pioneer_category")),
-    ("rater_category", Key::Code("c", 2)),
-    ("method", Key::Code("me", 3)),
-    ("channel", Key::Code("ch", 4)),
-    ("item", Key::Code("it", 5)),
+const LEVELS: [(Level, Key); 10] = [
+    (Level::Subject, Key::Code("s", 0)),
+    (Level::County, Key::County),
+    (Level::Township, Key::Subject("township")),
+    (Level::Village, Key::Subject("village")),
+    (Level::OrgType, Key::Subject("org_type")),
+    (Level::PioneerCategory, Key::Subject("pioneer_category")),
+    (Level::RaterCategory, Key::Code("c", 2)),
+    (Level::Method, Key::Code("me", 3)),
+    (Level::Channel, Key::Code("ch", 4)),
+    (Level::Item, Key::Code("it", 5)),
 ];
 
 /// The code columns of a period's rows, in the cube's key order
@@ -178,7 +179,7 @@ pub fn period_sums(
             cells = cells.rename(["g"], ["group"], true);
         }
         let cells = cells.select(["p", "group", "raters", "m", "y", "yy", "ym", "mm"].map(col));
-        levels.push(cells.with_column(lit(*level).alias("level")));
+        levels.push(cells.with_column(lit(level.as_str()).alias("level")));
     }
     let sums = concat(levels, UnionArgs::default())?
         .join(

@@ -6,6 +6,7 @@
 use polars::prelude::*;
 
 use crate::calendar::WorkCalendar;
+use crate::contract::Level;
 use crate::dates::Date;
 
 pub fn ledger_summary(
@@ -35,10 +36,10 @@ pub fn ledger_summary(
                 .alias("__days"),
         ]);
     let per_level: Vec<LazyFrame> = [
-        ("subject", col("subject_id")),
-        ("township", col("township")),
-        ("category", col("category")),
-        ("county", lit("全县")),
+        (Level::Subject, col("subject_id")),
+        (Level::Township, col("township")),
+        (Level::Category, col("category")),
+        (Level::County, lit("全县")),
     ]
     .into_iter()
     .map(|(level, group)| {
@@ -59,7 +60,7 @@ pub fn ledger_summary(
                     .sum()
                     .alias("answered_on_spot"),
             ])
-            .with_column(lit(level).alias("level"))
+            .with_column(lit(level.as_str()).alias("level"))
     })
     .collect();
     Ok(concat(per_level, UnionArgs::default())
@@ -106,7 +107,7 @@ pub fn headline(
             .alias("subjects_rated"),
     ]);
     // Every response of the warehouse is one cluster of the county's cell.
-    let county = super::rates::level_sums(sums, "county")
+    let county = super::rates::level_sums(sums, Level::County)
         .select(["raters", "m", "y", "yy", "ym", "mm"].map(|c| col(c).sum()));
     let n = col("valid").cast(DataType::Float64);
     let rated = concat_lf_horizontal([r, county], Default::default())

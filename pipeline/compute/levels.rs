@@ -6,18 +6,29 @@
 
 use polars::prelude::*;
 
-/// Group levels of `group_period` and the column each groups by.
-pub const LEVELS: [&str; 9] = [
-    "county",
-    "township",
-    "village",
-    "org_type",
-    "pioneer_category",
-    "rater_category",
-    "method",
-    "channel",
-    "item",
+use crate::contract::Level;
+
+/// Group levels of `group_period`; each groups by its column (`group`).
+pub const LEVELS: [Level; 9] = [
+    Level::County,
+    Level::Township,
+    Level::Village,
+    Level::OrgType,
+    Level::PioneerCategory,
+    Level::RaterCategory,
+    Level::Method,
+    Level::Channel,
+    Level::Item,
 ];
+
+/// What a level of `LEVELS` groups by: the county is one group, 全县;
+/// every other level its column.
+pub fn group(level: Level) -> Expr {
+    match level {
+        Level::County => lit("全县"),
+        _ => col(level.as_str()),
+    }
+}
 
 /// Sums per subject joined to the subject attributes the group levels
 /// group by (township, village, org type, pioneer category).

@@ -5,7 +5,8 @@
 use polars::prelude::*;
 
 use super::evidence::wilson_columns;
-use super::levels::{with_attributes, LEVELS};
+use super::levels::{group, with_attributes, LEVELS};
+use crate::contract::Level;
 
 /// The cube's keys: what one of its rows counts.
 pub const CUBE_KEYS: [&str; 6] = [
@@ -164,7 +165,7 @@ pub fn subject_period(
     ps: LazyFrame,
 ) -> LazyFrame {
     let key = || [col("subject_id"), col("period")];
-    let sums = level_sums(sums, "subject").rename(["group"], ["subject_id"], true);
+    let sums = level_sums(sums, Level::Subject).rename(["group"], ["subject_id"], true);
     let rated = with_sums(cube.group_by(key()).agg(counts()), sums, &key());
     let post = super::evidence::post_stratified(
         super::composition::post_stratified(composition).join(ps, key(), key(), left()),
@@ -207,8 +208,8 @@ pub fn left() -> JoinArgs {
 }
 
 /// One level's rows of the cluster sums (`clusters.rs`), without the level.
-pub fn level_sums(sums: LazyFrame, level: &str) -> LazyFrame {
-    sums.filter(col("level").eq(lit(level)))
+pub fn level_sums(sums: LazyFrame, level: Level) -> LazyFrame {
+    sums.filter(col("level").eq(lit(level.as_str())))
         .drop(cols(["level"]))
 }
 
@@ -276,14 +277,14 @@ pub fn group_period(
     );
     // A rating's own level is summed per period once; its period and year
     // spans then group those sums instead of the whole cube twice.
-    let source = |level: &str| match level {
-        "rater_category" => categories
+    let source = |level: Level| match level {
+        Level::RaterCategory => categories
             .clone()
-            .group_by([col(level), col("period")])
+            .group_by([col(level.as_str()), col("period")])
             .agg(sums.clone()),
-        "method" | "channel" | "item" => cube
+        Level::Method | Level::Channel | Level::Item => cube
             .clone()
-            .group_by([col(level), col("period")])
+            .group_by([col(level.as_str()), col("period")])
             .agg(sums.clone()),
         _ => by_subject.clone(),
     };
@@ -296,15 +297,10 @@ pub fn group_period(
             [("period", col("period")), ("year", year.clone())].map(|(span, by)| (*level, span, by))
         })
         .map(|(level, span, by)| {
-            let group = if level == "county" {
-                lit("全县")
-            } else {
-                col(level)
-            };
             source(level)
-                .group_by([group.alias("group"), by.alias("period")])
+                .group_by([group(level).alias("group"), by.alias("period")])
                 .agg(counts())
-                .with_columns([lit(level).alias("level"), lit(span).alias("span")])
+                .with_columns([lit(level.as_str()).alias("level"), lit(span).alias("span")])
                 .select([
                     col("level"),
                     col("group"),

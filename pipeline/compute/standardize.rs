@@ -12,7 +12,8 @@
 
 use polars::prelude::*;
 
-use super::levels::{with_attributes, LEVELS};
+use super::levels::{group, with_attributes, LEVELS};
+use crate::contract::Level;
 
 /// A cell's values as a list, in the order of their methods' names.
 fn in_method_order(e: Expr) -> Expr {
@@ -53,18 +54,17 @@ pub fn rate_std(cube: LazyFrame, subjects: LazyFrame) -> LazyFrame {
         .flat_map(|level| [("period", col("period")), ("year", year())].map(|s| (*level, s)))
         .map(|(level, (span, by))| {
             let source = match level {
-                "rater_category" | "method" | "channel" | "item" => cube.clone(),
+                Level::RaterCategory | Level::Method | Level::Channel | Level::Item => cube.clone(),
                 _ => by_subject.clone(),
             };
-            let group = if level == "county" {
-                lit("全县")
-            } else {
-                col(level)
-            };
             source
-                .group_by([group.alias("group"), by.alias("period"), col("method")])
+                .group_by([
+                    group(level).alias("group"),
+                    by.alias("period"),
+                    col("method"),
+                ])
                 .agg([col("valid").sum(), col("satisfied").sum()])
-                .with_columns([lit(level).alias("level"), lit(span).alias("span")])
+                .with_columns([lit(level.as_str()).alias("level"), lit(span).alias("span")])
                 .select(
                     [
                         "level",

@@ -17,7 +17,7 @@ use super::quarantine;
 use super::rules::Accepted;
 use super::table::RawTable;
 use crate::config::Config;
-use crate::contract::Kind;
+use crate::contract::{Kind, Refusal};
 use crate::dates::Bounds;
 use crate::warehouse::{write_parquet, Manifest, Warehouse};
 
@@ -116,14 +116,14 @@ impl<'a> Batch<'a> {
         self.key.as_deref().map(privacy::fingerprint)
     }
 
-    /// Ingests every table of a file; Ok(Err(message)) when the file is
-    /// refused. Also returns the file's SHA-256 when it was taken while reading.
+    /// Ingests every table of a file; Ok(Err) when the file is refused.
+    /// Also returns the file's SHA-256 when it was taken while reading.
     pub fn file(
         &mut self,
         path: &Path,
         shown: &str,
         opened: Opened,
-    ) -> Result<(Option<String>, std::result::Result<Counts, String>)> {
+    ) -> Result<(Option<String>, std::result::Result<Counts, Refusal>)> {
         let file = self.files.len() as u32;
         self.files.push(shown.to_string());
         let mut pending = Pending::default();
@@ -160,7 +160,7 @@ impl<'a> Batch<'a> {
         Ok((sha, outcome?))
     }
 
-    /// Ok(Some(message)) when a later block of the file refuses it.
+    /// Ok(Some(refusal)) when a later block of the file refuses it.
     fn tables(
         &mut self,
         path: &Path,
@@ -168,7 +168,7 @@ impl<'a> Batch<'a> {
         file: u32,
         opened: Opened,
         pending: &mut Pending,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<Refusal>> {
         let Opened {
             mapping,
             tables,
@@ -202,7 +202,7 @@ impl<'a> Batch<'a> {
                 let seed = chunks.headers().to_vec();
                 let mut headers = seed.clone();
                 let cfg = self.cfg;
-                let prepare = |t: &RawTable| -> Result<std::result::Result<Prepared, String>> {
+                let prepare = |t: &RawTable| -> Result<std::result::Result<Prepared, Refusal>> {
                     // Keys first seen in a later chunk map too.
                     Ok(match remap(cfg, mapping.kind, &t.headers, path) {
                         Ok(m) => Ok(prep.prepare(&m, t)?),
@@ -210,7 +210,7 @@ impl<'a> Batch<'a> {
                     })
                 };
                 let mut refusal = None;
-                let mut take = |done: std::result::Result<_, String>| {
+                let mut take = |done: std::result::Result<_, Refusal>| {
                     let (t, p): (RawTable, _) = match done {
                         Ok(done) => done,
                         Err(r) => return Ok(Err(r)),
@@ -260,7 +260,7 @@ impl<'a> Batch<'a> {
                     || reader.next_block(),
                     |block| match parser.parse(block)? {
                         Ok(t) => Ok(Ok(prep.prepare_coded(&mapping, t)?)),
-                        Err(r) => Ok(Err(r.to_string())),
+                        Err(r) => Ok(Err(Refusal::from(r))),
                     },
                     |prepared| match prepared {
                         Ok(p) => self.absorb(file, p, pending).map(|()| true),
@@ -335,7 +335,7 @@ impl<'a> Batch<'a> {
             }
         }
         pending.segment_start = pending.written.len();
-        rows.sort_by_key(|r| r.0);
+        rows.sort_by_key(|r| r.line);
         pending.counts.accepted -= rows.len() as u64;
         *pending
             .counts
@@ -459,14 +459,14 @@ impl<'a> Batch<'a> {
             let origin = first(line).expect("a repeated line");
             let row =
                 serde_json::json!({ "response_id": r, "subject_id": s, "item": i }).to_string();
-            rows.push((
+            rows.push(quarantine::Row {
                 line,
-                "response_id",
-                r.to_string(),
-                "duplicate",
-                format!("{key} {}", origin.describe(&self.files)),
+                column: "response_id",
+                value: r.to_string(),
+                reason: "duplicate",
+                detail: format!("{key} {}", origin.describe(&self.files)),
                 row,
-            ));
+            });
         }
         let mut kept = df.filter(&!&dup)?;
         if kept.height() == 0 {

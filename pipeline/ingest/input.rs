@@ -5,19 +5,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use super::csv::CsvChunks;
-use super::jsonl::JsonlChunks;
+use super::format::How;
+pub use super::format::Tables;
+pub use super::formats::Format;
 use super::mapping::{self, Mapping};
 use super::table::RawTable;
 use crate::config::{Config, Encoding};
-use crate::contract::Kind;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Format {
-    Csv,
-    Xlsx,
-    Jsonl,
-}
+use crate::contract::{Kind, Refusal};
 
 /// The exports found, each with its format.
 pub type Found = Vec<(PathBuf, Format)>;
@@ -28,7 +22,7 @@ pub type Found = Vec<(PathBuf, Format)>;
 pub struct Discovered {
     pub found: Found,
     pub other: Vec<PathBuf>,
-    pub refused: Vec<(PathBuf, String)>,
+    pub refused: Vec<(PathBuf, Refusal)>,
 }
 
 /// Files under `paths` (folders are walked, in name order); hidden files are
@@ -75,18 +69,12 @@ fn walk(p: &Path, kind: std::fs::FileType, d: &mut Discovered) -> Result<()> {
         return Ok(());
     }
     if let Some(reason) = not_regular(kind) {
-        d.refused.push((p.to_path_buf(), reason.to_string()));
+        d.refused.push((p.to_path_buf(), Refusal::unopened(reason)));
         return Ok(());
     }
-    let ext = p
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "csv" | "tsv" | "txt" => d.found.push((p.to_path_buf(), Format::Csv)),
-        "xlsx" | "xlsm" | "xls" => d.found.push((p.to_path_buf(), Format::Xlsx)),
-        "jsonl" | "ndjson" => d.found.push((p.to_path_buf(), Format::Jsonl)),
-        _ => d.other.push(p.to_path_buf()),
+    match Format::from_path(p) {
+        Some(format) => d.found.push((p.to_path_buf(), format)),
+        None => d.other.push(p.to_path_buf()),
     }
     Ok(())
 }
@@ -128,14 +116,6 @@ pub struct Hints {
 }
 
 /// An opened input: its kind, its tables (CSV: read block by block later).
-pub enum Tables {
-    Csv(CsvChunks),
-    /// JSON lines, read in chunks of lines.
-    Jsonl(JsonlChunks),
-    /// Workbook sheets, read whole.
-    Loaded(Vec<RawTable>),
-}
-
 pub struct Opened {
     pub mapping: Mapping,
     /// What was detected, for the file's report line (encoding, source).
@@ -144,13 +124,13 @@ pub struct Opened {
     pub source_scale: Vec<(String, String)>,
 }
 
-/// Opens a file and maps its headers; Err(message) refuses the file.
+/// Opens a file and maps its headers; Ok(Err) refuses the file.
 pub fn open(
     cfg: &Config,
     path: &Path,
     format: Format,
     hints: &Hints,
-) -> Result<std::result::Result<Opened, String>> {
+) -> Result<std::result::Result<Opened, Refusal>> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -167,52 +147,31 @@ pub fn open(
         })
         .unwrap_or_default();
     let encoding = hints.encoding.or_else(|| source.and_then(|s| s.1.encoding));
-    let mut notes = Vec::new();
-    let mut sheet_flags = Vec::new();
-    let (mut tables, headers): (Tables, Vec<Vec<String>>) = match format {
-        Format::Csv => match CsvChunks::open(path, encoding, &known)? {
-            Ok(c) => {
-                notes.push(super::decode::name(c.encoding()).to_string());
-                let h = vec![c.headers.clone()];
-                (Tables::Csv(c), h)
-            }
-            Err(e) => return Ok(Err(e.to_string())),
-        },
-        Format::Xlsx => match super::xlsx::read(
-            path,
-            hints.sheet.as_deref(),
-            &known,
-            cfg.ingest.max_sheet_bytes,
-        ) {
-            Ok(book) => {
-                notes.extend(book.notes);
-                let (t, flags): (Vec<RawTable>, Vec<_>) = book.tables.into_iter().unzip();
-                sheet_flags = flags;
-                let h = t.iter().map(|t| t.headers.clone()).collect();
-                (Tables::Loaded(t), h)
-            }
-            Err(e) => return Ok(Err(e)),
-        },
-        Format::Jsonl => match JsonlChunks::open(path)? {
-            Ok(c) => {
-                let h = vec![c.headers().to_vec()];
-                (Tables::Jsonl(c), h)
-            }
-            Err(e) => return Ok(Err(e)),
-        },
+    let how = How {
+        encoding,
+        sheet: hints.sheet.as_deref(),
+        known: &known,
+        max_sheet_bytes: cfg.ingest.max_sheet_bytes,
     };
+    let (mut tables, mut notes, sheet_flags) = match format.reader().open(path, &how)? {
+        Ok(s) => (s.tables, s.notes, s.flags),
+        Err(e) => return Ok(Err(e)),
+    };
+    let headers = tables.headers();
     // Every sheet must map to the same kind; one that cannot refuses the file.
     let mut chosen: Option<Mapping> = None;
     let mut mappings = Vec::with_capacity(headers.len());
     for (i, h) in headers.iter().enumerate() {
         let m = match mapping::resolve(cfg, h, source, hints.kind) {
             Ok(m) => m,
-            Err(e) if headers.len() > 1 => return Ok(Err(format!("sheet {}: {e}", i + 1))),
-            Err(e) => return Ok(Err(e)),
+            Err(e) if headers.len() > 1 => {
+                return Ok(Err(Refusal::unmapped(format!("sheet {}: {e}", i + 1))))
+            }
+            Err(e) => return Ok(Err(Refusal::unmapped(e))),
         };
         if let Some(c) = &chosen {
             if c.kind != m.kind {
-                return Ok(Err(format!("its sheets hold different kinds of data ({} and {}); put them in separate files", c.kind.name(), m.kind.name())));
+                return Ok(Err(Refusal::unmapped(format!("its sheets hold different kinds of data ({} and {}); put them in separate files", c.kind.name(), m.kind.name()))));
             }
         }
         if chosen.is_none() {
@@ -245,6 +204,50 @@ pub fn open(
     }))
 }
 
+impl Opened {
+    /// Reads every table of the file one after the other, each with its
+    /// mapping, for readers that need no parallel blocks (`plain`, the
+    /// fuzz tests; `batch.rs` reads each shape its own way).
+    /// Ok(Err) when a later block refuses the file.
+    pub fn each_table(
+        self,
+        cfg: &Config,
+        path: &Path,
+        mut f: impl FnMut(&RawTable, &Mapping) -> Result<()>,
+    ) -> Result<std::result::Result<(), Refusal>> {
+        let mapping = self.mapping;
+        match self.tables {
+            Tables::Csv(mut chunks) => {
+                while let Some(next) = chunks.next_chunk()? {
+                    match next {
+                        Ok(t) => f(&t, &mapping_for(cfg, &mapping, &t, path))?,
+                        Err(why) => return Ok(Err(why.into())),
+                    }
+                }
+            }
+            Tables::Jsonl(mut chunks) => {
+                while let Some(next) = chunks.next_table()? {
+                    let t = match next {
+                        Ok(t) => t,
+                        Err(why) => return Ok(Err(why)),
+                    };
+                    // Keys first seen in a later chunk map too.
+                    match remap(cfg, mapping.kind, &t.headers, path) {
+                        Ok(m) => f(&t, &m)?,
+                        Err(why) => return Ok(Err(why)),
+                    }
+                }
+            }
+            Tables::Loaded(tables) => {
+                for t in &tables {
+                    f(t, &mapping_for(cfg, &mapping, t, path))?;
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
 /// The mapping for one table of an opened input (sheets map separately).
 pub fn mapping_for(cfg: &Config, mapping: &Mapping, table: &RawTable, path: &Path) -> Mapping {
     if !mapping.columns.is_empty() {
@@ -254,16 +257,17 @@ pub fn mapping_for(cfg: &Config, mapping: &Mapping, table: &RawTable, path: &Pat
 }
 
 /// The mapping of headers found after the file was opened (a JSON key first
-/// seen in a later chunk); Err(message) refuses the file.
+/// seen in a later chunk); Err refuses the file.
 pub fn remap(
     cfg: &Config,
     kind: Kind,
     headers: &[String],
     path: &Path,
-) -> std::result::Result<Mapping, String> {
+) -> std::result::Result<Mapping, Refusal> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     mapping::resolve(cfg, headers, mapping::source_for(cfg, &name), Some(kind))
+        .map_err(Refusal::unmapped)
 }

@@ -23,6 +23,7 @@ use polars::prelude::{Column, DataFrame, DataType};
 use super::decode;
 use super::table::{col_name, from_cells, BadRow, RawTable, LINE};
 use crate::config::Encoding;
+use crate::contract::Refusal;
 
 /// Lines per chunk: a few megabytes of votes.
 const CHUNK_LINES: usize = 50_000;
@@ -42,8 +43,8 @@ pub struct JsonlChunks {
 
 impl JsonlChunks {
     /// Opens the file and reads up to its first object, so the headers are
-    /// known; Err(message) refuses the file (not UTF-8, no object at all).
-    pub fn open(path: &Path) -> Result<std::result::Result<JsonlChunks, String>> {
+    /// known; Err refuses the file (not UTF-8, no object at all).
+    pub fn open(path: &Path) -> Result<std::result::Result<JsonlChunks, Refusal>> {
         let f = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut c = JsonlChunks {
             reader: BufReader::with_capacity(1 << 20, f),
@@ -59,12 +60,12 @@ impl JsonlChunks {
                 .with_context(|| format!("cannot read {}", path.display()))?;
             match chunk {
                 None => {
-                    return Ok(Err(match bad.first() {
+                    return Ok(Err(Refusal::unreadable(match bad.first() {
                         None => "the file is empty".into(),
                         Some(b) => {
                             format!("no line is a JSON object (line {}: {})", b.line, b.reason)
                         }
-                    }))
+                    })))
                 }
                 Some(Err(refusal)) => return Ok(Err(refusal)),
                 Some(Ok(mut t)) if t.df.height() > 0 => {
@@ -117,8 +118,8 @@ impl JsonlChunks {
     }
 
     /// The next chunk parsed under the headers so far, one after the
-    /// other (`open`, and `plain` reading); Some(Err(message)) refuses the file.
-    pub fn next_table(&mut self) -> Result<Option<std::result::Result<RawTable, String>>> {
+    /// other (`open`, and `plain` reading); Some(Err) refuses the file.
+    pub fn next_table(&mut self) -> Result<Option<std::result::Result<RawTable, Refusal>>> {
         let Some(chunk) = self.next_chunk()? else {
             return Ok(None);
         };
@@ -146,19 +147,19 @@ pub enum Chunk {
 
 impl Chunk {
     /// The chunk's objects as a table whose headers are `seed` followed by
-    /// the keys `seed` lacks, in order of first appearance; Err(message)
-    /// refuses the file.
-    pub fn parse(self, seed: &[String]) -> std::result::Result<RawTable, String> {
+    /// the keys `seed` lacks, in order of first appearance; Err refuses
+    /// the file.
+    pub fn parse(self, seed: &[String]) -> std::result::Result<RawTable, Refusal> {
         let (bytes, first_line) = match self {
             Chunk::Parsed(t) => return Ok(t),
             Chunk::Raw { bytes, first_line } => (bytes, first_line),
-            Chunk::TooLong { line } => return Err(format!("line {line} is longer than {} MiB, the most a line may hold: a device writes one vote per line; this is not a JSON-lines export (or its line ends were lost)", MAX_LINE >> 20)),
+            Chunk::TooLong { line } => return Err(Refusal::unreadable(format!("line {line} is longer than {} MiB, the most a line may hold: a device writes one vote per line; this is not a JSON-lines export (or its line ends were lost)", MAX_LINE >> 20))),
         };
         let text = match decode::decode_owned(bytes, Encoding::Utf8, first_line) {
             Ok(t) => t,
             Err(mut e) => {
                 e.how = "JSON lines are always UTF-8";
-                return Err(e.to_string());
+                return Err(Refusal::unreadable(e.to_string()));
             }
         };
         let mut headers = seed.to_vec();
@@ -341,6 +342,14 @@ pub fn under(t: RawTable, headers: &[String]) -> Result<RawTable> {
         bad: t.bad,
     })
 }
+
+/// Files the fuzz tests start from (`formats.rs`): device votes (a number, a null), the
+/// paper form's headers with nested values, lines that are no object.
+pub const FUZZ_SEEDS: &[&str] = &[
+    "{\"vote_id\":\"DV1\",\"device_id\":\"PJQ-000\",\"target_code\":\"ZZ0001\",\"ts\":\"2011-06-10 14:05:42\",\"button\":2,\"remark\":\"\"}\n{\"vote_id\":\"DV2\",\"target_code\":\"ZZ0001\",\"ts\":\"2011-04-16\",\"button\":1,\"remark\":null}\n",
+    "{\"问卷编号\":\"J1\",\"被评议对象编号\":\"ZZ0001\",\"评议日期\":\"2012-09-03\",\"评议人类别\":\"普通群众\",\"评议方式\":\"群众测评\",\"评议途径\":\"问卷\",\"评价\":\"满意\",\"x\":[1,{\"y\":2.5e10}],\"b\":true}\n",
+    "not json\n{}\n[]\n{\"a\":\"\\u00e9\\ud83d\\ude00\"}\n",
+];
 
 #[cfg(test)]
 mod tests {

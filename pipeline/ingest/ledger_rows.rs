@@ -62,7 +62,7 @@ pub fn sort_out(frames: Vec<DataFrame>, batch: u32, shown: &str, id: &str) -> Re
             rows.push(quarantine_row(&df, row, reason, detail)?);
         }
     }
-    rows.sort_by_key(|r| r.0);
+    rows.sort_by_key(|r| r.line);
     let keep: BooleanChunked = drop.iter().map(|d| Some(!d)).collect();
     Ok(Sorted {
         kept: vec![df.filter(&keep)?],
@@ -165,12 +165,12 @@ fn quarantine_row(
         obj.insert(name.to_string(), v);
     }
     let id = df.column("suggestion_id")?.str()?.get(row).unwrap_or("");
-    Ok((
-        df.column("source_line")?.u32()?.get(row).unwrap_or(0),
-        "suggestion_id",
-        id.to_string(),
+    Ok(quarantine::Row {
+        line: df.column("source_line")?.u32()?.get(row).unwrap_or(0),
+        column: "suggestion_id",
+        value: id.to_string(),
         reason,
         detail,
-        serde_json::Value::Object(obj).to_string(),
-    ))
+        row: serde_json::Value::Object(obj).to_string(),
+    })
 }

@@ -12,6 +12,8 @@ pub(crate) mod csv;
 mod decode;
 mod dedupe;
 mod exprs;
+pub mod format;
+pub mod formats;
 pub mod fuzz;
 mod input;
 mod jsonl;
@@ -49,7 +51,7 @@ use serde::Serialize;
 pub use input::Hints;
 
 use crate::config::Config;
-use crate::contract::Kind;
+use crate::contract::{Kind, Refusal};
 use crate::warehouse::{
     write_csv_bom, write_parquet, BatchRecord, FileRecord, FileStatus, Manifest, Warehouse,
 };
@@ -168,7 +170,7 @@ pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Re
             .refused
             .into_iter()
             .chain(too_big)
-            .map(|(p, why)| refused_unopened(&p, why)),
+            .map(|(p, refusal)| refused_unopened(&p, refusal)),
     );
     if opened.is_empty() && records.is_empty() {
         return Ok(Report::nothing(files));
@@ -273,7 +275,7 @@ fn triage(
         .par_iter()
         .zip(&sizes)
         .map(|((path, format), &bytes)| {
-            let may_repeat = *format != input::Format::Csv
+            let may_repeat = !format.reader().hashes_while_reading()
                 || old.may_hold_size(bytes)
                 || sizes.iter().filter(|&&b| b == bytes).count() > 1;
             may_repeat
@@ -286,10 +288,7 @@ fn triage(
     for (((path, format), &bytes), sha) in found.iter().zip(&sizes).zip(shas) {
         let shown = shown_path(path);
         let sha = sha?;
-        let sheet = hints
-            .sheet
-            .clone()
-            .filter(|_| *format == input::Format::Xlsx);
+        let sheet = hints.sheet.clone().filter(|_| format.reader().has_sheets());
         if let Some(sha) = &sha {
             if let Some(seen) = seen_before(old, &hashes_now, sha, sheet.as_deref(), &shown) {
                 steps.push(Step::Seen(seen));
@@ -341,10 +340,10 @@ fn triage(
                 sheet,
                 file,
             }),
-            Err(message) => {
+            Err(refusal) => {
                 let sha = sha.map_or_else(|| crate::fsutil::sha256_file(&path), Ok)?;
-                if old.refused_before(&sha, sheet.as_deref(), &message) {
-                    t.files.push(refused_before(&shown, sha, message));
+                if old.refused_before(&sha, sheet.as_deref(), &refusal) {
+                    t.files.push(refused_before(&shown, sha, refusal));
                     continue;
                 }
                 let record = FileRecord {
@@ -358,7 +357,7 @@ fn triage(
                     accepted: 0,
                     quarantined: 0,
                     quarantined_by_reason: BTreeMap::new(),
-                    message,
+                    message: refusal.message,
                 };
                 t.files.push(FileReport::from(&record));
                 t.records.push(record);
@@ -391,8 +390,8 @@ fn not_an_export(p: &std::path::Path) -> FileReport {
 
 /// An input refused before it is opened (not a regular file, too large):
 /// reported, not recorded (it was never read, so it has no hash).
-fn refused_unopened(p: &std::path::Path, why: String) -> FileReport {
-    report(&shown_path(p), FileStatus::Refused, why)
+fn refused_unopened(p: &std::path::Path, refusal: Refusal) -> FileReport {
+    report(&shown_path(p), FileStatus::Refused, refusal.message)
 }
 
 /// Splits off the files larger than `ingest.max_file_bytes`, each with
@@ -400,7 +399,7 @@ fn refused_unopened(p: &std::path::Path, why: String) -> FileReport {
 fn within_limit(
     cfg: &Config,
     found: input::Found,
-) -> Result<(input::Found, Vec<(PathBuf, String)>)> {
+) -> Result<(input::Found, Vec<(PathBuf, Refusal)>)> {
     let limit = cfg.ingest.max_file_bytes;
     let sizes = sizes(&found)?;
     let mut kept = Vec::with_capacity(found.len());
@@ -411,7 +410,7 @@ fn within_limit(
                 "the file is {} bytes, more than ingest.max_file_bytes ({limit} bytes): split the export into smaller files, or raise ingest.max_file_bytes in pingyi.toml",
                 bytes
             );
-            refused.push((f.0, why));
+            refused.push((f.0, Refusal::unopened(why)));
         } else {
             kept.push(f);
         }
@@ -419,10 +418,10 @@ fn within_limit(
     Ok((kept, refused))
 }
 
-fn refused_before(shown: &str, sha: String, message: String) -> FileReport {
+fn refused_before(shown: &str, sha: String, refusal: Refusal) -> FileReport {
     FileReport {
         sha256: sha,
-        ..report(shown, FileStatus::AlreadyRefused, message)
+        ..report(shown, FileStatus::AlreadyRefused, refusal.message)
     }
 }
 
@@ -459,7 +458,11 @@ fn read(batch: &mut batch::Batch, old: &Manifest, o: Opened) -> Result<Read> {
         Err(refusal) if old.refused_before(&sha, sheet.as_deref(), &refusal) => {
             return Ok(Read::RefusedBefore(refused_before(&shown, sha, refusal)));
         }
-        Err(refusal) => (FileStatus::Refused, batch::Counts::default(), refusal),
+        Err(refusal) => (
+            FileStatus::Refused,
+            batch::Counts::default(),
+            refusal.message,
+        ),
     };
     Ok(Read::Recorded(FileRecord {
         path: shown,

@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use polars::prelude::DataFrame;
 
-use super::input::{self, Format, Hints, Tables};
+use super::input::{self, Format, Hints};
 use super::table::{col_name, RawTable, LINE};
 use crate::config::Config;
 use crate::contract::Kind;
@@ -36,21 +36,14 @@ pub struct Plain {
 /// Reads `path` as a file of `kind`; a file that cannot be read as one is an
 /// error naming the file and what is wrong.
 pub fn read(cfg: &Config, path: &Path, kind: Kind) -> Result<Plain> {
-    let format = match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_lowercase)
-    {
-        Some(e) if matches!(e.as_str(), "csv" | "tsv" | "txt") => Format::Csv,
-        Some(e) if matches!(e.as_str(), "xlsx" | "xlsm" | "xls") => Format::Xlsx,
-        Some(e) if matches!(e.as_str(), "jsonl" | "ndjson") => Format::Jsonl,
-        _ => bail!("{}: not a CSV, XLSX or JSON-lines file", path.display()),
+    let Some(format) = Format::from_path(path) else {
+        bail!("{}: not a CSV, XLSX or JSON-lines file", path.display());
     };
     let hints = Hints {
         kind: Some(kind),
         ..Hints::default()
     };
-    let opened = match input::open(cfg, path, format, &hints)? {
+    let mut opened = match input::open(cfg, path, format, &hints)? {
         Ok(o) => o,
         Err(why) => bail!("{}: {why}", path.display()),
     };
@@ -59,43 +52,16 @@ pub fn read(cfg: &Config, path: &Path, kind: Kind) -> Result<Plain> {
         columns,
         rows: Vec::new(),
         bad: Vec::new(),
-        notes: opened.notes,
+        notes: std::mem::take(&mut opened.notes),
     };
-    match opened.tables {
-        Tables::Csv(mut chunks) => {
-            while let Some(next) = chunks.next_chunk()? {
-                match next {
-                    Ok(t) => take(cfg, &opened.mapping, &t, path, &mut out)?,
-                    Err(why) => bail!("{}: {why}", path.display()),
-                }
-            }
-        }
-        Tables::Jsonl(mut chunks) => {
-            while let Some(next) = chunks.next_table()? {
-                let t = next.map_err(|why| anyhow!("{}: {why}", path.display()))?;
-                // Keys first seen in a later chunk map too.
-                let m = input::remap(cfg, kind, &t.headers, path)
-                    .map_err(|why| anyhow!("{}: {why}", path.display()))?;
-                take(cfg, &m, &t, path, &mut out)?;
-            }
-        }
-        Tables::Loaded(tables) => {
-            for t in &tables {
-                take(cfg, &opened.mapping, t, path, &mut out)?;
-            }
-        }
+    if let Err(why) = opened.each_table(cfg, path, |t, m| take(t, m, &mut out))? {
+        bail!("{}: {why}", path.display());
     }
     Ok(out)
 }
 
-fn take(
-    cfg: &Config,
-    mapping: &super::mapping::Mapping,
-    table: &RawTable,
-    path: &Path,
-    out: &mut Plain,
-) -> Result<()> {
-    let m = input::mapping_for(cfg, mapping, table, path);
+/// One table's rows, under its mapping.
+fn take(table: &RawTable, m: &super::mapping::Mapping, out: &mut Plain) -> Result<()> {
     let df: &DataFrame = &table.df;
     let lines = df.column(LINE)?.u32()?.clone();
     let cols = out

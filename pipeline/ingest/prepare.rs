@@ -155,16 +155,13 @@ impl Prep<'_> {
             let rows: Vec<quarantine::Row> = t
                 .bad
                 .iter()
-                .map(|b| {
-                    let reason = b.reason.clone();
-                    (
-                        b.line,
-                        "",
-                        b.shown(at, t.headers.len(), &mask),
-                        b.code,
-                        reason,
-                        String::new(),
-                    )
+                .map(|b| quarantine::Row {
+                    line: b.line,
+                    column: "",
+                    value: b.shown(at, t.headers.len(), &mask),
+                    reason: b.code,
+                    detail: b.reason.clone(),
+                    row: String::new(),
                 })
                 .collect();
             frames.push(quarantine::frame(

@@ -12,8 +12,22 @@ use super::privacy;
 use super::table::{col_name, LINE};
 use crate::contract::Kind;
 
-/// (line, column, value, reason, detail, row as JSON)
-pub type Row<'a> = (u32, &'a str, String, &'a str, String, String);
+/// One quarantined row, as the quarantine table's columns hold it.
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    /// The line (or Excel row) it came from.
+    pub line: u32,
+    /// The canonical column at fault; empty when the row's shape is.
+    pub column: &'a str,
+    /// The cell as the file had it (clear identities masked).
+    pub value: String,
+    /// The reason's code (`warehouse/schema.rs` lists them).
+    pub reason: &'a str,
+    /// What is wrong and how to fix it.
+    pub detail: String,
+    /// The whole row as JSON.
+    pub row: String,
+}
 
 /// The header of the column holding clear identities, masked in the quarantine.
 pub fn private_column(m: &Mapping, headers: &[String]) -> Option<String> {
@@ -37,16 +51,16 @@ pub fn frame(
     let df = DataFrame::new_infer_height(vec![
         Series::new("kind".into(), vec![kind.name(); n]).into(),
         Series::new("sheet".into(), vec![sheet.unwrap_or_default(); n]).into(),
-        s("column", &|r| r.1.to_string()),
-        s("value", &|r| r.2.clone()),
-        s("reason", &|r| r.3.to_string()),
-        s("detail", &|r| r.4.clone()),
-        s("row", &|r| r.5.clone()),
+        s("column", &|r| r.column.to_string()),
+        s("value", &|r| r.value.clone()),
+        s("reason", &|r| r.reason.to_string()),
+        s("detail", &|r| r.detail.clone()),
+        s("row", &|r| r.row.clone()),
         Series::new("batch_id".into(), vec![batch; n]).into(),
         Series::new("source_file".into(), vec![shown.to_string(); n]).into(),
         Series::new(
             "source_line".into(),
-            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.line).collect::<Vec<_>>(),
         )
         .into(),
     ])?;
@@ -121,14 +135,14 @@ pub fn rows(
             (None, Some((_, v))) => v.clone(),
             (None, None) => String::new(),
         };
-        rows.push((
-            lines.get(r).unwrap_or(0),
-            *column,
+        rows.push(Row {
+            line: lines.get(r).unwrap_or(0),
+            column,
             value,
-            *reason,
-            detail.clone(),
-            serde_json::Value::Object(obj).to_string(),
-        ));
+            reason,
+            detail: detail.clone(),
+            row: serde_json::Value::Object(obj).to_string(),
+        });
     }
     frame(m.kind, sheet, &rows, batch, shown)
 }

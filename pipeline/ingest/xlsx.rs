@@ -171,6 +171,97 @@ fn text(cell: &Data) -> Option<String> {
     cell_text(cell).map(Cow::into_owned)
 }
 
+/// Excel workbooks, as a format of `format.rs`.
+pub struct Xlsx;
+
+impl super::format::Reader for Xlsx {
+    fn name(&self) -> &'static str {
+        "xlsx"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["xlsx", "xlsm", "xls"]
+    }
+
+    fn open(
+        &self,
+        path: &Path,
+        how: &super::format::How,
+    ) -> anyhow::Result<Result<super::format::Source, crate::contract::Refusal>> {
+        Ok(read(path, how.sheet, how.known, how.max_sheet_bytes)
+            .map(|book| {
+                let (tables, flags) = book.tables.into_iter().unzip();
+                super::format::Source {
+                    tables: super::format::Tables::Loaded(tables),
+                    notes: book.notes,
+                    flags,
+                }
+            })
+            .map_err(crate::contract::Refusal::unreadable))
+    }
+
+    fn has_sheets(&self) -> bool {
+        true
+    }
+
+    /// A workbook as a county saves it: a title row above the headers, a
+    /// date cell, a formula, a hidden row, a second sheet of subjects.
+    fn fuzz_seed(&self, _: &mut crate::rng::Rng) -> Vec<u8> {
+        static SEED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        SEED.get_or_init(|| fuzz_workbook().expect("an in-memory workbook"))
+            .clone()
+    }
+}
+
+fn fuzz_workbook() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+    let mut book = Workbook::new();
+    let ratings = book.add_worksheet().set_name("测评")?;
+    ratings.write_string(0, 0, "泸西县群众满意度测评汇总")?;
+    let headers = [
+        "问卷编号",
+        "被评议对象编号",
+        "评议日期",
+        "评议人类别",
+        "评议方式",
+        "评议途径",
+        "评价",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ratings.write_string(1, c as u16, *h)?;
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for r in 2..6u32 {
+        ratings.write_string(r, 0, format!("X{r}"))?;
+        ratings.write_string(r, 1, "ZZ0001")?;
+        ratings.write_datetime_with_format(
+            r,
+            2,
+            &ExcelDateTime::from_ymd(2012, 9, r as u8)?,
+            &date,
+        )?;
+        for (c, v) in [(3, "普通群众"), (4, "群众测评"), (5, "问卷"), (6, "满意")] {
+            ratings.write_string(r, c, v)?;
+        }
+    }
+    ratings.write_formula(5, 6, Formula::new("=\"不满意\"").set_result("满意"))?;
+    ratings.set_row_hidden(4)?;
+    let subjects = book.add_worksheet().set_name("对象")?;
+    for (c, h) in ["被评议对象编号", "名称", "类型", "乡镇"]
+        .iter()
+        .enumerate()
+    {
+        subjects.write_string(0, c as u16, *h)?;
+    }
+    for (c, v) in ["ZZ0001", "下平社区党总支", "组织", "中枢镇"]
+        .iter()
+        .enumerate()
+    {
+        subjects.write_string(1, c as u16, *v)?;
+    }
+    book.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use calamine::open_workbook_auto;

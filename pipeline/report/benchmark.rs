@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::load::Data;
+use crate::contract::Level;
 
 /// The benchmark method: the seed's random draw, the method `pingyi
 /// sample` draws raters for (methods are configured by name).
@@ -32,7 +33,7 @@ pub fn rows(data: &Data, window: &str) -> Vec<MethodRow> {
     let year = || {
         data.group_period
             .iter()
-            .filter(|g| g.level == "method" && g.span == "year" && g.period == window)
+            .filter(|g| g.level == Level::Method && g.span == "year" && g.period == window)
     };
     let draw = year()
         .find(|g| g.group.as_deref() == Some(BENCHMARK))

@@ -17,6 +17,7 @@ use super::model::{
 use super::summary::{self, Finding, Headline};
 use super::templates::Labels;
 use crate::config::Config;
+use crate::contract::Level;
 
 #[derive(Debug, Serialize)]
 pub struct Leadership {
@@ -129,7 +130,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         .filter(|b| b.evidence == Evidence::Likely)
         .collect();
     let firm_now: Vec<&BreachRow> = breaches.iter().filter(|b| b.window == w).collect();
-    let county_trend = data.trends.iter().find(|t| t.level == "county");
+    let county_trend = data.trends.iter().find(|t| t.level == Level::County);
     let facts = summary::Facts {
         headline: &headline,
         window: &w,
@@ -163,8 +164,8 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         },
         townships,
         county_bodies,
-        org_types: ranking(data, "org_type", &w),
-        pioneers: ranking(data, "pioneer_category", &w),
+        org_types: ranking(data, Level::OrgType, &w),
+        pioneers: ranking(data, Level::PioneerCategory, &w),
         declining_groups: with_splits(declining_groups(data), data),
         declining_subjects: with_splits(declining_subjects, data),
         declining_subject_count,
@@ -293,7 +294,7 @@ fn declining_subjects(data: &Data, idx: &Index) -> (Vec<TrendRow>, usize) {
     let mut rows: Vec<&Trend> = data
         .trends
         .iter()
-        .filter(|t| t.declining && t.level == "subject")
+        .filter(|t| t.declining && t.level == Level::Subject)
         .collect();
     rows.sort_by(|a, b| {
         a.sen_slope
@@ -445,7 +446,7 @@ fn trend_chart(data: &Data, townships: &[RankRow], cfg: &Config, labels: &Labels
     for g in data
         .group_period
         .iter()
-        .filter(|g| (g.level == "county" || g.level == "township") && g.span == "period")
+        .filter(|g| (g.level == Level::County || g.level == Level::Township) && g.span == "period")
     {
         by_group
             .entry((g.level.as_str(), g.group.clone().unwrap_or_default()))
@@ -461,7 +462,7 @@ fn trend_chart(data: &Data, townships: &[RankRow], cfg: &Config, labels: &Labels
     let mut series: Vec<charts::Series> = Vec::new();
     for ((level, name), mut points) in by_group {
         points.sort_by(|a, b| a.period.cmp(&b.period));
-        if level == "county" {
+        if level == Level::County.as_str() {
             let name = labels.get("county");
             county = Some(charts::Series { name, points });
         } else {

@@ -10,6 +10,7 @@ use super::load::{Data, Suggestion};
 use super::model::{ledger_rows, Index, LedgerRow, Who};
 use super::redact::Redactor;
 use super::templates::Labels;
+use crate::contract::Level;
 use crate::dates::{parse_loose, Date};
 use crate::overdue::CLOSED;
 
@@ -56,9 +57,9 @@ pub fn view(data: &Data, idx: &Index, labels: &Labels) -> LedgerView {
             .then_with(|| a.suggestion_id.cmp(&b.suggestion_id))
     });
     LedgerView {
-        county: ledger_rows(data, "county").into_iter().next(),
-        townships: ledger_rows(data, "township"),
-        categories: ledger_rows(data, "category"),
+        county: ledger_rows(data, Level::County).into_iter().next(),
+        townships: ledger_rows(data, Level::Township),
+        categories: ledger_rows(data, Level::Category),
         overdue,
         burndown: burndown_chart(&data.suggestions, as_of, labels),
     }

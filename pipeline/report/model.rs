@@ -12,6 +12,7 @@ use super::load::{
 };
 use super::templates::Labels;
 use crate::config::Config;
+use crate::contract::Level;
 
 /// Letterhead and dating of a report.
 #[derive(Debug, Clone, Serialize)]
@@ -98,7 +99,7 @@ pub struct RankRow {
 }
 
 /// A level of `group_period` in one year, best first, with last year's rate.
-pub fn ranking(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
+pub fn ranking(data: &Data, level: Level, window: &str) -> Vec<RankRow> {
     ranked(group_rows(data, level, window))
 }
 
@@ -112,9 +113,10 @@ pub fn township_ranking(
     window: &str,
     county_bodies: &str,
 ) -> (Vec<RankRow>, Option<RankRow>) {
-    let (apart, townships): (Vec<RankRow>, Vec<RankRow>) = group_rows(data, "township", window)
-        .into_iter()
-        .partition(|r| !county_bodies.is_empty() && r.group == county_bodies);
+    let (apart, townships): (Vec<RankRow>, Vec<RankRow>) =
+        group_rows(data, Level::Township, window)
+            .into_iter()
+            .partition(|r| !county_bodies.is_empty() && r.group == county_bodies);
     (ranked(townships), apart.into_iter().next())
 }
 
@@ -129,7 +131,7 @@ fn ranked(mut rows: Vec<RankRow>) -> Vec<RankRow> {
 }
 
 /// One unranked row per group of `level` in `window`.
-fn group_rows(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
+fn group_rows(data: &Data, level: Level, window: &str) -> Vec<RankRow> {
     let prev = previous(window);
     let year = |w: &str| -> BTreeMap<String, &GroupPeriod> {
         data.group_period
@@ -153,7 +155,7 @@ fn group_rows(data: &Data, level: &str, window: &str) -> Vec<RankRow> {
                 ci_high: g.ci_high,
                 prev_rate,
                 change: g.rate.zip(prev_rate).map(|(a, b)| a - b),
-                split: super::change::year_split(data, level, group, window),
+                split: super::change::year_split(data, level.as_str(), group, window),
             }
         })
         .collect()
@@ -204,7 +206,7 @@ pub struct LedgerRow {
     pub answered_on_spot: u64,
 }
 
-pub fn ledger_rows(data: &Data, level: &str) -> Vec<LedgerRow> {
+pub fn ledger_rows(data: &Data, level: Level) -> Vec<LedgerRow> {
     data.ledger_summary
         .iter()
         .filter(|l| l.level == level)

@@ -19,6 +19,7 @@ use super::redact::Redactor;
 use super::suppress::{complement, Cell};
 use super::templates::Labels;
 use crate::config::Config;
+use crate::contract::Level;
 
 #[derive(Debug, Serialize)]
 pub struct Public {
@@ -141,8 +142,8 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels) -> Public {
         notice: notice::build(cfg, &data.as_of, labels),
         county: publish(&mut county, &county_cell),
         townships,
-        ledger_county: ledger_rows(data, "county").into_iter().next(),
-        ledger_townships: ledger_rows(data, "township"),
+        ledger_county: ledger_rows(data, Level::County).into_iter().next(),
+        ledger_townships: ledger_rows(data, Level::Township),
         items: items(data, &idx, labels),
     }
 }
@@ -224,7 +225,7 @@ fn totals(
     drafts: &[Draft],
     labels: &Labels,
 ) -> (Vec<Draft>, Draft) {
-    let find = |level: &str, group: &str| -> Option<&GroupPeriod> {
+    let find = |level: Level, group: &str| -> Option<&GroupPeriod> {
         data.group_period.iter().find(|g| {
             g.level == level
                 && g.span == "year"
@@ -253,11 +254,15 @@ fn totals(
         .iter()
         .map(|(name, members)| {
             let raters = members.iter().map(|&i| drafts[i].raters).sum();
-            total(name.clone(), find("township", name), raters)
+            total(name.clone(), find(Level::Township, name), raters)
         })
         .collect();
     let county_raters = drafts.iter().map(|d| d.raters).sum();
-    let county = total(labels.get("county"), find("county", "全县"), county_raters);
+    let county = total(
+        labels.get("county"),
+        find(Level::County, "全县"),
+        county_raters,
+    );
     (townships, county)
 }
 

@@ -16,6 +16,7 @@ use super::load::{Data, Evidence};
 use super::model::{previous, RankRow};
 use super::model::{BreachRow, CompositionRow};
 use super::templates::Labels;
+use crate::contract::Level;
 
 #[derive(Debug, Serialize)]
 pub struct Headline {
@@ -130,11 +131,11 @@ pub fn headline(f: &Figures) -> Headline {
         f.data
             .group_period
             .iter()
-            .find(|g| g.level == "county" && g.span == "year" && g.period == w)
+            .find(|g| g.level == Level::County && g.span == "year" && g.period == w)
     };
     let (now, before) = (county(f.window), county(&prev));
     let changes = Changes::new(f.data);
-    let last_period = f.data.trends.iter().find(|t| t.level == "county");
+    let last_period = f.data.trends.iter().find(|t| t.level == Level::County);
     let firm_in = |w: &str| {
         f.breaches
             .iter()
@@ -175,8 +176,9 @@ pub fn headline(f: &Figures) -> Headline {
             .and_then(|c| c.rate)
             .zip(before.and_then(|c| c.rate))
             .map(|(a, b)| a - b),
-        rate_split: changes.year("county", "全县", f.window),
-        last_split: last_period.and_then(|t| changes.period("county", "全县", &t.last_period)),
+        rate_split: changes.year(Level::County.as_str(), "全县", f.window),
+        last_split: last_period
+            .and_then(|t| changes.period(Level::County.as_str(), "全县", &t.last_period)),
         valid: now.map(|c| c.valid),
         window_raters: now.map(|c| c.raters),
         prev_valid: before.map(|c| c.valid),

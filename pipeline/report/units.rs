@@ -21,6 +21,7 @@ use super::model::{window, Index, Meta, Who};
 use super::suppress::{complement, Cell};
 use super::templates::{Labels, Templates};
 use crate::config::Config;
+use crate::contract::Level;
 
 #[derive(Debug, Serialize)]
 pub struct Card<'a> {
@@ -37,8 +38,8 @@ pub struct Card<'a> {
     pub breach: Option<&'a BreachRow>,
     /// The open window's watch entry, if any.
     pub watch: Option<&'a Watch>,
-    /// `breach` | `needs_ratings` | `watch` | `ok`, as in the index.
-    pub status: &'static str,
+    /// As in the index.
+    pub status: UnitStatus,
     /// The year rests on fewer people than `rules.min_raters`: no grade.
     pub thin: bool,
     /// A rate but no grade (too few people).
@@ -117,7 +118,37 @@ pub struct IndexEntry {
     pub file: String,
     pub rate: Option<f64>,
     pub grade: Option<String>,
-    pub status: &'static str,
+    pub status: UnitStatus,
+}
+
+/// A subject's standing in the open window (`status`), written on the card
+/// and the index as `as_str` gives it (the templates and the index's
+/// filter compare those words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitStatus {
+    Breach,
+    NeedsRatings,
+    Watch,
+    Ok,
+}
+
+impl UnitStatus {
+    pub const ALL: [UnitStatus; 4] = [
+        UnitStatus::Breach,
+        UnitStatus::NeedsRatings,
+        UnitStatus::Watch,
+        UnitStatus::Ok,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitStatus::Breach => "breach",
+            UnitStatus::NeedsRatings => "needs_ratings",
+            UnitStatus::Watch => "watch",
+            UnitStatus::Ok => "ok",
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -207,7 +238,7 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
     let trends = data
         .trends
         .iter()
-        .filter(|t| t.level == "subject")
+        .filter(|t| t.level == Level::Subject)
         .filter_map(|t| t.group.as_deref().map(|g| (g, t)))
         .collect();
     Shared {
@@ -229,7 +260,7 @@ fn context<'a>(cfg: &'a Config, data: &'a Data, labels: &'a Labels) -> Shared<'a
 /// evidence (the only one that names a talk), a breach or watch entry that
 /// more people must settle (possibly below, or too few people), a watch
 /// entry on enough people, or none.
-fn status(ctx: &Shared, id: &str) -> &'static str {
+fn status(ctx: &Shared, id: &str) -> UnitStatus {
     let breach = ctx.breaches.get(id).map(|b| b.evidence);
     // A watch whose window ended without triggering asks nothing more.
     let watch = ctx
@@ -238,10 +269,10 @@ fn status(ctx: &Shared, id: &str) -> &'static str {
         .filter(|w| w.status != "closed")
         .map(|w| w.at.evidence);
     match (breach, watch) {
-        (Some(e), _) if e.is_sufficient() => "breach",
-        (Some(_), _) | (None, Some(Evidence::Thin)) => "needs_ratings",
-        (None, Some(_)) => "watch",
-        (None, None) => "ok",
+        (Some(e), _) if e.is_sufficient() => UnitStatus::Breach,
+        (Some(_), _) | (None, Some(Evidence::Thin)) => UnitStatus::NeedsRatings,
+        (None, Some(_)) => UnitStatus::Watch,
+        (None, None) => UnitStatus::Ok,
     }
 }
 
@@ -278,7 +309,9 @@ fn trend_view(ctx: &Shared, id: &str, t: &Trend, periods: &[PeriodRow]) -> Trend
             (true, false) => Some("random"),
             (true, true) => None,
         });
-    let last_split = ctx.changes.period("subject", id, &t.last_period);
+    let last_split = ctx
+        .changes
+        .period(Level::Subject.as_str(), id, &t.last_period);
     TrendView {
         n_periods: t.n_periods,
         delta_last: t.delta_last,
@@ -493,11 +526,10 @@ fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
                 who,
             });
     }
-    let mut counts: BTreeMap<&'static str, usize> = ["breach", "needs_ratings", "watch", "ok"]
-        .map(|s| (s, 0))
-        .into();
+    // Keyed by the word, so the counts keep their order in the index's JSON.
+    let mut counts: BTreeMap<&'static str, usize> = UnitStatus::ALL.map(|s| (s.as_str(), 0)).into();
     for e in townships.values().flatten() {
-        *counts.entry(e.status).or_default() += 1;
+        *counts.entry(e.status.as_str()).or_default() += 1;
     }
     CardsIndex {
         meta: &ctx.meta,
@@ -508,7 +540,15 @@ fn index<'a>(ctx: &'a Shared<'a>, ids: &[&str]) -> CardsIndex<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::file_name;
+    use super::{file_name, UnitStatus};
+
+    #[test]
+    fn the_text_name_of_a_unit_status_is_its_json_name() {
+        for s in UnitStatus::ALL {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+    }
 
     #[test]
     fn card_file_names_are_safe_and_distinct() {

@@ -24,7 +24,7 @@ use crate::ingest::{self, Hints};
 use crate::lock::Lock;
 use crate::report::{self, Audience};
 use crate::warehouse::breaches::breaches_by_window;
-use crate::warehouse::runs::{self, RunRecord, RunStatus, Stage};
+use crate::warehouse::runs::{self, RunRecord, RunStatus, Stage, StageOutcome};
 use crate::warehouse::Warehouse;
 
 pub struct Options {
@@ -146,15 +146,15 @@ fn timed(
     let result = stage(rec);
     crate::fsutil::release_freed_memory();
     let (outcome, detail) = match &result {
-        Ok(Some(d)) => ("done", d.clone()),
-        Ok(None) => ("skipped", "up to date".to_string()),
-        Err(e) => ("failed", format!("{e:#}")),
+        Ok(Some(d)) => (StageOutcome::Done, d.clone()),
+        Ok(None) => (StageOutcome::Skipped, "up to date".to_string()),
+        Err(e) => (StageOutcome::Failed, format!("{e:#}")),
     };
     let seconds = t.elapsed().as_secs_f64();
-    tracing::info!(stage = name, outcome, seconds, detail = %detail, "stage finished");
+    tracing::info!(stage = name, outcome = outcome.as_str(), seconds, detail = %detail, "stage finished");
     rec.stages.push(Stage {
         name: name.into(),
-        outcome: outcome.into(),
+        outcome,
         seconds,
         detail,
     });

@@ -8,6 +8,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::contract::Refusal;
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: u32,
@@ -127,13 +129,19 @@ impl Manifest {
     }
 
     /// A file refused before with the same content and the same reason:
-    /// refusing it again adds nothing to the record.
-    pub fn refused_before(&self, sha256: &str, sheet: Option<&str>, message: &str) -> bool {
+    /// refusing it again adds nothing to the record. A refusal of a file
+    /// never opened is never recorded, so never found. The record keeps
+    /// the reason's message only (its JSON is as it always was), so the
+    /// reason is the same when the message is.
+    pub fn refused_before(&self, sha256: &str, sheet: Option<&str>, refusal: &Refusal) -> bool {
+        if !refusal.recorded() {
+            return false;
+        }
         self.batches.iter().flat_map(|b| &b.files).any(|f| {
             f.sha256 == sha256
                 && f.sheet.as_deref() == sheet
                 && f.status == FileStatus::Refused
-                && f.message == message
+                && f.message == refusal.message
         })
     }
 

@@ -16,13 +16,39 @@ use crate::fsutil::AtomicFile;
 
 pub const DIR: &str = "runs";
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stage {
     pub name: String,
-    /// done | skipped | failed
-    pub outcome: String,
+    pub outcome: StageOutcome,
     pub seconds: f64,
     pub detail: String,
+}
+
+/// What became of a stage of a run: serialized in snake_case, as run
+/// records have always spelled it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageOutcome {
+    Done,
+    /// Already current: nothing to do.
+    Skipped,
+    Failed,
+}
+
+impl StageOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageOutcome::Done => "done",
+            StageOutcome::Skipped => "skipped",
+            StageOutcome::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for StageOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// An input file as the run record keeps it (made from ingest's
@@ -263,6 +289,17 @@ mod tests {
             let json = serde_json::to_string(&s).unwrap();
             assert_eq!(json, format!("\"{}\"", s.as_str()));
             assert_eq!(serde_json::from_str::<RunStatus>(&json).unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn the_text_name_of_a_stage_outcome_is_its_json_name() {
+        use super::StageOutcome::{self, *};
+        for s in [Done, Skipped, Failed] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(serde_json::from_str::<StageOutcome>(&json).unwrap(), s);
+            assert_eq!(format!("{s:<8}|"), format!("{:<8}|", s.as_str()));
         }
     }
 }

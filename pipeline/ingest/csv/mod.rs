@@ -502,6 +502,27 @@ fn blank(rec: &[u8], encoding: Encoding) -> Option<bool> {
     decode::text(rec, encoding).map(|t| t.trim().is_empty())
 }
 
+/// A CSV file's problem refuses it as unreadable, with its message.
+impl From<Refusal> for crate::contract::Refusal {
+    fn from(r: Refusal) -> crate::contract::Refusal {
+        crate::contract::Refusal::unreadable(r.to_string())
+    }
+}
+
+/// Exports the fuzz tests start from (`formats.rs`): every kind, title rows, Excel serial
+/// dates, a field over two lines, an extra field, an unclosed quote.
+pub const FUZZ_SEEDS: &[&str] = &[
+    "问卷编号,被评议对象编号,评议日期,评议期次,评议人类别,评议人编号,评议人所在村（社区）,评议方式,评议途径,评议内容,评价,意见建议\nZT1,ZZ0001,2011/1/20,2011Q1,服务对象,FW041,,民情恳谈,座谈会,总体评价,满意,\nZT2,ZZ0002,2012年9月3日,,普通群众,,,群众测评,问卷,,不满意,\"有两行\n的意见\"\n",
+    "泸西县群众满意度测评汇总\n问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\nA1,ZZ0001,41155,普通群众,群众测评,问卷,满意\n\nA2,ZZ0001,2012-09-03 14:30:00,群众,群众测评,问卷, 不满意 ,多出来的一列\n",
+    "被评议对象编号,名称,类型,组织类型,先锋类别,乡镇,村(社区),所属组织,职务\nZZ0001,下平社区党总支,组织,社区,,中枢镇,下平社区,中枢镇党委,\n",
+    "人员编号,乡镇,村(社区),人员类别\nR000001,中枢镇,下平社区,两代表一委员\n",
+    "台账编号,被评议对象编号,收集日期,收集方式,问题类别,意见建议内容,整改措施,责任人,完成时限,整改状态\nY1,A,2012-03-01,随机抽查,作风,\"修路\"\"急\"\"\",x,张三,2012-04-01,整改中\n",
+    "response_id,subject_id,rated_at,rater_category,method,channel,rating\nr1,s1,2012-09-03T08:00,服务对象,群众测评,评价器,满意\n",
+    "",
+    "\n\n\n",
+    "a\n\"unclosed,quote\n",
+];
+
 /// End of the line containing byte `at` (to decode whole lines only).
 fn line_end(bytes: &[u8], at: usize) -> usize {
     let at = at.min(bytes.len());
