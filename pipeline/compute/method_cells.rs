@@ -16,6 +16,7 @@ use polars::prelude::*;
 
 use super::clusters::{cell_sums, dict_frame, subject_attributes, Lookup};
 use super::codes::Dicts;
+use crate::contract::Level;
 
 /// The group of the county-wide cells.
 pub const COUNTY: &str = "全县";
@@ -52,7 +53,7 @@ pub fn period_cells(per_subject: &DataFrame, dicts: &Dicts, lookup: &Lookup) -> 
             [col("s")],
             JoinArgs::new(JoinType::Left),
         )
-        .with_column(lit("subject").alias("level"));
+        .with_column(lit(Level::Subject.as_str()).alias("level"));
     let township = cell_sums(
         rostered.clone(),
         vec![
@@ -61,12 +62,12 @@ pub fn period_cells(per_subject: &DataFrame, dicts: &Dicts, lookup: &Lookup) -> 
             col("me"),
         ],
     )
-    .with_column(lit("township").alias("level"));
+    .with_column(lit(Level::Township.as_str()).alias("level"));
     let county = cell_sums(
         rostered,
         vec![lit(COUNTY).alias("group"), col("kind"), col("me")],
     )
-    .with_column(lit("county").alias("level"));
+    .with_column(lit(Level::County.as_str()).alias("level"));
     let out = concat(
         [subject, township, county].map(|lf| {
             lf.select(
@@ -112,9 +113,9 @@ pub fn empty() -> Result<DataFrame> {
 
 /// The cells of `level` summed to (group, kind, method, year): a year's
 /// sums are its periods' (a response has one period).
-pub fn by_year(cells: LazyFrame, level: &str) -> LazyFrame {
+pub fn by_year(cells: LazyFrame, level: Level) -> LazyFrame {
     cells
-        .filter(col("level").eq(lit(level)))
+        .filter(col("level").eq(lit(level.as_str())))
         .group_by([
             col("group"),
             col("kind"),

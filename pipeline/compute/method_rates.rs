@@ -14,6 +14,7 @@ use super::evidence::clustered;
 use super::method_cells::by_year;
 use super::metric::{metric, Metric, Plan};
 use crate::config::Config;
+use crate::contract::Level;
 use crate::warehouse::schema::columns;
 
 /// The township of the county-wide rows.
@@ -23,9 +24,9 @@ pub use super::method_cells::COUNTY;
 /// valid rating, from the pass's method cells (`method_cells.rs`).
 pub fn method_rates(cfg: &Config, method_cells: LazyFrame) -> LazyFrame {
     let keys = ["window", "kind", "township", "method"];
-    let per_level = |level: &str| by_year(method_cells.clone(), level);
+    let per_level = |level: Level| by_year(method_cells.clone(), level);
     let cells = concat(
-        [per_level("township"), per_level("county")],
+        [per_level(Level::Township), per_level(Level::County)],
         UnionArgs::default(),
     )
     .expect("same schema by construction")

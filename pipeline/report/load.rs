@@ -7,9 +7,7 @@
 //! conversion beats a hand-written column extractor per table.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{
-    col, cols, DataFrame, IntoLazy, JoinArgs, JoinType, MaintainOrderJoin,
-};
+use polars::prelude::{col, cols, DataFrame, IntoLazy, JoinArgs, JoinType, MaintainOrderJoin};
 use serde::Deserialize;
 
 use super::rows::{read, TableRow};

@@ -123,7 +123,10 @@ mod tests {
             .map(|c| (c.name.to_string(), sample(&c.dtype)))
             .collect();
         if let Err(e) = serde_json::from_value::<T>(Value::Object(row)) {
-            panic!("a `{}` row of the declared types does not read: {e}", T::TABLE);
+            panic!(
+                "a `{}` row of the declared types does not read: {e}",
+                T::TABLE
+            );
         }
     }
 

@@ -15,6 +15,7 @@ use super::{Check, Unit};
 use crate::compute::evidence::clustered;
 use crate::compute::method_cells::{by_year, sums};
 use crate::config::Config;
+use crate::contract::Level;
 use crate::stats::{benjamini_hochberg, normal_upper_tail};
 
 const FACE: &str = "face";
@@ -33,8 +34,12 @@ fn side(cfg: &Config) -> Expr {
 /// Per unit (the method cells' `level`: a subject, or a kind county-wide),
 /// year and side: rate, raters and n_eff with forms as clusters, collected
 /// once for both sides.
-fn cells(cfg: &Config, method_cells: LazyFrame, level: &str) -> Result<DataFrame> {
-    let unit = if level == "subject" { "group" } else { "kind" };
+fn cells(cfg: &Config, method_cells: LazyFrame, level: Level) -> Result<DataFrame> {
+    let unit = if level == Level::Subject {
+        "group"
+    } else {
+        "kind"
+    };
     let sums = by_year(method_cells, level)
         .with_column(side(cfg).alias("side"))
         .filter(col("side").is_not_null())
@@ -146,8 +151,8 @@ fn tested(cfg: &Config, unit: Unit, pairs: &DataFrame) -> Result<DataFrame> {
 /// Method-effect rows: per subject, then per subject kind (组织/干部), from
 /// the pass's method cells (`method_cells.rs`).
 pub fn method_effect(cfg: &Config, method_cells: LazyFrame) -> Result<DataFrame> {
-    let by_subject = paired(cfg, cells(cfg, method_cells.clone(), "subject")?)?;
-    let by_kind = paired(cfg, cells(cfg, method_cells, "county")?)?;
+    let by_subject = paired(cfg, cells(cfg, method_cells.clone(), Level::Subject)?)?;
+    let by_kind = paired(cfg, cells(cfg, method_cells, Level::County)?)?;
     let a = tested(cfg, Unit::Subject, &by_subject)?;
     let b = tested(cfg, Unit::SubjectKind, &by_kind)?;
     Ok(concat(
