@@ -13,6 +13,7 @@ use super::load::{Data, IntegrityFlag};
 use super::model::{Index, Who};
 use super::templates::Labels;
 use crate::compute::integrity::Check;
+use crate::render::format::{fill, pct};
 
 /// One flag as the page lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +30,9 @@ pub struct FlagRow {
     pub n: Option<u64>,
     pub q: Option<f64>,
     pub note: String,
+    /// The method effect's two rates, face to face beside the draw (the
+    /// straight-lining note has its shares already); empty otherwise.
+    pub figures: String,
 }
 
 /// The label key of a check (`integrity_check_burst` …).
@@ -51,6 +55,22 @@ fn unit(labels: &Labels, f: &IntegrityFlag) -> String {
     format!("{} {id}", labels.get(&format!("integrity_unit_{}", f.unit)))
 }
 
+/// The rates a method-effect flag compared, as `integrity_figures_method_effect`
+/// words them.
+fn figures(labels: &Labels, f: &IntegrityFlag) -> String {
+    let method = Check::parse(&f.check) == Some(Check::MethodEffect);
+    match (f.share, f.baseline) {
+        (Some(share), Some(baseline)) if method => fill(
+            &labels.get("integrity_figures_method_effect"),
+            &[
+                ("share", &pct(Some(share), 1)),
+                ("baseline", &pct(Some(baseline), 1)),
+            ],
+        ),
+        _ => String::new(),
+    }
+}
+
 fn row(f: &IntegrityFlag, idx: &Index, labels: &Labels) -> FlagRow {
     let span = match (&f.first_at, &f.last_at) {
         (Some(a), Some(b)) if a != b => format!("{a} – {b}"),
@@ -66,6 +86,7 @@ fn row(f: &IntegrityFlag, idx: &Index, labels: &Labels) -> FlagRow {
         n: f.n,
         q: f.q,
         note: f.note.clone().unwrap_or_default(),
+        figures: figures(labels, f),
     }
 }
 
@@ -94,6 +115,17 @@ pub fn excluded_votes(cfg: &crate::config::Config, data: &Data) -> Option<u64> {
             .filter_map(|f| f.n)
             .sum()
     })
+}
+
+/// Whether a subject's figures leave out some of its votes: a device burst
+/// on it while `integrity.exclude_bursts` is on (its card then says so).
+pub fn excluded_from(cfg: &crate::config::Config, data: &Data, subject: &str) -> bool {
+    cfg.integrity.exclude_bursts
+        && data.integrity.iter().any(|f| {
+            f.check == Check::Burst.as_str()
+                && f.unit == "device"
+                && f.subject_id.as_deref() == Some(subject)
+        })
 }
 
 /// The subjects some flag concerns: their ratings need verification.

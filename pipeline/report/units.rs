@@ -50,6 +50,9 @@ pub struct Card<'a> {
     pub chart: String,
     /// Integrity flags on this subject's ratings (需核实; internal cards only).
     pub integrity: Vec<super::integrity::FlagRow>,
+    /// Device bursts on this subject are left out of its figures
+    /// (`integrity.exclude_bursts`).
+    pub integrity_excluded: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -372,6 +375,7 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
         min_raters: ctx.cfg.rules.min_raters,
         items: ledger::items_of(&ctx.idx, id, &ctx.redactor),
         integrity: super::integrity::of_subject(ctx.data, &ctx.idx, ctx.labels, id),
+        integrity_excluded: super::integrity::excluded_from(ctx.cfg, ctx.data, id),
     }
 }
 

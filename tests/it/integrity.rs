@@ -525,6 +525,14 @@ fn excluding_bursts_moves_the_flagged_rate_by_exactly_the_burst_and_the_page_say
     let page =
         |d: &Dir| std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap();
     assert!(!page(&d).contains("已按配置剔除"));
+    let card = |d: &Dir| {
+        std::fs::read_to_string(d.join(&format!("reports/units-zh/cards/{subject}.html"))).unwrap()
+    };
+    assert!(
+        card(&d).contains("评议没有被删除或调整权重"),
+        "off: the card says nothing was left out"
+    );
+    assert!(!card(&d).contains("已按配置从满意率中剔除"));
 
     d.write(
         "pingyi.toml",
@@ -558,4 +566,10 @@ fn excluding_bursts_moves_the_flagged_rate_by_exactly_the_burst_and_the_page_say
         section.contains("已按配置剔除 60 条突发评价器投票"),
         "the integrity section says so"
     );
+    // … and so does the subject's card, instead of "nothing deleted".
+    assert!(
+        card(&d).contains("评价器集中投票已按配置从满意率中剔除"),
+        "on: the card says what was left out"
+    );
+    assert!(!card(&d).contains("以下评议需先核实再使用（评议没有被删除或调整权重）"));
 }
