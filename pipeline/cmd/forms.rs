@@ -8,11 +8,18 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 
-use super::report::LangArg;
+use super::report::RenderArgs;
 use crate::forms::{self, Options};
 use crate::warehouse::Warehouse;
 
+// --lang, --pdf, --chromium and --templates are `report`'s, with help that
+// names what forms print and which templates they read.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("lang", |a| a.help("Language of the forms' printed text (default: report.language); values stay as configured")),
+    mut_arg("pdf", |a| a.help("Also print each group's forms to PDF through headless Chromium")),
+    mut_arg("templates", |a| a.help("A folder of templates (forms/form.html, forms/form.css, forms/i18n/LANG.toml) overriding the built-in ones")),
+)]
 pub struct FormsArgs {
     /// The campaign's period, in the configured granularity (2012Q3, 2012-09, 2012H2, 2012)
     #[arg(long, value_name = "PERIOD")]
@@ -35,21 +42,8 @@ pub struct FormsArgs {
     /// Output folder, replaced whole (default: forms/PERIOD)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    // --lang, --pdf, --chromium and --templates are `report`'s
-    // (`report::RenderArgs`), declared again for help that names what forms
-    // print and which templates they read; the language resolves the same way.
-    /// Language of the forms' printed text (default: report.language); values stay as configured
-    #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
-    /// Also print each group's forms to PDF through headless Chromium
-    #[arg(long)]
-    pub pdf: bool,
-    /// The Chromium to print with (default: chromium, chromium-browser or google-chrome on PATH)
-    #[arg(long, value_name = "PATH")]
-    pub chromium: Option<PathBuf>,
-    /// A folder of templates (forms/form.html, forms/form.css, forms/i18n/LANG.toml) overriding the built-in ones
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub render: RenderArgs,
 }
 
 pub fn run(args: &FormsArgs, explicit: Option<&Path>) -> Result<()> {
@@ -59,14 +53,14 @@ pub fn run(args: &FormsArgs, explicit: Option<&Path>) -> Result<()> {
         period: args.period.clone(),
         township: args.township.clone(),
         org_type: args.org_type.clone(),
-        lang: LangArg::or(args.lang, cfg.report.language),
+        lang: args.render.lang(cfg.report.language),
         out: args.out.clone(),
         copies: args.copies,
         method: args.method.clone(),
         channel: args.channel.clone(),
-        pdf: args.pdf,
-        chromium: args.chromium.clone(),
-        templates: args.templates.clone(),
+        pdf: args.render.pdf,
+        chromium: args.render.chromium.clone(),
+        templates: args.render.templates.clone(),
         protected: crate::outdir::Protected::new(cfg, &loaded.origin),
     };
     let wh = Warehouse::at(&cfg.paths.warehouse);

@@ -196,28 +196,17 @@ fn generate_into(plan: &Plan, opts: &Options, staging: &Path, inbox: &Path) -> R
         "随机抽查评议_{}年第{}季度.xlsx",
         draw_quarter.year, draw_quarter.q
     );
-    write::random_draw_xlsx(
+    let mut to = write::Files {
         plan,
-        inbox,
-        &draw_name,
-        &camp.random,
-        stamp,
-        opts.defects,
-        &mut planted,
-    )?;
+        dir: inbox,
+        defects: opts.defects,
+        planted: &mut planted,
+    };
+    write::random_draw_xlsx(&mut to, &draw_name, &camp.random, stamp)?;
     let items = ledger::build(plan, &suggestions, stamp);
-    write::ledger_xlsx(
-        plan,
-        inbox,
-        "整改销号台账.xlsx",
-        &items,
-        stamp,
-        opts.defects,
-        &mut planted,
-    )?;
-    let subjects =
-        write::subjects_csv(plan, inbox, "评议对象名册.csv", opts.defects, &mut planted)?;
-    let people = write::raters_csv(plan, inbox, "参评人员名册.csv", opts.defects, &mut planted)?;
+    write::ledger_xlsx(&mut to, "整改销号台账.xlsx", &items, stamp)?;
+    let subjects = write::subjects_csv(&mut to, "评议对象名册.csv")?;
+    let people = write::raters_csv(&mut to, "参评人员名册.csv")?;
 
     let mut files = Vec::new();
     let mut rating_rows = camp.random.len() as u64 + visit_rows;

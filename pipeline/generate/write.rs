@@ -141,16 +141,40 @@ impl Stream {
     }
 }
 
+/// What the roster and workbook writers share: the county, the folder
+/// they write into, whether they plant faults, and the answer key those
+/// faults go to.
+pub struct Files<'a, 'p> {
+    pub plan: &'a Plan<'p>,
+    pub dir: &'a Path,
+    pub defects: bool,
+    pub planted: &'a mut Vec<Planted>,
+}
+
+impl Files<'_, '_> {
+    /// Records a planted fault of `file` at `line` (of `sheet`, "" in a CSV).
+    fn plant(
+        &mut self,
+        (file, sheet): (&str, &str),
+        line: u64,
+        column: &'static str,
+        value: String,
+        defect: &'static str,
+    ) {
+        self.planted.push(Planted {
+            file: file.to_string(),
+            sheet: sheet.to_string(),
+            line,
+            column,
+            value,
+            defect,
+        });
+    }
+}
+
 /// The random-draw workbook: one sheet per township, faults on the first sheet.
-pub fn random_draw_xlsx(
-    plan: &Plan,
-    dir: &Path,
-    name: &str,
-    rows: &[Rating],
-    stamp: Date,
-    defects: bool,
-    planted: &mut Vec<Planted>,
-) -> Result<()> {
+pub fn random_draw_xlsx(to: &mut Files, name: &str, rows: &[Rating], stamp: Date) -> Result<()> {
+    let (plan, defects) = (to.plan, to.defects);
     let mut book = Xlsx::new(stamp)?;
     let date_format = book.date_format();
     let headers: Vec<&str> = RANDOM.iter().map(|(h, _)| *h).collect();
@@ -186,19 +210,13 @@ pub fn random_draw_xlsx(
                     };
                     Xlsx::write(ws, &date_format, excel_row, &x)?;
                     excel_row += 1;
-                    planted.push(Planted {
-                        file: name.to_string(),
-                        sheet: township.clone(),
-                        line: u64::from(excel_row),
-                        column,
-                        value,
-                        defect: defect.name(),
-                    });
+                    let line = u64::from(excel_row);
+                    to.plant((name, township), line, column, value, defect.name());
                 }
             }
         }
     }
-    book.save(&dir.join(name))
+    book.save(&to.dir.join(name))
 }
 
 fn xcells<'a>(cells: &'a [Cow<'a, str>], date: Date) -> Vec<XCell<'a>> {
@@ -229,14 +247,9 @@ fn text_date<'a>(cells: Vec<XCell<'a>>, value: &str) -> Vec<XCell<'a>> {
 }
 
 /// The subject roster (UTF-8 with BOM), with two faulty extra rows.
-pub fn subjects_csv(
-    plan: &Plan,
-    dir: &Path,
-    name: &str,
-    defects: bool,
-    planted: &mut Vec<Planted>,
-) -> Result<u64> {
-    let mut out = CsvOut::create(&dir.join(name), Encoding::Utf8Bom)?;
+pub fn subjects_csv(to: &mut Files, name: &str) -> Result<u64> {
+    let (plan, defects) = (to.plan, to.defects);
+    let mut out = CsvOut::create(&to.dir.join(name), Encoding::Utf8Bom)?;
     out.row([
         "被评议对象编号",
         "名称",
@@ -281,14 +294,7 @@ pub fn subjects_csv(
         };
         if let Some((id, nm, ty, column, value, defect)) = bad {
             let line = out.row([id, nm, "组织", ty, "", "中枢镇", "", "县直机关工委", ""])?;
-            planted.push(Planted {
-                file: name.to_string(),
-                sheet: String::new(),
-                line,
-                column,
-                value: value.to_string(),
-                defect,
-            });
+            to.plant((name, ""), line, column, value.to_string(), defect);
         }
     }
     out.finish()?;
@@ -296,14 +302,9 @@ pub fn subjects_csv(
 }
 
 /// The rater roster (plain UTF-8, no BOM), with one row of an unknown category.
-pub fn raters_csv(
-    plan: &Plan,
-    dir: &Path,
-    name: &str,
-    defects: bool,
-    planted: &mut Vec<Planted>,
-) -> Result<u64> {
-    let mut out = CsvOut::create(&dir.join(name), Encoding::Utf8)?;
+pub fn raters_csv(to: &mut Files, name: &str) -> Result<u64> {
+    let plan = to.plan;
+    let mut out = CsvOut::create(&to.dir.join(name), Encoding::Utf8)?;
     out.row(["人员编号", "乡镇", "村(社区)", "人员类别"])?;
     for (i, p) in plan.roster.people.iter().enumerate() {
         let village = &plan.county.villages[p.village];
@@ -313,21 +314,20 @@ pub fn raters_csv(
             &village.name,
             plan.category_name(p.category as u8),
         ])?;
-        if defects && i + 1 == 10 {
+        if to.defects && i + 1 == 10 {
             let line = out.row([
                 "R999001",
                 &plan.county.townships[p.township],
                 &village.name,
                 "贫困户",
             ])?;
-            planted.push(Planted {
-                file: name.to_string(),
-                sheet: String::new(),
+            to.plant(
+                (name, ""),
                 line,
-                column: "category",
-                value: "贫困户".into(),
-                defect: "unknown_category",
-            });
+                "category",
+                "贫困户".into(),
+                "unknown_category",
+            );
         }
     }
     out.finish()?;
@@ -335,15 +335,8 @@ pub fn raters_csv(
 }
 
 /// The rectification ledger workbook, with a bad deadline and an unknown status.
-pub fn ledger_xlsx(
-    plan: &Plan,
-    dir: &Path,
-    name: &str,
-    items: &[Item],
-    stamp: Date,
-    defects: bool,
-    planted: &mut Vec<Planted>,
-) -> Result<()> {
+pub fn ledger_xlsx(to: &mut Files, name: &str, items: &[Item], stamp: Date) -> Result<()> {
+    let (plan, defects) = (to.plan, to.defects);
     let mut book = Xlsx::new(stamp)?;
     let date_format = book.date_format();
     const SHEET: &str = "整改销号台账";
@@ -379,17 +372,10 @@ pub fn ledger_xlsx(
             cells[col] = XCell::Text(value.into());
             Xlsx::write(ws, &date_format, row, &cells)?;
             row += 1;
-            planted.push(Planted {
-                file: name.to_string(),
-                sheet: SHEET.into(),
-                line: u64::from(row),
-                column,
-                value: value.into(),
-                defect,
-            });
+            to.plant((name, SHEET), u64::from(row), column, value.into(), defect);
         }
     }
-    book.save(&dir.join(name))
+    book.save(&to.dir.join(name))
 }
 
 fn ledger_cells<'a>(plan: &'a Plan, it: &'a Item) -> Vec<XCell<'a>> {

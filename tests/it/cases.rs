@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::util::{split_csv, Dir};
+use crate::util::{inbox_with, split_csv, Dir, PLAIN_HEAD};
 
 /// A: a county body; C: a village cadre; L: a cadre whose breach is only
 /// likely.
@@ -29,18 +29,14 @@ fn forms(out: &mut String, subject: &str, date: &str, satisfied: u32, n: u32) {
 /// A: 2012Q2 5/25 (certain below 60%); C: 2012Q3 5/25 (certain); L: 2012Q2
 /// 13/25 (52%: below 60%, interval straddles: likely).
 pub fn warehouse() -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
+    let d = inbox_with(
         // Cadres counted by quarter here: these tests are about cases
         // (a case opens after its breach's last quarter); the pooled year is
         // tests/it/window.rs's.
         "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[report]\nas_of = \"2012-12-31\"\n[breach.window]\ncadre = \"period\"\n",
+        ROSTER,
     );
-    std::fs::create_dir(d.join("in")).unwrap();
-    d.write("in/roster.csv", ROSTER);
-    let mut r =
-        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    let mut r = String::from(PLAIN_HEAD);
     forms(&mut r, "A", "2012-05-10", 5, 25);
     forms(&mut r, "C", "2012-08-10", 5, 25);
     forms(&mut r, "L", "2012-05-10", 13, 25);

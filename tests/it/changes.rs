@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::compute::query;
-use crate::util::{county, repo, Dir};
+use crate::util::{county, inbox_with, repo, Dir, PLAIN_HEAD};
 
 const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\nA,甲局党支部,组织,机关,中枢镇\nB,乙局党支部,组织,机关,金马镇\n";
 
@@ -26,15 +26,11 @@ fn rows(out: &mut String, subject: &str, date: &str, method: &str, satisfied: u3
 /// A: 2012Q1 群众测评 8/10; 2012Q2 群众测评 9/10 and a random draw 10/10.
 /// B: 2011Q4 民情恳谈 6/10; 2012Q1 随机抽查 9/10 (no method in common).
 fn warehouse() -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
+    let d = inbox_with(
         "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n",
+        ROSTER,
     );
-    std::fs::create_dir(d.join("in")).unwrap();
-    std::fs::write(d.join("in/roster.csv"), ROSTER).unwrap();
-    let mut r =
-        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    let mut r = String::from(PLAIN_HEAD);
     rows(&mut r, "A", "2012-02-01", "群众测评", 8, 10);
     rows(&mut r, "A", "2012-05-01", "群众测评", 9, 10);
     rows(&mut r, "A", "2012-05-02", "随机抽查", 10, 10);

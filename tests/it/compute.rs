@@ -2,7 +2,7 @@
 //! warehouse built from hand-made ratings whose answers are worked out by
 //! hand (and, for intervals, by statsmodels).
 
-use crate::util::{split_csv, Dir};
+use crate::util::{inbox_with, split_csv, Dir, PLAIN_HEAD};
 
 const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\nA,甲局党支部,组织,机关,中枢镇\nB,乙局党支部,组织,机关,中枢镇\nC,丙局党支部,组织,机关,金马镇\nD,丁局党支部,组织,机关,金马镇\nE,戊局党支部,组织,机关,旧城镇\nF,己局党支部,组织,机关,旧城镇\nG,庚局党支部,组织,机关,旧城镇\nH,辛局党支部,组织,机关,白水镇\n";
 
@@ -27,27 +27,22 @@ fn rows(
 
 /// A warehouse of `ratings` (CSV rows after the header) and the roster.
 fn warehouse_of(extra_config: &str, ratings: &str) -> Dir {
-    let d = Dir::new();
-    d.write("pingyi.toml", &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra_config}"));
-    std::fs::create_dir(d.join("in")).unwrap();
-    std::fs::write(d.join("in/roster.csv"), ROSTER).unwrap();
-    std::fs::write(
-        d.join("in/ratings.csv"),
-        format!("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n{ratings}"),
-    )
-    .unwrap();
+    let d = inbox_with(
+        &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra_config}"),
+        ROSTER,
+    );
+    std::fs::write(d.join("in/ratings.csv"), format!("{PLAIN_HEAD}{ratings}")).unwrap();
     d.ok(&["ingest"]);
     d.ok(&["compute"]);
     d
 }
 
 pub fn warehouse(extra_config: &str) -> Dir {
-    let d = Dir::new();
-    d.write("pingyi.toml", &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra_config}"));
-    std::fs::create_dir(d.join("in")).unwrap();
-    std::fs::write(d.join("in/roster.csv"), ROSTER).unwrap();
-    let mut r =
-        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    let d = inbox_with(
+        &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra_config}"),
+        ROSTER,
+    );
+    let mut r = String::from(PLAIN_HEAD);
     rows(&mut r, "A", "2012-02-01", 18, 2, 2); // 0.90 of 20
     rows(&mut r, "A", "2012-05-01", 6, 4, 0); // exactly 0.60: not below 60%, below 70%
     rows(&mut r, "A", "2012-08-01", 7, 3, 0); // exactly 0.70: not below 70%

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::compute::query;
-use crate::util::{csv_records, repo, Dir};
+use crate::util::{csv_records, inbox_with, repo, Dir};
 
 const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\n\
 S1,甲局党支部,组织,机关,中枢镇\nS2,乙局党支部,组织,机关,中枢镇\n\
@@ -16,13 +16,10 @@ S5,戊局党支部,组织,机关,旧城镇\nS6,己局党支部,组织,机关,白
 
 /// A warehouse of the reference ratings, computed, with `extra` configuration.
 pub fn reference_warehouse(extra: &str) -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
+    let d = inbox_with(
         &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\n{extra}"),
+        ROSTER,
     );
-    std::fs::create_dir(d.join("in")).unwrap();
-    std::fs::write(d.join("in/roster.csv"), ROSTER).unwrap();
     std::fs::copy(
         repo().join("tests/reference/clustered_ratings.csv"),
         d.join("in/ratings.csv"),

@@ -4,36 +4,26 @@
 //! interrupted run hiding its quarantine, corruption not named, `query`
 //! reading outside the warehouse, report leftovers.
 
-use crate::util::{csv_records, split_csv, tree, Dir};
+use crate::util::{
+    inbox_with, keyed_one_subject, query_rows, split_csv, tree, Dir, KEYED_HEAD, PLAIN_HEAD,
+};
 
-/// A folder with a keyed configuration, an as-of date, a one-subject
-/// roster in `in/`, and nothing else yet.
-fn inbox() -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
-        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[privacy]\nrater_key = \"test-key\"\n[report]\nas_of = \"2012-12-31\"\n",
-    );
-    std::fs::create_dir(d.join("in")).unwrap();
-    d.write(
-        "in/roster.csv",
-        "被评议对象编号,名称,类型,组织类型,乡镇,村(社区)\nZZ0001,下平社区党总支,组织,社区,中枢镇,下平社区\n",
-    );
-    d
+/// `n` ratings of ZZ0001 (A0, A1, …), satisfied, without rater ids, under
+/// `KEYED_HEAD`.
+fn satisfied(n: usize) -> String {
+    let mut r = String::from(KEYED_HEAD);
+    for i in 0..n {
+        r.push_str(&format!(
+            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
+        ));
+    }
+    r
 }
-
-fn csv_rows(d: &Dir, sql: &str) -> Vec<Vec<String>> {
-    let r = d.ok(&["query", "--format", "csv", "--raw", sql]);
-    csv_records(&r.stdout).into_iter().skip(1).collect()
-}
-
-const HEAD: &str =
-    "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评价,意见建议\n";
 
 #[test]
 fn no_rater_id_of_the_input_is_anywhere_in_the_warehouse_or_the_reports() {
-    let d = inbox();
-    let mut ratings = String::from(HEAD);
+    let d = keyed_one_subject();
+    let mut ratings = String::from(KEYED_HEAD);
     for i in 0..12 {
         ratings.push_str(&format!(
             "G{i},ZZ0001,2012-09-03,普通群众,RAWID10{i:02},群众测评,问卷,满意,\n"
@@ -68,7 +58,7 @@ fn no_rater_id_of_the_input_is_anywhere_in_the_warehouse_or_the_reports() {
     let r = d.run(&["run"]);
     assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
     // The quarantine holds what it should, masked.
-    let q = csv_rows(
+    let q = query_rows(
         &d,
         "select source_file, source_line, reason, value from quarantine order by source_file, source_line",
     );
@@ -152,14 +142,8 @@ fn no_rater_id_of_the_input_is_anywhere_in_the_warehouse_or_the_reports() {
 
 /// A county whose names and ledger text are spreadsheet formulas.
 fn formulas() -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
+    let d = inbox_with(
         "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\nmin_cell = 1\npublic_grace_days = 0\n",
-    );
-    std::fs::create_dir(d.join("in")).unwrap();
-    d.write(
-        "in/roster.csv",
         "被评议对象编号,名称,类型,组织类型,乡镇\nA,-2+3+cmd|' /C calc'!A0,组织,机关,@SUM(A1)\nB,+cmd|' /C calc'!A0,组织,机关,\"=HYPERLINK(\"\"http://x\"\")\"\n",
     );
     let mut r = String::from(
@@ -273,9 +257,8 @@ fn formula_text_is_defused_in_every_csv_and_xlsx_pingyi_writes() {
 
 #[test]
 fn implausible_dates_and_broken_times_are_quarantined_as_bad_date() {
-    let d = inbox();
-    let mut r =
-        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    let d = keyed_one_subject();
+    let mut r = String::from(PLAIN_HEAD);
     for (i, date) in [
         "2012-09-03",
         "9999-12-31",
@@ -294,7 +277,7 @@ fn implausible_dates_and_broken_times_are_quarantined_as_bad_date() {
     }
     d.write("in/ratings.csv", &r);
     assert_eq!(d.run(&["ingest"]).code, 3);
-    let q = csv_rows(
+    let q = query_rows(
         &d,
         "select source_line, reason, detail from quarantine where kind = 'ratings' order by source_line",
     );
@@ -309,7 +292,7 @@ fn implausible_dates_and_broken_times_are_quarantined_as_bad_date() {
         "{bounds}"
     );
     assert_eq!(
-        csv_rows(
+        query_rows(
             &d,
             "select response_id, cast(rated_at as varchar) from ratings order by response_id"
         ),
@@ -317,11 +300,11 @@ fn implausible_dates_and_broken_times_are_quarantined_as_bad_date() {
     );
     d.ok(&["compute"]);
     assert_eq!(
-        csv_rows(&d, "select distinct \"window\" from grades"),
+        query_rows(&d, "select distinct \"window\" from grades"),
         vec![vec!["2012"]]
     );
     // The earliest date is configurable.
-    let e = inbox();
+    let e = keyed_one_subject();
     let text = std::fs::read_to_string(e.join("pingyi.toml")).unwrap();
     e.write(
         "pingyi.toml",
@@ -330,7 +313,7 @@ fn implausible_dates_and_broken_times_are_quarantined_as_bad_date() {
     e.write("in/ratings.csv", "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\nA,ZZ0001,2012-06-30,普通群众,群众测评,问卷,满意\nB,ZZ0001,2012-07-01,普通群众,群众测评,问卷,满意\n");
     assert_eq!(e.run(&["ingest"]).code, 3);
     assert_eq!(
-        csv_rows(
+        query_rows(
             &e,
             "select source_line, reason from quarantine where kind = 'ratings'"
         ),
@@ -344,8 +327,8 @@ fn implausible_dates_and_broken_times_are_quarantined_as_bad_date() {
 
 #[test]
 fn an_encoding_error_names_the_line_that_fails_and_the_encoding_detected() {
-    let d = inbox();
-    let mut bytes = HEAD.as_bytes().to_vec();
+    let d = keyed_one_subject();
+    let mut bytes = KEYED_HEAD.as_bytes().to_vec();
     bytes.extend_from_slice("A1,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n".as_bytes());
     let (gb, _, _) =
         encoding_rs::GB18030.encode("A2,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,不满意,\n");
@@ -371,13 +354,8 @@ fn record(d: &Dir, id: u32) -> serde_json::Value {
 
 #[test]
 fn a_run_killed_after_its_commit_is_closed_and_its_quarantine_still_reported() {
-    let d = inbox();
-    let mut r = String::from(HEAD);
-    for i in 0..10 {
-        r.push_str(&format!(
-            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
-        ));
-    }
+    let d = keyed_one_subject();
+    let mut r = satisfied(10);
     r.push_str("B1,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,很好吧,\n");
     d.write("in/ratings.csv", &r);
     let killed = d.run_env(&["run"], &[("PINGYI_FAULT", "run-ingested")]);
@@ -407,14 +385,8 @@ fn a_run_killed_after_its_commit_is_closed_and_its_quarantine_still_reported() {
 
 #[test]
 fn a_damaged_warehouse_file_is_named_and_every_command_fails_with_exit_7() {
-    let d = inbox();
-    let mut r = String::from(HEAD);
-    for i in 0..10 {
-        r.push_str(&format!(
-            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
-        ));
-    }
-    d.write("in/ratings.csv", &r);
+    let d = keyed_one_subject();
+    d.write("in/ratings.csv", &satisfied(10));
     assert_eq!(d.run(&["run"]).code, 0);
     let ok = d.ok(&["status", "--verify"]).stdout;
     assert!(
@@ -449,7 +421,7 @@ fn a_damaged_warehouse_file_is_named_and_every_command_fails_with_exit_7() {
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     d.write(
         "in/more.csv",
-        &format!("{HEAD}M1,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"),
+        &format!("{KEYED_HEAD}M1,ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"),
     );
     for args in [
         vec!["query", "select count(*) from ratings"],
@@ -470,14 +442,8 @@ fn a_damaged_warehouse_file_is_named_and_every_command_fails_with_exit_7() {
 
 #[test]
 fn query_reads_only_the_warehouse_and_stops_at_its_memory_limit() {
-    let d = inbox();
-    let mut r = String::from(HEAD);
-    for i in 0..25_000 {
-        r.push_str(&format!(
-            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
-        ));
-    }
-    d.write("in/ratings.csv", &r);
+    let d = keyed_one_subject();
+    d.write("in/ratings.csv", &satisfied(25_000));
     assert_eq!(d.run(&["ingest"]).code, 0);
     d.write("secret.csv", "a\nsecret\n");
     for sql in [
@@ -527,14 +493,8 @@ fn query_reads_only_the_warehouse_and_stops_at_its_memory_limit() {
 
 #[test]
 fn a_run_removes_what_a_killed_report_left() {
-    let d = inbox();
-    let mut r = String::from(HEAD);
-    for i in 0..10 {
-        r.push_str(&format!(
-            "A{i},ZZ0001,2012-09-03,普通群众,,群众测评,问卷,满意,\n"
-        ));
-    }
-    d.write("in/ratings.csv", &r);
+    let d = keyed_one_subject();
+    d.write("in/ratings.csv", &satisfied(10));
     assert_eq!(d.run(&["run"]).code, 0);
     let killed = d.run_env(&["report"], &[("PINGYI_FAULT", "report-staged")]);
     assert_ne!(killed.code, 0);

@@ -3,28 +3,7 @@
 //! symlinks and FIFOs in the inbox, impossible ledger histories, overlong
 //! lines and cells, a period column contradicting the date.
 
-use crate::util::{csv_records, Dir};
-
-/// A folder with a keyed configuration, an as-of date, a one-subject
-/// roster in `in/`, and nothing else yet.
-fn inbox() -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
-        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[privacy]\nrater_key = \"test-key\"\n[report]\nas_of = \"2012-12-31\"\n",
-    );
-    std::fs::create_dir(d.join("in")).unwrap();
-    d.write(
-        "in/roster.csv",
-        "被评议对象编号,名称,类型,组织类型,乡镇,村(社区)\nZZ0001,下平社区党总支,组织,社区,中枢镇,下平社区\n",
-    );
-    d
-}
-
-fn rows(d: &Dir, sql: &str) -> Vec<Vec<String>> {
-    let r = d.ok(&["query", "--format", "csv", "--raw", sql]);
-    csv_records(&r.stdout).into_iter().skip(1).collect()
-}
+use crate::util::{keyed_one_subject, query_rows};
 
 const HEAD: &str =
     "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评议内容,评价\n";
@@ -35,7 +14,7 @@ fn rating(response: &str, subject: &str, item: &str) -> String {
 
 #[test]
 fn unicode_and_case_variants_of_one_rating_are_one_rating() {
-    let d = inbox();
+    let d = keyed_one_subject();
     let mut text = String::from(HEAD);
     let id = "UV0000000000001";
     for v in [
@@ -55,16 +34,16 @@ fn unicode_and_case_variants_of_one_rating_are_one_rating() {
     d.write("in/ratings.csv", &text);
     assert_eq!(d.run(&["ingest"]).code, 3);
     assert_eq!(
-        rows(&d, "select response_id, subject_id, item from ratings"),
+        query_rows(&d, "select response_id, subject_id, item from ratings"),
         vec![vec![id, "ZZ0001", "总体评价"]],
         "one rating, stored normalized"
     );
-    let q = rows(
+    let q = query_rows(
         &d,
         "select reason, count(*) as n from quarantine group by reason order by reason",
     );
     assert_eq!(q, vec![vec!["bad_value", "1"], vec!["duplicate", "8"]]);
-    let trad = rows(
+    let trad = query_rows(
         &d,
         "select detail from quarantine where reason = 'bad_value'",
     );
@@ -85,7 +64,7 @@ fn holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
 
 #[test]
 fn a_refusal_quotes_unknown_header_cells_by_position_and_hash_only() {
-    let d = inbox();
+    let d = keyed_one_subject();
     // No header row: the first line is a rater's data.
     d.write(
         "in/export.csv",
@@ -108,7 +87,7 @@ fn a_refusal_quotes_unknown_header_cells_by_position_and_hash_only() {
 
 #[test]
 fn symlinks_fifos_and_devices_in_the_inbox_are_refused_unopened() {
-    let d = inbox();
+    let d = keyed_one_subject();
     d.write("secret.csv", "问卷编号,评价\nSECRET-KEY-LINE,满意\n");
     std::os::unix::fs::symlink(d.join("secret.csv"), d.join("in/link.csv")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", d.join("in/zero.csv")).unwrap();
@@ -132,12 +111,15 @@ fn symlinks_fifos_and_devices_in_the_inbox_are_refused_unopened() {
     assert!(line("pipe.csv").contains("FIFO"), "{}", r.stdout);
     assert!(holding(&d.join("wh"), "SECRET-KEY-LINE").is_empty());
     // The roster beside them is ingested.
-    assert_eq!(rows(&d, "select count(*) from subjects"), vec![vec!["1"]]);
+    assert_eq!(
+        query_rows(&d, "select count(*) from subjects"),
+        vec![vec!["1"]]
+    );
 }
 
 #[test]
 fn a_file_over_the_configured_size_is_refused_by_name_with_the_limit() {
-    let d = inbox();
+    let d = keyed_one_subject();
     let cfg = std::fs::read_to_string(d.join("pingyi.toml")).unwrap();
     d.write(
         "pingyi.toml",
@@ -163,7 +145,7 @@ fn a_file_over_the_configured_size_is_refused_by_name_with_the_limit() {
 
 #[test]
 fn impossible_ledger_histories_are_quarantined_each_with_its_reason() {
-    let d = inbox();
+    let d = keyed_one_subject();
     let head = "台账编号,被评议对象编号,收集日期,收集方式,问题类别,完成时限,整改状态,销号日期\n";
     let body = [
         "Y1,ZZ0001,2012-10-01,随机抽查,就业,2012-11-01,已销号,2012-01-05",
@@ -179,10 +161,10 @@ fn impossible_ledger_histories_are_quarantined_each_with_its_reason() {
     d.write("in/ledger.csv", &format!("{head}{}\n", body.join("\n")));
     assert_eq!(d.run(&["ingest"]).code, 3);
     assert_eq!(
-        rows(&d, "select suggestion_id from suggestions order by 1"),
+        query_rows(&d, "select suggestion_id from suggestions order by 1"),
         vec![vec!["Y6"], vec!["Y7"]]
     );
-    let q = rows(
+    let q = query_rows(
         &d,
         "select source_line, column, reason from quarantine order by source_line",
     );
@@ -200,7 +182,7 @@ fn impossible_ledger_histories_are_quarantined_each_with_its_reason() {
         .map(|(a, b, c)| vec![a.to_string(), b.to_string(), c.to_string()])
         .collect();
     assert_eq!(q, expect);
-    let detail = rows(
+    let detail = query_rows(
         &d,
         "select detail from quarantine where reason = 'conflicting_rows' limit 1",
     );
@@ -210,7 +192,7 @@ fn impossible_ledger_histories_are_quarantined_each_with_its_reason() {
 #[test]
 fn hidden_sheets_rows_and_formula_cells_are_not_counted() {
     use rust_xlsxwriter::{Formula, Workbook};
-    let d = inbox();
+    let d = keyed_one_subject();
     let mut book = Workbook::new();
     let heads = [
         "问卷编号",
@@ -268,21 +250,21 @@ fn hidden_sheets_rows_and_formula_cells_are_not_counted() {
         r.stdout
     );
     assert_eq!(
-        rows(
+        query_rows(
             &d,
             "select rating, count(*) from ratings group by rating order by 1"
         ),
         vec![vec!["不满意", "3"], vec!["满意", "1"]]
     );
     assert_eq!(
-        rows(&d, "select source_line, reason from quarantine order by 1"),
+        query_rows(&d, "select source_line, reason from quarantine order by 1"),
         vec![
             vec!["5", "hidden_row"],
             vec!["6", "hidden_row"],
             vec!["7", "formula_cell"]
         ]
     );
-    let message = rows(&d, "select message from batches");
+    let message = query_rows(&d, "select message from batches");
     assert!(
         message.iter().any(|m| m[0].contains("`深藏`")),
         "{message:?}"
@@ -324,7 +306,7 @@ fn inline_row(r: u32, cells: &[&str]) -> String {
 
 #[test]
 fn an_overlong_cell_or_a_sheet_over_the_limit_refuses_the_workbook_by_name() {
-    let d = inbox();
+    let d = keyed_one_subject();
     let heads = [
         "问卷编号",
         "被评议对象编号",
@@ -396,7 +378,7 @@ fn an_overlong_cell_or_a_sheet_over_the_limit_refuses_the_workbook_by_name() {
         r.stdout
     );
     // A sheet over ingest.max_sheet_bytes.
-    let d = inbox();
+    let d = keyed_one_subject();
     let cfg = std::fs::read_to_string(d.join("pingyi.toml")).unwrap();
     d.write(
         "pingyi.toml",
@@ -431,7 +413,7 @@ fn an_overlong_cell_or_a_sheet_over_the_limit_refuses_the_workbook_by_name() {
 
 #[test]
 fn an_overlong_csv_line_is_refused_as_too_long_with_the_limit() {
-    let d = inbox();
+    let d = keyed_one_subject();
     // A first line of 9 MB of Chinese (no header row at all).
     d.write("in/chinese.csv", &"评".repeat(3 << 20));
     // A 20 MB line of ASCII after the header.
@@ -453,13 +435,13 @@ fn an_overlong_csv_line_is_refused_as_too_long_with_the_limit() {
 
 #[test]
 fn a_period_column_contradicting_the_date_is_quarantined() {
-    let d = inbox();
+    let d = keyed_one_subject();
     let head = "问卷编号,被评议对象编号,评议日期,评议期次,评议人类别,评议方式,评议途径,评价\n";
     let body = "Q1,ZZ0001,2012-09-03,2013Q1,普通群众,群众测评,问卷,满意\nQ2,ZZ0001,2012-09-03,2012Q3,普通群众,群众测评,问卷,满意\nQ3,ZZ0001,2012-09-03,2012年第三季度,普通群众,群众测评,问卷,满意\nQ4,ZZ0001,2012-09-03,第一次评议,普通群众,群众测评,问卷,满意\n";
     d.write("in/ratings.csv", &format!("{head}{body}"));
     assert_eq!(d.run(&["ingest"]).code, 3);
     assert_eq!(
-        rows(&d, "select response_id, period from ratings order by 1"),
+        query_rows(&d, "select response_id, period from ratings order by 1"),
         vec![
             vec!["Q2", "2012Q3"],
             vec!["Q3", "2012Q3"],
@@ -467,7 +449,7 @@ fn a_period_column_contradicting_the_date_is_quarantined() {
         ]
     );
     assert_eq!(
-        rows(
+        query_rows(
             &d,
             "select source_line, column, reason, value from quarantine"
         ),

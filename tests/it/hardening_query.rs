@@ -5,25 +5,15 @@
 //! a moved key, a board that could be differenced, a misspelt village
 //! ignored, a `.tmp` left behind.
 
-use crate::util::{csv_records, repo, split_csv, Dir};
-
-const HEAD: &str =
-    "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评价,意见建议\n";
+use crate::util::{csv_records, inbox_with, query_rows, repo, split_csv, Dir, KEYED_HEAD};
 
 /// A folder with a configuration (`extra` appended), a two-subject roster
 /// in `in/`, and nothing else yet.
 fn county(extra: &str) -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
+    inbox_with(
         &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n{extra}"),
-    );
-    std::fs::create_dir(d.join("in")).unwrap();
-    d.write(
-        "in/roster.csv",
         "被评议对象编号,名称,类型,组织类型,乡镇,村(社区)\nZZ0001,下平社区党总支,组织,社区,中枢镇,下平社区\nZZ0002,上平村党支部,组织,农村,中枢镇,上平村\n",
-    );
-    d
+    )
 }
 
 /// `n` forms (one rating each) for `subject` on `date`, ids `prefix0…`,
@@ -37,17 +27,12 @@ fn forms(prefix: &str, subject: &str, date: &str, n: usize) -> String {
         .collect()
 }
 
-fn csv_rows(d: &Dir, sql: &str) -> Vec<Vec<String>> {
-    let r = d.ok(&["query", "--format", "csv", "--raw", sql]);
-    csv_records(&r.stdout).into_iter().skip(1).collect()
-}
-
 #[test]
 fn query_refuses_a_table_function_however_its_name_is_written() {
     let d = county("");
     d.write(
         "in/ratings.csv",
-        &format!("{HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
+        &format!("{KEYED_HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
     );
     d.ok(&["ingest"]);
     d.write("outside.csv", "a\nsecret-line\n");
@@ -83,7 +68,7 @@ fn a_statement_too_large_to_plan_is_refused_with_a_message_not_a_crash() {
     let d = county("");
     d.write(
         "in/ratings.csv",
-        &format!("{HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
+        &format!("{KEYED_HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
     );
     d.ok(&["ingest"]);
     let unions = vec!["select 1 as x"; 2_000].join(" union all ");
@@ -97,17 +82,17 @@ fn a_statement_too_large_to_plan_is_refused_with_a_message_not_a_crash() {
     // Well inside the limits, long statements still run.
     let fifty = vec!["select 1 as x"; 50].join(" union all ");
     assert_eq!(
-        csv_rows(&d, &format!("select sum(x) from ({fifty}) t")),
+        query_rows(&d, &format!("select sum(x) from ({fifty}) t")),
         [["50"]]
     );
     let sum = format!("select {} as x", vec!["1"; 100].join(" + "));
-    assert_eq!(csv_rows(&d, &sum), [["100"]]);
+    assert_eq!(query_rows(&d, &sum), [["100"]]);
 }
 
 #[test]
 fn named_query_parameters_never_substitute_into_each_other() {
     let d = county("");
-    let mut r = String::from(HEAD);
+    let mut r = String::from(KEYED_HEAD);
     r.push_str(&forms("A", "ZZ0001", "2012-09-03", 4));
     r.push_str(&forms("B", "ZZ0002", "2012-09-03", 4));
     d.write("in/ratings.csv", &r);
@@ -169,7 +154,7 @@ fn scale_spellings_equal_ignoring_case_width_or_invisible_characters_are_refused
 #[test]
 fn ingest_matches_a_rating_ignoring_case_width_and_invisible_characters() {
     let d = county("");
-    let mut r = String::from(HEAD);
+    let mut r = String::from(KEYED_HEAD);
     for (i, rating) in [
         "Satisfied",
         "ＳＡＴＩＳＦＩＥＤ",
@@ -189,7 +174,7 @@ fn ingest_matches_a_rating_ignoring_case_width_and_invisible_characters() {
     d.write("in/ratings.csv", &r);
     assert_eq!(d.run(&["ingest"]).code, 3);
     assert_eq!(
-        csv_rows(
+        query_rows(
             &d,
             "select response_id, rating from ratings order by response_id"
         ),
@@ -202,7 +187,7 @@ fn ingest_matches_a_rating_ignoring_case_width_and_invisible_characters() {
         ]
     );
     assert_eq!(
-        csv_rows(&d, "select reason from quarantine"),
+        query_rows(&d, "select reason from quarantine"),
         [["off_scale"]]
     );
 }
@@ -211,7 +196,7 @@ fn ingest_matches_a_rating_ignoring_case_width_and_invisible_characters() {
 fn a_different_rater_key_is_refused_and_the_environment_wins() {
     let d = county("[privacy]\nrater_key = \"first-key\"\n");
     let with_id = |id: &str, rater: &str| {
-        format!("{HEAD}{id},ZZ0001,2012-09-03,普通群众,{rater},群众测评,问卷,满意,\n")
+        format!("{KEYED_HEAD}{id},ZZ0001,2012-09-03,普通群众,{rater},群众测评,问卷,满意,\n")
     };
     d.write("in/a.csv", &with_id("A1", "P001"));
     d.ok(&["ingest"]);
@@ -224,7 +209,7 @@ fn a_different_rater_key_is_refused_and_the_environment_wins() {
     let moved = d.run_env(&["ingest"], &[("PINGYI_RATER_KEY", "first-key")]);
     assert_eq!(moved.code, 0, "{}", moved.stderr);
     assert_eq!(
-        csv_rows(&d, "select count(distinct rater_key) from ratings"),
+        query_rows(&d, "select count(distinct rater_key) from ratings"),
         [["1"]]
     );
     // Another key would give P001 a second identity: refused, nothing ingested.
@@ -237,7 +222,7 @@ fn a_different_rater_key_is_refused_and_the_environment_wins() {
         "{}",
         other.stderr
     );
-    assert_eq!(csv_rows(&d, "select count(*) from ratings"), [["2"]]);
+    assert_eq!(query_rows(&d, "select count(*) from ratings"), [["2"]]);
     // Both set: the environment wins, with a warning.
     d.write(
         "pingyi.toml",
@@ -247,7 +232,7 @@ fn a_different_rater_key_is_refused_and_the_environment_wins() {
     assert_eq!(both.code, 0, "{}", both.stderr);
     assert!(both.stderr.contains("both set"), "{}", both.stderr);
     assert_eq!(
-        csv_rows(
+        query_rows(
             &d,
             "select count(distinct rater_key), count(*) from ratings"
         ),
@@ -261,7 +246,7 @@ fn a_different_rater_key_is_refused_and_the_environment_wins() {
 #[test]
 fn the_public_board_shows_closed_years_only_and_one_more_form_changes_nothing() {
     let d = county("[report]\nas_of = \"2012-12-31\"\n");
-    let mut r = String::from(HEAD);
+    let mut r = String::from(KEYED_HEAD);
     r.push_str(&forms("A", "ZZ0001", "2011-09-03", 30));
     r.push_str(&forms("B", "ZZ0002", "2011-09-03", 30));
     r.push_str(&forms("C", "ZZ0001", "2012-09-03", 41));
@@ -293,7 +278,7 @@ fn the_public_board_shows_closed_years_only_and_one_more_form_changes_nothing() 
     // One more form in the open year: the board does not move.
     d.write(
         "in/more.csv",
-        &format!("{HEAD}{}", forms("E", "ZZ0001", "2012-12-30", 1)),
+        &format!("{KEYED_HEAD}{}", forms("E", "ZZ0001", "2012-12-30", 1)),
     );
     d.ok(&["ingest"]);
     d.ok(&["compute"]);
@@ -310,7 +295,7 @@ fn the_public_board_shows_closed_years_only_and_one_more_form_changes_nothing() 
     // (With a batch: a recompute without one is issue 34's item 2.)
     d.write(
         "in/2013.csv",
-        &format!("{HEAD}{}", forms("F", "ZZ0002", "2013-01-10", 1)),
+        &format!("{KEYED_HEAD}{}", forms("F", "ZZ0002", "2013-01-10", 1)),
     );
     d.ok(&["ingest"]);
     d.ok(&["compute"]);
@@ -380,7 +365,7 @@ fn a_failed_ledger_out_leaves_no_temporary_file() {
     let d = county("[report]\nas_of = \"2012-12-31\"\n");
     d.write(
         "in/ratings.csv",
-        &format!("{HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 5)),
+        &format!("{KEYED_HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 5)),
     );
     d.write(
         "in/ledger.csv",

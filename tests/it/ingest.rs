@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::util::{repo, split_csv, tree, Dir, Run};
+use crate::util::{repo, split_csv, tree, Dir, Run, PLAIN_HEAD};
 
 const KEY: &str = "[privacy]\nrater_key = \"test-key\"\n";
 
@@ -922,8 +922,7 @@ fn a_quote_left_open_for_megabytes_sets_its_line_aside_and_reads_on() {
 fn a_file_refused_in_a_later_block_is_recorded_with_its_whole_hash() {
     use sha2::Digest;
     let d = refused_file_dir();
-    let mut csv =
-        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    let mut csv = String::from(PLAIN_HEAD);
     let mut i = 0;
     // Past the reader's first 8 MB block.
     while csv.len() < 9 << 20 {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::util::{self, county, repo, split_csv, Dir, Run};
+use crate::util::{self, county, inbox_with, repo, split_csv, Dir, Run};
 
 fn read(d: &Dir, rel: &str) -> String {
     std::fs::read_to_string(d.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
@@ -198,12 +198,9 @@ fn no_report_shows_the_planted_phone_and_id_numbers_or_rater_keys() {
 
 /// A county whose names, comments and ledger text try to break out of HTML.
 fn hostile() -> Dir {
-    let d = Dir::new();
     // No grace: the public board shows 2012 on its last day.
-    d.write("pingyi.toml", "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\npublic_grace_days = 0\nissuer = \"<b>县委</b>\"\n");
-    std::fs::create_dir(d.join("in")).unwrap();
-    d.write(
-        "in/roster.csv",
+    let d = inbox_with(
+        "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\n[report]\nas_of = \"2012-12-31\"\npublic_grace_days = 0\nissuer = \"<b>县委</b>\"\n",
         "被评议对象编号,名称,类型,组织类型,乡镇\nA,<script>alert(1)</script>党支部,组织,机关,\"\"\"onerror=alert(2) x=\"\nB,{{ 7*7 }}党支部,组织,机关,=HYPERLINK(\"\"http://x\"\")\n",
     );
     let mut r = String::from(

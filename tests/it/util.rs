@@ -179,21 +179,42 @@ pub fn sample_config(warehouse: &str) -> String {
     )
 }
 
+/// The header of a ratings CSV without rater ids or comments.
+pub const PLAIN_HEAD: &str = "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n";
+
+/// The header of a ratings CSV with rater ids and comments.
+pub const KEYED_HEAD: &str =
+    "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评价,意见建议\n";
+
+/// A folder with `config` as its `pingyi.toml` and `roster` as
+/// `in/roster.csv`; nothing ingested yet. How most tests' counties begin.
+pub fn inbox_with(config: &str, roster: &str) -> Dir {
+    let d = Dir::new();
+    d.write("pingyi.toml", config);
+    std::fs::create_dir(d.join("in")).unwrap();
+    d.write("in/roster.csv", roster);
+    d
+}
+
 /// A folder with `in/`, `wh/` and `reports/` configured (plus `extra`
 /// configuration) and a roster of one subject, ZZ0001, in `in/roster.csv`;
 /// nothing ingested yet.
 pub fn one_subject(extra: &str) -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
+    inbox_with(
         &format!("[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n{extra}"),
-    );
-    std::fs::create_dir(d.join("in")).unwrap();
-    d.write(
-        "in/roster.csv",
         "被评议对象编号,名称,类型,组织类型,乡镇,村(社区)\nZZ0001,下平社区党总支,组织,社区,中枢镇,下平社区\n",
-    );
-    d
+    )
+}
+
+/// `one_subject` with a rater key and an as-of date (2012-12-31).
+pub fn keyed_one_subject() -> Dir {
+    one_subject("[privacy]\nrater_key = \"test-key\"\n[report]\nas_of = \"2012-12-31\"\n")
+}
+
+/// The rows (no header) `pingyi query --format csv --raw SQL` prints.
+pub fn query_rows(d: &Dir, sql: &str) -> Vec<Vec<String>> {
+    let r = d.ok(&["query", "--format", "csv", "--raw", sql]);
+    csv_records(&r.stdout).into_iter().skip(1).collect()
 }
 
 /// A folder rendering from the shared sample warehouse.

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::compute::query;
-use crate::util::Dir;
+use crate::util::{inbox_with, Dir, PLAIN_HEAD};
 
 const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\n\
 K1,张一,干部,农村,中枢镇\nK2,王二,干部,农村,中枢镇\nK3,李三,干部,农村,金马镇\n\
@@ -36,17 +36,13 @@ fn rows(out: &mut String, subject: &str, date: &str, sat: usize, unsat: usize) {
 /// - O1 (organization): 2012Q1 and 2012Q2 at 13/20: two quarters below 70%.
 /// - O2 (organization): 2012Q1 13/20: one quarter below 70% (watched).
 fn county(extra: &str, as_of: &str) -> Dir {
-    let d = Dir::new();
-    d.write(
-        "pingyi.toml",
+    let d = inbox_with(
         &format!(
             "[paths]\ninbox = \"in\"\nwarehouse = \"wh\"\nreports = \"reports\"\n[report]\nas_of = \"{as_of}\"\n{extra}"
         ),
+        ROSTER,
     );
-    std::fs::create_dir(d.join("in")).unwrap();
-    d.write("in/roster.csv", ROSTER);
-    let mut r =
-        String::from("问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n");
+    let mut r = String::from(PLAIN_HEAD);
     rows(&mut r, "K1", "2012-02-01", 13, 7);
     rows(&mut r, "K1", "2012-05-01", 13, 7);
     rows(&mut r, "K2", "2011-11-15", 13, 7);

@@ -56,11 +56,7 @@ pub fn ranking(bars: &[Bar], thresholds: &[f64], text: &Text) -> String {
     render((WIDTH, height), &text.title, |root| {
         draw_title(root, &text.title)?;
         let mut chart = frame(root, &margins, axis.lo()..axis.hi(), 0.0..n as f64)?;
-        let x_ticks = Ticks {
-            n: axis.tick_count(),
-            fmt: &pct_tick,
-            grid: true,
-        };
+        let x_ticks = Ticks::grid(axis.tick_count(), &pct_tick);
         mesh(&mut chart, text, x_ticks, Ticks::CATEGORIES)?;
         for &(i, t) in &axis.shown {
             vertical_threshold(root, &mut chart, t, i)?;
@@ -120,16 +116,7 @@ pub fn distribution(rates: &[f64], thresholds: &[f64], text: &Text) -> String {
             fmt: &pct_tick,
             grid: false,
         };
-        mesh(
-            &mut chart,
-            text,
-            x_ticks,
-            Ticks {
-                n: 6,
-                fmt: &count_tick,
-                grid: true,
-            },
-        )?;
+        mesh(&mut chart, text, x_ticks, Ticks::grid(6, &count_tick))?;
         for (bin, &count) in counts.iter().enumerate() {
             draw_bin(root, &mut chart, bin, count, &ths)?;
         }

@@ -4,12 +4,10 @@ use std::iter::once;
 
 use plotters::prelude::*;
 
-use super::frame::{
-    category_labels, draw_line, draw_title, frame, mesh, slot_px, x_area, y_area, Margins, Ticks,
-};
-use super::legend::{draw_legend, legend_layout, LegendItem, Mark};
+use super::frame::{category_labels, draw_line, legend_frame, slot_px, Margins, Ticks};
+use super::legend::{pair_legend, Mark};
 use super::numbers::{count_axis_max, count_tick};
-use super::svg::{axis_label, legend_label, placeholder, render};
+use super::svg::{axis_label, placeholder, render};
 use super::{BurnPoint, Text, ALERT, CALM, WIDTH};
 
 /// Rectification ledger burn-down: open items (line over a light area) and
@@ -27,23 +25,9 @@ pub fn burndown(points: &[BurnPoint], legend: (&str, &str), text: &Text) -> Stri
         .max()
         .unwrap_or(0);
     let y_max = count_axis_max(most);
-    let legend = legend_layout(&[
-        LegendItem {
-            name: legend_label(legend.0),
-            mark: Mark::Line(CALM),
-        },
-        LegendItem {
-            name: legend_label(legend.1),
-            mark: Mark::Line(ALERT),
-        },
-    ]);
-    let margins = Margins {
-        top: 34 + 18 * legend.rows,
-        // Half of the latest date's label hangs past the plot.
-        right: 36,
-        bottom: x_area(&text.x),
-        left: y_area(&text.y, 40),
-    };
+    let legend = pair_legend(legend, (Mark::Line(CALM), Mark::Line(ALERT)), WIDTH);
+    // Right: half of the latest date's label hangs past the plot.
+    let margins = Margins::under_legend(legend.rows, 0, 36, text);
     let dates: Vec<String> = points.iter().map(|p| axis_label(&p.date)).collect();
     let open: Vec<(f64, f64)> = points
         .iter()
@@ -56,19 +40,8 @@ pub fn burndown(points: &[BurnPoint], legend: (&str, &str), text: &Text) -> Stri
         .map(|(i, p)| (i as f64, f64::from(p.overdue)))
         .collect();
     render((WIDTH, 260), &text.title, |root| {
-        draw_title(root, &text.title)?;
-        draw_legend(root, &legend, 38)?;
-        let mut chart = frame(root, &margins, -0.5..n as f64 - 0.5, 0.0..y_max)?;
-        mesh(
-            &mut chart,
-            text,
-            Ticks::CATEGORIES,
-            Ticks {
-                n: 6,
-                fmt: &count_tick,
-                grid: true,
-            },
-        )?;
+        let y_ticks = Ticks::grid(6, &count_tick);
+        let mut chart = legend_frame(root, text, (&legend, &margins), (n, 0.0..y_max), y_ticks)?;
         if n > 1 {
             let floor = [(n as f64 - 1.0, 0.0), (0.0, 0.0)];
             let area: Vec<(f64, f64)> = open.iter().copied().chain(floor).collect();

@@ -6,12 +6,10 @@ use std::iter::once;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::frame::{
-    draw_title, fitted_category_labels, frame, mesh, slot_px, x_area, y_area, Margins, Ticks,
-};
-use super::legend::{draw_legend, legend_layout_in, LegendItem, Mark};
+use super::frame::{fitted_category_labels, legend_frame, slot_px, Margins, Ticks};
+use super::legend::{pair_legend, Mark};
 use super::numbers::{pct1, pct_tick, rate};
-use super::svg::{axis_label, legend_label, placeholder, render, style, text_width};
+use super::svg::{axis_label, placeholder, render, style, text_width};
 use super::{Area, Chart, DrawResult, QuotaBar, Text, CALM, INK, QUOTA, SMALL_PX, WIDTH};
 
 /// Realized share vs quota per quota group: a bar for the realized share with
@@ -45,41 +43,13 @@ pub fn composition_sized(
         .fold(0.0, f64::max);
     // Room above the tallest bar for its value, in whole 10 % steps.
     let y_max = ((top + 0.05) * 10.0).ceil().clamp(1.0, 10.0) / 10.0;
-    let legend = legend_layout_in(
-        &[
-            LegendItem {
-                name: legend_label(legend.0),
-                mark: Mark::Block(CALM),
-            },
-            LegendItem {
-                name: legend_label(legend.1),
-                mark: Mark::Tick(QUOTA),
-            },
-        ],
-        size.0,
-    );
-    let margins = Margins {
-        top: 34 + 18 * legend.rows,
-        right: 16,
-        bottom: x_area(&text.x),
-        left: y_area(&text.y, 40),
-    };
+    let legend = pair_legend(legend, (Mark::Block(CALM), Mark::Tick(QUOTA)), size.0);
+    let margins = Margins::under_legend(legend.rows, 0, 16, text);
     let groups: Vec<String> = rows.iter().map(|r| axis_label(&r.group)).collect();
     let n = rows.len();
     render(size, &text.title, |root| {
-        draw_title(root, &text.title)?;
-        draw_legend(root, &legend, 38)?;
-        let mut chart = frame(root, &margins, -0.5..n as f64 - 0.5, 0.0..y_max)?;
-        mesh(
-            &mut chart,
-            text,
-            Ticks::CATEGORIES,
-            Ticks {
-                n: 7,
-                fmt: &pct_tick,
-                grid: true,
-            },
-        )?;
+        let y_ticks = Ticks::grid(7, &pct_tick);
+        let mut chart = legend_frame(root, text, (&legend, &margins), (n, 0.0..y_max), y_ticks)?;
         let slot = slot_px(&chart, n);
         for i in 0..n {
             draw_quota_bar(root, &mut chart, i as f64, shares[i], quotas[i], slot)?;

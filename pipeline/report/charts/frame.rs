@@ -7,6 +7,7 @@ use std::ops::Range;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::legend::{draw_legend, Legend};
 use super::numbers::{no_tick, pct_tick};
 use super::svg::{axis_label, clean, fit, style, text_width};
 use super::{
@@ -19,6 +20,21 @@ pub(super) struct Margins {
     pub(super) right: u32,
     pub(super) bottom: u32,
     pub(super) left: u32,
+}
+
+impl Margins {
+    /// The margins of a chart with `legend_rows` rows of legend (and `note`
+    /// px of note) between its title and the plot, `right` px right of the
+    /// plot, and 40 px of y tick labels plus `text`'s captions at the left
+    /// and under it.
+    pub(super) fn under_legend(legend_rows: u32, note: u32, right: u32, text: &Text) -> Margins {
+        Margins {
+            top: 34 + 18 * legend_rows + note,
+            right,
+            bottom: x_area(&text.x),
+            left: y_area(&text.y, 40),
+        }
+    }
 }
 
 /// Tick labels for one axis. Categorical axes get none from plotters (its
@@ -39,6 +55,13 @@ impl Ticks<'static> {
     };
 }
 
+impl<'f> Ticks<'f> {
+    /// `n` ticks labelled by `fmt`, each with its grid line.
+    pub(super) fn grid(n: usize, fmt: &'f dyn Fn(&f64) -> String) -> Ticks<'f> {
+        Ticks { n, fmt, grid: true }
+    }
+}
+
 pub(super) fn frame<'a, 'b>(
     root: &'a Area<'b>,
     m: &Margins,
@@ -53,6 +76,23 @@ pub(super) fn frame<'a, 'b>(
         .x_label_area_size(m.bottom)
         .y_label_area_size(m.left)
         .build_cartesian_2d(x, y)
+}
+
+/// The title, the legend and the frame with its mesh (`n` categories on x,
+/// centred on 0 … n - 1, no ticks there; `y` with `y_ticks`): how every
+/// chart over categories with a legend begins.
+pub(super) fn legend_frame<'a, 'b>(
+    root: &'a Area<'b>,
+    text: &Text,
+    (legend, margins): (&Legend, &Margins),
+    (n, y): (usize, Range<f64>),
+    y_ticks: Ticks,
+) -> DrawResult<Chart<'a, 'b>> {
+    draw_title(root, &text.title)?;
+    draw_legend(root, legend, 38)?;
+    let mut chart = frame(root, margins, -0.5..n as f64 - 0.5, y)?;
+    mesh(&mut chart, text, Ticks::CATEGORIES, y_ticks)?;
+    Ok(chart)
 }
 
 pub(super) fn mesh(chart: &mut Chart, text: &Text, x: Ticks, y: Ticks) -> DrawResult {

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::svg::{style, text_width};
+use super::svg::{legend_label, style, text_width};
 use super::{Area, DrawResult, INK, LABEL_PX, MAX_LEGEND_ROWS, WIDTH};
 
 #[derive(Clone, Copy)]
@@ -34,6 +34,16 @@ const SWATCH: f64 = 18.0;
 
 pub(super) fn legend_layout(items: &[LegendItem]) -> Legend {
     legend_layout_in(items, WIDTH)
+}
+
+/// The legend of a chart that names a pair (open and overdue, realized and
+/// quota): `names` with `marks`, laid out `width` pixels wide.
+pub(super) fn pair_legend(names: (&str, &str), marks: (Mark, Mark), width: u32) -> Legend {
+    let item = |name: &str, mark: Mark| LegendItem {
+        name: legend_label(name),
+        mark,
+    };
+    legend_layout_in(&[item(names.0, marks.0), item(names.1, marks.1)], width)
 }
 
 /// `legend_layout` for a chart `width` pixels wide (a small-multiples panel).

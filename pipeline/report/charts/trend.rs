@@ -10,10 +10,9 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::{draw_note, far_note, rate_axis, y_axis_break};
 use super::frame::{
-    category_labels, dashed, draw_line, draw_title, frame, mesh, series_color, threshold_color,
-    x_area, y_area, Margins, Ticks,
+    category_labels, dashed, draw_line, legend_frame, series_color, threshold_color, Margins, Ticks,
 };
-use super::legend::{draw_legend, legend_layout, LegendItem, Mark};
+use super::legend::{legend_layout, LegendItem, Mark};
 use super::numbers::{clean_thresholds, pct_tick, rate};
 use super::svg::{axis_label, legend_label, placeholder, render, style};
 use super::{Area, Chart, DrawResult, Series, Text, PALETTE, SMALL_PX, WIDTH};
@@ -55,27 +54,13 @@ pub fn trend(series: &[Series], thresholds: &[f64], text: &Text) -> String {
     }
     let legend = legend_layout(&items);
     let note_room = if note.is_some() { NOTE_ROW } else { 0 };
-    let margins = Margins {
-        top: 34 + 18 * legend.rows + note_room,
-        right: 40,
-        bottom: x_area(&text.x),
-        left: y_area(&text.y, 40),
-    };
+    let margins = Margins::under_legend(legend.rows, note_room, 40, text);
     let x = -0.5..periods.len() as f64 - 0.5;
     render((WIDTH, 300 + note_room), &text.title, |root| {
-        draw_title(root, &text.title)?;
-        draw_legend(root, &legend, 38)?;
-        let mut chart = frame(root, &margins, x.clone(), axis.lo()..axis.hi())?;
-        mesh(
-            &mut chart,
-            text,
-            Ticks::CATEGORIES,
-            Ticks {
-                n: axis.tick_count(),
-                fmt: &pct_tick,
-                grid: true,
-            },
-        )?;
+        let y_ticks = Ticks::grid(axis.tick_count(), &pct_tick);
+        let y = axis.lo()..axis.hi();
+        let n = periods.len();
+        let mut chart = legend_frame(root, text, (&legend, &margins), (n, y), y_ticks)?;
         for &(i, t) in &axis.shown {
             let color = threshold_color(i);
             dashed(&mut chart, (x.start, t), (x.end, t), i)?;
