@@ -121,13 +121,30 @@ pub fn rows(file: &FileColumns) -> Result<DataFrame> {
 }
 
 /// A code column's texts, as a frame (code, text) to join.
-pub(super) fn dict_frame(dicts: &Dicts, i: usize, text: &str) -> Result<DataFrame> {
+fn dict_frame(dicts: &Dicts, i: usize, text: &str) -> Result<DataFrame> {
     let d = dicts.get(i);
     let n = d.len() as u32;
     Ok(DataFrame::new_infer_height(vec![
         Series::new("code".into(), (0..n).collect::<Vec<_>>()).into_column(),
         d.series(text, 0..n).into_column(),
     ])?)
+}
+
+/// `lf` with the text of its code column `code` (dictionary `i`) as the
+/// column `text`: a left join on the dictionary's (code, text) frame.
+pub(super) fn decode(
+    lf: LazyFrame,
+    dicts: &Dicts,
+    code: &str,
+    i: usize,
+    text: &str,
+) -> Result<LazyFrame> {
+    Ok(lf.join(
+        dict_frame(dicts, i, text)?.lazy(),
+        [col(code)],
+        [col("code")],
+        JoinArgs::new(JoinType::Left),
+    ))
 }
 
 /// The cluster sums of one period's rows, per level and group (`level`,
@@ -152,10 +169,9 @@ pub fn period_sums(
         .agg(my())
         .collect()?;
     let attrs = subject_attributes(dicts, lookup)?;
-    let periods = dict_frame(dicts, 1, "period")?.lazy();
     let mut levels = Vec::new();
     for (level, key) in &LEVELS {
-        let (source, by, decode) = match key {
+        let (source, by, decode_with) = match key {
             Key::Code("it", i) => (per_item.clone().lazy(), col("it"), Some(*i)),
             Key::Code(name, i) => (per_subject.clone().lazy(), col(*name), Some(*i)),
             Key::Subject(attr) => (
@@ -166,60 +182,48 @@ pub fn period_sums(
             Key::County => (per_subject.clone().lazy(), lit("全县"), None),
         };
         let mut cells = cell_sums(source, vec![by.alias("g")]);
-        if let Some(i) = decode {
-            cells = cells
-                .join(
-                    dict_frame(dicts, i, "group")?.lazy(),
-                    [col("g")],
-                    [col("code")],
-                    JoinArgs::new(JoinType::Left),
-                )
-                .drop(cols(["g"]));
+        if let Some(i) = decode_with {
+            cells = decode(cells, dicts, "g", i, "group")?.drop(cols(["g"]));
         } else {
             cells = cells.rename(["g"], ["group"], true);
         }
         let cells = cells.select(["p", "group", "raters", "m", "y", "yy", "ym", "mm"].map(col));
         levels.push(cells.with_column(lit(level.as_str()).alias("level")));
     }
-    let sums = concat(levels, UnionArgs::default())?
-        .join(
-            periods.clone(),
-            [col("p")],
-            [col("code")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .select(
-            [
-                "level", "group", "period", "raters", "m", "y", "yy", "ym", "mm",
-            ]
-            .map(col),
-        )
-        .collect()?;
-    let ps = post_stratified(per_subject.clone().lazy(), dicts, lookup)?
-        .join(
-            periods,
-            [col("p")],
-            [col("code")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            dict_frame(dicts, 0, "subject_id")?.lazy(),
-            [col("s")],
-            [col("code")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .select(
-            [
-                "subject_id",
-                "period",
-                "ps_raters",
-                "ps_zz",
-                "ps_w",
-                "ps_ww",
-            ]
-            .map(col),
-        )
-        .collect()?;
+    let sums = decode(
+        concat(levels, UnionArgs::default())?,
+        dicts,
+        "p",
+        1,
+        "period",
+    )?
+    .select(
+        [
+            "level", "group", "period", "raters", "m", "y", "yy", "ym", "mm",
+        ]
+        .map(col),
+    )
+    .collect()?;
+    let ps = post_stratified(per_subject.clone().lazy(), dicts, lookup)?;
+    let ps = decode(
+        decode(ps, dicts, "p", 1, "period")?,
+        dicts,
+        "s",
+        0,
+        "subject_id",
+    )?
+    .select(
+        [
+            "subject_id",
+            "period",
+            "ps_raters",
+            "ps_zz",
+            "ps_w",
+            "ps_ww",
+        ]
+        .map(col),
+    )
+    .collect()?;
     Ok((sums, ps, per_subject))
 }
 

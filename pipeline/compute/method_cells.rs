@@ -14,7 +14,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::clusters::{cell_sums, dict_frame, subject_attributes, Lookup};
+use super::clusters::{cell_sums, decode, subject_attributes, Lookup};
 use super::codes::Dicts;
 use crate::contract::Level;
 
@@ -38,22 +38,15 @@ pub fn period_cells(per_subject: &DataFrame, dicts: &Dicts, lookup: &Lookup) -> 
     // The township and county cells count the roster's subjects only (kind
     // is required there), as the roster join of the text version did.
     let rostered = rows.clone().filter(col("kind").is_not_null());
-    let subject = cell_sums(rows, vec![col("s"), col("me")])
-        .join(
-            dict_frame(dicts, 0, "group")?.lazy(),
-            [col("s")],
-            [col("code")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            subject_attributes(dicts, lookup)?
-                .lazy()
-                .select([col("s"), col("kind")]),
-            [col("s")],
-            [col("s")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(lit(Level::Subject.as_str()).alias("level"));
+    // A subject has one kind: keying on it too groups as the subject alone.
+    let subject = decode(
+        cell_sums(rows, vec![col("s"), col("kind"), col("me")]),
+        dicts,
+        "s",
+        0,
+        "group",
+    )?
+    .with_column(lit(Level::Subject.as_str()).alias("level"));
     let township = cell_sums(
         rostered.clone(),
         vec![
@@ -68,31 +61,21 @@ pub fn period_cells(per_subject: &DataFrame, dicts: &Dicts, lookup: &Lookup) -> 
         vec![lit(COUNTY).alias("group"), col("kind"), col("me")],
     )
     .with_column(lit(Level::County.as_str()).alias("level"));
-    let out = concat(
-        [subject, township, county].map(|lf| {
-            lf.select(
-                [
-                    "level", "group", "kind", "me", "p", "raters", "m", "y", "yy", "ym", "mm",
-                ]
-                .map(col),
-            )
-        }),
+    let keep = [
+        "level", "group", "kind", "me", "p", "raters", "m", "y", "yy", "ym", "mm",
+    ];
+    let all = concat(
+        [subject, township, county].map(|lf| lf.select(keep.map(col))),
         UnionArgs::default(),
-    )?
-    .join(
-        dict_frame(dicts, 3, "method")?.lazy(),
-        [col("me")],
-        [col("code")],
-        JoinArgs::new(JoinType::Left),
-    )
-    .join(
-        dict_frame(dicts, 1, "period")?.lazy(),
-        [col("p")],
-        [col("code")],
-        JoinArgs::new(JoinType::Left),
-    )
-    .select(COLUMNS.map(col));
-    Ok(out.collect()?)
+    )?;
+    let named = decode(
+        decode(all, dicts, "me", 3, "method")?,
+        dicts,
+        "p",
+        1,
+        "period",
+    )?;
+    Ok(named.select(COLUMNS.map(col)).collect()?)
 }
 
 /// The columns with no rows (a warehouse without ratings).

@@ -37,7 +37,7 @@ mod trends;
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use polars::prelude::{concat, DataFrame, IntoLazy, UnionArgs};
+use polars::prelude::{concat, DataFrame, IntoLazy, LazyFrame, UnionArgs};
 
 use crate::config::Config;
 use crate::dates::Date;
@@ -162,29 +162,19 @@ fn shared(
     }
     let cube = concat(cubes, UnionArgs::default())?.collect()?;
     let by_category = distinct.raters_by_category()?;
-    sums.push(clusters::empty_sums()?.lazy());
-    ps.push(clusters::empty_ps()?.lazy());
-    methods.push(method_cells::empty()?.lazy());
-    suspects.push(
-        polars::prelude::df!("subject_id" => Vec::<String>::new(), "period" => Vec::<String>::new())?
-            .lazy(),
-    );
-    ready.insert(
-        "key_suspects",
-        Input::Frame(concat(suspects, UnionArgs::default())?.collect()?),
-    );
-    ready.insert(
-        "method_cells",
-        Input::Frame(concat(methods, UnionArgs::default())?.collect()?),
-    );
-    ready.insert(
-        "clusters",
-        Input::Frame(concat(sums, UnionArgs::default())?.collect()?),
-    );
-    ready.insert(
-        "clusters_ps",
-        Input::Frame(concat(ps, UnionArgs::default())?.collect()?),
-    );
+    // Each shared table is its periods' parts after an empty frame of its
+    // columns (so a warehouse without ratings still has them).
+    let stacked = |empty: DataFrame, parts: Vec<LazyFrame>| -> Result<Input> {
+        let all = std::iter::once(empty.lazy())
+            .chain(parts)
+            .collect::<Vec<_>>();
+        Ok(Input::Frame(concat(all, UnionArgs::default())?.collect()?))
+    };
+    let no_suspects = polars::prelude::df!("subject_id" => Vec::<String>::new(), "period" => Vec::<String>::new())?;
+    ready.insert("key_suspects", stacked(no_suspects, suspects)?);
+    ready.insert("method_cells", stacked(method_cells::empty()?, methods)?);
+    ready.insert("clusters", stacked(clusters::empty_sums()?, sums)?);
+    ready.insert("clusters_ps", stacked(clusters::empty_ps()?, ps)?);
     let categories = rates::cube_categories(cube.clone().lazy()).collect()?;
     ready.insert("cube", Input::Frame(cube));
     ready.insert("cube_categories", Input::Frame(categories));

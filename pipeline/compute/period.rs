@@ -108,16 +108,8 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
 
 /// (subject_id, period) of cells given as subject and period codes.
 fn decoded_cells(cells: polars::prelude::LazyFrame, dicts: &Dicts) -> Result<DataFrame> {
-    use polars::prelude::{JoinArgs, JoinType};
-    let decode = |lf: polars::prelude::LazyFrame, key: &str, i: usize, text: &str| -> Result<_> {
-        Ok(lf.join(
-            clusters::dict_frame(dicts, i, text)?.lazy(),
-            [col(key)],
-            [col("code")],
-            JoinArgs::new(JoinType::Left),
-        ))
-    };
-    let named = decode(decode(cells, "s", 0, "subject_id")?, "p", 1, "period")?;
+    let named = clusters::decode(cells, dicts, "s", 0, "subject_id")?;
+    let named = clusters::decode(named, dicts, "p", 1, "period")?;
     Ok(named.select([col("subject_id"), col("period")]).collect()?)
 }
 

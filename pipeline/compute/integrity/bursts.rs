@@ -5,16 +5,8 @@
 
 use polars::prelude::*;
 
-use super::{seconds, text_of, Check, Unit};
+use super::{day_of, seconds, text_of, Check, Unit};
 use crate::config::Config;
-
-/// The day of a time in seconds, as text (`2012-12-07`).
-fn day_of(ts: Expr) -> Expr {
-    (ts / lit(86_400i64))
-        .cast(DataType::Int32)
-        .cast(DataType::Date)
-        .cast(DataType::String)
-}
 
 /// One row per vote (response) of one subject by one device or collector:
 /// unit, unit_id, subject_id, period, ts (seconds).

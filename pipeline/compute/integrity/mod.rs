@@ -184,10 +184,20 @@ fn seconds() -> Expr {
             .slice(lit(at), lit(2))
             .cast(DataType::Int64)
     };
+    day_start() + part(0) * lit(3600i64) + part(3) * lit(60i64) + part(6)
+}
+
+/// Seconds since 1970-01-01 00:00 of the start of a rating's day.
+fn day_start() -> Expr {
     col("rated_at").cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64)
-        + part(0) * lit(3600i64)
-        + part(3) * lit(60i64)
-        + part(6)
+}
+
+/// The day of a time in seconds, as text (`2012-12-07`).
+fn day_of(ts: Expr) -> Expr {
+    (ts / lit(86_400i64))
+        .cast(DataType::Int32)
+        .cast(DataType::Date)
+        .cast(DataType::String)
 }
 
 /// The text of a time in seconds (`seconds`): `2012-12-07 03:00:00`. Made
@@ -204,9 +214,8 @@ fn text_of(ts: Expr) -> Expr {
 /// `last_at`) does: seconds × 2 + 1 with a time of day, the day's first
 /// second × 2 without one (`2012-12-07` sorts before `2012-12-07 00:00:00`).
 fn stamp_order() -> Expr {
-    let day = col("rated_at").cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64);
     when(col("rated_time").is_null())
-        .then(day * lit(2i64))
+        .then(day_start() * lit(2i64))
         .otherwise(seconds() * lit(2i64) + lit(1i64))
 }
 
@@ -214,11 +223,6 @@ fn stamp_order() -> Expr {
 fn stamp_text(order: Expr) -> Expr {
     let ts = order.clone() / lit(2i64);
     when((order % lit(2i64)).eq(lit(0i64)))
-        .then(
-            (ts.clone() / lit(86_400i64))
-                .cast(DataType::Int32)
-                .cast(DataType::Date)
-                .cast(DataType::String),
-        )
+        .then(day_of(ts.clone()))
         .otherwise(text_of(ts))
 }
