@@ -405,26 +405,29 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
     // the rest: the round trip through JSON is most of loading (0.67 s of
     // the report's 1.8 s at ten million ratings, one table after another).
     let (largest, rest) = rayon::join(
-        || -> Result<_> { Ok((read(t("composition")?)?, read(t("subject_detail")?)?)) },
+        || -> Result<_> { Ok((rows_of::<Composition>(wh, &m)?, rows_of::<Detail>(wh, &m)?)) },
         || -> Result<Data> {
             Ok(Data {
                 as_of: as_of.clone(),
-                integrity: read(flagged(t("integrity")?)?)?,
-                subjects: read(grouped_subjects(t("subjects")?, t("subject_groups")?)?)?,
-                subject_period: read(t("subject_period")?)?,
-                group_period: read(t("group_period")?)?,
+                integrity: read(flagged(t(IntegrityFlag::TABLE)?)?)?,
+                subjects: read(grouped_subjects(t(Subject::TABLE)?, t("subject_groups")?)?)?,
+                subject_period: rows_of(wh, &m)?,
+                group_period: rows_of(wh, &m)?,
                 composition: Vec::new(),
-                breaches: read(t("breaches")?)?,
-                watchlist: read(t("watchlist")?)?,
-                grades: read(t("grades")?)?,
-                ledger_summary: read(t("ledger_summary")?)?,
-                headline: read(t("headline")?)?.into_iter().next().unwrap_or_default(),
-                trends: read(t("trends")?)?,
-                changes: read(t("changes")?)?,
-                method_rates: read(t("method_rates")?)?,
+                breaches: rows_of(wh, &m)?,
+                watchlist: rows_of(wh, &m)?,
+                grades: rows_of(wh, &m)?,
+                ledger_summary: rows_of(wh, &m)?,
+                headline: rows_of::<Headline>(wh, &m)?
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default(),
+                trends: rows_of(wh, &m)?,
+                changes: rows_of(wh, &m)?,
+                method_rates: rows_of(wh, &m)?,
                 detail: Vec::new(),
-                suggestions: read(with_days_overdue(t("suggestions")?, calendar, &as_of)?)?,
-                cases: read(t("cases")?)?,
+                suggestions: read(with_days_overdue(t(Suggestion::TABLE)?, calendar, &as_of)?)?,
+                cases: rows_of(wh, &m)?,
                 inputs: inputs(&m),
                 quarantined: m
                     .batches
@@ -501,6 +504,12 @@ fn grouped_subjects(subjects: DataFrame, groups: DataFrame) -> Result<DataFrame>
             args,
         )
         .collect()?)
+}
+
+/// A row type's rows from its own table (`TableRow::TABLE`, the one the
+/// test in `rows.rs` checks it against).
+fn rows_of<T: TableRow>(wh: &Warehouse, m: &Manifest) -> Result<Vec<T>> {
+    read(table(wh, m, T::TABLE)?)
 }
 
 fn table(wh: &Warehouse, m: &Manifest, name: &str) -> Result<DataFrame> {
