@@ -50,4 +50,6 @@ pub enum Command {
     Run(cmd::run::RunArgs),
     /// Last runs, batches, quarantine by reason, warehouse size, open breaches
     Status(cmd::status::StatusArgs),
+    /// Bring a warehouse written by an earlier pingyi up to this one's format
+    Migrate(cmd::migrate::MigrateArgs),
 }

@@ -18,6 +18,9 @@ pub const CONFIG: u8 = 5;
 pub const ALREADY_RUNNING: u8 = 6;
 /// A file the warehouse manifest lists is missing, truncated or changed.
 pub const DAMAGED: u8 = 7;
+/// The warehouse is of another format: an older one needs `pingyi
+/// migrate`, a newer one a newer pingyi; nothing was done.
+pub const FORMAT: u8 = 8;
 
 /// A typed (thiserror) failure of one stage that has an exit code of its
 /// own: the configuration's, the warehouse lock's, the warehouse seal's.

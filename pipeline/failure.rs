@@ -10,6 +10,7 @@ use crate::config::ConfigError;
 use crate::exit::{self, Coded};
 use crate::lock::Busy;
 use crate::warehouse::seal::Damaged;
+use crate::warehouse::OtherFormat;
 
 /// The exit code for an error that reached `main` (or ended a `run`).
 /// The first coded failure in the chain decides; anything else is 1.
@@ -21,6 +22,7 @@ fn code_of(e: &(dyn Error + 'static)) -> Option<u8> {
     coded::<ConfigError>(e)
         .or_else(|| coded::<Busy>(e))
         .or_else(|| coded::<Damaged>(e))
+        .or_else(|| coded::<OtherFormat>(e))
 }
 
 fn coded<E: Coded>(e: &(dyn Error + 'static)) -> Option<u8> {

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Sample(s) => cmd::sample::run(s, config).map(|()| exit::SUCCESS),
         Command::Run(r) => cmd::run::run(r, config),
         Command::Status(s) => cmd::status::run(s, config),
+        Command::Migrate(m) => cmd::migrate::run(m, config).map(|()| exit::SUCCESS),
     };
     match result {
         Ok(code) => ExitCode::from(code),

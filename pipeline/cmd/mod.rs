@@ -7,6 +7,7 @@ pub mod forms;
 pub mod generate;
 pub mod ingest;
 pub mod ledger;
+pub mod migrate;
 pub mod query;
 pub mod report;
 pub mod run;

@@ -8,9 +8,11 @@
 //!
 //! Read through polars-parquet's page decoder, the one polars' own reader
 //! uses, asking for dictionary keys (its path for categoricals) instead of
-//! strings. A column whose pages are not all dictionary-encoded (device vote
-//! ids are written plain, a file another writer made may be) is decoded as
-//! text and looked up or hashed row by row: slower, the same result.
+//! strings. A column whose pages are not all dictionary-encoded (a file
+//! another writer made may be) is decoded as text and looked up or hashed
+//! row by row: slower, the same result. The response id, whose device vote
+//! ids are unique per row and so written plain, is read from the integer
+//! key format-2 files store beside it (`response_key`, the same 64 bits).
 //! Numeric columns are read as the file declares them.
 
 use std::collections::HashMap;
@@ -19,7 +21,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use polars::prelude::{NamedFrom, PlSmallStr, Series};
-use polars_arrow::array::{Array, DictionaryArray, Utf8ViewArray};
+use polars_arrow::array::{Array, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::{
     ArrowDataType, ArrowSchema, Field, IntegerType, Metadata, DTYPE_CATEGORICAL_NEW,
 };
@@ -199,6 +201,14 @@ pub fn read(path: &Path, what: &Columns) -> Result<FileColumns> {
             }
         }
         for (name, prints) in what.prints.iter().zip(&mut out.prints) {
+            if let Some(stored) = stored_key(&schema, name) {
+                let arrays = decode(&bytes, rg, stored.name.as_str(), stored)
+                    .with_context(|| context(stored.name.as_str()))?;
+                for a in &arrays {
+                    stored_prints(a.as_ref(), prints)?;
+                }
+                continue;
+            }
             let arrays = texts(&bytes, rg, &schema, name).with_context(|| context(name))?;
             for a in &arrays {
                 rows(a.as_ref(), name)?.map(prints, print)?;
@@ -214,6 +224,33 @@ pub fn read(path: &Path, what: &Columns) -> Result<FileColumns> {
         out.values.push(Series::try_from((field, chunks))?);
     }
     Ok(out)
+}
+
+/// The integer key a format-2 file stores for a text column read as
+/// fingerprints (`warehouse::keys`): the same 64 bits `print` gives its
+/// text, read instead of hashed. None in a format-1 file.
+fn stored_key<'a>(schema: &'a ArrowSchema, name: &str) -> Option<&'a Field> {
+    let key = match name {
+        "response_id" => "response_key",
+        _ => return None,
+    };
+    schema
+        .get(key)
+        .filter(|f| f.dtype() == &ArrowDataType::Int64)
+}
+
+/// A stored key column's rows as fingerprints (a null as `NULL_PRINT`).
+fn stored_prints(array: &dyn Array, out: &mut Vec<u64>) -> Result<()> {
+    let keys = array
+        .as_any()
+        .downcast_ref::<PrimitiveArray<i64>>()
+        .context("a stored key column of 64-bit integers")?;
+    if keys.null_count() == 0 {
+        out.extend(keys.values().iter().map(|&k| k as u64));
+    } else {
+        out.extend(keys.iter().map(|k| k.map_or(NULL_PRINT, |&k| k as u64)));
+    }
+    Ok(())
 }
 
 /// A decoded text column's array as its rows.
@@ -285,4 +322,30 @@ fn decode(
     let (arrays, _) =
         column_iter_to_arrays(vec![decompressor], vec![primitive], field.clone(), None)?;
     Ok(arrays)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{print, NULL_PRINT};
+    use crate::warehouse::keys::response_key;
+
+    /// Compute reads a format-2 file's stored `response_key` where it
+    /// hashed a format-1 file's text: the two must be the same 64 bits, or
+    /// one warehouse would count a form twice across a migration.
+    #[test]
+    fn the_stored_response_key_is_the_fingerprint_of_its_text() {
+        // The published XXH3-64 of the empty input (seed 0).
+        assert_eq!(
+            response_key(Some("")),
+            Some(0x2D06_8005_38D3_94C2_u64 as i64)
+        );
+        for id in ["", "R1", "SJ1130144170345", "问卷-0001", "dev7:vote:000123"] {
+            assert_eq!(
+                response_key(Some(id)).map(|k| k as u64),
+                Some(print(Some(id)))
+            );
+        }
+        assert_eq!(response_key(None), None);
+        assert_eq!(print(None), NULL_PRINT);
+    }
 }

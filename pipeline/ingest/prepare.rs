@@ -243,6 +243,8 @@ impl Prep<'_> {
                 .push(("rater_key".into(), Cells::Coded { dict: hashed, keys }));
         }
         let rows = piece.height;
+        let response_key = response_keys(piece.cells("response_id")?)?;
+        let mut response_key = Some(response_key);
         let schema = crate::warehouse::schema::of("ratings");
         let mut columns = Vec::with_capacity(schema.len());
         for (name, dtype) in schema.iter() {
@@ -254,6 +256,7 @@ impl Prep<'_> {
                 )),
                 "source_file" => Cells::constant(&self.shown, rows),
                 "source_line" => piece.remove(LINE)?,
+                "response_key" => response_key.take().expect("one response_key column"),
                 n => piece.remove(n)?,
             };
             let cells = match cells {
@@ -270,6 +273,25 @@ impl Prep<'_> {
             columns,
         })
     }
+}
+
+/// The response ids' keys (`warehouse::keys`): each distinct id of a
+/// coded column hashed once.
+fn response_keys(ids: &Cells) -> Result<Cells> {
+    let key = crate::warehouse::keys::response_key;
+    Ok(match ids {
+        Cells::Coded { dict, keys } => {
+            let dict: Int64Chunked = dict.str()?.iter().map(key).collect();
+            Cells::Coded {
+                dict: dict.into_series(),
+                keys: keys.clone(),
+            }
+        }
+        Cells::Plain(c) => {
+            let ks: Int64Chunked = c.str()?.iter().map(key).collect();
+            Cells::Plain(ks.into_column())
+        }
+    })
 }
 
 /// The warehouse table a kind of export feeds.

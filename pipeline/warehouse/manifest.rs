@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::Refusal;
 
+/// The warehouse format this pingyi writes. 2: ratings store
+/// `response_key` (`keys.rs`). A warehouse of an older format is read as it
+/// is and written to only after `pingyi migrate` brings it up to this one
+/// (`migrate.rs`); a newer one is refused.
+pub const FORMAT: u32 = 2;
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: u32,
@@ -100,13 +106,77 @@ pub struct FileRecord {
     pub message: String,
 }
 
+/// A warehouse of a format this pingyi does not write: an older one until
+/// `pingyi migrate`, a newer one never. Exit code 8.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
+pub struct OtherFormat {
+    pub warehouse: String,
+    pub found: u32,
+}
+
+impl OtherFormat {
+    fn message(&self) -> String {
+        if self.found > FORMAT {
+            format!(
+                "the warehouse {} is format {}, written by a newer pingyi; this one reads and writes \
+                 format {FORMAT}. Run the pingyi that wrote it (nothing was changed)",
+                self.warehouse, self.found
+            )
+        } else {
+            format!(
+                "the warehouse {} is format {}; this pingyi writes format {FORMAT} (ratings store \
+                 response_key). Run `pingyi migrate` once to bring it up to format {FORMAT}, then \
+                 run this command again (nothing was changed)",
+                self.warehouse, self.found
+            )
+        }
+    }
+}
+
+impl crate::exit::Coded for OtherFormat {
+    const CODE: u8 = crate::exit::FORMAT;
+}
+
 impl Manifest {
+    /// The committed manifest; an empty one of this format where none is.
+    /// A manifest of a newer format is refused (`OtherFormat`): its files
+    /// may hold what this pingyi would misread.
     pub fn load(path: &Path) -> Result<Manifest> {
+        let m = Manifest::read(path)?;
+        if m.format > FORMAT {
+            let warehouse = path
+                .parent()
+                .unwrap_or(Path::new("."))
+                .display()
+                .to_string();
+            return Err(OtherFormat {
+                warehouse,
+                found: m.format,
+            }
+            .into());
+        }
+        Ok(m)
+    }
+
+    /// Refuses to add to a warehouse of an older format: its ratings
+    /// files would then differ in their columns.
+    pub fn writable(&self, root: &Path) -> Result<(), OtherFormat> {
+        if self.format == FORMAT {
+            return Ok(());
+        }
+        Err(OtherFormat {
+            warehouse: root.display().to_string(),
+            found: self.format,
+        })
+    }
+
+    fn read(path: &Path) -> Result<Manifest> {
         match std::fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text)
                 .with_context(|| format!("{} is damaged; restore it from backup", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest {
-                format: 1,
+                format: FORMAT,
                 ..Default::default()
             }),
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),

@@ -9,7 +9,9 @@
 //! batch, and the orphaned files are removed by the next run.
 
 pub mod breaches;
+pub mod keys;
 mod manifest;
+pub mod migrate;
 mod parquet;
 pub mod runs;
 pub mod schema;
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::{DataFrame, IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
 
-pub use manifest::{BatchRecord, FileRecord, FileStatus, Manifest};
+pub use manifest::{BatchRecord, FileRecord, FileStatus, Manifest, OtherFormat, FORMAT};
 pub use parquet::{compression, parquet_writer, read_parquet, write_csv_bom, write_parquet};
 
 pub const MANIFEST: &str = "MANIFEST.json";

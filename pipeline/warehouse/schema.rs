@@ -36,7 +36,7 @@ impl Table {
 }
 
 /// Columns declared as a text table, one a line: `name  type  meaning`,
-/// the type one of `str`, `date`, `bool`, `u32`, `f64`, or a list of one as
+/// the type one of `str`, `date`, `bool`, `u32`, `i64`, `f64`, or a list of one as
 /// `[f64]`. A declaration reads
 /// as the table it describes; an unknown type is a programmer's error, and
 /// the registry's tests parse every declaration.
@@ -66,6 +66,7 @@ fn dtype(name: &str) -> Option<DataType> {
         "date" => DataType::Date,
         "bool" => DataType::Boolean,
         "u32" => DataType::UInt32,
+        "i64" => DataType::Int64,
         "f64" => DataType::Float64,
         _ => return None,
     })
@@ -85,6 +86,7 @@ fn provenance() -> Vec<Column> {
 fn ratings() -> Vec<Column> {
     columns("
         response_id     str   one filled form or device vote (问卷编号); a form rating several items has several rows
+        response_key    i64   the response id as a 64-bit integer (xxh3-64 of its text, as signed): the same form has the same key in every batch; count and join forms on it (warehouse format 2)
         subject_id      str   the rated organization or cadre (`subjects`)
         rated_at        date  the day of the rating
         rated_time      str   the time of day (HH:MM:SS, the clock as the export wrote it) when the export has one; null otherwise

@@ -19,6 +19,7 @@ mod integrity;
 mod ledger;
 mod long_ids;
 mod metrics_sql;
+mod migrate;
 mod outputs;
 mod public_notice;
 mod query;
