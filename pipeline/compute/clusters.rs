@@ -159,15 +159,8 @@ pub fn period_sums(
 ) -> Result<(DataFrame, DataFrame, DataFrame)> {
     // Per response and the codes a form may vary in (subject, item): m, y.
     let valid = rows.filter(col("valid"));
-    let per_subject = valid
-        .clone()
-        .group_by(["p", "s", "c", "me", "ch", "r"].map(col))
-        .agg(my())
-        .collect()?;
-    let per_item = valid
-        .group_by(["p", "it", "r"].map(col))
-        .agg(my())
-        .collect()?;
+    let per_subject = per_response(valid.clone(), &["p", "s", "c", "me", "ch"], dicts)?;
+    let per_item = per_response(valid, &["p", "it"], dicts)?;
     let attrs = subject_attributes(dicts, lookup)?;
     let mut levels = Vec::new();
     for (level, key) in &LEVELS {
@@ -225,6 +218,55 @@ pub fn period_sums(
     )
     .collect()?;
     Ok((sums, ps, per_subject))
+}
+
+/// m and y per response (`r`) and `codes` (columns p, s, c, me, ch or it),
+/// as the columns `codes`, r, m, y. Grouped on two integers, the codes
+/// packed into one (the first in the highest bits) and r, then unpacked:
+/// polars row-encodes the keys of a group-by on several columns, and the
+/// two integer keys group about three times faster than six or seven.
+/// Codes too wide to pack (over 64 bits together) are grouped as they are.
+fn per_response(valid: LazyFrame, codes: &[&str], dicts: &Dicts) -> Result<DataFrame> {
+    let bits: Vec<u32> = codes
+        .iter()
+        .map(|c| {
+            let i = CODES.iter().position(|k| k == c).expect("a code column");
+            super::period::width(dicts.get(i).len())
+        })
+        .collect();
+    let by = |first: Expr| [first, col("r")];
+    if bits.iter().sum::<u32>() > 64 {
+        let mut keys: Vec<Expr> = codes.iter().map(|c| col(*c)).collect();
+        keys.push(col("r"));
+        return Ok(valid.group_by(keys).agg(my()).collect()?);
+    }
+    let mut shifts = vec![0u32; bits.len()];
+    let mut shift = 0;
+    for i in (0..bits.len()).rev() {
+        shifts[i] = shift;
+        shift += bits[i];
+    }
+    let packed = codes
+        .iter()
+        .zip(&shifts)
+        .map(|(c, &s)| col(*c).cast(DataType::UInt64) * lit(1u64 << s))
+        .reduce(|a, b| a + b)
+        .expect("at least one code");
+    let mut columns: Vec<Expr> = codes
+        .iter()
+        .zip(shifts.iter().zip(&bits))
+        .map(|(c, (&s, &b))| {
+            (col("cell").floor_div(lit(1u64 << s)) % lit(1u64 << b))
+                .cast(DataType::UInt32)
+                .alias(*c)
+        })
+        .collect();
+    columns.extend(["r", "m", "y"].map(col));
+    Ok(valid
+        .group_by(by(packed.alias("cell")))
+        .agg(my())
+        .select(columns)
+        .collect()?)
 }
 
 /// m (valid ratings) and y (satisfied among them) of a group of rows or of

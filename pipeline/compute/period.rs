@@ -193,7 +193,7 @@ fn group_codes(grouped: &DataFrame, bits: &[u32], packed: bool) -> Result<Vec<Ve
 }
 
 /// Bits for codes below `n` (at least one; a dictionary has under 2³²).
-fn width(n: usize) -> u32 {
+pub(super) fn width(n: usize) -> u32 {
     (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
