@@ -54,6 +54,8 @@ pub struct Summary {
 
 pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let manifest = wh.manifest()?;
+    // The checks group forms on the stored `response_key` (format 2).
+    manifest.writable(&wh.root)?;
     let metrics = tables::metrics();
     let started = std::time::Instant::now();
     let mut ready = shared(cfg, wh, &manifest)?;

@@ -471,7 +471,7 @@ fn integrity() -> Metric {
         "check × unit × window",
         "The integrity audit (评议真实性核查): stuffed keys, device and collector bursts, straight-lining and the method effect, each flag 需核实 before anyone is judged; nothing is removed.",
         &["ratings", "method_cells", "key_suspects"],
-        |i| Ok(Plan::Frame(audit::integrity(i.cfg, i.lazy("ratings")?, i.lazy("method_cells")?, i.lazy("key_suspects")?)?)),
+        |i| Ok(Plan::Frame(audit::integrity(i.cfg, i.lazy("ratings")?, i.lazy("method_cells")?, i.frame("key_suspects")?)?)),
         columns("
             check       str   duplicate_key, busy_key, burst, off_hours, straight_lining or method_effect (README: Compute)
             unit        str   what the row is about: rater_key, device, collector, channel, subject or subject_kind

@@ -159,8 +159,9 @@ impl Manifest {
         Ok(m)
     }
 
-    /// Refuses to add to a warehouse of an older format: its ratings
-    /// files would then differ in their columns.
+    /// Refuses to add to a warehouse of an older format (its ratings files
+    /// would then differ in their columns) or to compute from one (compute
+    /// reads the columns format 2 added).
     pub fn writable(&self, root: &Path) -> Result<(), OtherFormat> {
         if self.format == FORMAT {
             return Ok(());

@@ -57,7 +57,7 @@ fn metric_tables(root: &Path) -> BTreeMap<String, DataFrame> {
 const CONFIG: [&str; 2] = ["--config", "pingyi.toml"];
 
 #[test]
-fn ingest_refuses_a_format1_warehouse_with_the_fix_and_changes_nothing() {
+fn ingest_compute_and_run_refuse_a_format1_warehouse_with_the_fix_and_change_nothing() {
     let dir = format1();
     let before = std::fs::read(dir.join("warehouse/MANIFEST.json")).unwrap();
     let r = dir.run(&["ingest", "--config", "pingyi.toml", "later"]);
@@ -67,6 +67,20 @@ fn ingest_refuses_a_format1_warehouse_with_the_fix_and_changes_nothing() {
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     let after = std::fs::read(dir.join("warehouse/MANIFEST.json")).unwrap();
     assert_eq!(before, after, "the manifest is untouched");
+    // compute reads the column format 2 added: refused the same way.
+    let r = dir.run(&[
+        "compute",
+        "--config",
+        "pingyi.toml",
+        "--as-of",
+        "2011-12-31",
+    ]);
+    assert_eq!(r.code, 8, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("pingyi migrate"), "{}", r.stderr);
+    assert_eq!(
+        before,
+        std::fs::read(dir.join("warehouse/MANIFEST.json")).unwrap()
+    );
     // `run` stops at its ingest stage the same way.
     let r = dir.run(&["run", "--config", "pingyi.toml", "--as-of", "2011-12-31"]);
     assert_eq!(r.code, 8, "{}\n{}", r.stdout, r.stderr);

@@ -15,17 +15,34 @@ use crate::config::Config;
 /// Counted on the text of the (subject, period) cells the pass over the
 /// codes found over the limit (`stuffed_cells`), not on every rating: the
 /// text keys of every rating were a tenth of compute (issue 40).
-pub fn duplicate_key(cfg: &Config, ratings: LazyFrame, suspects: LazyFrame) -> LazyFrame {
+pub fn duplicate_key(
+    cfg: &Config,
+    ratings: LazyFrame,
+    suspects: &DataFrame,
+) -> PolarsResult<LazyFrame> {
     let max = cfg.integrity.max_forms_per_key;
     let on = || [col("subject_id"), col("period")];
-    let suspected = ratings.join(suspects, on(), on(), JoinArgs::new(JoinType::Semi));
+    // The few suspected subjects picked out first by a set lookup, so the
+    // join on two text keys sees their ratings only, not every rating.
+    let ids = suspects
+        .column("subject_id")?
+        .as_materialized_series()
+        .unique()?;
+    let suspected = ratings
+        .filter(col("subject_id").is_in(lit(ids).implode(false), false))
+        .join(
+            suspects.clone().lazy(),
+            on(),
+            on(),
+            JoinArgs::new(JoinType::Semi),
+        );
     let over = over_limit(
         suspected,
         &["rater_key", "subject_id", "period"],
         "response_id",
         max,
     );
-    flag_rows(
+    Ok(flag_rows(
         over,
         Check::DuplicateKey,
         vec![col("subject_id"), col("period").alias("window")],
@@ -34,7 +51,7 @@ pub fn duplicate_key(cfg: &Config, ratings: LazyFrame, suspects: LazyFrame) -> L
             "需核实：同一评议人本期对该对象提交",
             format!("份测评表（上限{max}份）"),
         ),
-    )
+    ))
 }
 
 /// The cells (subject and period codes `s`, `p`) of one period's rows
@@ -73,15 +90,23 @@ pub fn busy_key(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
 /// the time kept as a number (`stamp_order`) and written as text for the
 /// groups over the limit only.
 fn over_limit(ratings: LazyFrame, keys: &[&str], counted: &str, max: u32) -> LazyFrame {
-    ratings
-        .filter(col("rater_key").is_not_null())
-        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+    let by = || keys.iter().map(|k| col(*k)).collect::<Vec<_>>();
+    let known = ratings.filter(col("rater_key").is_not_null());
+    let over = known
+        .clone()
+        .group_by(by())
+        .agg([col(counted).n_unique().alias("n")])
+        .filter(col("n").gt(lit(max)));
+    // The times of the groups over the limit only: a rating's time parsed
+    // for every row doubled the check's cost.
+    known
+        .join(over, by(), by(), JoinArgs::new(JoinType::Inner))
+        .group_by(by())
         .agg([
-            col(counted).n_unique().alias("n"),
+            col("n").first(),
             stamp_order().min().alias("first"),
             stamp_order().max().alias("last"),
         ])
-        .filter(col("n").gt(lit(max)))
         .with_columns([
             stamp_text(col("first")).alias("first_at"),
             stamp_text(col("last")).alias("last_at"),

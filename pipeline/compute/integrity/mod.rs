@@ -119,10 +119,10 @@ pub fn integrity(
     cfg: &Config,
     ratings: LazyFrame,
     method_cells: LazyFrame,
-    key_suspects: LazyFrame,
+    key_suspects: &DataFrame,
 ) -> Result<DataFrame> {
     let parts = vec![
-        conform(keys::duplicate_key(cfg, ratings.clone(), key_suspects))?,
+        conform(keys::duplicate_key(cfg, ratings.clone(), key_suspects)?)?,
         conform(keys::busy_key(cfg, ratings.clone()))?,
         conform(bursts::bursts(cfg, ratings.clone()))?,
         conform(bursts::off_hours(cfg, ratings.clone()))?,

@@ -28,7 +28,7 @@ fn top_label(cfg: &Config) -> String {
 fn forms(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
     ratings
         .filter(col("valid"))
-        .group_by([col("response_id")])
+        .group_by([col("response_key")])
         .agg([
             len().alias("m"),
             col("rating")
