@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use polars::prelude::{col, cols, DataFrame, IntoLazy, JoinArgs, JoinType, MaintainOrderJoin};
 use serde::Deserialize;
 
+use super::estimate::Estimate;
 use super::rows::{read, TableRow};
 use crate::calendar::WorkCalendar;
 pub use crate::contract::Evidence;
@@ -362,6 +363,24 @@ impl TableRow for Watch {
             .collect()
     }
 }
+
+/// The rows that carry a rate and its interval, as the view models show
+/// them (`Estimate`).
+macro_rules! estimate_of {
+    ($($row:ty),*) => {$(
+        impl From<&$row> for Estimate {
+            fn from(r: &$row) -> Estimate {
+                Estimate {
+                    rate: r.rate,
+                    ci_low: r.ci_low,
+                    ci_high: r.ci_high,
+                }
+            }
+        }
+    )*};
+}
+
+estimate_of!(GroupPeriod, SubjectPeriod, Grade, Detail, MethodRate);
 
 /// Everything a report may show.
 #[derive(Debug, Clone)]
