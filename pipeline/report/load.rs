@@ -421,8 +421,8 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
     };
     let t = |name: &str| table(wh, &m, name);
     // The two largest tables are turned into rows on a second thread beside
-    // the rest: the round trip through JSON is most of loading (0.67 s of
-    // the report's 1.8 s at ten million ratings, one table after another).
+    // the rest: the round trip through JSON is most of loading, and these
+    // two tables are most of the round trip on a large county.
     let (largest, rest) = rayon::join(
         || -> Result<_> { Ok((rows_of::<Composition>(wh, &m)?, rows_of::<Detail>(wh, &m)?)) },
         || -> Result<Data> {
