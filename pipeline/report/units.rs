@@ -459,14 +459,12 @@ fn detail(ctx: &Shared, id: &str, dimension: &str) -> Vec<DetailRow> {
     complement(&mut cells, &members, true, min);
     rows.into_iter()
         .zip(cells)
-        .map(|(d, c)| {
-            DetailRow {
-                group: d.group.clone().unwrap_or_default(),
-                raters: people_shown(d.raters.unwrap_or(0), min),
-                suppressed: c.suppressed,
-                valid: if c.suppressed { 0 } else { d.valid },
-                est: Estimate::from(*d).shown(!c.suppressed),
-            }
+        .map(|(d, c)| DetailRow {
+            group: d.group.clone().unwrap_or_default(),
+            raters: people_shown(d.raters.unwrap_or(0), min),
+            suppressed: c.suppressed,
+            valid: if c.suppressed { 0 } else { d.valid },
+            est: Estimate::from(*d).shown(!c.suppressed),
         })
         .collect()
 }

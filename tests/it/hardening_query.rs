@@ -29,14 +29,20 @@ fn forms(prefix: &str, subject: &str, date: &str, n: usize) -> String {
         .collect()
 }
 
-#[test]
-fn query_refuses_a_table_function_however_its_name_is_written() {
+/// `county("")` with three forms of ZZ0001 ingested.
+fn three_forms_ingested() -> Dir {
     let d = county("");
     d.write(
         "in/ratings.csv",
         &format!("{KEYED_HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
     );
     d.ok(&["ingest"]);
+    d
+}
+
+#[test]
+fn query_refuses_a_table_function_however_its_name_is_written() {
+    let d = three_forms_ingested();
     d.write("outside.csv", "a\nsecret-line\n");
     for sql in [
         "select * from `read_csv`('outside.csv')",
@@ -67,12 +73,7 @@ fn query_refuses_a_table_function_however_its_name_is_written() {
 
 #[test]
 fn a_statement_too_large_to_plan_is_refused_with_a_message_not_a_crash() {
-    let d = county("");
-    d.write(
-        "in/ratings.csv",
-        &format!("{KEYED_HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
-    );
-    d.ok(&["ingest"]);
+    let d = three_forms_ingested();
     let unions = vec!["select 1 as x"; 2_000].join(" union all ");
     let terms = format!("select {} as x", vec!["1"; 10_000].join(" + "));
     for (sql, says) in [(&unions, "SELECTs"), (&terms, "levels deep")] {
