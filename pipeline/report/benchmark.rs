@@ -7,7 +7,9 @@
 
 use serde::Serialize;
 
+use super::estimate::Estimate;
 use super::load::Data;
+use super::model::desc;
 use crate::contract::Level;
 
 /// The benchmark method: the seed's random draw, the method `pingyi
@@ -18,9 +20,8 @@ pub const BENCHMARK: &str = "随机抽查";
 pub struct MethodRow {
     pub method: String,
     pub valid: u64,
-    pub rate: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    #[serde(flatten)]
+    pub est: Estimate,
     pub benchmark: bool,
     /// rate − the draw's rate, a fraction (`pp` shows points); None
     /// without a draw in the year.
@@ -46,16 +47,14 @@ pub fn rows(data: &Data, window: &str) -> Vec<MethodRow> {
                 vs_benchmark: g.rate.zip(draw).map(|(r, d)| r - d),
                 method,
                 valid: g.valid,
-                rate: g.rate,
-                ci_low: g.ci_low,
-                ci_high: g.ci_high,
+                est: Estimate::from(g),
             }
         })
         .collect();
     rows.sort_by(|a, b| {
         b.benchmark
             .cmp(&a.benchmark)
-            .then_with(|| b.rate.unwrap_or(-1.0).total_cmp(&a.rate.unwrap_or(-1.0)))
+            .then_with(|| desc(b.est.rate, a.est.rate))
             .then_with(|| a.method.cmp(&b.method))
     });
     rows
@@ -65,9 +64,8 @@ pub fn rows(data: &Data, window: &str) -> Vec<MethodRow> {
 #[derive(Debug, Serialize)]
 pub struct MethodCell {
     pub raters: u64,
-    pub rate: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    #[serde(flatten)]
+    pub est: Estimate,
     /// rate − the benchmark's, a fraction; None for the benchmark itself
     /// or where it did not rate.
     pub vs_benchmark: Option<f64>,
@@ -137,9 +135,7 @@ pub fn by_kind(data: &Data, window: &str, order: &[&str], apart: &str) -> Vec<Ki
                                 .find(|m| m.township == t && &m.method == method)
                                 .map(|m| MethodCell {
                                     raters: m.raters,
-                                    rate: m.rate,
-                                    ci_low: m.ci_low,
-                                    ci_high: m.ci_high,
+                                    est: Estimate::from(**m),
                                     vs_benchmark: m
                                         .vs_benchmark
                                         .filter(|_| !m.benchmark)

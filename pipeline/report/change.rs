@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::estimate::Estimate;
 use super::format;
 use super::format::fill;
 use super::load::{Change, Data};
@@ -95,13 +96,26 @@ pub fn phrase(split: Option<Split>, total: Option<f64>, labels: &Labels) -> Stri
     }
 }
 
-/// One end of a series: its period, rate and interval.
+/// One end of a series: its period, rate and interval. Unlike an
+/// `Estimate` its rate is always there: a period without one is no end.
 #[derive(Debug, Clone, Serialize)]
 pub struct End {
     pub period: String,
     pub rate: f64,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+}
+
+impl End {
+    /// The period as an end of a series, where it has a rate.
+    pub fn at(period: &str, est: Estimate) -> Option<End> {
+        Some(End {
+            period: period.to_string(),
+            rate: est.rate?,
+            ci_low: est.ci_low,
+            ci_high: est.ci_high,
+        })
+    }
 }
 
 /// A series from its first to its last period with a rate, in plain words:

@@ -453,9 +453,7 @@ fn trend_chart(data: &Data, townships: &[RankRow], cfg: &Config, labels: &Labels
             .or_default()
             .push(charts::Point {
                 period: g.period.clone(),
-                rate: g.rate,
-                ci_low: g.ci_low,
-                ci_high: g.ci_high,
+                est: g.into(),
             });
     }
     let mut county = None;

@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use polars::prelude::{col, cols, DataFrame, IntoLazy, JoinArgs, JoinType, MaintainOrderJoin};
 use serde::Deserialize;
 
+use super::estimate::Estimate;
 use super::rows::{read, TableRow};
 use crate::calendar::WorkCalendar;
 pub use crate::contract::Evidence;
@@ -287,68 +288,41 @@ pub struct Input {
     pub quarantined: u64,
 }
 
-// The table each row type is read from (`rows.rs`).
+// The table each row type is read from (`rows.rs`): one line a row type.
+
+/// `Row => "table"`: `Row` is read from `table`, every field a column.
+macro_rules! table_rows {
+    ($($row:ty => $table:literal),* $(,)?) => {$(
+        impl TableRow for $row {
+            const TABLE: &'static str = $table;
+        }
+    )*};
+}
+
+table_rows! {
+    MethodRate => "method_rates",
+    SubjectPeriod => "subject_period",
+    GroupPeriod => "group_period",
+    Composition => "composition",
+    Breach => "breaches",
+    Grade => "grades",
+    LedgerSummary => "ledger_summary",
+    Headline => "headline",
+    Trend => "trends",
+    Change => "changes",
+    Detail => "subject_detail",
+    Case => "cases",
+    IntegrityFlag => "integrity",
+}
 
 impl TableRow for Subject {
     const TABLE: &'static str = "subjects";
     const DERIVED: &'static [&'static str] = &["seat"];
 }
 
-impl TableRow for MethodRate {
-    const TABLE: &'static str = "method_rates";
-}
-
-impl TableRow for SubjectPeriod {
-    const TABLE: &'static str = "subject_period";
-}
-
-impl TableRow for GroupPeriod {
-    const TABLE: &'static str = "group_period";
-}
-
-impl TableRow for Composition {
-    const TABLE: &'static str = "composition";
-}
-
-impl TableRow for Breach {
-    const TABLE: &'static str = "breaches";
-}
-
-impl TableRow for Grade {
-    const TABLE: &'static str = "grades";
-}
-
-impl TableRow for LedgerSummary {
-    const TABLE: &'static str = "ledger_summary";
-}
-
-impl TableRow for Headline {
-    const TABLE: &'static str = "headline";
-}
-
-impl TableRow for Trend {
-    const TABLE: &'static str = "trends";
-}
-
-impl TableRow for Change {
-    const TABLE: &'static str = "changes";
-}
-
-impl TableRow for Detail {
-    const TABLE: &'static str = "subject_detail";
-}
-
 impl TableRow for Suggestion {
     const TABLE: &'static str = "suggestions";
     const DERIVED: &'static [&'static str] = &["days_overdue"];
-}
-
-impl TableRow for Case {
-    const TABLE: &'static str = "cases";
-}
-
-impl TableRow for IntegrityFlag {
-    const TABLE: &'static str = "integrity";
 }
 
 impl TableRow for Watch {
@@ -362,6 +336,24 @@ impl TableRow for Watch {
             .collect()
     }
 }
+
+/// The rows that carry a rate and its interval, as the view models show
+/// them (`Estimate`).
+macro_rules! estimate_of {
+    ($($row:ty),*) => {$(
+        impl From<&$row> for Estimate {
+            fn from(r: &$row) -> Estimate {
+                Estimate {
+                    rate: r.rate,
+                    ci_low: r.ci_low,
+                    ci_high: r.ci_high,
+                }
+            }
+        }
+    )*};
+}
+
+estimate_of!(GroupPeriod, SubjectPeriod, Grade, Detail, MethodRate);
 
 /// Everything a report may show.
 #[derive(Debug, Clone)]
@@ -402,8 +394,8 @@ pub fn load(wh: &Warehouse, calendar: &WorkCalendar) -> Result<Data> {
     };
     let t = |name: &str| table(wh, &m, name);
     // The two largest tables are turned into rows on a second thread beside
-    // the rest: the round trip through JSON is most of loading (0.67 s of
-    // the report's 1.8 s at ten million ratings, one table after another).
+    // the rest: the round trip through JSON is most of loading, and these
+    // two tables are most of the round trip on a large county.
     let (largest, rest) = rayon::join(
         || -> Result<_> { Ok((rows_of::<Composition>(wh, &m)?, rows_of::<Detail>(wh, &m)?)) },
         || -> Result<Data> {

@@ -13,6 +13,7 @@ pub mod attention;
 pub mod benchmark;
 pub mod change;
 pub mod charts;
+pub mod estimate;
 pub mod index;
 pub mod integrity;
 pub mod leadership;

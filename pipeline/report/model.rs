@@ -189,8 +189,9 @@ fn ties(rows: &mut [RankRow]) {
     }
 }
 
-/// Orders missing rates last.
-fn desc(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+/// Compares rates with a missing one lowest: `desc(b, a)` sorts best first,
+/// missing rates last.
+pub(super) fn desc(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
     a.unwrap_or(-1.0).total_cmp(&b.unwrap_or(-1.0))
 }
 

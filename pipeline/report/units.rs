@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::change::{self, Changes, Course, End, Split};
 use super::charts;
+use super::estimate::Estimate;
 use super::format::file_name;
 use super::leadership;
 use super::ledger::{self, Item};
@@ -57,9 +58,8 @@ pub struct Card<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct YearResult {
-    pub rate: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    #[serde(flatten)]
+    pub est: Estimate,
     pub grade: Option<String>,
     pub valid: u64,
     /// As shown: the number, or "<N" below the minimum cell (rate hidden).
@@ -74,9 +74,8 @@ pub struct PeriodRow {
     /// As shown: the number, or "<N" below the minimum cell.
     pub raters: String,
     pub suppressed: bool,
-    pub rate: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    #[serde(flatten)]
+    pub est: Estimate,
     pub rate_ps: Option<f64>,
     pub coverage: Option<f64>,
 }
@@ -88,9 +87,8 @@ pub struct DetailRow {
     pub raters: String,
     pub suppressed: bool,
     pub valid: u64,
-    pub rate: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    #[serde(flatten)]
+    pub est: Estimate,
 }
 
 /// The trend in the words a unit reads: the course from the first to the
@@ -290,14 +288,7 @@ fn trend_view(ctx: &Shared, id: &str, t: &Trend, periods: &[PeriodRow]) -> Trend
     };
     let ends: Vec<End> = periods
         .iter()
-        .filter_map(|p| {
-            p.rate.map(|rate| End {
-                period: p.period.clone(),
-                rate,
-                ci_low: p.ci_low,
-                ci_high: p.ci_high,
-            })
-        })
+        .filter_map(|p| End::at(&p.period, p.est))
         .collect();
     let course = change::course(&ends, ctx.labels);
     // "Within chance" only where the intervals overlap and the test finds
@@ -352,7 +343,7 @@ fn card<'a>(ctx: &'a Shared<'a>, id: &str) -> Card<'a> {
         .map_or(0, |g| g.raters.unwrap_or(0));
     let ungraded = year
         .as_ref()
-        .is_some_and(|y| y.grade.is_none() && y.rate.is_some());
+        .is_some_and(|y| y.grade.is_none() && y.est.rate.is_some());
     let thin = year.is_some() && people < u64::from(ctx.cfg.rules.min_raters);
     Card {
         meta: &ctx.meta,
@@ -387,11 +378,8 @@ fn year_result(ctx: &Shared, id: &str) -> Option<YearResult> {
     let min = u64::from(ctx.cfg.report.min_cell);
     let raters = g.raters.unwrap_or(0);
     let hide = raters < min;
-    let shown = |v: Option<f64>| if hide { None } else { v };
     Some(YearResult {
-        rate: shown(g.rate),
-        ci_low: shown(g.ci_low),
-        ci_high: shown(g.ci_high),
+        est: Estimate::from(*g).shown(!hide),
         grade: g.grade.clone(),
         valid: if hide { 0 } else { g.valid },
         raters: people_shown(raters, min),
@@ -438,9 +426,7 @@ fn period_rows(ctx: &Shared, id: &str) -> Vec<PeriodRow> {
                 valid: if c.suppressed { 0 } else { p.valid },
                 raters: people_shown(p.raters.unwrap_or(0), min),
                 suppressed: c.suppressed,
-                rate: hide(p.rate),
-                ci_low: hide(p.ci_low),
-                ci_high: hide(p.ci_high),
+                est: Estimate::from(*p).shown(!c.suppressed),
                 rate_ps: hide(p.rate_ps),
                 // Which quota groups rated tells who the few were.
                 coverage: hide(p.coverage),
@@ -473,18 +459,12 @@ fn detail(ctx: &Shared, id: &str, dimension: &str) -> Vec<DetailRow> {
     complement(&mut cells, &members, true, min);
     rows.into_iter()
         .zip(cells)
-        .map(|(d, c)| {
-            let raters = d.raters.unwrap_or(0);
-            let hide = |v: Option<f64>| if c.suppressed { None } else { v };
-            DetailRow {
-                group: d.group.clone().unwrap_or_default(),
-                raters: people_shown(raters, min),
-                suppressed: c.suppressed,
-                valid: if c.suppressed { 0 } else { d.valid },
-                rate: hide(d.rate),
-                ci_low: hide(d.ci_low),
-                ci_high: hide(d.ci_high),
-            }
+        .map(|(d, c)| DetailRow {
+            group: d.group.clone().unwrap_or_default(),
+            raters: people_shown(d.raters.unwrap_or(0), min),
+            suppressed: c.suppressed,
+            valid: if c.suppressed { 0 } else { d.valid },
+            est: Estimate::from(*d).shown(!c.suppressed),
         })
         .collect()
 }
@@ -496,9 +476,7 @@ fn chart(ctx: &Shared, periods: &[PeriodRow]) -> String {
             .iter()
             .map(|p| charts::Point {
                 period: p.period.clone(),
-                rate: p.rate,
-                ci_low: p.ci_low,
-                ci_high: p.ci_high,
+                est: p.est,
             })
             .collect(),
     }];

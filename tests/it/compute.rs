@@ -250,8 +250,8 @@ fn composition_against_quota_and_post_stratified_rates_by_hand() {
     let v: Vec<f64> = ps[0].iter().map(|x| x.parse().unwrap()).collect();
     // raw 10/12; post-stratified (0.55·0.8 + 0.10·1.0) / 0.65; ps_n_eff as R
     // survey's svymean on postStratify(svydesign(ids = ~id), ~group, 55/10)
-    // gives it: p(1−p)/Var = 11.25 (Var 0.012497041420118). It was Kish's
-    // size of the weights (0.65² / (0.55²/10 + 0.10²/2)), which ignores that
+    // gives it: p(1−p)/Var = 11.25 (Var 0.012497041420118), not Kish's size
+    // of the weights (0.65² / (0.55²/10 + 0.10²/2)), which would ignore that
     // the groups' own variances differ.
     assert!((v[0] - 10.0 / 12.0).abs() < 1e-12);
     assert!(

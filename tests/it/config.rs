@@ -116,6 +116,14 @@ fn refused(text: &str) -> String {
     r.stderr
 }
 
+/// Checks `text`, insisting that it is refused and the message says each of `needles`.
+fn refused_saying(text: &str, needles: &[&str]) {
+    let e = refused(text);
+    for n in needles {
+        assert!(e.contains(n), "{n:?} not said in {e}");
+    }
+}
+
 #[test]
 fn unknown_key_names_file_key_and_allowed_keys() {
     let e = refused("[breach]\nmin_vaild = 10\n");
@@ -124,10 +132,9 @@ fn unknown_key_names_file_key_and_allowed_keys() {
 
 #[test]
 fn unknown_section_is_refused() {
-    let e = refused("[breech]\naction = \"x\"\n");
-    assert!(
-        e.contains("`breech`") && e.contains("expected one of"),
-        "{e}"
+    refused_saying(
+        "[breech]\naction = \"x\"\n",
+        &["`breech`", "expected one of"],
     );
 }
 
@@ -139,107 +146,86 @@ fn bad_enum_value_lists_what_is_allowed() {
 
 #[test]
 fn wrong_type_names_the_key() {
-    let e = refused("[report]\nmin_cell = \"five\"\n");
-    assert!(
-        e.contains("`report.min_cell`") && e.contains("invalid type"),
-        "{e}"
+    refused_saying(
+        "[report]\nmin_cell = \"five\"\n",
+        &["`report.min_cell`", "invalid type"],
     );
 }
 
 #[test]
 fn quota_shares_must_sum_to_one() {
-    let e = refused(
-        r#"[[org_types]]
-name = "机关"
-pioneer = "勤廉先锋"
-items = ["总体评价"]
-quota_tolerance = 0.05
-quota = [
-  { group = "服务对象和群众代表", share = 0.55, categories = ["服务对象", "普通群众", "企业代表", "致富带头人", "先锋户", "村组干部"] },
+    refused_saying(
+        &org_type_with_quota(
+            r#"  { group = "服务对象和群众代表", share = 0.55, categories = ["服务对象", "普通群众", "企业代表", "致富带头人", "先锋户", "村组干部"] },
   { group = "两代表一委员", share = 0.30, categories = ["两代表一委员"] },
-  { group = "离退休老干部", share = 0.10, categories = ["离退休老干部", "老党员"] },
-]
-"#,
-    );
-    assert!(
-        e.contains("org_types[0].quota")
-            && e.contains("sum to 0.95")
-            && e.contains("must sum to 1"),
-        "{e}"
+  { group = "离退休老干部", share = 0.10, categories = ["离退休老干部", "老党员"] },"#,
+        ),
+        &["org_types[0].quota", "sum to 0.95", "must sum to 1"],
     );
 }
 
 #[test]
 fn every_rater_category_needs_a_quota_group() {
-    let e = refused(
-        r#"[[org_types]]
-name = "机关"
-pioneer = "勤廉先锋"
-items = ["总体评价"]
-quota_tolerance = 0.05
-quota = [
-  { group = "群众", share = 0.65, categories = ["服务对象", "普通群众", "企业代表", "致富带头人", "先锋户", "村组干部"] },
-  { group = "两代表一委员", share = 0.35, categories = ["两代表一委员"] },
-]
-"#,
+    refused_saying(
+        &org_type_with_quota(
+            r#"  { group = "群众", share = 0.65, categories = ["服务对象", "普通群众", "企业代表", "致富带头人", "先锋户", "村组干部"] },
+  { group = "两代表一委员", share = 0.35, categories = ["两代表一委员"] },"#,
+        ),
+        &["`离退休老干部` is in no quota group of `机关`"],
     );
-    assert!(
-        e.contains("`离退休老干部` is in no quota group of `机关`"),
-        "{e}"
-    );
+}
+
+/// A configuration whose one org type, 机关, has the quota groups `groups`
+/// (lines of an inline-table array).
+fn org_type_with_quota(groups: &str) -> String {
+    format!(
+        "[[org_types]]\nname = \"机关\"\npioneer = \"勤廉先锋\"\nitems = [\"总体评价\"]\nquota_tolerance = 0.05\nquota = [\n{groups}\n]\n"
+    )
 }
 
 #[test]
 fn breach_thresholds_must_be_rates() {
-    let e = refused("[breach]\nrules = [ { below = 60, times = 1 } ]\n");
-    assert!(
-        e.contains("breach.rules[0].below") && e.contains("(0, 1]"),
-        "{e}"
+    refused_saying(
+        "[breach]\nrules = [ { below = 60, times = 1 } ]\n",
+        &["breach.rules[0].below", "(0, 1]"],
     );
 }
 
 #[test]
 fn sampling_strata_must_be_rater_categories() {
-    let e = refused("[sampling]\nstrata = [ { category = \"村干部们\", weight = 2 } ]\n");
-    assert!(
-        e.contains("sampling.strata[0].category")
-            && e.contains("allowed:")
-            && e.contains("普通群众"),
-        "{e}"
+    refused_saying(
+        "[sampling]\nstrata = [ { category = \"村干部们\", weight = 2 } ]\n",
+        &["sampling.strata[0].category", "allowed:", "普通群众"],
     );
 }
 
 #[test]
 fn grade_bands_must_descend() {
-    let e =
-        refused("[[grades]]\nname = \"好\"\nmin = 0.5\n\n[[grades]]\nname = \"更好\"\nmin = 0.9\n");
-    assert!(
-        e.contains("grades[1].min") && e.contains("highest first"),
-        "{e}"
+    refused_saying(
+        "[[grades]]\nname = \"好\"\nmin = 0.5\n\n[[grades]]\nname = \"更好\"\nmin = 0.9\n",
+        &["grades[1].min", "highest first"],
     );
 }
 
 #[test]
 fn source_scale_must_map_to_configured_labels() {
-    let e = refused(
+    refused_saying(
         "[sources.dev]\nfiles = [\"*.jsonl\"]\n[sources.dev.scale]\n\"1\" = \"Very good\"\n",
-    );
-    assert!(
-        e.contains("sources.dev.scale.1") && e.contains("满意, 基本满意"),
-        "{e}"
+        &["sources.dev.scale.1", "满意, 基本满意"],
     );
 }
 
 #[test]
 fn column_aliases_must_name_canonical_columns() {
-    let e = refused("[columns]\nrater = [\"评议人\"]\n");
-    assert!(e.contains("columns.rater") && e.contains("rater_id"), "{e}");
+    refused_saying(
+        "[columns]\nrater = [\"评议人\"]\n",
+        &["columns.rater", "rater_id"],
+    );
 }
 
 #[test]
 fn toml_syntax_errors_give_the_line() {
-    let e = refused("[rules\nmin_raters = 3\n");
-    assert!(e.contains("not valid TOML") && e.contains("line 1"), "{e}");
+    refused_saying("[rules\nmin_raters = 3\n", &["not valid TOML", "line 1"]);
 }
 
 #[test]
@@ -264,25 +250,28 @@ fn show_never_prints_the_rater_key() {
 
 #[test]
 fn the_county_body_rule_names_the_key_at_fault() {
-    let e = refused("[groups]\ncounty_body_org_types = [\"机关单位\"]\n");
-    assert!(
-        e.contains("groups.county_body_org_types[0]")
-            && e.contains("`机关单位` is not a configured org type")
-            && e.contains("机关"),
-        "{e}"
+    refused_saying(
+        "[groups]\ncounty_body_org_types = [\"机关单位\"]\n",
+        &[
+            "groups.county_body_org_types[0]",
+            "`机关单位` is not a configured org type",
+            "机关",
+        ],
     );
-    let e = refused("[groups]\ncounty_body_parents = [\"县直机关工委\", \" \"]\n");
-    assert!(
-        e.contains("groups.county_body_parents[1]") && e.contains("blank"),
-        "{e}"
+    refused_saying(
+        "[groups]\ncounty_body_parents = [\"县直机关工委\", \" \"]\n",
+        &["groups.county_body_parents[1]", "blank"],
     );
-    let e = refused("[groups]\ncounty_bodies = \"全县\"\n");
-    assert!(e.contains("groups.county_bodies"), "{e}");
-    let e = refused("[groups]\ncounty_body_parents = []\n");
-    assert!(
-        e.contains("groups.county_bodies") && e.contains("no rule fills it"),
-        "{e}"
+    refused_saying(
+        "[groups]\ncounty_bodies = \"全县\"\n",
+        &["groups.county_bodies"],
     );
-    let e = refused("[groups]\ncounty_bodys = \"县直单位\"\n");
-    assert!(e.contains("groups.county_bodys"), "{e}");
+    refused_saying(
+        "[groups]\ncounty_body_parents = []\n",
+        &["groups.county_bodies", "no rule fills it"],
+    );
+    refused_saying(
+        "[groups]\ncounty_bodys = \"县直单位\"\n",
+        &["groups.county_bodys"],
+    );
 }

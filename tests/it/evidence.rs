@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::compute::query;
-use crate::util::{csv_records, inbox_with, repo, Dir};
+use crate::util::{csv_records, draw, inbox_with, repo, Dir};
 
 const ROSTER: &str = "被评议对象编号,名称,类型,组织类型,乡镇\n\
 S1,甲局党支部,组织,机关,中枢镇\nS2,乙局党支部,组织,机关,中枢镇\n\
@@ -397,22 +397,9 @@ fn the_plan_says_how_many_people_a_firm_answer_needs_and_the_draw_takes_it() {
     }
     assert!(total > 0);
     // `pingyi sample --targets` sizes itself from the people missing.
-    let r = d.ok(&[
-        "sample",
-        "--roster",
-        repo()
-            .join("sample-data/inbox/参评人员名册.csv")
-            .to_str()
-            .unwrap(),
-        "--seed",
-        "11",
-        "--targets",
-        d.join("reports/leadership-zh/csv/needs-ratings.csv")
-            .to_str()
-            .unwrap(),
-        "--out",
-        "plan",
-    ]);
+    let needs = d.join("reports/leadership-zh/csv/needs-ratings.csv");
+    let r = draw(&d, needs.to_str().unwrap(), "plan", &["--seed", "11"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let planned_total: u64 = regex::Regex::new(r"(\d+) people planned in all")
         .unwrap()
         .captures(&r.stdout)

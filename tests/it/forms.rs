@@ -133,27 +133,24 @@ fn forms_escape_names_and_carry_items_scale_categories_and_sheet_ids() {
         "tpl/forms/i18n/zh.toml",
         "title = \"党员干部测评表（试行）\"\n",
     );
-    d.ok(&[
-        "forms",
-        "--period",
-        "2012Q3",
-        "--templates",
-        "tpl",
-        "--out",
-        "own",
-    ]);
+    // The county's templates, printed into `own/`.
+    let own_forms = || {
+        d.run(&[
+            "forms",
+            "--period",
+            "2012Q3",
+            "--templates",
+            "tpl",
+            "--out",
+            "own",
+        ])
+    };
+    let r = own_forms();
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let own = read(d.join("own/ZZ0002.html"));
     assert!(own.contains("2012年第3季度党员干部测评表（试行）") && own.contains("意见建议"));
     d.write("tpl/forms/form.html", "{% for x in %}");
-    let bad = d.run(&[
-        "forms",
-        "--period",
-        "2012Q3",
-        "--templates",
-        "tpl",
-        "--out",
-        "own",
-    ]);
+    let bad = own_forms();
     assert!(
         bad.code == 1 && bad.stderr.contains("forms/form.html") && bad.stderr.contains("line 1"),
         "{}",

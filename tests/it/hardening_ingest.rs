@@ -3,7 +3,9 @@
 //! symlinks and FIFOs in the inbox, impossible ledger histories, overlong
 //! lines and cells, a period column contradicting the date.
 
-use crate::util::{keyed_one_subject, query_rows};
+use crate::util::{
+    keyed_one_subject, line_naming, plain_row, query_rows, write_row, PLAIN_COLUMNS,
+};
 
 const HEAD: &str =
     "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评议内容,评价\n";
@@ -99,13 +101,7 @@ fn symlinks_fifos_and_devices_in_the_inbox_are_refused_unopened() {
     assert!(made.success());
     let r = d.run(&["ingest"]);
     assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
-    let line = |name: &str| {
-        r.stdout
-            .lines()
-            .find(|l| l.contains(name))
-            .unwrap_or_else(|| panic!("{name}: {}", r.stdout))
-            .to_string()
-    };
+    let line = |name: &str| line_naming(&r.stdout, name);
     assert!(line("link.csv").contains("symbolic link"), "{}", r.stdout);
     assert!(line("zero.csv").contains("symbolic link"), "{}", r.stdout);
     assert!(line("pipe.csv").contains("FIFO"), "{}", r.stdout);
@@ -194,32 +190,10 @@ fn hidden_sheets_rows_and_formula_cells_are_not_counted() {
     use rust_xlsxwriter::{Formula, Workbook};
     let d = keyed_one_subject();
     let mut book = Workbook::new();
-    let heads = [
-        "问卷编号",
-        "被评议对象编号",
-        "评议日期",
-        "评议人类别",
-        "评议方式",
-        "评议途径",
-        "评价",
-    ];
     let fill = |ws: &mut rust_xlsxwriter::Worksheet, prefix: &str, n: u32, rating: &str| {
-        for (c, h) in heads.iter().enumerate() {
-            ws.write_string(0, c as u16, *h).unwrap();
-        }
+        write_row(ws, 0, &PLAIN_COLUMNS);
         for i in 1..=n {
-            let row = [
-                &format!("{prefix}{i}"),
-                "ZZ0001",
-                "2012-09-03",
-                "普通群众",
-                "群众测评",
-                "问卷",
-                rating,
-            ];
-            for (c, v) in row.iter().enumerate() {
-                ws.write_string(i, c as u16, *v).unwrap();
-            }
+            write_row(ws, i, &plain_row(&format!("{prefix}{i}"), rating));
         }
     };
     let ws = book.add_worksheet().set_name("评议").unwrap();
@@ -307,32 +281,11 @@ fn inline_row(r: u32, cells: &[&str]) -> String {
 #[test]
 fn an_overlong_cell_or_a_sheet_over_the_limit_refuses_the_workbook_by_name() {
     let d = keyed_one_subject();
-    let heads = [
-        "问卷编号",
-        "被评议对象编号",
-        "评议日期",
-        "评议人类别",
-        "评议方式",
-        "评议途径",
-        "评价",
-        "意见建议",
-    ];
+    let heads = [&PLAIN_COLUMNS[..], &["意见建议"]].concat();
     let long = "长".repeat(40_000);
     let data = [
         inline_row(1, &heads),
-        inline_row(
-            2,
-            &[
-                "Q1",
-                "ZZ0001",
-                "2012-09-03",
-                "普通群众",
-                "群众测评",
-                "问卷",
-                "满意",
-                &long,
-            ],
-        ),
+        inline_row(2, &[&plain_row("Q1", "满意")[..], &[&long]].concat()),
     ]
     .concat();
     raw_workbook(&d.join("in/long.xlsx"), &data);
@@ -340,31 +293,13 @@ fn an_overlong_cell_or_a_sheet_over_the_limit_refuses_the_workbook_by_name() {
     let huge = "x".repeat(20 << 20);
     let data = [
         inline_row(1, &heads),
-        inline_row(
-            2,
-            &[
-                "Q2",
-                "ZZ0001",
-                "2012-09-03",
-                "普通群众",
-                "群众测评",
-                "问卷",
-                "满意",
-                &huge,
-            ],
-        ),
+        inline_row(2, &[&plain_row("Q2", "满意")[..], &[&huge]].concat()),
     ]
     .concat();
     raw_workbook(&d.join("in/huge.xlsx"), &data);
     let r = d.run(&["ingest"]);
     assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
-    let line = |name: &str| {
-        r.stdout
-            .lines()
-            .find(|l| l.contains(name))
-            .unwrap()
-            .to_string()
-    };
+    let line = |name: &str| line_naming(&r.stdout, name);
     assert!(
         line("long.xlsx")
             .contains("sheet `评议`, row 2, column 8: the cell holds more than 32767 characters"),
@@ -386,19 +321,9 @@ fn an_overlong_cell_or_a_sheet_over_the_limit_refuses_the_workbook_by_name() {
     );
     let mut data = inline_row(1, &heads);
     for i in 2..40 {
-        data.push_str(&inline_row(
-            i,
-            &[
-                &format!("Q{i}"),
-                "ZZ0001",
-                "2012-09-03",
-                "普通群众",
-                "群众测评",
-                "问卷",
-                "满意",
-                "",
-            ],
-        ));
+        let id = format!("Q{i}");
+        let row = [&plain_row(&id, "满意")[..], &[""]].concat();
+        data.push_str(&inline_row(i, &row));
     }
     raw_workbook(&d.join("in/big.xlsx"), &data);
     let r = d.run(&["ingest"]);

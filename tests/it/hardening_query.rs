@@ -5,7 +5,9 @@
 //! a moved key, a board that could be differenced, a misspelt village
 //! ignored, a `.tmp` left behind.
 
-use crate::util::{csv_records, inbox_with, query_rows, repo, split_csv, Dir, KEYED_HEAD};
+use crate::util::{
+    csv_records, draw, first_rater_place, inbox_with, query_rows, split_csv, Dir, KEYED_HEAD,
+};
 
 /// A folder with a configuration (`extra` appended), a two-subject roster
 /// in `in/`, and nothing else yet.
@@ -27,14 +29,20 @@ fn forms(prefix: &str, subject: &str, date: &str, n: usize) -> String {
         .collect()
 }
 
-#[test]
-fn query_refuses_a_table_function_however_its_name_is_written() {
+/// `county("")` with three forms of ZZ0001 ingested.
+fn three_forms_ingested() -> Dir {
     let d = county("");
     d.write(
         "in/ratings.csv",
         &format!("{KEYED_HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
     );
     d.ok(&["ingest"]);
+    d
+}
+
+#[test]
+fn query_refuses_a_table_function_however_its_name_is_written() {
+    let d = three_forms_ingested();
     d.write("outside.csv", "a\nsecret-line\n");
     for sql in [
         "select * from `read_csv`('outside.csv')",
@@ -65,12 +73,7 @@ fn query_refuses_a_table_function_however_its_name_is_written() {
 
 #[test]
 fn a_statement_too_large_to_plan_is_refused_with_a_message_not_a_crash() {
-    let d = county("");
-    d.write(
-        "in/ratings.csv",
-        &format!("{KEYED_HEAD}{}", forms("A", "ZZ0001", "2012-09-03", 3)),
-    );
-    d.ok(&["ingest"]);
+    let d = three_forms_ingested();
     let unions = vec!["select 1 as x"; 2_000].join(" union all ");
     let terms = format!("select {} as x", vec!["1"; 10_000].join(" + "));
     for (sql, says) in [(&unions, "SELECTs"), (&terms, "levels deep")] {
@@ -313,47 +316,24 @@ fn the_public_board_shows_closed_years_only_and_one_more_form_changes_nothing() 
 fn a_misspelt_target_village_is_refused_with_the_closest_names() {
     let d = Dir::new();
     d.write("pingyi.toml", "[privacy]\nrater_key = \"test\"\n");
-    let roster = repo().join("sample-data/inbox/参评人员名册.csv");
-    let text = std::fs::read_to_string(&roster).unwrap();
-    let header = split_csv(text.trim_start_matches('\u{feff}').lines().next().unwrap());
-    let first = split_csv(text.lines().nth(1).unwrap());
-    let col = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.contains(&h.as_str()))
-            .unwrap()
-    };
-    let (t, v) = (
-        col(&["乡镇", "所在乡镇"]),
-        col(&["村（社区）", "村(社区)", "所在村(社区)", "所在村（社区）"]),
-    );
-    let misspelt: String = first[v]
-        .chars()
-        .take(first[v].chars().count() - 1)
-        .collect();
+    let (township, village) = first_rater_place();
+    let misspelt: String = village.chars().take(village.chars().count() - 1).collect();
     d.write(
         "targets.csv",
         &format!(
             "乡镇,村（社区）\n{},{}\n{},{misspelt}\n",
-            first[t], first[v], first[t]
+            township, village, township
         ),
     );
-    let r = d.run(&[
-        "sample",
-        "--roster",
-        roster.to_str().unwrap(),
-        "--seed",
-        "3",
-        "--per-village",
-        "10",
-        "--targets",
+    let r = draw(
+        &d,
         "targets.csv",
-        "--out",
         "draw",
-    ]);
+        &["--seed", "3", "--per-village", "10"],
+    );
     assert_ne!(r.code, 0, "{}", r.stdout);
     assert!(
-        r.stderr.contains(&format!("village `{misspelt}`")) && r.stderr.contains(&first[v]),
+        r.stderr.contains(&format!("village `{misspelt}`")) && r.stderr.contains(&village),
         "{}",
         r.stderr
     );

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::util::{repo, split_csv, tree, Dir, Run, PLAIN_HEAD};
+use crate::util::{
+    line_naming, plain_row, repo, split_csv, tree, write_row, Dir, Run, PLAIN_COLUMNS, PLAIN_HEAD,
+};
 
 const KEY: &str = "[privacy]\nrater_key = \"test-key\"\n";
 
@@ -288,13 +290,7 @@ fn file_level_problems_refuse_the_file_and_the_others_go_on() {
     std::fs::write(d.join("in/two-ratings.csv"), "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价,满意度\nQ1,ZZ0001,2012-09-03,普通群众,群众测评,问卷,满意,不满意\n").unwrap();
     let r = d.run(&["ingest"]);
     assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
-    let line = |name: &str| {
-        r.stdout
-            .lines()
-            .find(|l| l.contains(name))
-            .unwrap_or_else(|| panic!("{name} not reported:\n{}", r.stdout))
-            .to_string()
-    };
+    let line = |name: &str| line_naming(&r.stdout, name);
     assert!(
         line("empty.csv").contains("refused") && line("empty.csv").contains("empty"),
         "{}",
@@ -539,34 +535,12 @@ fn a_rating_already_in_the_warehouse_is_a_duplicate() {
 #[test]
 fn a_repeat_leaves_the_written_ratings_for_the_quarantine_and_nothing_else_does() {
     let d = refused_file_dir();
-    let head = [
-        "问卷编号",
-        "被评议对象编号",
-        "评议日期",
-        "评议人类别",
-        "评议方式",
-        "评议途径",
-        "评价",
-    ];
     let mut book = rust_xlsxwriter::Workbook::new();
     for (name, ids) in [("一", ["Q1", "Q2"]), ("二", ["Q3", "Q1"])] {
         let sheet = book.add_worksheet().set_name(name).unwrap();
-        for (c, h) in head.iter().enumerate() {
-            sheet.write_string(0, c as u16, *h).unwrap();
-        }
+        write_row(sheet, 0, &PLAIN_COLUMNS);
         for (r, id) in ids.iter().enumerate() {
-            let row = [
-                *id,
-                "ZZ0001",
-                "2012-09-03",
-                "普通群众",
-                "群众测评",
-                "问卷",
-                "满意",
-            ];
-            for (c, v) in row.iter().enumerate() {
-                sheet.write_string(r as u32 + 1, c as u16, *v).unwrap();
-            }
+            write_row(sheet, r as u32 + 1, &plain_row(id, "满意"));
         }
     }
     book.save(d.join("in/w.xlsx")).unwrap();

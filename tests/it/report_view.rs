@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use calamine::{open_workbook, Data, Reader, Xlsx};
 
 use crate::compute::{query, warehouse};
-use crate::util::{county, repo, split_csv, Dir};
+use crate::util::{county, draw, first_rater_place, split_csv, Dir};
 
 fn read(d: &Dir, rel: &str) -> String {
     std::fs::read_to_string(d.join(rel)).unwrap()
@@ -78,24 +78,14 @@ fn the_first_screen_counts_breaches_by_evidence_and_lists_who_needs_ratings() {
         assert_eq!(raters + needed, people, "{r:?}");
     }
     // … which `pingyi sample --targets` takes as it is.
-    let r = d.ok(&[
-        "sample",
-        "--roster",
-        repo()
-            .join("sample-data/inbox/参评人员名册.csv")
-            .to_str()
-            .unwrap(),
-        "--seed",
-        "7",
-        "--per-village",
-        "4",
-        "--targets",
-        d.join("reports/leadership-zh/csv/needs-ratings.csv")
-            .to_str()
-            .unwrap(),
-        "--out",
+    let needs = d.join("reports/leadership-zh/csv/needs-ratings.csv");
+    let r = draw(
+        &d,
+        needs.to_str().unwrap(),
         "followup",
-    ]);
+        &["--seed", "7", "--per-village", "4"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("drew"), "{}", r.stdout);
     d.ok(&["sample", "--check", "followup"]);
 }
@@ -104,38 +94,19 @@ fn the_first_screen_counts_breaches_by_evidence_and_lists_who_needs_ratings() {
 fn a_follow_up_draw_stays_in_the_targeted_villages() {
     let d = Dir::new();
     d.write("pingyi.toml", "[privacy]\nrater_key = \"test\"\n");
-    let roster = repo().join("sample-data/inbox/参评人员名册.csv");
     // One village of the roster, and a whole township.
-    let text = std::fs::read_to_string(&roster).unwrap();
-    let header = split_csv(text.trim_start_matches('\u{feff}').lines().next().unwrap());
-    let first = split_csv(text.lines().nth(1).unwrap());
-    let col = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.contains(&h.as_str()))
-            .unwrap()
-    };
-    let (t, v) = (
-        col(&["乡镇", "所在乡镇"]),
-        col(&["村（社区）", "村(社区)", "所在村(社区)", "所在村（社区）"]),
-    );
+    let (township, village) = first_rater_place();
     d.write(
         "targets.csv",
-        &format!("乡镇,村（社区）,编号\n{},{},X1\n", first[t], first[v]),
+        &format!("乡镇,村（社区）,编号\n{},{},X1\n", township, village),
     );
-    d.ok(&[
-        "sample",
-        "--roster",
-        roster.to_str().unwrap(),
-        "--seed",
-        "3",
-        "--per-village",
-        "10",
-        "--targets",
+    let r = draw(
+        &d,
         "targets.csv",
-        "--out",
         "draw",
-    ]);
+        &["--seed", "3", "--per-village", "10"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let list = std::fs::read_to_string(d.join("draw/抽查名单.csv")).unwrap();
     let rows: Vec<Vec<String>> = list
         .trim_start_matches('\u{feff}')
@@ -145,7 +116,7 @@ fn a_follow_up_draw_stays_in_the_targeted_villages() {
         .collect();
     assert_eq!(rows.len(), 10, "ten people from the one village");
     assert!(
-        rows.iter().all(|r| r[1] == first[t] && r[2] == first[v]),
+        rows.iter().all(|r| r[1] == township && r[2] == village),
         "{rows:?}"
     );
     let audit = read(&d, "draw/audit.json");
@@ -156,19 +127,12 @@ fn a_follow_up_draw_stays_in_the_targeted_villages() {
     d.ok(&["sample", "--check", "draw"]);
     // A target list naming nowhere on the roster is an error, not an empty draw.
     d.write("nowhere.csv", "乡镇\n不存在镇\n");
-    let r = d.run(&[
-        "sample",
-        "--roster",
-        roster.to_str().unwrap(),
-        "--seed",
-        "3",
-        "--per-village",
-        "10",
-        "--targets",
+    let r = draw(
+        &d,
         "nowhere.csv",
-        "--out",
         "none",
-    ]);
+        &["--seed", "3", "--per-village", "10"],
+    );
     assert_ne!(r.code, 0);
     assert!(
         r.stderr.contains("nowhere.csv") || r.stderr.contains("targets"),

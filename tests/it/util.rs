@@ -182,6 +182,78 @@ pub fn sample_config(warehouse: &str) -> String {
 /// The header of a ratings CSV without rater ids or comments.
 pub const PLAIN_HEAD: &str = "问卷编号,被评议对象编号,评议日期,评议人类别,评议方式,评议途径,评价\n";
 
+/// The columns of `PLAIN_HEAD`, for workbooks.
+pub const PLAIN_COLUMNS: [&str; 7] = [
+    "问卷编号",
+    "被评议对象编号",
+    "评议日期",
+    "评议人类别",
+    "评议方式",
+    "评议途径",
+    "评价",
+];
+
+/// A row under `PLAIN_COLUMNS`: form `id` rates ZZ0001 `rating` on
+/// 2012-09-03, a 普通群众 answering a questionnaire (群众测评, 问卷).
+pub fn plain_row<'a>(id: &'a str, rating: &'a str) -> [&'a str; 7] {
+    [
+        id,
+        "ZZ0001",
+        "2012-09-03",
+        "普通群众",
+        "群众测评",
+        "问卷",
+        rating,
+    ]
+}
+
+/// Writes `cells` as text into row `r` of `sheet`, from column A.
+pub fn write_row(sheet: &mut rust_xlsxwriter::Worksheet, r: u32, cells: &[&str]) {
+    for (c, v) in cells.iter().enumerate() {
+        sheet.write_string(r, c as u16, *v).unwrap();
+    }
+}
+
+/// The sample's roster of the people who may be drawn to rate.
+pub fn rater_roster() -> PathBuf {
+    repo().join("sample-data/inbox/参评人员名册.csv")
+}
+
+/// The township and village of the first person on `rater_roster`.
+pub fn first_rater_place() -> (String, String) {
+    let text = std::fs::read_to_string(rater_roster()).unwrap();
+    let header = split_csv(text.trim_start_matches('\u{feff}').lines().next().unwrap());
+    let first = split_csv(text.lines().nth(1).unwrap());
+    let col = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.contains(&h.as_str()))
+            .unwrap()
+    };
+    let township = col(&["乡镇", "所在乡镇"]);
+    let village = col(&["村（社区）", "村(社区)", "所在村(社区)", "所在村（社区）"]);
+    (first[township].clone(), first[village].clone())
+}
+
+/// `pingyi sample` from `rater_roster` in the places `targets` names,
+/// into `out`; `opts` are the draw's other options (`--seed`, …).
+pub fn draw(d: &Dir, targets: &str, out: &str, opts: &[&str]) -> Run {
+    let roster = rater_roster();
+    let mut args = vec!["sample", "--roster", roster.to_str().unwrap()];
+    args.extend(["--targets", targets, "--out", out]);
+    args.extend(opts);
+    d.run(&args)
+}
+
+/// The line of a command's report that names `name`.
+pub fn line_naming(report: &str, name: &str) -> String {
+    report
+        .lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("{name} not reported:\n{report}"))
+        .to_string()
+}
+
 /// The header of a ratings CSV with rater ids and comments.
 pub const KEYED_HEAD: &str =
     "问卷编号,被评议对象编号,评议日期,评议人类别,评议人编号,评议方式,评议途径,评价,意见建议\n";

@@ -47,6 +47,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::estimate::Estimate;
+
 mod axis;
 mod bars;
 mod burndown;
@@ -82,9 +84,7 @@ pub struct Text {
 #[derive(Debug, Clone)]
 pub struct Point {
     pub period: String,
-    pub rate: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    pub est: Estimate,
 }
 
 /// One line of a trend chart.

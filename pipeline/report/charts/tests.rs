@@ -17,9 +17,11 @@ fn text(title: &str) -> Text {
 fn point(period: &str, rate: Option<f64>) -> Point {
     Point {
         period: period.into(),
-        rate,
-        ci_low: rate.map(|r| r - 0.03),
-        ci_high: rate.map(|r| r + 0.02),
+        est: Estimate {
+            rate,
+            ci_low: rate.map(|r| r - 0.03),
+            ci_high: rate.map(|r| r + 0.02),
+        },
     }
 }
 
@@ -619,7 +621,7 @@ fn write_demo() {
             ],
         ),
     ];
-    towns[1].points[6].ci_low = None;
+    towns[1].points[6].est.ci_low = None;
     let single = vec![towns[0].clone()];
     let bars: Vec<Bar> = [
         ("城关镇党委", 0.971),

@@ -132,8 +132,8 @@ pub(super) fn tracks(series: &[Series]) -> (Vec<String>, Vec<Track>) {
                 let Some(&i) = index.get(p.period.as_str()) else {
                     continue;
                 };
-                track.rate[i] = p.rate.and_then(rate);
-                track.ci[i] = match (p.ci_low.and_then(rate), p.ci_high.and_then(rate)) {
+                track.rate[i] = p.est.rate.and_then(rate);
+                track.ci[i] = match (p.est.ci_low.and_then(rate), p.est.ci_high.and_then(rate)) {
                     (Some(a), Some(b)) => Some((a.min(b), a.max(b))),
                     _ => None,
                 };
