@@ -56,6 +56,16 @@ fn metric_tables(root: &Path) -> BTreeMap<String, DataFrame> {
 
 const CONFIG: [&str; 2] = ["--config", "pingyi.toml"];
 
+/// `pingyi query SQL` as CSV.
+fn query_csv(dir: &Dir, sql: &str) -> String {
+    let args: Vec<&str> = ["query"]
+        .into_iter()
+        .chain(CONFIG)
+        .chain(["--format", "csv", sql])
+        .collect();
+    dir.ok(&args).stdout
+}
+
 #[test]
 fn ingest_compute_and_run_refuse_a_format1_warehouse_with_the_fix_and_change_nothing() {
     let dir = format1();
@@ -114,15 +124,11 @@ fn a_migrated_warehouse_computes_exactly_the_metric_tables_the_previous_version_
     dir.ok(&["status", "--config", "pingyi.toml", "--verify"]);
 
     // Every row keyed, each key the one ingest would store for its id.
-    let r = dir.ok(&[
-        "query",
-        "--config",
-        "pingyi.toml",
-        "--format",
-        "csv",
+    let out = query_csv(
+        &dir,
         "select response_id, response_key from ratings order by source_file, source_line",
-    ]);
-    let rows: Vec<&str> = r.stdout.lines().skip(1).collect();
+    );
+    let rows: Vec<&str> = out.lines().skip(1).collect();
     assert!(rows.len() > 2800, "{} rows", rows.len());
     for row in rows {
         let (id, key) = row.rsplit_once(',').unwrap();
@@ -163,26 +169,21 @@ fn a_migrated_warehouse_computes_exactly_the_metric_tables_the_previous_version_
     // New batches go in beside the rewritten files, and read as one table.
     let r = dir.run(&["ingest", "--config", "pingyi.toml", "later"]);
     assert!(r.code == 0 || r.code == 3, "{}\n{}", r.stdout, r.stderr);
-    let r = dir.ok(&[
-        "query",
-        "--config",
-        "pingyi.toml",
-        "--format",
-        "csv",
+    let out = query_csv(
+        &dir,
         "select count(*) as n, count(distinct response_id) as ids, \
          count(distinct response_key) as keys, count(response_key) as keyed from ratings",
-    ]);
-    let fields: Vec<i64> = r
-        .stdout
+    );
+    let fields: Vec<i64> = out
         .lines()
         .nth(1)
         .unwrap()
         .split(',')
         .map(|v| v.parse().unwrap())
         .collect();
-    assert!(fields[0] > 2896, "{}", r.stdout);
-    assert_eq!(fields[1], fields[2], "one key per id: {}", r.stdout);
-    assert_eq!(fields[0], fields[3], "every row keyed: {}", r.stdout);
+    assert!(fields[0] > 2896, "{out}");
+    assert_eq!(fields[1], fields[2], "one key per id: {out}");
+    assert_eq!(fields[0], fields[3], "every row keyed: {out}");
 }
 
 #[test]
