@@ -217,27 +217,12 @@ fn template(df: &DataFrame) -> Result<DataFrame> {
 }
 
 fn history(wh: &Warehouse, m: &Manifest, id: &str) -> Result<()> {
-    let mut df = wh
-        .scan(m, "case_records_history")?
-        .filter(col("case_id").eq(lit(id)))
-        .sort_by_exprs(
-            [col("batch_id"), col("source_line")],
-            SortMultipleOptions::default(),
-        )
-        .select(
-            [
-                "batch_id",
-                "source_file",
-                "source_line",
-                "status",
-                "held_on",
-                "outcome",
-                "reason",
-                "interviewer",
-            ]
-            .map(col),
-        )
-        .collect()?;
+    let mut df = wh.history(
+        m,
+        "case_records_history",
+        ("case_id", id),
+        &["status", "held_on", "outcome", "reason", "interviewer"],
+    )?;
     if df.height() == 0 {
         bail!("no case `{id}` in the case records' history");
     }

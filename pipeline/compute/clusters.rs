@@ -86,15 +86,8 @@ impl Lookup {
             }
         }
         let quotas = cfg
-            .org_types
-            .iter()
-            .flat_map(|o| {
-                o.quota.iter().flat_map(move |g| {
-                    g.categories
-                        .iter()
-                        .map(move |c| ((o.name.clone(), c.clone()), (g.group.clone(), g.share)))
-                })
-            })
+            .quota_rows()
+            .map(|(o, c, g, share, _)| ((o.to_string(), c.to_string()), (g.to_string(), share)))
             .collect();
         Ok(Lookup {
             subjects: by_id,

@@ -9,17 +9,7 @@ use polars::prelude::*;
 
 /// (org_type, rater_category) → (quota_group, quota), and the tolerance per org type.
 fn quota_map(cfg: &Config) -> DataFrame {
-    let rows: Vec<(&str, &str, &str, f64, f64)> = cfg
-        .org_types
-        .iter()
-        .flat_map(|o| {
-            o.quota.iter().flat_map(move |g| {
-                g.categories
-                    .iter()
-                    .map(move |c| (&*o.name, &**c, &*g.group, g.share, o.quota_tolerance))
-            })
-        })
-        .collect();
+    let rows: Vec<_> = cfg.quota_rows().collect();
     df!(
         "org_type" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         "rater_category" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),

@@ -439,7 +439,22 @@ pub struct Source {
     pub scale: BTreeMap<String, String>,
 }
 
+/// One rater category a quota covers: (org type, rater category, quota
+/// group, the group's share, the org type's tolerance).
+pub type QuotaRow<'a> = (&'a str, &'a str, &'a str, f64, f64);
+
 impl Config {
+    /// Every (org type, rater category) pair a quota group covers.
+    pub fn quota_rows(&self) -> impl Iterator<Item = QuotaRow<'_>> {
+        self.org_types.iter().flat_map(|o| {
+            o.quota.iter().flat_map(move |g| {
+                g.categories
+                    .iter()
+                    .map(move |c| (&*o.name, &**c, &*g.group, g.share, o.quota_tolerance))
+            })
+        })
+    }
+
     pub fn org_type(&self, name: &str) -> Option<&OrgType> {
         self.org_types.iter().find(|o| o.name == name)
     }

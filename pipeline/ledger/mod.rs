@@ -208,29 +208,19 @@ impl Ledger<'_> {
 
     /// Every recorded version of one item, oldest batch first.
     pub fn history(&self, suggestion_id: &str) -> Result<DataFrame> {
-        Ok(self
-            .wh
-            .scan(self.manifest, "suggestions_history")?
-            .filter(col("suggestion_id").eq(lit(suggestion_id)))
-            .sort_by_exprs(
-                [col("batch_id"), col("source_line")],
-                SortMultipleOptions::default(),
-            )
-            .select(
-                [
-                    "batch_id",
-                    "source_file",
-                    "source_line",
-                    "status",
-                    "deadline",
-                    "closed_at",
-                    "owner",
-                    "measure",
-                    "follow_up",
-                ]
-                .map(col),
-            )
-            .collect()?)
+        self.wh.history(
+            self.manifest,
+            "suggestions_history",
+            ("suggestion_id", suggestion_id),
+            &[
+                "status",
+                "deadline",
+                "closed_at",
+                "owner",
+                "measure",
+                "follow_up",
+            ],
+        )
     }
 }
 

@@ -21,7 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use polars::prelude::{DataFrame, IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
+use polars::prelude::{
+    col, lit, DataFrame, IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet, SortMultipleOptions,
+};
 
 pub use manifest::{BatchRecord, FileRecord, FileStatus, Manifest, OtherFormat, FORMAT};
 pub use parquet::{compression, parquet_writer, read_parquet, write_csv_bom, write_parquet};
@@ -129,6 +131,32 @@ impl Warehouse {
     /// A lazy scan of one of a table's committed files.
     pub fn scan_file(&self, manifest: &Manifest, table: &str, file: &String) -> Result<LazyFrame> {
         self.scan_files(manifest, table, &[file])
+    }
+
+    /// Every recorded version of one row of a history table (`*_history`:
+    /// the row whose `key` column is `id`), oldest batch first, with the
+    /// provenance columns and `columns`.
+    pub fn history(
+        &self,
+        manifest: &Manifest,
+        table: &str,
+        (key, id): (&str, &str),
+        columns: &[&str],
+    ) -> Result<DataFrame> {
+        let shown = ["batch_id", "source_file", "source_line"]
+            .iter()
+            .chain(columns)
+            .map(|c| col(*c))
+            .collect::<Vec<_>>();
+        Ok(self
+            .scan(manifest, table)?
+            .filter(col(key).eq(lit(id)))
+            .sort_by_exprs(
+                [col("batch_id"), col("source_line")],
+                SortMultipleOptions::default(),
+            )
+            .select(shown)
+            .collect()?)
     }
 
     /// A lazy scan of some of a table's files, each checked first (size and
