@@ -59,6 +59,8 @@ pub struct Lookup {
     quotas: HashMap<(String, String), (String, f64)>,
     /// `integrity.max_forms_per_key`, for the stuffing check's cells.
     pub max_forms_per_key: u32,
+    /// `integrity.max_subjects_per_key_day`, for the busy-key check's days.
+    pub max_subjects_per_key_day: u32,
 }
 
 /// The subject attributes the levels group by, in `Lookup::subjects` order;
@@ -93,12 +95,14 @@ impl Lookup {
             subjects: by_id,
             quotas,
             max_forms_per_key: cfg.integrity.max_forms_per_key,
+            max_subjects_per_key_day: cfg.integrity.max_subjects_per_key_day,
         })
     }
 }
 
 /// One file's rows as the pass needs them: codes, the response and rater
-/// key fingerprints (`r`, `k`) and the valid and satisfied flags.
+/// key fingerprints (`r`, `k`), the valid and satisfied flags and the day
+/// (`d`, days since 1970 of `rated_at`).
 pub fn rows(file: &FileColumns) -> Result<DataFrame> {
     let mut columns: Vec<Column> = CODES
         .iter()
@@ -110,6 +114,8 @@ pub fn rows(file: &FileColumns) -> Result<DataFrame> {
     for v in &file.values[..2] {
         columns.push(v.clone().into_column());
     }
+    let day = file.values[3].cast(&DataType::Int32)?.with_name("d".into());
+    columns.push(day.into_column());
     Ok(DataFrame::new_infer_height(columns)?)
 }
 
@@ -154,17 +160,18 @@ pub fn period_sums(
     let valid = rows.filter(col("valid"));
     let per_subject = per_response(valid.clone(), &["p", "s", "c", "me", "ch"], dicts)?;
     let per_item = per_response(valid, &["p", "it"], dicts)?;
-    let attrs = subject_attributes(dicts, lookup)?;
+    // The subject attributes joined once for the four levels they key.
+    let with_attrs = with_codes(
+        per_subject.clone().lazy(),
+        subject_attributes(dicts, lookup)?.lazy(),
+    )
+    .collect()?;
     let mut levels = Vec::new();
     for (level, key) in &LEVELS {
         let (source, by, decode_with) = match key {
             Key::Code("it", i) => (per_item.clone().lazy(), col("it"), Some(*i)),
             Key::Code(name, i) => (per_subject.clone().lazy(), col(*name), Some(*i)),
-            Key::Subject(attr) => (
-                with_codes(per_subject.clone().lazy(), attrs.clone().lazy()),
-                col(*attr),
-                None,
-            ),
+            Key::Subject(attr) => (with_attrs.clone().lazy(), col(*attr), None),
             Key::County => (per_subject.clone().lazy(), lit("全县"), None),
         };
         let mut cells = cell_sums(source, vec![by.alias("g")]);

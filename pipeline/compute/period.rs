@@ -26,8 +26,8 @@ use crate::warehouse::{Manifest, Warehouse};
 /// Read as fingerprints: the response id, then the rater key.
 const PRINTS: [&str; 2] = ["response_id", "rater_key"];
 
-/// The columns the cube counts.
-const VALUES: [&str; 3] = ["valid", "satisfied", "score"];
+/// The columns the cube counts, then the day (`clusters::rows`).
+const VALUES: [&str; 4] = ["valid", "satisfied", "score", "rated_at"];
 
 /// A period's cube, its files' fingerprints, the dictionaries of their
 /// codes, its cells' cluster sums and post-stratified variance pieces
@@ -41,6 +41,9 @@ pub struct Period {
     pub ps: DataFrame,
     pub methods: DataFrame,
     pub suspects: DataFrame,
+    /// The days (`rated_at`) a rater key may have rated too many subjects
+    /// on (`integrity::busy_days`).
+    pub busy_days: DataFrame,
 }
 
 /// Aggregates one period partition's files, each checked first as a scan
@@ -92,6 +95,8 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
         integrity::stuffed_cells(rows.clone(), lookup.max_forms_per_key),
         &dicts,
     )?;
+    let busy_days =
+        integrity::busy_days(rows.clone(), lookup.max_subjects_per_key_day).collect()?;
     let (sums, ps, per_subject) = clusters::period_sums(rows, &dicts, lookup)?;
     let methods = method_cells::period_cells(&per_subject, &dicts, lookup)?;
     let cube = cube(cols, &dicts)?;
@@ -103,6 +108,7 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
         ps,
         methods,
         suspects,
+        busy_days,
     })
 }
 

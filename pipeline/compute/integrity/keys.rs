@@ -68,12 +68,37 @@ pub fn stuffed_cells(rows: LazyFrame, max: u32) -> LazyFrame {
         .unique(None, UniqueKeepStrategy::Any)
 }
 
+/// The days (`rated_at`) of one period's rows (`clusters::rows`: subject
+/// code `s`, rater key fingerprint `k`, day `d`) on which a known key rated
+/// more than `max` subjects. A day lies in one period (ingest holds the
+/// period to the date), so counted per period nothing is missed; a
+/// fingerprint collision could only add a day, which `busy_key` counts
+/// again on the text.
+pub fn busy_days(rows: LazyFrame, max: u32) -> LazyFrame {
+    rows.filter(col("k").neq(lit(NULL_PRINT)))
+        .group_by([col("k"), col("d")])
+        .agg([col("s").n_unique().alias("n")])
+        .filter(col("n").gt(lit(max)))
+        .select([col("d").cast(DataType::Date).alias("rated_at")])
+        .unique(None, UniqueKeepStrategy::Any)
+}
+
+/// `busy_days`' columns with no rows.
+pub fn no_busy_days() -> PolarsResult<DataFrame> {
+    DataFrame::new_infer_height(vec![
+        Series::new_empty("rated_at".into(), &DataType::Date).into_column()
+    ])
+}
+
 /// One key, one day: more distinct subjects than
-/// `integrity.max_subjects_per_key_day`.
-pub fn busy_key(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+/// `integrity.max_subjects_per_key_day`. Counted on the text of the days
+/// the pass over the codes found (`busy_days`), not on every rating.
+pub fn busy_key(cfg: &Config, ratings: LazyFrame, days: &DataFrame) -> PolarsResult<LazyFrame> {
     let max = cfg.integrity.max_subjects_per_key_day;
+    let days = days.column("rated_at")?.as_materialized_series().clone();
+    let ratings = ratings.filter(col("rated_at").is_in(lit(days).implode(false), false));
     let over = over_limit(ratings, &["rater_key", "rated_at"], "subject_id", max);
-    flag_rows(
+    Ok(flag_rows(
         over,
         Check::BusyKey,
         vec![col("rated_at").cast(DataType::String).alias("window")],
@@ -82,7 +107,7 @@ pub fn busy_key(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
             "需核实：同一评议人一天内评议",
             format!("个对象（上限{max}个）"),
         ),
-    )
+    ))
 }
 
 /// The groups of a known key over `keys` whose distinct `counted` values

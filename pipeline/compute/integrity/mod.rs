@@ -21,7 +21,7 @@ use polars::prelude::*;
 use crate::config::Config;
 
 pub use bursts::device_burst_votes;
-pub use keys::stuffed_cells;
+pub use keys::{busy_days, no_busy_days, stuffed_cells};
 
 /// The checks, in the order the table lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -120,10 +120,11 @@ pub fn integrity(
     ratings: LazyFrame,
     method_cells: LazyFrame,
     key_suspects: &DataFrame,
+    busy_days: &DataFrame,
 ) -> Result<DataFrame> {
     let parts = vec![
         conform(keys::duplicate_key(cfg, ratings.clone(), key_suspects)?)?,
-        conform(keys::busy_key(cfg, ratings.clone()))?,
+        conform(keys::busy_key(cfg, ratings.clone(), busy_days)?)?,
         conform(bursts::bursts(cfg, ratings.clone()))?,
         conform(bursts::off_hours(cfg, ratings.clone()))?,
         conform(straight::straight_lining(cfg, ratings)?.lazy())?,
