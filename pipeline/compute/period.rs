@@ -234,7 +234,12 @@ mod tests {
                 "valid" => (0..n).map(|i| i % 5 != 0).collect::<Vec<_>>(),
                 "satisfied" => (0..n).map(|i| (i % 9 != 0).then_some(i % 2 == 0)).collect::<Vec<_>>(),
                 "score" => (0..n).map(|i| (i % 6 != 0).then_some((i % 4) as f64 * 20.0)).collect::<Vec<_>>(),
+                "rated_at" => (0..n).map(|i| 15_340 + (i % 30) as i32).collect::<Vec<_>>(),
             )
+            .unwrap()
+            .lazy()
+            .with_column(col("rated_at").cast(DataType::Date))
+            .collect()
             .unwrap()
         };
         let paths: Vec<PathBuf> = [false, true]
