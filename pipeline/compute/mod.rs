@@ -55,7 +55,7 @@ pub struct Summary {
 pub fn run(cfg: &Config, wh: &Warehouse, as_of: Date) -> Result<Summary> {
     let manifest = wh.manifest()?;
     // The checks group forms on the stored `response_key` (format 2).
-    manifest.writable(&wh.root)?;
+    manifest.require_current(&wh.root)?;
     let metrics = tables::metrics();
     let started = std::time::Instant::now();
     let mut ready = shared(cfg, wh, &manifest)?;

@@ -155,7 +155,7 @@ fn rank(kind: Kind) -> u8 {
 /// stage the snapshots and quarantine and commit the manifest last.
 pub fn run(cfg: &Config, wh: &Warehouse, paths: &[PathBuf], hints: &Hints) -> Result<Report> {
     let old = wh.manifest()?;
-    old.writable(&wh.root)?;
+    old.require_current(&wh.root)?;
     // Leftovers of a batch that crashed before its commit are not data.
     wh.collect_garbage(&old)?;
     let discovered = input::discover(paths)?;

@@ -243,8 +243,7 @@ impl Prep<'_> {
                 .push(("rater_key".into(), Cells::Coded { dict: hashed, keys }));
         }
         let rows = piece.height;
-        let response_key = response_keys(piece.cells("response_id")?)?;
-        let mut response_key = Some(response_key);
+        let mut response_key = Some(response_keys(piece.cells("response_id")?)?);
         let schema = crate::warehouse::schema::of("ratings");
         let mut columns = Vec::with_capacity(schema.len());
         for (name, dtype) in schema.iter() {

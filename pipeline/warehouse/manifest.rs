@@ -145,24 +145,15 @@ impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest> {
         let m = Manifest::read(path)?;
         if m.format > FORMAT {
-            let warehouse = path
-                .parent()
-                .unwrap_or(Path::new("."))
-                .display()
-                .to_string();
-            return Err(OtherFormat {
-                warehouse,
-                found: m.format,
-            }
-            .into());
+            m.require_current(path.parent().unwrap_or(Path::new(".")))?;
         }
         Ok(m)
     }
 
-    /// Refuses to add to a warehouse of an older format (its ratings files
-    /// would then differ in their columns) or to compute from one (compute
-    /// reads the columns format 2 added).
-    pub fn writable(&self, root: &Path) -> Result<(), OtherFormat> {
+    /// Refuses a warehouse of an older format to the commands that need
+    /// this one: ingest (its ratings files would then differ in their
+    /// columns) and compute (it reads the columns format 2 added).
+    pub fn require_current(&self, root: &Path) -> Result<(), OtherFormat> {
         if self.format == FORMAT {
             return Ok(());
         }
