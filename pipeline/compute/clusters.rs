@@ -51,6 +51,26 @@ const LEVELS: [(Level, Key); 10] = [
 /// (`rates::CUBE_KEYS`).
 const CODES: [&str; 6] = ["s", "p", "c", "me", "ch", "it"];
 
+/// The text columns a period's files are read as codes (`period.rs`), one
+/// dictionary each: the cube's keys (`rates::CUBE_KEYS`), then what the
+/// integrity checks group by (`integrity::pass`), at the indices below.
+pub const CODED: [&str; 10] = [
+    "subject_id",
+    "period",
+    "rater_category",
+    "method",
+    "channel",
+    "item",
+    "rater_key",
+    "rated_time",
+    "rating",
+    "collector",
+];
+pub const RATER_KEY: usize = 6;
+pub const TIME: usize = 7;
+pub const RATING: usize = 8;
+pub const COLLECTOR: usize = 9;
+
 /// What the pass needs beyond the ratings: each subject's attributes (the
 /// group levels) and each (org type, rater category)'s quota group.
 #[derive(Default)]
@@ -61,6 +81,10 @@ pub struct Lookup {
     pub max_forms_per_key: u32,
     /// `integrity.max_subjects_per_key_day`, for the busy-key check's days.
     pub max_subjects_per_key_day: u32,
+    /// The scale's top label and `integrity.straight_min_items`, for the
+    /// straight-lining counts.
+    pub top_label: String,
+    pub straight_min_items: u32,
 }
 
 /// The subject attributes the levels group by, in `Lookup::subjects` order;
@@ -96,21 +120,35 @@ impl Lookup {
             quotas,
             max_forms_per_key: cfg.integrity.max_forms_per_key,
             max_subjects_per_key_day: cfg.integrity.max_subjects_per_key_day,
+            top_label: cfg.top_label(),
+            straight_min_items: cfg.integrity.straight_min_items,
         })
     }
 }
 
-/// One file's rows as the pass needs them: codes, the response and rater
-/// key fingerprints (`r`, `k`), the valid and satisfied flags and the day
-/// (`d`, days since 1970 of `rated_at`).
-pub fn rows(file: &FileColumns) -> Result<DataFrame> {
+/// One file's rows as the pass needs them: the cube's codes, the response
+/// fingerprint `r`, the integrity checks' codes (rater key `k` and
+/// collector `co`, null where the text is; time of day `tc`, rating `g`),
+/// the valid and satisfied flags and the day (`d`, days since 1970 of
+/// `rated_at`).
+pub fn rows(file: &FileColumns, dicts: &Dicts) -> Result<DataFrame> {
     let mut columns: Vec<Column> = CODES
         .iter()
         .zip(&file.codes)
         .map(|(name, c)| Series::new((*name).into(), c.as_slice()).into_column())
         .collect();
     columns.push(Series::new("r".into(), file.prints[0].as_slice()).into_column());
-    columns.push(Series::new("k".into(), file.prints[1].as_slice()).into_column());
+    let nullable = |name: &str, i: usize| {
+        let null = dicts.get(i).null_code();
+        let codes = file.codes[i]
+            .iter()
+            .map(|&c| (Some(c) != null).then_some(c));
+        UInt32Chunked::from_iter_options(name.into(), codes).into_column()
+    };
+    columns.push(nullable("k", RATER_KEY));
+    columns.push(nullable("co", COLLECTOR));
+    columns.push(Series::new("tc".into(), file.codes[TIME].as_slice()).into_column());
+    columns.push(Series::new("g".into(), file.codes[RATING].as_slice()).into_column());
     for v in &file.values[..2] {
         columns.push(v.clone().into_column());
     }
@@ -336,8 +374,14 @@ pub(super) fn subject_attributes(dicts: &Dicts, lookup: &Lookup) -> Result<DataF
 }
 
 /// (subject code, category code) → quota group and quota, for the pairs of
-/// this pass whose org type sets a quota for the category.
+/// this pass whose org type sets a quota for the category. The quota group
+/// is a code (`qg`): its rank among the configured groups' names, so codes
+/// sort as the names do (`reduce` sums in that order) and the group-bys
+/// and joins below key on integers, not text (perf, issue 40).
 fn quota_codes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
+    let mut names: Vec<&str> = lookup.quotas.values().map(|(g, _)| g.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
     let (subjects, categories) = (dicts.get(0), dicts.get(2));
     let (mut s, mut c, mut group, mut quota) = (vec![], vec![], vec![], vec![]);
     for sc in 0..subjects.len() as u32 {
@@ -353,7 +397,10 @@ fn quota_codes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
             if let Some((g, q)) = lookup.quotas.get(&(org_type.clone(), cat.to_string())) {
                 s.push(sc);
                 c.push(cc);
-                group.push(g.clone());
+                let rank = names
+                    .binary_search(&g.as_str())
+                    .expect("a configured group");
+                group.push(rank as u32);
                 quota.push(*q);
             }
         }
@@ -424,8 +471,9 @@ fn post_stratified(per_subject: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Re
 /// Σ z², Σ w_c and Σ w_c² per (period, subject) from the (form, group) rows,
 /// and the coverage from the groups' quotas. The sums are of fractions, so
 /// their order decides the last bits: here it is fixed (cells, then forms
-/// by fingerprint, then groups by name), so the same warehouse gives the
-/// same bytes; a group-by's row order is not fixed.
+/// by fingerprint, then groups by name: `qg` codes sort as the names), so
+/// the same warehouse gives the same bytes; a group-by's row order is not
+/// fixed. The keys are distinct per row, so an unstable sort is exact.
 fn reduce(rows: &DataFrame, quotas: &DataFrame) -> Result<DataFrame> {
     let u32s = |df: &DataFrame, c: &str| -> Result<Vec<u32>> {
         Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
@@ -433,29 +481,25 @@ fn reduce(rows: &DataFrame, quotas: &DataFrame) -> Result<DataFrame> {
     let f64s = |df: &DataFrame, c: &str| -> Result<Vec<f64>> {
         Ok(df.column(c)?.f64()?.into_no_null_iter().collect())
     };
-    let texts = |df: &DataFrame, c: &str| -> Result<Vec<String>> {
-        let ca = df.column(c)?.str()?.clone();
-        Ok(ca.iter().map(|t| t.unwrap_or("").to_string()).collect())
-    };
     let mut coverage: HashMap<(u32, u32), f64> = HashMap::new();
     {
         let (p, s, g, q) = (
             u32s(quotas, "p")?,
             u32s(quotas, "s")?,
-            texts(quotas, "qg")?,
+            u32s(quotas, "qg")?,
             f64s(quotas, "quota")?,
         );
         let mut order: Vec<usize> = (0..p.len()).collect();
-        order.sort_by(|&a, &b| (p[a], s[a], &g[a]).cmp(&(p[b], s[b], &g[b])));
+        order.sort_unstable_by_key(|&i| (p[i], s[i], g[i]));
         for i in order {
             *coverage.entry((p[i], s[i])).or_insert(0.0) += q[i];
         }
     }
-    let (p, s, g) = (u32s(rows, "p")?, u32s(rows, "s")?, texts(rows, "qg")?);
+    let (p, s, g) = (u32s(rows, "p")?, u32s(rows, "s")?, u32s(rows, "qg")?);
     let r: Vec<u64> = rows.column("r")?.u64()?.into_no_null_iter().collect();
     let (e, wm) = (f64s(rows, "e")?, f64s(rows, "wm")?);
     let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&a, &b| (p[a], s[a], r[a], &g[a]).cmp(&(p[b], s[b], r[b], &g[b])));
+    order.sort_unstable_by_key(|&i| (p[i], s[i], r[i], g[i]));
     let mut out = Reduced::default();
     let mut i = 0;
     while i < order.len() {

@@ -42,6 +42,9 @@ pub const NULL_PRINT: u64 = 0;
 #[derive(Default)]
 pub struct Dict {
     texts: Vec<Option<String>>,
+    /// Each text's fingerprint (`print`), so a column read as codes gives
+    /// its fingerprints without being decoded again.
+    prints: Vec<u64>,
     index: HashMap<String, u32, Fast>,
     null: Option<u32>,
 }
@@ -62,6 +65,7 @@ impl Dict {
         }
         let c = self.texts.len() as u32;
         self.texts.push(text.map(str::to_string));
+        self.prints.push(print(text));
         match text {
             Some(t) => {
                 self.index.insert(t.to_string(), c);
@@ -73,6 +77,21 @@ impl Dict {
 
     pub fn text(&self, code: u32) -> Option<&str> {
         self.texts[code as usize].as_deref()
+    }
+
+    /// The code of null, if a null was read.
+    pub fn null_code(&self) -> Option<u32> {
+        self.null
+    }
+
+    /// The fingerprints of `codes`' texts.
+    pub fn prints(&self, codes: &[u32]) -> Vec<u64> {
+        codes.iter().map(|&c| self.prints[c as usize]).collect()
+    }
+
+    /// Every text by code, as a String series.
+    pub fn all(&self, name: &str) -> Series {
+        self.series(name, 0..self.len() as u32)
     }
 
     /// The texts of `codes`, as a String series.

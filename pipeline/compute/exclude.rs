@@ -48,11 +48,12 @@ impl Excluded {
         self.by_print.is_empty()
     }
 
-    /// Drops the excluded rows of one file read for the period aggregates:
-    /// prints[0] is the response id, codes[0] the subject (`period.rs`).
-    pub fn filter(&self, cols: &mut FileColumns, dicts: &Dicts) -> Result<()> {
+    /// Drops the excluded rows of one file read for the period aggregates
+    /// (prints[0] is the response id, codes[0] the subject: `period.rs`);
+    /// true when it dropped any.
+    pub fn filter(&self, cols: &mut FileColumns, dicts: &Dicts) -> Result<bool> {
         if self.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let keep: Vec<bool> = {
             let subjects = dicts.get(0);
@@ -66,7 +67,7 @@ impl Excluded {
                 .collect()
         };
         if keep.iter().all(|k| *k) {
-            return Ok(());
+            return Ok(false);
         }
         let retain = |v: &mut Vec<u32>| {
             let mut it = keep.iter();
@@ -82,6 +83,6 @@ impl Excluded {
             *v = v.filter(&mask)?;
         }
         cols.rows = keep.iter().filter(|k| **k).count();
-        Ok(())
+        Ok(true)
     }
 }

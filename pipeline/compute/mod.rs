@@ -145,7 +145,7 @@ fn shared(
     let lookup = clusters::Lookup::new(cfg, &subjects)?;
     let excluded = exclude::Excluded::new(cfg, ratings.clone())?;
     let (mut sums, mut ps, mut methods) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut suspects, mut busy_days) = (Vec::new(), Vec::new());
+    let (mut stuffed, mut busy, mut straight) = (Vec::new(), Vec::new(), Vec::new());
     for files in wh.partitions(manifest, "ratings") {
         let started = std::time::Instant::now();
         let part = period::aggregate(wh, manifest, &files, &lookup, &excluded)?;
@@ -153,8 +153,9 @@ fn shared(
         sums.push(part.sums.lazy());
         ps.push(part.ps.lazy());
         methods.push(part.methods.lazy());
-        suspects.push(part.suspects.lazy());
-        busy_days.push(part.busy_days.lazy());
+        stuffed.push(part.findings.stuffed.lazy());
+        busy.push(part.findings.busy.lazy());
+        straight.push(part.findings.straight.lazy());
         distinct.add_period(part.keys, &part.dicts);
         let seconds = started.elapsed().as_secs_f64();
         tracing::info!(files = files.len(), seconds, "period aggregated");
@@ -173,9 +174,10 @@ fn shared(
             .collect::<Vec<_>>();
         Ok(Input::Frame(concat(all, UnionArgs::default())?.collect()?))
     };
-    let no_suspects = polars::prelude::df!("subject_id" => Vec::<String>::new(), "period" => Vec::<String>::new())?;
-    ready.insert("key_suspects", stacked(no_suspects, suspects)?);
-    ready.insert("busy_days", stacked(integrity::no_busy_days()?, busy_days)?);
+    let none = integrity::pass::empty()?;
+    ready.insert("key_stuffing", stacked(none.stuffed, stuffed)?);
+    ready.insert("key_busy_days", stacked(none.busy, busy)?);
+    ready.insert("straight_counts", stacked(none.straight, straight)?);
     ready.insert("method_cells", stacked(method_cells::empty()?, methods)?);
     ready.insert("clusters", stacked(clusters::empty_sums()?, sums)?);
     ready.insert("clusters_ps", stacked(clusters::empty_ps()?, ps)?);

@@ -14,25 +14,26 @@ use anyhow::Result;
 use polars::prelude::{col, Column, DataFrame, IntoColumn, IntoLazy, NamedFrom, Series};
 use rayon::prelude::*;
 
-use super::clusters::{self, Lookup};
+use super::clusters::{self, Lookup, CODED, RATER_KEY};
 use super::codes::{self, Columns, Dicts, FileColumns};
 use super::distinct::{self, FileKeys};
 use super::exclude::Excluded;
-use super::integrity;
+use super::integrity::pass::{self as checks, Findings};
 use super::method_cells;
 use super::rates::{self, CUBE_KEYS};
 use crate::warehouse::{Manifest, Warehouse};
 
-/// Read as fingerprints: the response id, then the rater key.
-const PRINTS: [&str; 2] = ["response_id", "rater_key"];
+/// Read as fingerprints: the response id (the rater key's come from its
+/// codes' dictionary).
+const PRINTS: [&str; 1] = ["response_id"];
 
 /// The columns the cube counts, then the day (`clusters::rows`).
 const VALUES: [&str; 4] = ["valid", "satisfied", "score", "rated_at"];
 
 /// A period's cube, its files' fingerprints, the dictionaries of their
 /// codes, its cells' cluster sums and post-stratified variance pieces
-/// (`clusters.rs`), its method cells (`method_cells.rs`) and the cells a
-/// rater key may have stuffed (`integrity::stuffed_cells`).
+/// (`clusters.rs`), its method cells (`method_cells.rs`) and the integrity
+/// checks counted on its codes (`integrity::pass`).
 pub struct Period {
     pub cube: DataFrame,
     pub keys: Vec<FileKeys>,
@@ -40,10 +41,7 @@ pub struct Period {
     pub sums: DataFrame,
     pub ps: DataFrame,
     pub methods: DataFrame,
-    pub suspects: DataFrame,
-    /// The days (`rated_at`) a rater key may have rated too many subjects
-    /// on (`integrity::busy_days`).
-    pub busy_days: DataFrame,
+    pub findings: Findings,
 }
 
 /// Aggregates one period partition's files, each checked first as a scan
@@ -63,40 +61,48 @@ pub fn aggregate(
 }
 
 fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> Result<Period> {
-    let dicts = Dicts::new(CUBE_KEYS.len());
+    let dicts = Dicts::new(CODED.len());
     let what = Columns {
-        codes: &CUBE_KEYS,
+        codes: &CODED,
         dicts: &dicts,
         prints: &PRINTS,
         values: &VALUES,
     };
-    let read: Vec<(FileColumns, FileKeys, DataFrame)> = paths
+    // Per file: the rows the integrity checks see (every rating), the
+    // columns and rows the rates see (without the excluded ones).
+    let read: Vec<(FileColumns, FileKeys, DataFrame, DataFrame)> = paths
         .par_iter()
         .map(|path| {
             let mut cols = codes::read(path, &what)?;
-            excluded.filter(&mut cols, &dicts)?;
+            let raters = dicts.get(RATER_KEY).prints(&cols.codes[RATER_KEY]);
+            cols.prints.push(raters);
+            let all = clusters::rows(&cols, &dicts)?;
+            let rows = if excluded.filter(&mut cols, &dicts)? {
+                clusters::rows(&cols, &dicts)?
+            } else {
+                all.clone()
+            };
             let keys = distinct::file_keys(&cols);
-            let rows = clusters::rows(&cols)?;
             // Only the codes and values are needed from here on.
             cols.prints = Vec::new();
-            Ok((cols, keys, rows))
+            Ok((cols, keys, all, rows))
         })
         .collect::<Result<_>>()?;
     let mut cols = Vec::with_capacity(read.len());
     let mut keys = Vec::with_capacity(read.len());
-    let mut rows = Vec::with_capacity(read.len());
-    for (c, k, r) in read {
+    let (mut all, mut rows) = (Vec::new(), Vec::new());
+    for (c, k, a, r) in read {
         cols.push(c);
         keys.push(k);
+        all.push(a.lazy());
         rows.push(r.lazy());
     }
-    let rows = polars::prelude::concat(rows, Default::default())?;
-    let suspects = decoded_cells(
-        integrity::stuffed_cells(rows.clone(), lookup.max_forms_per_key),
+    let findings = checks::findings(
+        polars::prelude::concat(all, Default::default())?,
         &dicts,
+        lookup,
     )?;
-    let busy_days =
-        integrity::busy_days(rows.clone(), lookup.max_subjects_per_key_day).collect()?;
+    let rows = polars::prelude::concat(rows, Default::default())?;
     let (sums, ps, per_subject) = clusters::period_sums(rows, &dicts, lookup)?;
     let methods = method_cells::period_cells(&per_subject, &dicts, lookup)?;
     let cube = cube(cols, &dicts)?;
@@ -107,22 +113,15 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
         sums,
         ps,
         methods,
-        suspects,
-        busy_days,
+        findings,
     })
-}
-
-/// (subject_id, period) of cells given as subject and period codes.
-fn decoded_cells(cells: polars::prelude::LazyFrame, dicts: &Dicts) -> Result<DataFrame> {
-    let named = clusters::decode(cells, dicts, "s", 0, "subject_id")?;
-    let named = clusters::decode(named, dicts, "p", 1, "period")?;
-    Ok(named.select([col("subject_id"), col("period")]).collect()?)
 }
 
 /// The cube of the files' rows: grouped on the six key codes packed into
 /// one integer (or on the six codes when they need more than 64 bits),
 /// then each group's codes turned back into its texts.
 fn cube(files: Vec<FileColumns>, dicts: &Dicts) -> Result<DataFrame> {
+    // The cube's keys are the first of the columns read as codes.
     let bits: Vec<u32> = (0..CUBE_KEYS.len())
         .map(|i| width(dicts.get(i).len()))
         .collect();
@@ -157,15 +156,14 @@ fn cube(files: Vec<FileColumns>, dicts: &Dicts) -> Result<DataFrame> {
 /// bits), or the six code columns.
 fn key_columns(file: &FileColumns, bits: &[u32], packed: bool) -> Vec<Column> {
     if !packed {
-        return file
-            .codes
+        return file.codes[..bits.len()]
             .iter()
             .enumerate()
             .map(|(i, c)| Series::new(format!("k{i}").into(), c.as_slice()).into_column())
             .collect();
     }
     let mut key = vec![0u64; file.rows];
-    for (codes, &b) in file.codes.iter().zip(bits) {
+    for (codes, &b) in file.codes[..bits.len()].iter().zip(bits) {
         for (k, &c) in key.iter_mut().zip(codes) {
             *k = (*k << b) | u64::from(c);
         }
@@ -212,8 +210,9 @@ mod tests {
     /// Two files of one period, one with its key columns dictionary-encoded
     /// and one where an item per row makes polars write them plain, nulls
     /// in the keys and values: the cube from codes is the cube polars'
-    /// group-by makes of the same files' texts, and the distinct responses
-    /// per group are the ones `n_unique` counts.
+    /// group-by makes of the same files' texts, the distinct responses
+    /// per group are the ones `n_unique` counts, and the integrity checks
+    /// counted on codes are the ones counted on the texts.
     #[test]
     fn the_cube_from_codes_is_the_cube_of_the_texts() {
         let dir = tempfile::tempdir().unwrap();
@@ -230,7 +229,10 @@ mod tests {
                 "channel" => text(&|i| Some(format!("c{}", i % 3))),
                 "item" => text(&|i| Some(if plain { format!("item{i}") } else { format!("item{}", i % 4) })),
                 "response_id" => text(&|i| (i % 17 != 0).then(|| format!("R{}", if plain { i } else { i / 3 }))),
-                "rater_key" => text(&|i| (i % 19 != 0).then(|| format!("K{}", i / 5))),
+                "rater_key" => text(&|i| (i % 19 != 0).then(|| format!("K{}", i / 5 % 150))),
+                "rated_time" => text(&|i| (i % 4 == 0).then(|| format!("{:02}:{:02}:{:02}", i % 24, i % 60, i * 7 % 60))),
+                "rating" => text(&|i| Some(if i / 3 % 2 == 0 { "满意" } else { ["满意", "不满意"][i % 2] }.into())),
+                "collector" => text(&|i| (i % 23 != 0).then(|| format!("C{}", i / 3 % 4))),
                 "valid" => (0..n).map(|i| i % 5 != 0).collect::<Vec<_>>(),
                 "satisfied" => (0..n).map(|i| (i % 9 != 0).then_some(i % 2 == 0)).collect::<Vec<_>>(),
                 "score" => (0..n).map(|i| (i % 6 != 0).then_some((i % 4) as f64 * 20.0)).collect::<Vec<_>>(),
@@ -251,8 +253,12 @@ mod tests {
                 path
             })
             .collect();
-        let period =
-            aggregate_paths(&paths, &Lookup::default(), &super::Excluded::default()).unwrap();
+        let mut lookup = Lookup::default();
+        lookup.max_forms_per_key = 1;
+        lookup.max_subjects_per_key_day = 1;
+        lookup.top_label = "满意".into();
+        lookup.straight_min_items = 2;
+        let period = aggregate_paths(&paths, &lookup, &super::Excluded::default()).unwrap();
         let keys: Vec<Expr> = CUBE_KEYS.map(col).to_vec();
         let sorted = |lf: LazyFrame| {
             lf.sort_by_exprs(
@@ -270,6 +276,7 @@ mod tests {
             ScanArgsParquet::default(),
         )
         .unwrap();
+        same_findings(&period.findings, scan.clone());
         let expected = sorted(rates::cube(scan.clone()));
         let got = sorted(period.cube.clone().lazy());
         assert!(got.equals_missing(&expected), "{got}\n{expected}");
@@ -307,6 +314,103 @@ mod tests {
                 .unwrap()
                 .get(0),
             Some(people)
+        );
+    }
+
+    /// The pass's findings (limits 1 form, 1 subject a day, 2 items) against
+    /// the same checks grouped on the texts.
+    fn same_findings(found: &Findings, scan: LazyFrame) {
+        let part = |at: i64| {
+            col("rated_time")
+                .str()
+                .slice(lit(at), lit(2))
+                .cast(DataType::Int64)
+        };
+        let day = col("rated_at").cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64);
+        let stamp = when(col("rated_time").is_null())
+            .then(day.clone() * lit(2i64))
+            .otherwise(
+                (day + part(0) * lit(3600i64) + part(3) * lit(60i64) + part(6)) * lit(2i64)
+                    + lit(1i64),
+            );
+        let known = scan.clone().filter(col("rater_key").is_not_null());
+        let counted = |by: &[&str], distinct: &str| {
+            known
+                .clone()
+                .group_by(by.iter().map(|c| col(*c)).collect::<Vec<_>>())
+                .agg([
+                    col(distinct).n_unique().alias("n"),
+                    stamp.clone().min().alias("first"),
+                    stamp.clone().max().alias("last"),
+                ])
+                .filter(col("n").gt(lit(1u32)))
+        };
+        let in_order = |lf: LazyFrame, by: &[&str]| {
+            lf.sort(
+                by.to_vec(),
+                SortMultipleOptions::default().with_nulls_last(true),
+            )
+            .collect()
+            .unwrap()
+        };
+        let cell = ["rater_key", "subject_id", "period"];
+        let expected = in_order(counted(&cell, "response_id"), &cell);
+        let got = in_order(found.stuffed.clone().lazy(), &cell);
+        assert!(
+            expected.height() > 0 && got.equals_missing(&expected),
+            "{got}\n{expected}"
+        );
+        let day = ["rater_key", "rated_at"];
+        let expected = in_order(counted(&day, "subject_id"), &day);
+        let got = in_order(found.busy.clone().lazy(), &day);
+        assert!(
+            expected.height() > 0 && got.equals_missing(&expected),
+            "{got}\n{expected}"
+        );
+        let forms = scan
+            .filter(col("valid"))
+            .group_by([col("response_id")])
+            .agg([
+                len().alias("m"),
+                col("rating")
+                    .eq(lit("满意"))
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias("top"),
+                col("collector").drop_nulls().first(),
+                col("channel").first(),
+            ])
+            .filter(col("m").gt_eq(lit(2u32)))
+            .with_column(col("top").eq(col("m")).alias("all_top"));
+        let by = |unit: &str, column: &str| {
+            forms
+                .clone()
+                .filter(col(column).is_not_null())
+                .group_by([col(column).alias("unit_id")])
+                .agg([
+                    len().cast(DataType::UInt32).alias("k"),
+                    col("all_top").cast(DataType::UInt32).sum().alias("x"),
+                ])
+                .select([lit(unit).alias("unit"), col("unit_id"), col("k"), col("x")])
+        };
+        let units = ["unit", "unit_id"];
+        let both = concat(
+            [by("collector", "collector"), by("channel", "channel")],
+            UnionArgs::default(),
+        )
+        .unwrap();
+        let expected = in_order(both, &units);
+        let got = in_order(found.straight.clone().lazy(), &units);
+        let tops = expected
+            .column("x")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .sum()
+            .unwrap_or(0);
+        assert!(
+            tops > 0 && got.equals_missing(&expected),
+            "{got}\n{expected}"
         );
     }
 

@@ -17,15 +17,16 @@ use crate::warehouse::schema::{self, columns, Column, Table};
 /// Aggregates of the ratings computed once per run and read by several
 /// builders, with what each holds (for the data dictionary's "from" line,
 /// they stand for `ratings`).
-pub const SHARED: [(&str, &str); 9] = [
+pub const SHARED: [(&str, &str); 10] = [
     ("cube", "ratings counted per subject, period, rater category, method, channel and item: the one pass over the ratings"),
     ("cube_categories", "the cube summed over method, channel and item: ratings counted per subject, period and rater category"),
     ("raters_by_category", "distinct responses per subject, period and rater category"),
     ("clusters", "per level, group and period: responses with a valid rating (k) and the sums Σm, Σy, Σy², Σym, Σm² over them"),
     ("clusters_ps", "per subject and period: the post-stratified residuals' Σz² over responses and the responses' weights"),
     ("method_cells", "per period: subject × method, township × kind × method and kind × method (全县), each with k and the cluster sums"),
-    ("key_suspects", "subject × period cells where one rater key gave more than integrity.max_forms_per_key forms (counted on fingerprints)"),
-    ("busy_days", "days on which one rater key rated more than integrity.max_subjects_per_key_day subjects (counted on fingerprints)"),
+    ("key_stuffing", "rater key × subject × period where the key gave more than integrity.max_forms_per_key forms, with the first and last rating"),
+    ("key_busy_days", "rater key × day where the key rated more than integrity.max_subjects_per_key_day subjects, with the first and last rating"),
+    ("straight_counts", "per collector and per channel and period: forms with enough valid ratings, and those all at the top level"),
     ("people", "distinct rater keys over every rating, one row (people_identified)"),
 ];
 
@@ -471,8 +472,15 @@ fn integrity() -> Metric {
         "integrity",
         "check × unit × window",
         "The integrity audit (评议真实性核查): stuffed keys, device and collector bursts, straight-lining and the method effect, each flag 需核实 before anyone is judged; nothing is removed.",
-        &["ratings", "method_cells", "key_suspects", "busy_days"],
-        |i| Ok(Plan::Frame(audit::integrity(i.cfg, i.lazy("ratings")?, i.lazy("method_cells")?, i.frame("key_suspects")?, i.frame("busy_days")?)?)),
+        &["ratings", "method_cells", "key_stuffing", "key_busy_days", "straight_counts"],
+        |i| {
+            let found = audit::pass::Findings {
+                stuffed: i.frame("key_stuffing")?.clone(),
+                busy: i.frame("key_busy_days")?.clone(),
+                straight: i.frame("straight_counts")?.clone(),
+            };
+            Ok(Plan::Frame(audit::integrity(i.cfg, i.lazy("ratings")?, i.lazy("method_cells")?, &found)?))
+        },
         columns("
             check       str   duplicate_key, busy_key, burst, off_hours, straight_lining or method_effect (README: Compute)
             unit        str   what the row is about: rater_key, device, collector, channel, subject or subject_kind

@@ -455,6 +455,17 @@ impl Config {
         })
     }
 
+    /// The scale label with the highest score among the valid levels: a
+    /// form all at it is straight-lined (`compute::integrity`).
+    pub fn top_label(&self) -> String {
+        self.scale
+            .iter()
+            .filter(|l| !l.abstain)
+            .max_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)))
+            .map(|l| l.label.clone())
+            .unwrap_or_default()
+    }
+
     pub fn org_type(&self, name: &str) -> Option<&OrgType> {
         self.org_types.iter().find(|o| o.name == name)
     }

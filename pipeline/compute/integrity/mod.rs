@@ -13,6 +13,7 @@
 mod bursts;
 mod keys;
 mod method;
+pub mod pass;
 mod straight;
 
 use anyhow::Result;
@@ -21,7 +22,6 @@ use polars::prelude::*;
 use crate::config::Config;
 
 pub use bursts::device_burst_votes;
-pub use keys::{busy_days, no_busy_days, stuffed_cells};
 
 /// The checks, in the order the table lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,20 +114,22 @@ pub const COLUMNS: [(&str, DataType); 18] = [
     ("note", DataType::String),
 ];
 
-/// Every check over the ratings, one frame in the declared shape.
+/// Every check, one frame in the declared shape: the rater-key checks and
+/// straight-lining from what the period pass counted (`pass::Findings`,
+/// stacked over the periods), the time checks over the ratings, the method
+/// effect over the method cells.
 pub fn integrity(
     cfg: &Config,
     ratings: LazyFrame,
     method_cells: LazyFrame,
-    key_suspects: &DataFrame,
-    busy_days: &DataFrame,
+    found: &pass::Findings,
 ) -> Result<DataFrame> {
     let parts = vec![
-        conform(keys::duplicate_key(cfg, ratings.clone(), key_suspects)?)?,
-        conform(keys::busy_key(cfg, ratings.clone(), busy_days)?)?,
+        conform(keys::duplicate_key(cfg, &found.stuffed))?,
+        conform(keys::busy_key(cfg, &found.busy))?,
         conform(bursts::bursts(cfg, ratings.clone()))?,
-        conform(bursts::off_hours(cfg, ratings.clone()))?,
-        conform(straight::straight_lining(cfg, ratings)?.lazy())?,
+        conform(bursts::off_hours(cfg, ratings))?,
+        conform(straight::straight_lining(cfg, &found.straight)?.lazy())?,
         conform(method::method_effect(cfg, method_cells)?.lazy())?,
     ];
     let all = concat(parts, UnionArgs::default())?;
@@ -179,13 +181,18 @@ fn conform(mut lf: LazyFrame) -> Result<LazyFrame> {
 /// Seconds since 1970-01-01 00:00 of a rating with a time of day
 /// (`rated_time`, always `HH:MM:SS` from ingest).
 fn seconds() -> Expr {
+    day_start() + time_of_day()
+}
+
+/// Seconds since midnight of `rated_time` (`HH:MM:SS`).
+fn time_of_day() -> Expr {
     let part = |at: i64| {
         col("rated_time")
             .str()
             .slice(lit(at), lit(2))
             .cast(DataType::Int64)
     };
-    day_start() + part(0) * lit(3600i64) + part(3) * lit(60i64) + part(6)
+    part(0) * lit(3600i64) + part(3) * lit(60i64) + part(6)
 }
 
 /// Seconds since 1970-01-01 00:00 of the start of a rating's day.
@@ -211,16 +218,7 @@ fn text_of(ts: Expr) -> Expr {
         .strftime("%Y-%m-%d %H:%M:%S")
 }
 
-/// A rating's time as one integer that sorts as its text (`first_at`,
-/// `last_at`) does: seconds × 2 + 1 with a time of day, the day's first
-/// second × 2 without one (`2012-12-07` sorts before `2012-12-07 00:00:00`).
-fn stamp_order() -> Expr {
-    when(col("rated_time").is_null())
-        .then(day_start() * lit(2i64))
-        .otherwise(seconds() * lit(2i64) + lit(1i64))
-}
-
-/// The text of a `stamp_order`: the day alone, or the day and time.
+/// The text of a stamp (`pass::stamp`): the day alone, or the day and time.
 fn stamp_text(order: Expr) -> Expr {
     let ts = order.clone() / lit(2i64);
     when((order % lit(2i64)).eq(lit(0i64)))

@@ -9,70 +9,32 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{Check, Unit};
+use super::Check;
 use crate::config::Config;
 use crate::stats::{benjamini_hochberg, binomial_upper_tail};
 
-/// The scale label with the highest score among the valid levels.
-fn top_label(cfg: &Config) -> String {
-    cfg.scale
-        .iter()
-        .filter(|l| !l.abstain)
-        .max_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)))
-        .map(|l| l.label.clone())
-        .unwrap_or_default()
-}
-
-/// Per form with at least `straight_min_items` valid ratings: its collector,
-/// channel and whether every valid rating is at the top level.
-fn forms(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
-    ratings
-        .filter(col("valid"))
-        .group_by([col("response_key")])
+/// (unit, id, forms k, all-top x) for every collector and channel: the
+/// period pass's counts (`pass::findings`: per form with at least
+/// `straight_min_items` valid ratings, whether all are at the top level)
+/// summed over the periods.
+fn counts(per_period: &DataFrame) -> Result<DataFrame> {
+    Ok(per_period
+        .clone()
+        .lazy()
+        .group_by([col("unit"), col("unit_id")])
         .agg([
-            len().alias("m"),
-            col("rating")
-                .eq(lit(top_label(cfg)))
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("top"),
-            col("collector").drop_nulls().first().alias("collector"),
-            col("channel").first(),
+            col("k").sum().cast(DataType::UInt32),
+            col("x").sum().cast(DataType::UInt32),
         ])
-        .filter(col("m").gt_eq(lit(cfg.integrity.straight_min_items)))
-        .with_column(col("top").eq(col("m")).alias("all_top"))
-}
-
-/// (unit, id, forms k, all-top x) for every collector and channel.
-fn counts(cfg: &Config, ratings: LazyFrame) -> Result<DataFrame> {
-    let f = forms(cfg, ratings);
-    let by = |unit: Unit, column: &str| {
-        f.clone()
-            .filter(col(column).is_not_null())
-            .group_by([col(column).alias("unit_id")])
-            .agg([
-                len().alias("k"),
-                col("all_top").cast(DataType::UInt32).sum().alias("x"),
-            ])
-            .with_column(lit(unit.as_str()).alias("unit"))
-    };
-    let both = concat(
-        [
-            by(Unit::Collector, "collector"),
-            by(Unit::Channel, "channel"),
-        ],
-        UnionArgs::default(),
-    )?;
-    Ok(both
         .sort(["unit", "unit_id"], Default::default())
         .collect()?)
 }
 
 /// One row per collector and channel with enough forms: its all-top share
 /// against the others' (of the same unit kind), p, q and the flag.
-pub fn straight_lining(cfg: &Config, ratings: LazyFrame) -> Result<DataFrame> {
+pub fn straight_lining(cfg: &Config, per_period: &DataFrame) -> Result<DataFrame> {
     let i = &cfg.integrity;
-    let c = counts(cfg, ratings)?;
+    let c = counts(per_period)?;
     let units: Vec<&str> = c
         .column("unit")?
         .str()?
@@ -119,7 +81,7 @@ pub fn straight_lining(cfg: &Config, ratings: LazyFrame) -> Result<DataFrame> {
         f.then(|| {
             format!(
                 "需核实：全部选“{}”的测评表占{:.1}%，其他为{:.1}%",
-                top_label(cfg),
+                cfg.top_label(),
                 r.1 * 100.0,
                 r.2 * 100.0
             )
