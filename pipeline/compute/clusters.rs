@@ -21,6 +21,8 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::codes::{Dicts, FileColumns};
+use super::period::timed;
+use super::responses::{accumulate, merge, Cells, Parts, Responses};
 use crate::config::Config;
 use crate::contract::Level;
 
@@ -194,130 +196,288 @@ pub fn period_sums(
     dicts: &Dicts,
     lookup: &Lookup,
 ) -> Result<(DataFrame, DataFrame, DataFrame)> {
-    // Per response and the codes a form may vary in (subject, item): m, y.
-    let valid = rows.filter(col("valid"));
-    let per_subject = per_response(valid.clone(), &["p", "s", "c", "me", "ch"], dicts)?;
-    let per_item = per_response(valid, &["p", "it"], dicts)?;
-    // The subject attributes joined once for the four levels they key.
-    let with_attrs = with_codes(
-        per_subject.clone().lazy(),
-        subject_attributes(dicts, lookup)?.lazy(),
-    )
-    .collect()?;
-    let mut levels = Vec::new();
-    for (level, key) in &LEVELS {
-        let (source, by, decode_with) = match key {
-            Key::Code("it", i) => (per_item.clone().lazy(), col("it"), Some(*i)),
-            Key::Code(name, i) => (per_subject.clone().lazy(), col(*name), Some(*i)),
-            Key::Subject(attr) => (with_attrs.clone().lazy(), col(*attr), None),
-            Key::County => (per_subject.clone().lazy(), lit("全县"), None),
-        };
-        let mut cells = cell_sums(source, vec![by.alias("g")]);
-        if let Some(i) = decode_with {
-            cells = decode(cells, dicts, "g", i, "group")?.drop(cols(["g"]));
-        } else {
-            cells = cells.rename(["g"], ["group"], true);
-        }
-        let cells = cells.select(["p", "group", "raters", "m", "y", "yy", "ym", "mm"].map(col));
-        levels.push(cells.with_column(lit(level.as_str()).alias("level")));
-    }
-    let sums = decode(
-        concat(levels, UnionArgs::default())?,
-        dicts,
-        "p",
-        1,
-        "period",
-    )?
-    .select(
-        [
-            "level", "group", "period", "raters", "m", "y", "yy", "ym", "mm",
-        ]
-        .map(col),
-    )
-    .collect()?;
-    let ps = post_stratified(per_subject.clone().lazy(), dicts, lookup)?;
-    let ps = decode(
-        decode(ps, dicts, "p", 1, "period")?,
-        dicts,
-        "s",
-        0,
-        "subject_id",
-    )?
-    .select(
-        [
+    let (valid, responses, per_subject) = timed("per-response sums", || {
+        let valid = Valid::collect(rows)?;
+        let responses = Responses::new(&valid.r);
+        let per_subject = PerSubject::new(&valid, &responses);
+        Ok((valid, responses, per_subject))
+    })?;
+    let sums = timed("levels", || {
+        levels(&valid, &responses, &per_subject, dicts, lookup)
+    })?;
+    let per_subject = per_subject.frame(&valid, &responses)?;
+    let ps = timed("post-stratified", || {
+        let ps = post_stratified(per_subject.clone().lazy(), dicts, lookup)?;
+        let ps = decode(
+            decode(ps, dicts, "p", 1, "period")?,
+            dicts,
+            "s",
+            0,
+            "subject_id",
+        )?;
+        let columns = [
             "subject_id",
             "period",
             "ps_raters",
             "ps_zz",
             "ps_w",
             "ps_ww",
-        ]
-        .map(col),
-    )
-    .collect()?;
+        ];
+        Ok(ps.select(columns.map(col)).collect()?)
+    })?;
     Ok((sums, ps, per_subject))
 }
 
-/// m and y per response (`r`) and `codes` (columns p, s, c, me, ch or it),
-/// as the columns `codes`, r, m, y. Grouped on two integers, the codes
-/// packed into one (the first in the highest bits) and r, then unpacked:
-/// polars row-encodes the keys of a group-by on several columns, and the
-/// two integer keys group about three times faster than six or seven.
-/// Codes too wide to pack (over 64 bits together) are grouped as they are.
-fn per_response(valid: LazyFrame, codes: &[&str], dicts: &Dicts) -> Result<DataFrame> {
-    let bits: Vec<u32> = codes
-        .iter()
-        .map(|c| {
-            let i = CODES.iter().position(|k| k == c).expect("a code column");
-            super::period::width(dicts.get(i).len())
-        })
-        .collect();
-    let by = |first: Expr| [first, col("r")];
-    if bits.iter().sum::<u32>() > 64 {
-        let mut keys: Vec<Expr> = codes.iter().map(|c| col(*c)).collect();
-        keys.push(col("r"));
-        return Ok(valid.group_by(keys).agg(my()).collect()?);
-    }
-    let mut shifts = vec![0u32; bits.len()];
-    let mut shift = 0;
-    for i in (0..bits.len()).rev() {
-        shifts[i] = shift;
-        shift += bits[i];
-    }
-    let packed = codes
-        .iter()
-        .zip(&shifts)
-        .map(|(c, &s)| col(*c).cast(DataType::UInt64) * lit(1u64 << s))
-        .reduce(|a, b| a + b)
-        .expect("at least one code");
-    let mut columns: Vec<Expr> = codes
-        .iter()
-        .zip(shifts.iter().zip(&bits))
-        .map(|(c, (&s, &b))| {
-            (col("cell").floor_div(lit(1u64 << s)) % lit(1u64 << b))
-                .cast(DataType::UInt32)
-                .alias(*c)
-        })
-        .collect();
-    columns.extend(["r", "m", "y"].map(col));
-    Ok(valid
-        .group_by(by(packed.alias("cell")))
-        .agg(my())
-        .select(columns)
-        .collect()?)
+/// A period's valid rows as the cluster sums read them: codes, the
+/// response fingerprint and y (satisfied, a null as not).
+struct Valid {
+    codes: [Vec<u32>; 6],
+    r: Vec<u64>,
+    y: Vec<f64>,
 }
 
-/// m (valid ratings) and y (satisfied among them) of a group of rows or of
-/// partial sums.
-fn my() -> [Expr; 2] {
-    [
-        len().cast(DataType::Float64).alias("m"),
-        col("satisfied")
-            .fill_null(lit(false))
-            .cast(DataType::Float64)
-            .sum()
-            .alias("y"),
-    ]
+impl Valid {
+    fn collect(rows: LazyFrame) -> Result<Valid> {
+        let df = rows.filter(col("valid")).collect()?;
+        let u32s = |c: &str| -> Result<Vec<u32>> {
+            Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
+        };
+        let satisfied = df.column("satisfied")?.bool()?;
+        Ok(Valid {
+            codes: [
+                u32s("s")?,
+                u32s("p")?,
+                u32s("c")?,
+                u32s("me")?,
+                u32s("ch")?,
+                u32s("it")?,
+            ],
+            r: df.column("r")?.u64()?.into_no_null_iter().collect(),
+            y: satisfied
+                .iter()
+                .map(|v| f64::from(u8::from(v == Some(true))))
+                .collect(),
+        })
+    }
+
+    /// Row `i`'s code in column `c` (`CODES` order: s, p, c, me, ch, it).
+    fn code(&self, c: usize, i: usize) -> u32 {
+        self.codes[c][i]
+    }
+}
+
+/// Each response's m and y per (period, subject, category, method,
+/// channel): the combinations numbered in `combos`, `parts` keyed by number.
+struct PerSubject {
+    combos: Vec<[u32; 5]>,
+    parts: Parts,
+}
+
+impl PerSubject {
+    fn new(valid: &Valid, responses: &Responses) -> PerSubject {
+        // Numbered once per row: a form's rows mostly repeat the last one.
+        let mut number: HashMap<[u32; 5], u32> = HashMap::new();
+        let mut combos = Vec::new();
+        let mut of_row = Vec::with_capacity(valid.r.len());
+        let mut last: Option<([u32; 5], u32)> = None;
+        for i in 0..valid.r.len() {
+            let combo = [0, 1, 2, 3, 4].map(|c| valid.code(c, i));
+            let n = match last {
+                Some((c, n)) if c == combo => n,
+                _ => *number.entry(combo).or_insert_with(|| {
+                    combos.push(combo);
+                    combos.len() as u32 - 1
+                }),
+            };
+            last = Some((combo, n));
+            of_row.push(n);
+        }
+        let parts = merge(
+            rows_of(responses),
+            |i| u64::from(of_row[i]),
+            |_| 1.0,
+            |i| valid.y[i],
+        );
+        PerSubject { combos, parts }
+    }
+
+    /// The parts as a frame: p, s, c, me, ch, r, m, y.
+    fn frame(&self, valid: &Valid, responses: &Responses) -> Result<DataFrame> {
+        let mut columns: Vec<Column> = ["s", "p", "c", "me", "ch"]
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                let codes: Vec<u32> = self
+                    .parts
+                    .key
+                    .iter()
+                    .map(|&k| self.combos[k as usize][c])
+                    .collect();
+                Series::new((*name).into(), codes).into_column()
+            })
+            .collect();
+        let mut r = Vec::with_capacity(self.parts.key.len());
+        for (run, first) in self.parts.runs().zip(responses.firsts()) {
+            r.extend(std::iter::repeat_n(valid.r[first as usize], run.len()));
+        }
+        columns.push(Series::new("r".into(), r).into_column());
+        columns.push(Series::new("m".into(), self.parts.m.as_slice()).into_column());
+        columns.push(Series::new("y".into(), self.parts.y.as_slice()).into_column());
+        Ok(DataFrame::new_infer_height(columns)?)
+    }
+}
+
+/// Each response's row indices, as `merge` takes them.
+fn rows_of(responses: &Responses) -> impl Iterator<Item = impl Iterator<Item = usize> + '_> + '_ {
+    responses.runs().map(|run| run.iter().map(|&i| i as usize))
+}
+
+/// A cell's key: period code in the high half, group code in the low.
+fn cell_key(p: u32, g: u32) -> u64 {
+    (u64::from(p) << 32) | u64::from(g)
+}
+
+/// The ten levels' cluster sums of one period (`period_sums`): the item
+/// level from the rows (a form rates each item once), the others from the
+/// per-subject parts, each a walk over the responses (`responses.rs`).
+fn levels(
+    valid: &Valid,
+    responses: &Responses,
+    per_subject: &PerSubject,
+    dicts: &Dicts,
+    lookup: &Lookup,
+) -> Result<DataFrame> {
+    let mut out = LevelRows::default();
+    for (level, key) in &LEVELS {
+        if let Key::Code("it", i) = key {
+            let parts = merge(
+                rows_of(responses),
+                |r| cell_key(valid.code(1, r), valid.code(5, r)),
+                |_| 1.0,
+                |r| valid.y[r],
+            );
+            let d = dicts.get(*i);
+            out.add(*level, &accumulate(&parts), dicts, |g| {
+                d.text(g).map(String::from)
+            });
+            continue;
+        }
+        // Each combination's group code, and the group's text by code.
+        let (group_of, text): (Vec<u32>, Box<dyn Fn(u32) -> Option<String>>) = match key {
+            Key::Code(name, i) => {
+                let c = CODES.iter().position(|x| x == name).expect("a code column");
+                let d = dicts.get(*i);
+                let texts: Vec<Option<String>> = (0..d.len() as u32)
+                    .map(|g| d.text(g).map(String::from))
+                    .collect();
+                (
+                    per_subject.combos.iter().map(|k| k[c]).collect(),
+                    Box::new(move |g| texts[g as usize].clone()),
+                )
+            }
+            Key::Subject(attr) => {
+                let (of_subject, texts) = attribute_codes(dicts, lookup, attr);
+                (
+                    per_subject
+                        .combos
+                        .iter()
+                        .map(|k| of_subject[k[0] as usize])
+                        .collect(),
+                    Box::new(move |g| texts[g as usize].clone()),
+                )
+            }
+            Key::County => (
+                vec![0; per_subject.combos.len()],
+                Box::new(|_| Some("全县".to_string())),
+            ),
+        };
+        let parts = &per_subject.parts;
+        let merged = merge(
+            parts.runs(),
+            |j| {
+                let combo = parts.key[j] as usize;
+                cell_key(per_subject.combos[combo][1], group_of[combo])
+            },
+            |j| parts.m[j],
+            |j| parts.y[j],
+        );
+        out.add(*level, &accumulate(&merged), dicts, text);
+    }
+    out.frame()
+}
+
+/// Attribute `attr` of each subject code (`ATTRIBUTES`), as codes into the
+/// distinct texts (None: not in the roster or not given).
+fn attribute_codes(dicts: &Dicts, lookup: &Lookup, attr: &str) -> (Vec<u32>, Vec<Option<String>>) {
+    let a = ATTRIBUTES
+        .iter()
+        .position(|x| *x == attr)
+        .expect("a subject attribute");
+    let subjects = dicts.get(0);
+    let mut texts: Vec<Option<String>> = Vec::new();
+    let mut index: HashMap<Option<String>, u32> = HashMap::new();
+    let codes = (0..subjects.len() as u32)
+        .map(|s| {
+            let text = subjects
+                .text(s)
+                .and_then(|id| lookup.subjects.get(id))
+                .and_then(|row| row[a].clone());
+            *index.entry(text.clone()).or_insert_with(|| {
+                texts.push(text);
+                texts.len() as u32 - 1
+            })
+        })
+        .collect();
+    (codes, texts)
+}
+
+/// The levels' cells as the sums frame's columns.
+#[derive(Default)]
+struct LevelRows {
+    level: Vec<&'static str>,
+    group: Vec<Option<String>>,
+    period: Vec<Option<String>>,
+    raters: Vec<u32>,
+    sums: [Vec<f64>; 5],
+}
+
+impl LevelRows {
+    fn add(
+        &mut self,
+        level: Level,
+        cells: &Cells,
+        dicts: &Dicts,
+        text: impl Fn(u32) -> Option<String>,
+    ) {
+        let periods = dicts.get(1);
+        for (i, &key) in cells.key.iter().enumerate() {
+            self.level.push(level.as_str());
+            self.group.push(text(key as u32));
+            self.period
+                .push(periods.text((key >> 32) as u32).map(String::from));
+            self.raters.push(cells.raters[i]);
+            for (out, from) in self
+                .sums
+                .iter_mut()
+                .zip([&cells.m, &cells.y, &cells.yy, &cells.ym, &cells.mm])
+            {
+                out.push(from[i]);
+            }
+        }
+    }
+
+    fn frame(self) -> Result<DataFrame> {
+        let mut columns = vec![
+            Series::new("level".into(), self.level).into_column(),
+            Series::new("group".into(), self.group).into_column(),
+            Series::new("period".into(), self.period).into_column(),
+            Series::new("raters".into(), self.raters).into_column(),
+        ];
+        for (name, values) in ["m", "y", "yy", "ym", "mm"].iter().zip(self.sums) {
+            columns.push(Series::new((*name).into(), values).into_column());
+        }
+        Ok(DataFrame::new_infer_height(columns)?)
+    }
 }
 
 /// Per cell (the keys `by`) of period `p`: each response's m and y summed
@@ -348,11 +508,6 @@ pub(super) fn cell_sums(source: LazyFrame, by: Vec<Expr>) -> LazyFrame {
             (col("y") * col("m")).sum().alias("ym"),
             (col("m") * col("m")).sum().alias("mm"),
         ])
-}
-
-/// Rows keyed by subject code with the subject's attributes joined.
-fn with_codes(rows: LazyFrame, attrs: LazyFrame) -> LazyFrame {
-    rows.join(attrs, [col("s")], [col("s")], JoinArgs::new(JoinType::Left))
 }
 
 /// Per subject code of this pass: its attributes (null when not in the roster).

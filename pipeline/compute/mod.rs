@@ -29,6 +29,7 @@ pub mod method_rates;
 mod metric;
 mod period;
 mod rates;
+mod responses;
 mod rule_window;
 mod standardize;
 pub mod tables;

@@ -70,6 +70,7 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
     };
     // Per file: the rows the integrity checks see (every rating), the
     // columns and rows the rates see (without the excluded ones).
+    let started = std::time::Instant::now();
     let read: Vec<(FileColumns, FileKeys, DataFrame, DataFrame)> = paths
         .par_iter()
         .map(|path| {
@@ -88,6 +89,8 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
             Ok((cols, keys, all, rows))
         })
         .collect::<Result<_>>()?;
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::debug!(part = "read", seconds, "period part");
     let mut cols = Vec::with_capacity(read.len());
     let mut keys = Vec::with_capacity(read.len());
     let (mut all, mut rows) = (Vec::new(), Vec::new());
@@ -97,15 +100,16 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
         all.push(a.lazy());
         rows.push(r.lazy());
     }
-    let findings = checks::findings(
-        polars::prelude::concat(all, Default::default())?,
-        &dicts,
-        lookup,
-    )?;
+    let findings = timed("integrity checks", || {
+        let all = polars::prelude::concat(all, Default::default())?;
+        checks::findings(all, &dicts, lookup)
+    })?;
     let rows = polars::prelude::concat(rows, Default::default())?;
     let (sums, ps, per_subject) = clusters::period_sums(rows, &dicts, lookup)?;
-    let methods = method_cells::period_cells(&per_subject, &dicts, lookup)?;
-    let cube = cube(cols, &dicts)?;
+    let methods = timed("method cells", || {
+        method_cells::period_cells(&per_subject, &dicts, lookup)
+    })?;
+    let cube = timed("cube", || cube(cols, &dicts))?;
     Ok(Period {
         cube,
         keys,
@@ -115,6 +119,15 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
         methods,
         findings,
     })
+}
+
+/// `f`'s result, its time logged at debug level (`PINGYI_LOG=debug`).
+pub(super) fn timed<T>(part: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let started = std::time::Instant::now();
+    let out = f();
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::debug!(part, seconds, "period part");
+    out
 }
 
 /// The cube of the files' rows: grouped on the six key codes packed into

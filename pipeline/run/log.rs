@@ -15,6 +15,13 @@ use tracing_subscriber::{fmt, Layer};
 
 pub const FILE: &str = "logs/pingyi.log";
 
+/// `PINGYI_LOG=debug` (or `trace`, `info`, …) sets what the terminal
+/// shows: `debug` adds the timings of the period pass's parts, for
+/// profiling (BENCHMARKS.md). Unset or not a level: the default.
+fn level_from_env() -> Option<LevelFilter> {
+    std::env::var("PINGYI_LOG").ok()?.parse().ok()
+}
+
 /// Installs the subscriber for this process; returns the log file's path.
 pub fn init(warehouse: &Path, verbose: bool) -> Result<PathBuf> {
     let path = warehouse.join(FILE);
@@ -32,7 +39,9 @@ pub fn init(warehouse: &Path, verbose: bool) -> Result<PathBuf> {
         .with_target(false)
         .without_time()
         .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(if loud {
+        .with_filter(if let Some(level) = level_from_env() {
+            level
+        } else if loud {
             LevelFilter::INFO
         } else {
             LevelFilter::WARN
