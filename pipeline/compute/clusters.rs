@@ -68,6 +68,7 @@ pub const CODED: [&str; 10] = [
     "rating",
     "collector",
 ];
+pub const CHANNEL: usize = 4;
 pub const RATER_KEY: usize = 6;
 pub const TIME: usize = 7;
 pub const RATING: usize = 8;

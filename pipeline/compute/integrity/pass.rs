@@ -18,8 +18,11 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::compute::clusters::{self, Lookup, COLLECTOR, RATER_KEY, RATING, TIME};
+use std::collections::HashMap;
+
+use crate::compute::clusters::{Lookup, CHANNEL, COLLECTOR, RATER_KEY, RATING, TIME};
 use crate::compute::codes::Dicts;
+use crate::compute::responses::Responses;
 
 /// One period's findings, texts decoded.
 pub struct Findings {
@@ -37,59 +40,183 @@ pub struct Findings {
 /// Counts one period's checks over `rows` (`clusters::rows` of every
 /// rating, none excluded: the audit sees what the rates leave out).
 pub fn findings(rows: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Result<Findings> {
-    let rows = rows.with_column(stamp(dicts)?.alias("t")).cache();
-    let known = rows.clone().filter(col("k").is_not_null());
-    let counted = |distinct: &str| {
-        [
-            col(distinct).n_unique().alias("n"),
-            col("t").min().alias("first"),
-            col("t").max().alias("last"),
-        ]
-    };
-    let stuffed = known
-        .clone()
-        .group_by([col("s"), col("p"), col("k")])
-        .agg(counted("r"))
-        .filter(col("n").gt(lit(lookup.max_forms_per_key)));
-    let stuffed = decoded(
-        stuffed,
-        dicts,
-        &[("s", 0, "subject_id"), ("p", 1, "period")],
-    )?;
-    let busy = known
-        .group_by([col("k"), col("d")])
-        .agg(counted("s"))
-        .filter(col("n").gt(lit(lookup.max_subjects_per_key_day)))
-        .with_column(col("d").cast(DataType::Date).alias("rated_at"));
-    let busy = decoded(busy, dicts, &[])?;
+    let rows = Rows::collect(rows, dicts)?;
+    let responses = Responses::new(&rows.r);
     Ok(Findings {
-        stuffed: stuffed
-            .select(["rater_key", "subject_id", "period", "n", "first", "last"].map(col))
-            .collect()?,
-        busy: busy
-            .select(["rater_key", "rated_at", "n", "first", "last"].map(col))
-            .collect()?,
-        straight: straight_counts(rows, dicts, lookup)?,
+        stuffed: stuffed(&rows, &responses, dicts, lookup.max_forms_per_key)?,
+        busy: busy(&rows, dicts, lookup.max_subjects_per_key_day)?,
+        straight: straight_counts(&rows, &responses, dicts, lookup)?,
     })
 }
 
-/// `lf` with its key code `k` and the other code columns `more` (column,
-/// dictionary, text name) decoded.
-fn decoded(lf: LazyFrame, dicts: &Dicts, more: &[(&str, usize, &str)]) -> Result<LazyFrame> {
-    let mut lf = clusters::decode(lf, dicts, "k", RATER_KEY, "rater_key")?;
-    for (code, i, text) in more {
-        lf = clusters::decode(lf, dicts, code, *i, text)?;
+/// A period's rows as the checks read them.
+struct Rows {
+    s: Vec<u32>,
+    p: Vec<u32>,
+    /// The rater key's code, None for no key.
+    k: Vec<Option<u32>>,
+    r: Vec<u64>,
+    d: Vec<Option<i32>>,
+    /// The rating's time (`stamp`).
+    t: Vec<Option<i64>>,
+    g: Vec<u32>,
+    co: Vec<Option<u32>>,
+    ch: Vec<u32>,
+    valid: Vec<bool>,
+}
+
+impl Rows {
+    fn collect(rows: LazyFrame, dicts: &Dicts) -> Result<Rows> {
+        let df = rows.collect()?;
+        let codes = |c: &str| -> Result<Vec<u32>> {
+            Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
+        };
+        let options = |c: &str| -> Result<Vec<Option<u32>>> { Ok(df.column(c)?.u32()?.iter().collect()) };
+        let d: Vec<Option<i32>> = df.column("d")?.i32()?.iter().collect();
+        let offsets = offsets(dicts)?;
+        let t = d
+            .iter()
+            .zip(df.column("tc")?.u32()?.into_no_null_iter())
+            .map(|(d, tc)| Some(i64::from((*d)?) * 2 * 86_400 + offsets[tc as usize]?))
+            .collect();
+        Ok(Rows {
+            s: codes("s")?,
+            p: codes("p")?,
+            k: options("k")?,
+            r: df.column("r")?.u64()?.into_no_null_iter().collect(),
+            d,
+            t,
+            g: codes("g")?,
+            co: options("co")?,
+            ch: codes("ch")?,
+            valid: df.column("valid")?.bool()?.iter().map(|v| v == Some(true)).collect(),
+        })
     }
-    Ok(lf)
+}
+
+/// Numbers each distinct key of the rows (`key` of a row, None to skip
+/// it), in order of first appearance: the numbers by row and the keys by
+/// number. A form's rows mostly repeat the last key: no lookup for those.
+fn number<K: Copy + Eq + std::hash::Hash>(
+    rows: usize,
+    key: impl Fn(usize) -> Option<K>,
+) -> (Vec<Option<u32>>, Vec<K>) {
+    let mut index: HashMap<K, u32> = HashMap::new();
+    let mut keys = Vec::new();
+    let mut last: Option<(K, u32)> = None;
+    let of_row = (0..rows)
+        .map(|i| {
+            let k = key(i)?;
+            let n = match last {
+                Some((l, n)) if l == k => n,
+                _ => *index.entry(k).or_insert_with(|| {
+                    keys.push(k);
+                    keys.len() as u32 - 1
+                }),
+            };
+            last = Some((k, n));
+            Some(n)
+        })
+        .collect();
+    (of_row, keys)
+}
+
+/// A numbered cell's count and first and last time.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    n: u32,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+/// Each cell's first and last time over its rows (`of_row`), count zero.
+fn times(of_row: &[Option<u32>], t: &[Option<i64>], cells: usize) -> Vec<Tally> {
+    let mut out = vec![Tally::default(); cells];
+    for (cell, &t) in of_row.iter().zip(t) {
+        let (Some(cell), Some(t)) = (cell, t) else {
+            continue;
+        };
+        let c = &mut out[*cell as usize];
+        c.first = Some(c.first.map_or(t, |f| f.min(t)));
+        c.last = Some(c.last.map_or(t, |l| l.max(t)));
+    }
+    out
+}
+
+/// One key, one subject, one period: the forms (distinct responses) per
+/// (subject, period, known key), the cells over `max` listed.
+fn stuffed(rows: &Rows, responses: &Responses, dicts: &Dicts, max: u32) -> Result<DataFrame> {
+    let (of_row, cells) = number(rows.r.len(), |i| Some((rows.s[i], rows.p[i], rows.k[i]?)));
+    let mut tally = times(&of_row, &rows.t, cells.len());
+    let mut seen = Vec::new();
+    for run in responses.runs() {
+        seen.clear();
+        for cell in run.iter().filter_map(|&i| of_row[i as usize]) {
+            if !seen.contains(&cell) {
+                seen.push(cell);
+                tally[cell as usize].n += 1;
+            }
+        }
+    }
+    let over: Vec<usize> = (0..cells.len()).filter(|&c| tally[c].n > max).collect();
+    let (subjects, periods, keys) = (dicts.get(0), dicts.get(1), dicts.get(RATER_KEY));
+    let text = |d: &std::sync::MutexGuard<'_, crate::compute::codes::Dict>, f: &dyn Fn(usize) -> u32| {
+        Series::new("".into(), over.iter().map(|&c| d.text(f(c))).collect::<Vec<_>>())
+    };
+    let mut columns = vec![
+        text(&keys, &|c| cells[c].2).with_name("rater_key".into()).into_column(),
+        text(&subjects, &|c| cells[c].0).with_name("subject_id".into()).into_column(),
+        text(&periods, &|c| cells[c].1).with_name("period".into()).into_column(),
+    ];
+    columns.extend(figures(&over, &tally));
+    Ok(DataFrame::new_infer_height(columns)?)
+}
+
+/// One key, one day: the distinct subjects per (known key, day), the
+/// cells over `max` listed.
+fn busy(rows: &Rows, dicts: &Dicts, max: u32) -> Result<DataFrame> {
+    let (of_row, cells) = number(rows.r.len(), |i| Some((rows.k[i]?, rows.d[i])));
+    let mut tally = times(&of_row, &rows.t, cells.len());
+    let (with_subject, _) = number(rows.r.len(), |i| Some((of_row[i]?, rows.s[i])));
+    // Each (cell, subject) numbered once: its first row counts the subject.
+    let mut counted = vec![false; rows.r.len()];
+    for (i, pair) in with_subject.iter().enumerate() {
+        if let Some(pair) = pair {
+            let first = !std::mem::replace(&mut counted[*pair as usize], true);
+            if first {
+                tally[of_row[i].expect("a numbered cell") as usize].n += 1;
+            }
+        }
+    }
+    let over: Vec<usize> = (0..cells.len()).filter(|&c| tally[c].n > max).collect();
+    let keys = dicts.get(RATER_KEY);
+    let key_texts: Vec<Option<&str>> = over.iter().map(|&c| keys.text(cells[c].0)).collect();
+    let days: Vec<Option<i32>> = over.iter().map(|&c| cells[c].1).collect();
+    let mut columns = vec![
+        Series::new("rater_key".into(), key_texts).into_column(),
+        Series::new("rated_at".into(), days).cast(&DataType::Date)?.into_column(),
+    ];
+    columns.extend(figures(&over, &tally));
+    Ok(DataFrame::new_infer_height(columns)?)
+}
+
+/// The n, first and last columns of the cells `over`.
+fn figures(over: &[usize], tally: &[Tally]) -> [Column; 3] {
+    let pick = |f: &dyn Fn(&Tally) -> Option<i64>| over.iter().map(|&c| f(&tally[c])).collect::<Vec<_>>();
+    [
+        Series::new("n".into(), over.iter().map(|&c| tally[c].n).collect::<Vec<_>>()).into_column(),
+        Series::new("first".into(), pick(&|t| t.first)).into_column(),
+        Series::new("last".into(), pick(&|t| t.last)).into_column(),
+    ]
 }
 
 /// A rating's time as one integer that sorts as its text (`first_at`,
 /// `last_at`) does: seconds since 1970 × 2 + 1 with a time of day, the
 /// day's first second × 2 without one (`2012-12-07` sorts before
-/// `2012-12-07 00:00:00`); null for a time that does not parse. Each time
-/// of day in the dictionary is parsed once (`super::time_of_day`), each row
-/// looks its offset up by code.
-fn stamp(dicts: &Dicts) -> Result<Expr> {
+/// `2012-12-07 00:00:00`); null for a time that does not parse. Here the
+/// offset added to the day's × 2 per time-of-day code: each time in the
+/// dictionary parsed once (`super::time_of_day`).
+fn offsets(dicts: &Dicts) -> Result<Vec<Option<i64>>> {
     let texts = dicts.get(TIME).all("rated_time");
     let offsets = DataFrame::new_infer_height(vec![texts.into_column()])?
         .lazy()
@@ -98,60 +225,64 @@ fn stamp(dicts: &Dicts) -> Result<Expr> {
             .otherwise(super::time_of_day() * lit(2i64) + lit(1i64))
             .alias("offset")])
         .collect()?;
-    let offsets = offsets.column("offset")?.as_materialized_series().clone();
-    let day = col("d").cast(DataType::Int64) * lit(2 * 86_400i64);
-    Ok(day + lit(offsets).gather(col("tc"), false))
+    Ok(offsets.column("offset")?.i64()?.iter().collect())
 }
 
-/// Per form (`r`) with at least `straight_min_items` valid ratings: is
-/// every valid rating at the top level, its collector (the first given)
-/// and channel; then per collector and per channel the forms `k` and the
-/// all-top ones `x`, texts decoded.
-fn straight_counts(rows: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
+/// Per form (response) with at least `straight_min_items` valid ratings:
+/// is every valid rating at the top level, its collector (the first given)
+/// and channel (its first valid row's); then per collector and per
+/// channel the forms `k` and the all-top ones `x`, texts decoded.
+fn straight_counts(
+    rows: &Rows,
+    responses: &Responses,
+    dicts: &Dicts,
+    lookup: &Lookup,
+) -> Result<DataFrame> {
     // No code when no rating carries the top label: then no form is all-top.
     let top = {
         let d = dicts.get(RATING);
         (0..d.len() as u32).find(|&c| d.text(c) == Some(lookup.top_label.as_str()))
     };
-    let is_top = match top {
-        Some(code) => col("g").eq(lit(code)),
-        None => lit(false),
-    };
-    let forms = rows
-        .filter(col("valid"))
-        .group_by([col("r")])
-        .agg([
-            len().alias("m"),
-            is_top.cast(DataType::UInt32).sum().alias("top"),
-            col("co").drop_nulls().first().alias("co"),
-            col("ch").first(),
-        ])
-        .filter(col("m").gt_eq(lit(lookup.straight_min_items)))
-        .with_column(col("top").eq(col("m")).alias("all_top"))
-        .cache();
-    let by = |unit: super::Unit, code: &str, i: usize| -> Result<LazyFrame> {
-        let counts = forms
-            .clone()
-            .filter(col(code).is_not_null())
-            .group_by([col(code)])
-            .agg([
-                len().cast(DataType::UInt32).alias("k"),
-                col("all_top").cast(DataType::UInt32).sum().alias("x"),
-            ]);
-        Ok(clusters::decode(counts, dicts, code, i, "unit_id")?
-            .filter(col("unit_id").is_not_null())
-            .select([
-                lit(unit.as_str()).alias("unit"),
-                col("unit_id"),
-                col("k"),
-                col("x"),
-            ]))
-    };
-    let both = [
-        by(super::Unit::Collector, "co", COLLECTOR)?,
-        by(super::Unit::Channel, "ch", 4)?,
-    ];
-    Ok(concat(both, UnionArgs::default())?.collect()?)
+    let mut by_collector: HashMap<u32, (u32, u32)> = HashMap::new();
+    let mut by_channel: HashMap<u32, (u32, u32)> = HashMap::new();
+    for run in responses.runs() {
+        let valid: Vec<usize> = run.iter().map(|&i| i as usize).filter(|&i| rows.valid[i]).collect();
+        if valid.is_empty() || (valid.len() as u32) < lookup.straight_min_items {
+            continue;
+        }
+        let all_top = valid.iter().all(|&i| Some(rows.g[i]) == top);
+        let add = |map: &mut HashMap<u32, (u32, u32)>, unit: u32| {
+            let e = map.entry(unit).or_default();
+            e.0 += 1;
+            e.1 += u32::from(all_top);
+        };
+        if let Some(co) = valid.iter().find_map(|&i| rows.co[i]) {
+            add(&mut by_collector, co);
+        }
+        add(&mut by_channel, rows.ch[valid[0]]);
+    }
+    let mut out: (Vec<&str>, Vec<String>, Vec<u32>, Vec<u32>) = Default::default();
+    for (unit, map, i) in [
+        (super::Unit::Collector, by_collector, COLLECTOR),
+        (super::Unit::Channel, by_channel, CHANNEL),
+    ] {
+        let d = dicts.get(i);
+        for (code, (k, x)) in map {
+            // A unit with no text (a null channel) is not a unit.
+            if let Some(id) = d.text(code) {
+                out.0.push(unit.as_str());
+                out.1.push(id.to_string());
+                out.2.push(k);
+                out.3.push(x);
+            }
+        }
+    }
+    Ok(DataFrame::new_infer_height(vec![
+        Series::new("unit".into(), out.0).into_column(),
+        Series::new("unit_id".into(), out.1).into_column(),
+        Series::new("k".into(), out.2).into_column(),
+        Series::new("x".into(), out.3).into_column(),
+    ])?)
 }
 
 /// The findings' columns with no rows: what an empty warehouse gives.
