@@ -22,7 +22,9 @@ use polars::prelude::*;
 
 use super::codes::{Dicts, FileColumns};
 use super::period::timed;
-use super::responses::{accumulate, merge, Cells, Parts, Responses};
+use super::responses::{
+    accumulate, cell_key, combo_cells, merge, rows_of, Cells, PerSubject, Responses, Valid,
+};
 use crate::config::Config;
 use crate::contract::Level;
 
@@ -196,7 +198,7 @@ pub fn period_sums(
     rows: LazyFrame,
     dicts: &Dicts,
     lookup: &Lookup,
-) -> Result<(DataFrame, DataFrame, DataFrame)> {
+) -> Result<(DataFrame, DataFrame, PerSubject)> {
     let (valid, responses, per_subject) = timed("per-response sums", || {
         let valid = Valid::collect(rows)?;
         let responses = Responses::new(&valid.r);
@@ -206,9 +208,9 @@ pub fn period_sums(
     let sums = timed("levels", || {
         levels(&valid, &responses, &per_subject, dicts, lookup)
     })?;
-    let per_subject = per_subject.frame(&valid, &responses)?;
     let ps = timed("post-stratified", || {
-        let ps = post_stratified(per_subject.clone().lazy(), dicts, lookup)?;
+        let frame = per_subject.frame(&valid, &responses)?;
+        let ps = post_stratified(frame.lazy(), dicts, lookup)?;
         let ps = decode(
             decode(ps, dicts, "p", 1, "period")?,
             dicts,
@@ -227,115 +229,6 @@ pub fn period_sums(
         Ok(ps.select(columns.map(col)).collect()?)
     })?;
     Ok((sums, ps, per_subject))
-}
-
-/// A period's valid rows as the cluster sums read them: codes, the
-/// response fingerprint and y (satisfied, a null as not).
-struct Valid {
-    codes: [Vec<u32>; 6],
-    r: Vec<u64>,
-    y: Vec<f64>,
-}
-
-impl Valid {
-    fn collect(rows: LazyFrame) -> Result<Valid> {
-        let df = rows.filter(col("valid")).collect()?;
-        let u32s = |c: &str| -> Result<Vec<u32>> {
-            Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
-        };
-        let satisfied = df.column("satisfied")?.bool()?;
-        Ok(Valid {
-            codes: [
-                u32s("s")?,
-                u32s("p")?,
-                u32s("c")?,
-                u32s("me")?,
-                u32s("ch")?,
-                u32s("it")?,
-            ],
-            r: df.column("r")?.u64()?.into_no_null_iter().collect(),
-            y: satisfied
-                .iter()
-                .map(|v| f64::from(u8::from(v == Some(true))))
-                .collect(),
-        })
-    }
-
-    /// Row `i`'s code in column `c` (`CODES` order: s, p, c, me, ch, it).
-    fn code(&self, c: usize, i: usize) -> u32 {
-        self.codes[c][i]
-    }
-}
-
-/// Each response's m and y per (period, subject, category, method,
-/// channel): the combinations numbered in `combos`, `parts` keyed by number.
-struct PerSubject {
-    combos: Vec<[u32; 5]>,
-    parts: Parts,
-}
-
-impl PerSubject {
-    fn new(valid: &Valid, responses: &Responses) -> PerSubject {
-        // Numbered once per row: a form's rows mostly repeat the last one.
-        let mut number: HashMap<[u32; 5], u32> = HashMap::new();
-        let mut combos = Vec::new();
-        let mut of_row = Vec::with_capacity(valid.r.len());
-        let mut last: Option<([u32; 5], u32)> = None;
-        for i in 0..valid.r.len() {
-            let combo = [0, 1, 2, 3, 4].map(|c| valid.code(c, i));
-            let n = match last {
-                Some((c, n)) if c == combo => n,
-                _ => *number.entry(combo).or_insert_with(|| {
-                    combos.push(combo);
-                    combos.len() as u32 - 1
-                }),
-            };
-            last = Some((combo, n));
-            of_row.push(n);
-        }
-        let parts = merge(
-            rows_of(responses),
-            |i| u64::from(of_row[i]),
-            |_| 1.0,
-            |i| valid.y[i],
-        );
-        PerSubject { combos, parts }
-    }
-
-    /// The parts as a frame: p, s, c, me, ch, r, m, y.
-    fn frame(&self, valid: &Valid, responses: &Responses) -> Result<DataFrame> {
-        let mut columns: Vec<Column> = ["s", "p", "c", "me", "ch"]
-            .iter()
-            .enumerate()
-            .map(|(c, name)| {
-                let codes: Vec<u32> = self
-                    .parts
-                    .key
-                    .iter()
-                    .map(|&k| self.combos[k as usize][c])
-                    .collect();
-                Series::new((*name).into(), codes).into_column()
-            })
-            .collect();
-        let mut r = Vec::with_capacity(self.parts.key.len());
-        for (run, first) in self.parts.runs().zip(responses.firsts()) {
-            r.extend(std::iter::repeat_n(valid.r[first as usize], run.len()));
-        }
-        columns.push(Series::new("r".into(), r).into_column());
-        columns.push(Series::new("m".into(), self.parts.m.as_slice()).into_column());
-        columns.push(Series::new("y".into(), self.parts.y.as_slice()).into_column());
-        Ok(DataFrame::new_infer_height(columns)?)
-    }
-}
-
-/// Each response's row indices, as `merge` takes them.
-fn rows_of(responses: &Responses) -> impl Iterator<Item = impl Iterator<Item = usize> + '_> + '_ {
-    responses.runs().map(|run| run.iter().map(|&i| i as usize))
-}
-
-/// A cell's key: period code in the high half, group code in the low.
-fn cell_key(p: u32, g: u32) -> u64 {
-    (u64::from(p) << 32) | u64::from(g)
 }
 
 /// The ten levels' cluster sums of one period (`period_sums`): the item
@@ -392,24 +285,24 @@ fn levels(
                 Box::new(|_| Some("全县".to_string())),
             ),
         };
-        let parts = &per_subject.parts;
-        let merged = merge(
-            parts.runs(),
-            |j| {
-                let combo = parts.key[j] as usize;
-                cell_key(per_subject.combos[combo][1], group_of[combo])
-            },
-            |j| parts.m[j],
-            |j| parts.y[j],
-        );
-        out.add(*level, &accumulate(&merged), dicts, text);
+        let cell_of: Vec<Option<u64>> = per_subject
+            .combos
+            .iter()
+            .zip(&group_of)
+            .map(|(k, &g)| Some(cell_key(k[1], g)))
+            .collect();
+        out.add(*level, &combo_cells(per_subject, &cell_of), dicts, text);
     }
     out.frame()
 }
 
 /// Attribute `attr` of each subject code (`ATTRIBUTES`), as codes into the
 /// distinct texts (None: not in the roster or not given).
-fn attribute_codes(dicts: &Dicts, lookup: &Lookup, attr: &str) -> (Vec<u32>, Vec<Option<String>>) {
+pub(super) fn attribute_codes(
+    dicts: &Dicts,
+    lookup: &Lookup,
+    attr: &str,
+) -> (Vec<u32>, Vec<Option<String>>) {
     let a = ATTRIBUTES
         .iter()
         .position(|x| *x == attr)
@@ -479,54 +372,6 @@ impl LevelRows {
         }
         Ok(DataFrame::new_infer_height(columns)?)
     }
-}
-
-/// Per cell (the keys `by`) of period `p`: each response's m and y summed
-/// over the cell's rows first (a form rates several subjects of a
-/// township), then the cell's k and sums.
-pub(super) fn cell_sums(source: LazyFrame, by: Vec<Expr>) -> LazyFrame {
-    let names: Vec<Expr> = by
-        .iter()
-        .map(|e| e.clone().meta().output_name().map(col))
-        .collect::<PolarsResult<_>>()
-        .expect("every key of a cell is named");
-    let with_p = |last: Option<Expr>| {
-        std::iter::once(col("p"))
-            .chain(names.iter().cloned())
-            .chain(last)
-            .collect::<Vec<_>>()
-    };
-    source
-        .with_columns(by)
-        .group_by(with_p(Some(col("r"))))
-        .agg([col("m").sum(), col("y").sum()])
-        .group_by(with_p(None))
-        .agg([
-            len().cast(DataType::UInt32).alias("raters"),
-            col("m").sum().alias("m"),
-            col("y").sum().alias("y"),
-            (col("y") * col("y")).sum().alias("yy"),
-            (col("y") * col("m")).sum().alias("ym"),
-            (col("m") * col("m")).sum().alias("mm"),
-        ])
-}
-
-/// Per subject code of this pass: its attributes (null when not in the roster).
-pub(super) fn subject_attributes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
-    let d = dicts.get(0);
-    let n = d.len() as u32;
-    let rows: Vec<Option<&[Option<String>; 5]>> = (0..n)
-        .map(|c| d.text(c).and_then(|id| lookup.subjects.get(id)))
-        .collect();
-    let mut columns = vec![Series::new("s".into(), (0..n).collect::<Vec<_>>()).into_column()];
-    for (a, name) in ATTRIBUTES.iter().enumerate() {
-        let texts: Vec<Option<&str>> = rows
-            .iter()
-            .map(|r| r.and_then(|r| r[a].as_deref()))
-            .collect();
-        columns.push(Series::new((*name).into(), texts).into_column());
-    }
-    Ok(DataFrame::new_infer_height(columns)?)
 }
 
 /// (subject code, category code) → quota group and quota, for the pairs of

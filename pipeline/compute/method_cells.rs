@@ -14,8 +14,11 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::clusters::{cell_sums, decode, subject_attributes, Lookup};
+use std::collections::HashMap;
+
+use super::clusters::{attribute_codes, Lookup};
 use super::codes::Dicts;
+use super::responses::{combo_cells, PerSubject};
 use crate::contract::Level;
 
 /// The group of the county-wide cells.
@@ -26,56 +29,90 @@ const COLUMNS: [&str; 11] = [
     "level", "group", "kind", "method", "period", "raters", "m", "y", "yy", "ym", "mm",
 ];
 
-/// One period's method cells from its per-response rows (`period_sums`'
-/// third frame: p, s, c, me, ch, r, m, y).
-pub fn period_cells(per_subject: &DataFrame, dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
-    let rows = per_subject.clone().lazy().join(
-        subject_attributes(dicts, lookup)?.lazy(),
-        [col("s")],
-        [col("s")],
-        JoinArgs::new(JoinType::Left),
-    );
-    // The township and county cells count the roster's subjects only (kind
-    // is required there), as the roster join of the text version did.
-    let rostered = rows.clone().filter(col("kind").is_not_null());
-    // A subject has one kind: keying on it too groups as the subject alone.
-    let subject = decode(
-        cell_sums(rows, vec![col("s"), col("kind"), col("me")]),
-        dicts,
-        "s",
-        0,
-        "group",
-    )?
-    .with_column(lit(Level::Subject.as_str()).alias("level"));
-    let township = cell_sums(
-        rostered.clone(),
-        vec![
-            col("township").fill_null(lit("")).alias("group"),
-            col("kind"),
-            col("me"),
-        ],
-    )
-    .with_column(lit(Level::Township.as_str()).alias("level"));
-    let county = cell_sums(
-        rostered,
-        vec![lit(COUNTY).alias("group"), col("kind"), col("me")],
-    )
-    .with_column(lit(Level::County.as_str()).alias("level"));
-    let keep = [
-        "level", "group", "kind", "me", "p", "raters", "m", "y", "yy", "ym", "mm",
-    ];
-    let all = concat(
-        [subject, township, county].map(|lf| lf.select(keep.map(col))),
-        UnionArgs::default(),
-    )?;
-    let named = decode(
-        decode(all, dicts, "me", 3, "method")?,
-        dicts,
-        "p",
-        1,
-        "period",
-    )?;
-    Ok(named.select(COLUMNS.map(col)).collect()?)
+/// One period's method cells from its per-subject parts (`responses.rs`):
+/// each part's cell numbered per (period, group, kind, method) once per
+/// combination of codes, then summed over the responses.
+pub fn period_cells(per_subject: &PerSubject, dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
+    let (kind_of, kinds) = attribute_codes(dicts, lookup, "kind");
+    let (township_of, townships) = attribute_codes(dicts, lookup, "township");
+    let subjects = dicts.get(0);
+    let mut out = Rows::default();
+    for level in [Level::Subject, Level::Township, Level::County] {
+        // (period, group text, kind, method) per cell, numbered.
+        let mut cells: Vec<(u32, Option<String>, u32, u32)> = Vec::new();
+        let mut number: HashMap<(u32, u32, u32, u32), u32> = HashMap::new();
+        let cell_of: Vec<Option<u64>> = per_subject
+            .combos
+            .iter()
+            .map(|&[s, p, _, me, _]| {
+                let kind = kind_of[s as usize];
+                // The township and county cells count the roster's subjects
+                // only (kind is required there), as the roster join did.
+                let rostered = kinds[kind as usize].is_some();
+                let (group, text) = match level {
+                    Level::Subject => (s, subjects.text(s).map(String::from)),
+                    Level::Township if rostered => {
+                        let t = township_of[s as usize];
+                        (t, Some(townships[t as usize].clone().unwrap_or_default()))
+                    }
+                    Level::County if rostered => (0, Some(COUNTY.to_string())),
+                    _ => return None,
+                };
+                let n = *number.entry((p, group, kind, me)).or_insert_with(|| {
+                    cells.push((p, text, kind, me));
+                    cells.len() as u32 - 1
+                });
+                Some(u64::from(n))
+            })
+            .collect();
+        let sums = combo_cells(per_subject, &cell_of);
+        for (i, &n) in sums.key.iter().enumerate() {
+            let (p, group, kind, me) = &cells[n as usize];
+            out.level.push(level.as_str());
+            out.group.push(group.clone());
+            out.kind.push(kinds[*kind as usize].clone());
+            out.method.push(dicts.get(3).text(*me).map(String::from));
+            out.period.push(dicts.get(1).text(*p).map(String::from));
+            out.raters.push(sums.raters[i]);
+            for (to, from) in out
+                .sums
+                .iter_mut()
+                .zip([&sums.m, &sums.y, &sums.yy, &sums.ym, &sums.mm])
+            {
+                to.push(from[i]);
+            }
+        }
+    }
+    out.frame()
+}
+
+/// The cells as the table's columns.
+#[derive(Default)]
+struct Rows {
+    level: Vec<&'static str>,
+    group: Vec<Option<String>>,
+    kind: Vec<Option<String>>,
+    method: Vec<Option<String>>,
+    period: Vec<Option<String>>,
+    raters: Vec<u32>,
+    sums: [Vec<f64>; 5],
+}
+
+impl Rows {
+    fn frame(self) -> Result<DataFrame> {
+        let mut columns = vec![
+            Series::new("level".into(), self.level).into_column(),
+            Series::new("group".into(), self.group).into_column(),
+            Series::new("kind".into(), self.kind).into_column(),
+            Series::new("method".into(), self.method).into_column(),
+            Series::new("period".into(), self.period).into_column(),
+            Series::new("raters".into(), self.raters).into_column(),
+        ];
+        for (name, values) in ["m", "y", "yy", "ym", "mm"].iter().zip(self.sums) {
+            columns.push(Series::new((*name).into(), values).into_column());
+        }
+        Ok(DataFrame::new_infer_height(columns)?)
+    }
 }
 
 /// The columns with no rows (a warehouse without ratings).

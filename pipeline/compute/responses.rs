@@ -13,6 +13,9 @@
 
 use std::collections::HashMap;
 
+use anyhow::Result;
+use polars::prelude::{col, Column, DataFrame, IntoColumn, LazyFrame, NamedFrom, Series};
+
 /// Our own keys, not an attacker's: the fast hasher.
 type Fast = foldhash::fast::RandomState;
 
@@ -168,6 +171,133 @@ pub fn accumulate(parts: &Parts) -> Cells {
         out.mm.push(mm);
     }
     out
+}
+
+/// A period's valid rows as the cluster sums read them: codes, the
+/// response fingerprint and y (satisfied, a null as not).
+pub struct Valid {
+    codes: [Vec<u32>; 6],
+    pub r: Vec<u64>,
+    pub y: Vec<f64>,
+}
+
+impl Valid {
+    pub fn collect(rows: LazyFrame) -> Result<Valid> {
+        let df = rows.filter(col("valid")).collect()?;
+        let u32s = |c: &str| -> Result<Vec<u32>> {
+            Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
+        };
+        let satisfied = df.column("satisfied")?.bool()?;
+        Ok(Valid {
+            codes: [
+                u32s("s")?,
+                u32s("p")?,
+                u32s("c")?,
+                u32s("me")?,
+                u32s("ch")?,
+                u32s("it")?,
+            ],
+            r: df.column("r")?.u64()?.into_no_null_iter().collect(),
+            y: satisfied
+                .iter()
+                .map(|v| f64::from(u8::from(v == Some(true))))
+                .collect(),
+        })
+    }
+
+    /// Row `i`'s code in column `c` (`CODES` order: s, p, c, me, ch, it).
+    pub fn code(&self, c: usize, i: usize) -> u32 {
+        self.codes[c][i]
+    }
+}
+
+/// Each response's m and y per (period, subject, category, method,
+/// channel): the combinations numbered in `combos`, `parts` keyed by number.
+pub struct PerSubject {
+    pub combos: Vec<[u32; 5]>,
+    pub parts: Parts,
+}
+
+impl PerSubject {
+    pub fn new(valid: &Valid, responses: &Responses) -> PerSubject {
+        // Numbered once per row: a form's rows mostly repeat the last one.
+        let mut number: HashMap<[u32; 5], u32> = HashMap::new();
+        let mut combos = Vec::new();
+        let mut of_row = Vec::with_capacity(valid.r.len());
+        let mut last: Option<([u32; 5], u32)> = None;
+        for i in 0..valid.r.len() {
+            let combo = [0, 1, 2, 3, 4].map(|c| valid.code(c, i));
+            let n = match last {
+                Some((c, n)) if c == combo => n,
+                _ => *number.entry(combo).or_insert_with(|| {
+                    combos.push(combo);
+                    combos.len() as u32 - 1
+                }),
+            };
+            last = Some((combo, n));
+            of_row.push(n);
+        }
+        let parts = merge(
+            rows_of(responses),
+            |i| u64::from(of_row[i]),
+            |_| 1.0,
+            |i| valid.y[i],
+        );
+        PerSubject { combos, parts }
+    }
+
+    /// The parts as a frame: p, s, c, me, ch, r, m, y.
+    pub fn frame(&self, valid: &Valid, responses: &Responses) -> Result<DataFrame> {
+        let mut columns: Vec<Column> = ["s", "p", "c", "me", "ch"]
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                let codes: Vec<u32> = self
+                    .parts
+                    .key
+                    .iter()
+                    .map(|&k| self.combos[k as usize][c])
+                    .collect();
+                Series::new((*name).into(), codes).into_column()
+            })
+            .collect();
+        let mut r = Vec::with_capacity(self.parts.key.len());
+        for (run, first) in self.parts.runs().zip(responses.firsts()) {
+            r.extend(std::iter::repeat_n(valid.r[first as usize], run.len()));
+        }
+        columns.push(Series::new("r".into(), r).into_column());
+        columns.push(Series::new("m".into(), self.parts.m.as_slice()).into_column());
+        columns.push(Series::new("y".into(), self.parts.y.as_slice()).into_column());
+        Ok(DataFrame::new_infer_height(columns)?)
+    }
+}
+
+/// Each response's row indices, as `merge` takes them.
+pub fn rows_of(
+    responses: &Responses,
+) -> impl Iterator<Item = impl Iterator<Item = usize> + '_> + '_ {
+    responses.runs().map(|run| run.iter().map(|&i| i as usize))
+}
+
+/// A cell's key: period code in the high half, group code in the low.
+pub fn cell_key(p: u32, g: u32) -> u64 {
+    (u64::from(p) << 32) | u64::from(g)
+}
+
+/// The cluster sums of the per-subject parts per cell, each combination's
+/// cell given by `cell_of` (None: in no cell). A response's parts in one
+/// cell are merged first (a form rating two subjects of a township is one
+/// rater of the township).
+pub fn combo_cells(per_subject: &PerSubject, cell_of: &[Option<u64>]) -> Cells {
+    let parts = &per_subject.parts;
+    let cell = |j: usize| cell_of[parts.key[j] as usize];
+    let merged = merge(
+        parts.runs().map(|run| run.filter(|&j| cell(j).is_some())),
+        |j| cell(j).expect("filtered to cells"),
+        |j| parts.m[j],
+        |j| parts.y[j],
+    );
+    accumulate(&merged)
 }
 
 #[cfg(test)]

@@ -71,7 +71,8 @@ impl Rows {
         let codes = |c: &str| -> Result<Vec<u32>> {
             Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
         };
-        let options = |c: &str| -> Result<Vec<Option<u32>>> { Ok(df.column(c)?.u32()?.iter().collect()) };
+        let options =
+            |c: &str| -> Result<Vec<Option<u32>>> { Ok(df.column(c)?.u32()?.iter().collect()) };
         let d: Vec<Option<i32>> = df.column("d")?.i32()?.iter().collect();
         let offsets = offsets(dicts)?;
         let t = d
@@ -89,7 +90,12 @@ impl Rows {
             g: codes("g")?,
             co: options("co")?,
             ch: codes("ch")?,
-            valid: df.column("valid")?.bool()?.iter().map(|v| v == Some(true)).collect(),
+            valid: df
+                .column("valid")?
+                .bool()?
+                .iter()
+                .map(|v| v == Some(true))
+                .collect(),
         })
     }
 }
@@ -160,13 +166,23 @@ fn stuffed(rows: &Rows, responses: &Responses, dicts: &Dicts, max: u32) -> Resul
     }
     let over: Vec<usize> = (0..cells.len()).filter(|&c| tally[c].n > max).collect();
     let (subjects, periods, keys) = (dicts.get(0), dicts.get(1), dicts.get(RATER_KEY));
-    let text = |d: &std::sync::MutexGuard<'_, crate::compute::codes::Dict>, f: &dyn Fn(usize) -> u32| {
-        Series::new("".into(), over.iter().map(|&c| d.text(f(c))).collect::<Vec<_>>())
+    let text = |d: &std::sync::MutexGuard<'_, crate::compute::codes::Dict>,
+                f: &dyn Fn(usize) -> u32| {
+        Series::new(
+            "".into(),
+            over.iter().map(|&c| d.text(f(c))).collect::<Vec<_>>(),
+        )
     };
     let mut columns = vec![
-        text(&keys, &|c| cells[c].2).with_name("rater_key".into()).into_column(),
-        text(&subjects, &|c| cells[c].0).with_name("subject_id".into()).into_column(),
-        text(&periods, &|c| cells[c].1).with_name("period".into()).into_column(),
+        text(&keys, &|c| cells[c].2)
+            .with_name("rater_key".into())
+            .into_column(),
+        text(&subjects, &|c| cells[c].0)
+            .with_name("subject_id".into())
+            .into_column(),
+        text(&periods, &|c| cells[c].1)
+            .with_name("period".into())
+            .into_column(),
     ];
     columns.extend(figures(&over, &tally));
     Ok(DataFrame::new_infer_height(columns)?)
@@ -194,7 +210,9 @@ fn busy(rows: &Rows, dicts: &Dicts, max: u32) -> Result<DataFrame> {
     let days: Vec<Option<i32>> = over.iter().map(|&c| cells[c].1).collect();
     let mut columns = vec![
         Series::new("rater_key".into(), key_texts).into_column(),
-        Series::new("rated_at".into(), days).cast(&DataType::Date)?.into_column(),
+        Series::new("rated_at".into(), days)
+            .cast(&DataType::Date)?
+            .into_column(),
     ];
     columns.extend(figures(&over, &tally));
     Ok(DataFrame::new_infer_height(columns)?)
@@ -202,9 +220,14 @@ fn busy(rows: &Rows, dicts: &Dicts, max: u32) -> Result<DataFrame> {
 
 /// The n, first and last columns of the cells `over`.
 fn figures(over: &[usize], tally: &[Tally]) -> [Column; 3] {
-    let pick = |f: &dyn Fn(&Tally) -> Option<i64>| over.iter().map(|&c| f(&tally[c])).collect::<Vec<_>>();
+    let pick =
+        |f: &dyn Fn(&Tally) -> Option<i64>| over.iter().map(|&c| f(&tally[c])).collect::<Vec<_>>();
     [
-        Series::new("n".into(), over.iter().map(|&c| tally[c].n).collect::<Vec<_>>()).into_column(),
+        Series::new(
+            "n".into(),
+            over.iter().map(|&c| tally[c].n).collect::<Vec<_>>(),
+        )
+        .into_column(),
         Series::new("first".into(), pick(&|t| t.first)).into_column(),
         Series::new("last".into(), pick(&|t| t.last)).into_column(),
     ]
@@ -246,7 +269,11 @@ fn straight_counts(
     let mut by_collector: HashMap<u32, (u32, u32)> = HashMap::new();
     let mut by_channel: HashMap<u32, (u32, u32)> = HashMap::new();
     for run in responses.runs() {
-        let valid: Vec<usize> = run.iter().map(|&i| i as usize).filter(|&i| rows.valid[i]).collect();
+        let valid: Vec<usize> = run
+            .iter()
+            .map(|&i| i as usize)
+            .filter(|&i| rows.valid[i])
+            .collect();
         if valid.is_empty() || (valid.len() as u32) < lookup.straight_min_items {
             continue;
         }
