@@ -22,6 +22,7 @@ use polars::prelude::*;
 
 use super::codes::{Dicts, FileColumns};
 use super::period::timed;
+use super::poststrat;
 use super::responses::{
     accumulate, cell_key, combo_cells, merge, rows_of, Cells, PerSubject, Responses, Valid,
 };
@@ -80,8 +81,8 @@ pub const COLLECTOR: usize = 9;
 /// group levels) and each (org type, rater category)'s quota group.
 #[derive(Default)]
 pub struct Lookup {
-    subjects: HashMap<String, [Option<String>; 5]>,
-    quotas: HashMap<(String, String), (String, f64)>,
+    pub(super) subjects: HashMap<String, [Option<String>; 5]>,
+    pub(super) quotas: HashMap<(String, String), (String, f64)>,
     /// `integrity.max_forms_per_key`, for the stuffing check's cells.
     pub max_forms_per_key: u32,
     /// `integrity.max_subjects_per_key_day`, for the busy-key check's days.
@@ -162,33 +163,6 @@ pub fn rows(file: &FileColumns, dicts: &Dicts) -> Result<DataFrame> {
     Ok(DataFrame::new_infer_height(columns)?)
 }
 
-/// A code column's texts, as a frame (code, text) to join.
-fn dict_frame(dicts: &Dicts, i: usize, text: &str) -> Result<DataFrame> {
-    let d = dicts.get(i);
-    let n = d.len() as u32;
-    Ok(DataFrame::new_infer_height(vec![
-        Series::new("code".into(), (0..n).collect::<Vec<_>>()).into_column(),
-        d.series(text, 0..n).into_column(),
-    ])?)
-}
-
-/// `lf` with the text of its code column `code` (dictionary `i`) as the
-/// column `text`: a left join on the dictionary's (code, text) frame.
-pub(super) fn decode(
-    lf: LazyFrame,
-    dicts: &Dicts,
-    code: &str,
-    i: usize,
-    text: &str,
-) -> Result<LazyFrame> {
-    Ok(lf.join(
-        dict_frame(dicts, i, text)?.lazy(),
-        [col(code)],
-        [col("code")],
-        JoinArgs::new(JoinType::Left),
-    ))
-}
-
 /// The cluster sums of one period's rows, per level and group (`level`,
 /// `group`, `period`, `raters`, `m`, `y`, `yy`, `ym`, `mm`), and the
 /// post-stratified variance's pieces per subject (`post_stratified`), and
@@ -209,24 +183,7 @@ pub fn period_sums(
         levels(&valid, &responses, &per_subject, dicts, lookup)
     })?;
     let ps = timed("post-stratified", || {
-        let frame = per_subject.frame(&valid, &responses)?;
-        let ps = post_stratified(frame.lazy(), dicts, lookup)?;
-        let ps = decode(
-            decode(ps, dicts, "p", 1, "period")?,
-            dicts,
-            "s",
-            0,
-            "subject_id",
-        )?;
-        let columns = [
-            "subject_id",
-            "period",
-            "ps_raters",
-            "ps_zz",
-            "ps_w",
-            "ps_ww",
-        ];
-        Ok(ps.select(columns.map(col)).collect()?)
+        poststrat::pieces(&per_subject, &valid, &responses, dicts, lookup)
     })?;
     Ok((sums, ps, per_subject))
 }
@@ -371,189 +328,6 @@ impl LevelRows {
             columns.push(Series::new((*name).into(), values).into_column());
         }
         Ok(DataFrame::new_infer_height(columns)?)
-    }
-}
-
-/// (subject code, category code) → quota group and quota, for the pairs of
-/// this pass whose org type sets a quota for the category. The quota group
-/// is a code (`qg`): its rank among the configured groups' names, so codes
-/// sort as the names do (`reduce` sums in that order) and the group-bys
-/// and joins below key on integers, not text (perf, issue 40).
-fn quota_codes(dicts: &Dicts, lookup: &Lookup) -> Result<DataFrame> {
-    let mut names: Vec<&str> = lookup.quotas.values().map(|(g, _)| g.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let (subjects, categories) = (dicts.get(0), dicts.get(2));
-    let (mut s, mut c, mut group, mut quota) = (vec![], vec![], vec![], vec![]);
-    for sc in 0..subjects.len() as u32 {
-        let org_type = subjects
-            .text(sc)
-            .and_then(|id| lookup.subjects.get(id))
-            .and_then(|a| a[2].clone());
-        let Some(org_type) = org_type else { continue };
-        for cc in 0..categories.len() as u32 {
-            let Some(cat) = categories.text(cc) else {
-                continue;
-            };
-            if let Some((g, q)) = lookup.quotas.get(&(org_type.clone(), cat.to_string())) {
-                s.push(sc);
-                c.push(cc);
-                let rank = names
-                    .binary_search(&g.as_str())
-                    .expect("a configured group");
-                group.push(rank as u32);
-                quota.push(*q);
-            }
-        }
-    }
-    Ok(DataFrame::new_infer_height(vec![
-        Series::new("s".into(), s).into_column(),
-        Series::new("c".into(), c).into_column(),
-        Series::new("qg".into(), group).into_column(),
-        Series::new("quota".into(), quota).into_column(),
-    ])?)
-}
-
-/// The post-stratified variance's pieces per subject and period, as R's
-/// `svymean` on `postStratify(svydesign(ids = ~response_id), ~quota_group,
-/// quotas)` computes them: each rating of quota group g weighs
-/// w = Q_g / n_g; its residual from the group's rate is
-/// e = w·(y − p_g) / Σ_{g present} Q_g; a response's z_c sums its ratings' e,
-/// and Var = k/(k − 1)·Σ z_c² (`ps_zz` here, the factor applied by
-/// `evidence`). `ps_w`, `ps_ww`: Σ and Σ² of the responses' weights (each
-/// the sum of its ratings' w), for Kish's size where the variance is 0.
-fn post_stratified(per_subject: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Result<LazyFrame> {
-    let by_group = per_subject
-        .join(
-            quota_codes(dicts, lookup)?.lazy(),
-            [col("s"), col("c")],
-            [col("s"), col("c")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("p"), col("s"), col("qg"), col("r")])
-        .agg([col("m").sum(), col("y").sum(), col("quota").first()])
-        .cache();
-    let groups = by_group
-        .clone()
-        .group_by([col("p"), col("s"), col("qg")])
-        .agg([
-            col("m").sum().alias("n_g"),
-            col("y").sum().alias("s_g"),
-            col("quota").first(),
-        ])
-        .with_columns([
-            (col("s_g") / col("n_g")).alias("p_g"),
-            (col("quota") / col("n_g")).alias("w"),
-        ]);
-    // Each (form, group)'s weighted residual and weight, elementwise (the
-    // same bits in any row order); summed below in a fixed order.
-    let rows = by_group
-        .join(
-            groups.clone(),
-            [col("p"), col("s"), col("qg")],
-            [col("p"), col("s"), col("qg")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .select([
-            col("p"),
-            col("s"),
-            col("r"),
-            col("qg"),
-            (col("w") * (col("y") - col("p_g") * col("m"))).alias("e"),
-            (col("w") * col("m")).alias("wm"),
-        ])
-        .collect()?;
-    let quotas = groups
-        .select([col("p"), col("s"), col("qg"), col("quota")])
-        .collect()?;
-    Ok(reduce(&rows, &quotas)?.lazy())
-}
-
-/// Σ z², Σ w_c and Σ w_c² per (period, subject) from the (form, group) rows,
-/// and the coverage from the groups' quotas. The sums are of fractions, so
-/// their order decides the last bits: here it is fixed (cells, then forms
-/// by fingerprint, then groups by name: `qg` codes sort as the names), so
-/// the same warehouse gives the same bytes; a group-by's row order is not
-/// fixed. The keys are distinct per row, so an unstable sort is exact.
-fn reduce(rows: &DataFrame, quotas: &DataFrame) -> Result<DataFrame> {
-    let u32s = |df: &DataFrame, c: &str| -> Result<Vec<u32>> {
-        Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
-    };
-    let f64s = |df: &DataFrame, c: &str| -> Result<Vec<f64>> {
-        Ok(df.column(c)?.f64()?.into_no_null_iter().collect())
-    };
-    let mut coverage: HashMap<(u32, u32), f64> = HashMap::new();
-    {
-        let (p, s, g, q) = (
-            u32s(quotas, "p")?,
-            u32s(quotas, "s")?,
-            u32s(quotas, "qg")?,
-            f64s(quotas, "quota")?,
-        );
-        let mut order: Vec<usize> = (0..p.len()).collect();
-        order.sort_unstable_by_key(|&i| (p[i], s[i], g[i]));
-        for i in order {
-            *coverage.entry((p[i], s[i])).or_insert(0.0) += q[i];
-        }
-    }
-    let (p, s, g) = (u32s(rows, "p")?, u32s(rows, "s")?, u32s(rows, "qg")?);
-    let r: Vec<u64> = rows.column("r")?.u64()?.into_no_null_iter().collect();
-    let (e, wm) = (f64s(rows, "e")?, f64s(rows, "wm")?);
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_unstable_by_key(|&i| (p[i], s[i], r[i], g[i]));
-    let mut out = Reduced::default();
-    let mut i = 0;
-    while i < order.len() {
-        let (cell, form) = ((p[order[i]], s[order[i]]), r[order[i]]);
-        let (mut z, mut wc) = (0.0, 0.0);
-        while i < order.len() && (p[order[i]], s[order[i]]) == cell && r[order[i]] == form {
-            z += e[order[i]];
-            wc += wm[order[i]];
-            i += 1;
-        }
-        let cov = coverage.get(&cell).copied().unwrap_or(1.0);
-        out.add(cell, z / cov, wc);
-    }
-    out.frame()
-}
-
-/// The per-cell accumulators of `reduce`, cells in the order they end.
-#[derive(Default)]
-struct Reduced {
-    p: Vec<u32>,
-    s: Vec<u32>,
-    raters: Vec<u32>,
-    zz: Vec<f64>,
-    w: Vec<f64>,
-    ww: Vec<f64>,
-}
-
-impl Reduced {
-    fn add(&mut self, (p, s): (u32, u32), z: f64, wc: f64) {
-        if self.p.last() != Some(&p) || self.s.last() != Some(&s) {
-            self.p.push(p);
-            self.s.push(s);
-            self.raters.push(0);
-            self.zz.push(0.0);
-            self.w.push(0.0);
-            self.ww.push(0.0);
-        }
-        let last = self.p.len() - 1;
-        self.raters[last] += 1;
-        self.zz[last] += z * z;
-        self.w[last] += wc;
-        self.ww[last] += wc * wc;
-    }
-
-    fn frame(self) -> Result<DataFrame> {
-        Ok(DataFrame::new_infer_height(vec![
-            Series::new("p".into(), self.p).into_column(),
-            Series::new("s".into(), self.s).into_column(),
-            Series::new("ps_raters".into(), self.raters).into_column(),
-            Series::new("ps_zz".into(), self.zz).into_column(),
-            Series::new("ps_w".into(), self.w).into_column(),
-            Series::new("ps_ww".into(), self.ww).into_column(),
-        ])?)
     }
 }
 

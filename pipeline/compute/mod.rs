@@ -28,6 +28,7 @@ mod method_cells;
 pub mod method_rates;
 mod metric;
 mod period;
+mod poststrat;
 mod rates;
 mod responses;
 mod rule_window;

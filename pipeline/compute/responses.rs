@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use polars::prelude::{col, Column, DataFrame, IntoColumn, LazyFrame, NamedFrom, Series};
+use polars::prelude::{col, LazyFrame};
 
 /// Our own keys, not an attacker's: the fast hasher.
 type Fast = foldhash::fast::RandomState;
@@ -244,31 +244,6 @@ impl PerSubject {
             |i| valid.y[i],
         );
         PerSubject { combos, parts }
-    }
-
-    /// The parts as a frame: p, s, c, me, ch, r, m, y.
-    pub fn frame(&self, valid: &Valid, responses: &Responses) -> Result<DataFrame> {
-        let mut columns: Vec<Column> = ["s", "p", "c", "me", "ch"]
-            .iter()
-            .enumerate()
-            .map(|(c, name)| {
-                let codes: Vec<u32> = self
-                    .parts
-                    .key
-                    .iter()
-                    .map(|&k| self.combos[k as usize][c])
-                    .collect();
-                Series::new((*name).into(), codes).into_column()
-            })
-            .collect();
-        let mut r = Vec::with_capacity(self.parts.key.len());
-        for (run, first) in self.parts.runs().zip(responses.firsts()) {
-            r.extend(std::iter::repeat_n(valid.r[first as usize], run.len()));
-        }
-        columns.push(Series::new("r".into(), r).into_column());
-        columns.push(Series::new("m".into(), self.parts.m.as_slice()).into_column());
-        columns.push(Series::new("y".into(), self.parts.y.as_slice()).into_column());
-        Ok(DataFrame::new_infer_height(columns)?)
     }
 }
 
