@@ -214,17 +214,14 @@ fn levels(
             continue;
         }
         // Each combination's group code, and the group's text by code.
-        let (group_of, text): (Vec<u32>, Box<dyn Fn(u32) -> Option<String>>) = match key {
+        let (group_of, texts): (Vec<u32>, Vec<Option<String>>) = match key {
             Key::Code(name, i) => {
                 let c = CODES.iter().position(|x| x == name).expect("a code column");
                 let d = dicts.get(*i);
                 let texts: Vec<Option<String>> = (0..d.len() as u32)
                     .map(|g| d.text(g).map(String::from))
                     .collect();
-                (
-                    per_subject.combos.iter().map(|k| k[c]).collect(),
-                    Box::new(move |g| texts[g as usize].clone()),
-                )
+                (per_subject.combos.iter().map(|k| k[c]).collect(), texts)
             }
             Key::Subject(attr) => {
                 let (of_subject, texts) = attribute_codes(dicts, lookup, attr);
@@ -234,12 +231,12 @@ fn levels(
                         .iter()
                         .map(|k| of_subject[k[0] as usize])
                         .collect(),
-                    Box::new(move |g| texts[g as usize].clone()),
+                    texts,
                 )
             }
             Key::County => (
                 vec![0; per_subject.combos.len()],
-                Box::new(|_| Some("全县".to_string())),
+                vec![Some("全县".to_string())],
             ),
         };
         let cell_of: Vec<Option<u64>> = per_subject
@@ -248,7 +245,9 @@ fn levels(
             .zip(&group_of)
             .map(|(k, &g)| Some(cell_key(k[1], g)))
             .collect();
-        out.add(*level, &combo_cells(per_subject, &cell_of), dicts, text);
+        out.add(*level, &combo_cells(per_subject, &cell_of), dicts, |g| {
+            texts[g as usize].clone()
+        });
     }
     out.frame()
 }

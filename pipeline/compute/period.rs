@@ -266,11 +266,13 @@ mod tests {
                 path
             })
             .collect();
-        let mut lookup = Lookup::default();
-        lookup.max_forms_per_key = 1;
-        lookup.max_subjects_per_key_day = 1;
-        lookup.top_label = "满意".into();
-        lookup.straight_min_items = 2;
+        let lookup = Lookup {
+            max_forms_per_key: 1,
+            max_subjects_per_key_day: 1,
+            top_label: "满意".into(),
+            straight_min_items: 2,
+            ..Default::default()
+        };
         let period = aggregate_paths(&paths, &lookup, &super::Excluded::default()).unwrap();
         let keys: Vec<Expr> = CUBE_KEYS.map(col).to_vec();
         let sorted = |lf: LazyFrame| {

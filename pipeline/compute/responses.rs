@@ -220,26 +220,12 @@ pub struct PerSubject {
 
 impl PerSubject {
     pub fn new(valid: &Valid, responses: &Responses) -> PerSubject {
-        // Numbered once per row: a form's rows mostly repeat the last one.
-        let mut number: HashMap<[u32; 5], u32> = HashMap::new();
-        let mut combos = Vec::new();
-        let mut of_row = Vec::with_capacity(valid.r.len());
-        let mut last: Option<([u32; 5], u32)> = None;
-        for i in 0..valid.r.len() {
-            let combo = [0, 1, 2, 3, 4].map(|c| valid.code(c, i));
-            let n = match last {
-                Some((c, n)) if c == combo => n,
-                _ => *number.entry(combo).or_insert_with(|| {
-                    combos.push(combo);
-                    combos.len() as u32 - 1
-                }),
-            };
-            last = Some((combo, n));
-            of_row.push(n);
-        }
+        let (of_row, combos) = number(valid.r.len(), |i| {
+            Some([0, 1, 2, 3, 4].map(|c| valid.code(c, i)))
+        });
         let parts = merge(
             rows_of(responses),
-            |i| u64::from(of_row[i]),
+            |i| u64::from(of_row[i].expect("every row numbered")),
             |_| 1.0,
             |i| valid.y[i],
         );
@@ -257,6 +243,33 @@ pub fn rows_of(
 /// A cell's key: period code in the high half, group code in the low.
 pub fn cell_key(p: u32, g: u32) -> u64 {
     (u64::from(p) << 32) | u64::from(g)
+}
+
+/// Numbers each distinct key of the rows (`key` of a row, None to skip
+/// it), in order of first appearance: the numbers by row and the keys by
+/// number. A form's rows mostly repeat the last key: no lookup for those.
+pub fn number<K: Copy + Eq + std::hash::Hash>(
+    rows: usize,
+    key: impl Fn(usize) -> Option<K>,
+) -> (Vec<Option<u32>>, Vec<K>) {
+    let mut index: HashMap<K, u32, Fast> = HashMap::default();
+    let mut keys = Vec::new();
+    let mut last: Option<(K, u32)> = None;
+    let of_row = (0..rows)
+        .map(|i| {
+            let k = key(i)?;
+            let n = match last {
+                Some((l, n)) if l == k => n,
+                _ => *index.entry(k).or_insert_with(|| {
+                    keys.push(k);
+                    keys.len() as u32 - 1
+                }),
+            };
+            last = Some((k, n));
+            Some(n)
+        })
+        .collect();
+    (of_row, keys)
 }
 
 /// The cluster sums of the per-subject parts per cell, each combination's

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::compute::clusters::{Lookup, CHANNEL, COLLECTOR, RATER_KEY, RATING, TIME};
 use crate::compute::codes::Dicts;
-use crate::compute::responses::Responses;
+use crate::compute::responses::{number, Responses};
 
 /// One period's findings, texts decoded.
 pub struct Findings {
@@ -40,12 +40,19 @@ pub struct Findings {
 /// Counts one period's checks over `rows` (`clusters::rows` of every
 /// rating, none excluded: the audit sees what the rates leave out).
 pub fn findings(rows: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Result<Findings> {
-    let rows = Rows::collect(rows, dicts)?;
-    let responses = Responses::new(&rows.r);
+    use crate::compute::period::timed;
+    let rows = timed("checks: rows", || Rows::collect(rows, dicts))?;
+    let responses = timed("checks: responses", || Ok(Responses::new(&rows.r)))?;
     Ok(Findings {
-        stuffed: stuffed(&rows, &responses, dicts, lookup.max_forms_per_key)?,
-        busy: busy(&rows, dicts, lookup.max_subjects_per_key_day)?,
-        straight: straight_counts(&rows, &responses, dicts, lookup)?,
+        stuffed: timed("checks: stuffed", || {
+            stuffed(&rows, &responses, dicts, lookup.max_forms_per_key)
+        })?,
+        busy: timed("checks: busy", || {
+            busy(&rows, dicts, lookup.max_subjects_per_key_day)
+        })?,
+        straight: timed("checks: straight", || {
+            straight_counts(&rows, &responses, dicts, lookup)
+        })?,
     })
 }
 
@@ -98,33 +105,6 @@ impl Rows {
                 .collect(),
         })
     }
-}
-
-/// Numbers each distinct key of the rows (`key` of a row, None to skip
-/// it), in order of first appearance: the numbers by row and the keys by
-/// number. A form's rows mostly repeat the last key: no lookup for those.
-fn number<K: Copy + Eq + std::hash::Hash>(
-    rows: usize,
-    key: impl Fn(usize) -> Option<K>,
-) -> (Vec<Option<u32>>, Vec<K>) {
-    let mut index: HashMap<K, u32> = HashMap::new();
-    let mut keys = Vec::new();
-    let mut last: Option<(K, u32)> = None;
-    let of_row = (0..rows)
-        .map(|i| {
-            let k = key(i)?;
-            let n = match last {
-                Some((l, n)) if l == k => n,
-                _ => *index.entry(k).or_insert_with(|| {
-                    keys.push(k);
-                    keys.len() as u32 - 1
-                }),
-            };
-            last = Some((k, n));
-            Some(n)
-        })
-        .collect();
-    (of_row, keys)
 }
 
 /// A numbered cell's count and first and last time.
