@@ -9,8 +9,9 @@ use super::{day_of, seconds, text_of, Check, Unit};
 use crate::config::Config;
 
 /// One row per vote (response) of one subject by one device or collector:
-/// unit, unit_id, subject_id, period, ts (seconds).
-fn votes(ratings: LazyFrame) -> LazyFrame {
+/// unit, unit_id, subject_id, period, ts (seconds). Collected once for
+/// both checks (`super::integrity`): each scanned the ratings before.
+pub(super) fn votes(ratings: LazyFrame) -> LazyFrame {
     let timed = ratings.filter(col("rated_time").is_not_null());
     let by = |unit: Unit, column: &str| {
         timed
@@ -40,10 +41,9 @@ fn votes(ratings: LazyFrame) -> LazyFrame {
 /// burst_votes) is of the same unit and subject and less than T minutes
 /// before it. The windows ending on one day make one burst, its votes those
 /// between the first window's start and the last one's end.
-fn burst_votes(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+fn burst_votes(cfg: &Config, all: LazyFrame) -> LazyFrame {
     let (n, minutes) = (cfg.integrity.burst_votes, cfg.integrity.burst_minutes);
     let keys = ["unit", "unit_id", "subject_id"];
-    let all = votes(ratings);
     let back = |c: &str| col(c).shift(lit(n as i64));
     let same = keys
         .iter()
@@ -79,10 +79,11 @@ fn burst_votes(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
     )
 }
 
-/// The bursts, one row per unit, subject and day (see `burst_votes`).
-pub fn bursts(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+/// The bursts, one row per unit, subject and day (see `burst_votes`), of
+/// the `votes`.
+pub fn bursts(cfg: &Config, votes: LazyFrame) -> LazyFrame {
     let (n, minutes) = (cfg.integrity.burst_votes, cfg.integrity.burst_minutes);
-    burst_votes(cfg, ratings)
+    burst_votes(cfg, votes)
         .group_by(
             [
                 "unit",
@@ -120,7 +121,7 @@ pub fn bursts(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
 /// them out of the rates when `integrity.exclude_bursts` is on. A device
 /// vote is one response of one rating.
 pub fn device_burst_votes(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
-    burst_votes(cfg, ratings)
+    burst_votes(cfg, votes(ratings))
         .filter(col("unit").eq(lit(Unit::Device.as_str())))
         .select([col("response_id"), col("subject_id")])
         .unique_stable(None, UniqueKeepStrategy::First)
@@ -128,12 +129,13 @@ pub fn device_burst_votes(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
 }
 
 /// `off_hours_votes` or more votes for one subject from one unit in one
-/// period outside `hours` (from o'clock up to, not including, to).
-pub fn off_hours(cfg: &Config, ratings: LazyFrame) -> LazyFrame {
+/// period outside `hours` (from o'clock up to, not including, to), of the
+/// `votes`.
+pub fn off_hours(cfg: &Config, votes: LazyFrame) -> LazyFrame {
     let [from, to] = cfg.integrity.hours;
     let min = cfg.integrity.off_hours_votes;
     let hour = (col("ts") % lit(86_400i64)) / lit(3600i64);
-    votes(ratings)
+    votes
         .filter(
             hour.clone()
                 .lt(lit(from as i64))

@@ -124,11 +124,12 @@ pub fn integrity(
     method_cells: LazyFrame,
     found: &pass::Findings,
 ) -> Result<DataFrame> {
+    let votes = bursts::votes(ratings).collect()?.lazy();
     let parts = vec![
         conform(keys::duplicate_key(cfg, &found.stuffed))?,
         conform(keys::busy_key(cfg, &found.busy))?,
-        conform(bursts::bursts(cfg, ratings.clone()))?,
-        conform(bursts::off_hours(cfg, ratings))?,
+        conform(bursts::bursts(cfg, votes.clone()))?,
+        conform(bursts::off_hours(cfg, votes))?,
         conform(straight::straight_lining(cfg, &found.straight)?.lazy())?,
         conform(method::method_effect(cfg, method_cells)?.lazy())?,
     ];
