@@ -20,12 +20,13 @@ use std::collections::HashMap;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::codes::{Dicts, FileColumns};
+use super::codes::Dicts;
 use super::period::timed;
 use super::poststrat;
 use super::responses::{
-    accumulate, cell_key, combo_cells, merge, rows_of, Cells, PerSubject, Responses, Valid,
+    accumulate, cell_key, combo_cells, merge, rated_of, Cells, PerSubject, Responses,
 };
+use super::rows::Rows;
 use crate::config::Config;
 use crate::contract::Level;
 
@@ -132,58 +133,23 @@ impl Lookup {
     }
 }
 
-/// One file's rows as the pass needs them: the cube's codes, the response
-/// fingerprint `r`, the integrity checks' codes (rater key `k` and
-/// collector `co`, null where the text is; time of day `tc`, rating `g`),
-/// the valid and satisfied flags and the day (`d`, days since 1970 of
-/// `rated_at`).
-pub fn rows(file: &FileColumns, dicts: &Dicts) -> Result<DataFrame> {
-    let mut columns: Vec<Column> = CODES
-        .iter()
-        .zip(&file.codes)
-        .map(|(name, c)| Series::new((*name).into(), c.as_slice()).into_column())
-        .collect();
-    columns.push(Series::new("r".into(), file.prints[0].as_slice()).into_column());
-    let nullable = |name: &str, i: usize| {
-        let null = dicts.get(i).null_code();
-        let codes = file.codes[i]
-            .iter()
-            .map(|&c| (Some(c) != null).then_some(c));
-        UInt32Chunked::from_iter_options(name.into(), codes).into_column()
-    };
-    columns.push(nullable("k", RATER_KEY));
-    columns.push(nullable("co", COLLECTOR));
-    columns.push(Series::new("tc".into(), file.codes[TIME].as_slice()).into_column());
-    columns.push(Series::new("g".into(), file.codes[RATING].as_slice()).into_column());
-    for v in &file.values[..2] {
-        columns.push(v.clone().into_column());
-    }
-    let day = file.values[3].cast(&DataType::Int32)?.with_name("d".into());
-    columns.push(day.into_column());
-    Ok(DataFrame::new_infer_height(columns)?)
-}
-
 /// The cluster sums of one period's rows, per level and group (`level`,
 /// `group`, `period`, `raters`, `m`, `y`, `yy`, `ym`, `mm`), and the
 /// post-stratified variance's pieces per subject (`post_stratified`), and
 /// the valid rows' m and y per period, subject, category, method, channel
 /// and response (codes; `method_cells` sums them further).
 pub fn period_sums(
-    rows: LazyFrame,
+    rows: &Rows,
+    responses: &Responses,
     dicts: &Dicts,
     lookup: &Lookup,
 ) -> Result<(DataFrame, DataFrame, PerSubject)> {
-    let (valid, responses, per_subject) = timed("per-response sums", || {
-        let valid = Valid::collect(rows)?;
-        let responses = Responses::new(&valid.r);
-        let per_subject = PerSubject::new(&valid, &responses);
-        Ok((valid, responses, per_subject))
-    })?;
+    let per_subject = timed("per-response sums", || Ok(PerSubject::new(rows, responses)))?;
     let sums = timed("levels", || {
-        levels(&valid, &responses, &per_subject, dicts, lookup)
+        levels(rows, responses, &per_subject, dicts, lookup)
     })?;
     let ps = timed("post-stratified", || {
-        poststrat::pieces(&per_subject, &valid, &responses, dicts, lookup)
+        poststrat::pieces(&per_subject, rows, responses, dicts, lookup)
     })?;
     Ok((sums, ps, per_subject))
 }
@@ -192,7 +158,7 @@ pub fn period_sums(
 /// level from the rows (a form rates each item once), the others from the
 /// per-subject parts, each a walk over the responses (`responses.rs`).
 fn levels(
-    valid: &Valid,
+    rows: &Rows,
     responses: &Responses,
     per_subject: &PerSubject,
     dicts: &Dicts,
@@ -202,10 +168,10 @@ fn levels(
     for (level, key) in &LEVELS {
         if let Key::Code("it", i) = key {
             let parts = merge(
-                rows_of(responses),
-                |r| cell_key(valid.code(1, r), valid.code(5, r)),
+                rated_of(rows, responses),
+                |r| cell_key(rows.period(r), rows.code(5, r)),
                 |_| 1.0,
-                |r| valid.y[r],
+                |r| rows.y[r],
             );
             let d = dicts.get(*i);
             out.add(*level, &accumulate(&parts), dicts, |g| {

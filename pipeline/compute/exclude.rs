@@ -48,12 +48,11 @@ impl Excluded {
         self.by_print.is_empty()
     }
 
-    /// Drops the excluded rows of one file read for the period aggregates
-    /// (prints[0] is the response id, codes[0] the subject: `period.rs`);
-    /// true when it dropped any.
-    pub fn filter(&self, cols: &mut FileColumns, dicts: &Dicts) -> Result<bool> {
+    /// Which rows of one file the rates may count (prints[0] is the
+    /// response id, codes[0] the subject: `period.rs`); None when all.
+    pub fn keep(&self, cols: &FileColumns, dicts: &Dicts) -> Option<Vec<bool>> {
         if self.is_empty() {
-            return Ok(false);
+            return None;
         }
         let keep: Vec<bool> = {
             let subjects = dicts.get(0);
@@ -66,9 +65,12 @@ impl Excluded {
                 })
                 .collect()
         };
-        if keep.iter().all(|k| *k) {
-            return Ok(false);
-        }
+        (!keep.iter().all(|k| *k)).then_some(keep)
+    }
+
+    /// Drops the rows `keep` leaves out from one file's columns (the cube
+    /// and the distinct counts read them).
+    pub fn apply(cols: &mut FileColumns, keep: &[bool]) -> Result<()> {
         let retain = |v: &mut Vec<u32>| {
             let mut it = keep.iter();
             v.retain(|_| *it.next().expect("one flag a row"));
@@ -78,11 +80,11 @@ impl Excluded {
             let mut it = keep.iter();
             p.retain(|_| *it.next().expect("one flag a row"));
         }
-        let mask = BooleanChunked::from_slice("keep".into(), &keep);
+        let mask = BooleanChunked::from_slice("keep".into(), keep);
         for v in cols.values.iter_mut() {
             *v = v.filter(&mask)?;
         }
         cols.rows = keep.iter().filter(|k| **k).count();
-        Ok(true)
+        Ok(())
     }
 }

@@ -31,6 +31,7 @@ mod period;
 mod poststrat;
 mod rates;
 mod responses;
+mod rows;
 mod rule_window;
 mod standardize;
 pub mod tables;

@@ -21,6 +21,8 @@ use super::exclude::Excluded;
 use super::integrity::pass::{self as checks, Findings};
 use super::method_cells;
 use super::rates::{self, CUBE_KEYS};
+use super::responses::Responses;
+use super::rows::Rows;
 use crate::warehouse::{Manifest, Warehouse};
 
 /// Read as fingerprints: the response id (the rater key's come from its
@@ -68,44 +70,42 @@ fn aggregate_paths(paths: &[PathBuf], lookup: &Lookup, excluded: &Excluded) -> R
         prints: &PRINTS,
         values: &VALUES,
     };
-    // Per file: the rows the integrity checks see (every rating), the
-    // columns and rows the rates see (without the excluded ones).
+    // Per file: every rating as the walks read it (the integrity checks
+    // see them all), and the columns the cube and distinct counts read
+    // (without the excluded ones).
     let started = std::time::Instant::now();
-    let read: Vec<(FileColumns, FileKeys, DataFrame, DataFrame)> = paths
+    let read: Vec<(FileColumns, FileKeys, Rows)> = paths
         .par_iter()
         .map(|path| {
             let mut cols = codes::read(path, &what)?;
             let raters = dicts.get(RATER_KEY).prints(&cols.codes[RATER_KEY]);
             cols.prints.push(raters);
-            let all = clusters::rows(&cols, &dicts)?;
-            let rows = if excluded.filter(&mut cols, &dicts)? {
-                clusters::rows(&cols, &dicts)?
-            } else {
-                all.clone()
-            };
+            let keep = excluded.keep(&cols, &dicts);
+            let rows = Rows::of_file(&cols, &dicts, keep.as_deref())?;
+            if let Some(keep) = &keep {
+                Excluded::apply(&mut cols, keep)?;
+            }
             let keys = distinct::file_keys(&cols);
             // Only the codes and values are needed from here on.
             cols.prints = Vec::new();
-            Ok((cols, keys, all, rows))
+            Ok((cols, keys, rows))
         })
         .collect::<Result<_>>()?;
-    let seconds = started.elapsed().as_secs_f64();
-    tracing::debug!(part = "read", seconds, "period part");
     let mut cols = Vec::with_capacity(read.len());
     let mut keys = Vec::with_capacity(read.len());
-    let (mut all, mut rows) = (Vec::new(), Vec::new());
-    for (c, k, a, r) in read {
+    let mut rows = Rows::default();
+    for (c, k, r) in read {
         cols.push(c);
         keys.push(k);
-        all.push(a.lazy());
-        rows.push(r.lazy());
+        rows.append(r);
     }
+    let responses = Responses::new(&rows.r);
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::debug!(part = "read", seconds, "period part");
     let findings = timed("integrity checks", || {
-        let all = polars::prelude::concat(all, Default::default())?;
-        checks::findings(all, &dicts, lookup)
+        checks::findings(&rows, &responses, &dicts, lookup)
     })?;
-    let rows = polars::prelude::concat(rows, Default::default())?;
-    let (sums, ps, per_subject) = clusters::period_sums(rows, &dicts, lookup)?;
+    let (sums, ps, per_subject) = clusters::period_sums(&rows, &responses, &dicts, lookup)?;
     let methods = timed("method cells", || {
         method_cells::period_cells(&per_subject, &dicts, lookup)
     })?;

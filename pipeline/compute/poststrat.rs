@@ -21,13 +21,14 @@ use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 
 use super::clusters::Lookup;
 use super::codes::Dicts;
-use super::responses::{merge, PerSubject, Responses, Valid};
+use super::responses::{merge, PerSubject, Responses};
+use super::rows::Rows;
 
 /// The pieces per (subject, period): subject_id, period, ps_raters,
 /// ps_zz, ps_w, ps_ww.
 pub fn pieces(
     per_subject: &PerSubject,
-    valid: &Valid,
+    rows: &Rows,
     responses: &Responses,
     dicts: &Dicts,
     lookup: &Lookup,
@@ -62,15 +63,15 @@ pub fn pieces(
         sum[k as usize] += y;
     }
     // Each (form, group)'s weighted residual and weight.
-    let mut rows = Vec::with_capacity(by_group.key.len());
+    let mut residuals = Vec::with_capacity(by_group.key.len());
     for (run, first) in by_group.runs().zip(responses.firsts()) {
-        let r = valid.r[first as usize];
+        let r = rows.r[first as usize];
         for j in run {
             let k = by_group.key[j] as usize;
             let (p, s, g, quota) = cells[k];
             let (p_g, w) = (sum[k] / n[k], quota / n[k]);
             let (m, y) = (by_group.m[j], by_group.y[j]);
-            rows.push(Row {
+            residuals.push(Row {
                 p,
                 s,
                 r,
@@ -80,7 +81,7 @@ pub fn pieces(
             });
         }
     }
-    reduce(rows, &cells)?.named(dicts)
+    reduce(residuals, &cells)?.named(dicts)
 }
 
 /// (subject code, category code) → quota group and quota, for the pairs of

@@ -13,8 +13,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::Result;
-use polars::prelude::{col, LazyFrame};
+use super::rows::Rows;
 
 /// Our own keys, not an attacker's: the fast hasher.
 type Fast = foldhash::fast::RandomState;
@@ -173,44 +172,6 @@ pub fn accumulate(parts: &Parts) -> Cells {
     out
 }
 
-/// A period's valid rows as the cluster sums read them: codes, the
-/// response fingerprint and y (satisfied, a null as not).
-pub struct Valid {
-    codes: [Vec<u32>; 6],
-    pub r: Vec<u64>,
-    pub y: Vec<f64>,
-}
-
-impl Valid {
-    pub fn collect(rows: LazyFrame) -> Result<Valid> {
-        let df = rows.filter(col("valid")).collect()?;
-        let u32s = |c: &str| -> Result<Vec<u32>> {
-            Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
-        };
-        let satisfied = df.column("satisfied")?.bool()?;
-        Ok(Valid {
-            codes: [
-                u32s("s")?,
-                u32s("p")?,
-                u32s("c")?,
-                u32s("me")?,
-                u32s("ch")?,
-                u32s("it")?,
-            ],
-            r: df.column("r")?.u64()?.into_no_null_iter().collect(),
-            y: satisfied
-                .iter()
-                .map(|v| f64::from(u8::from(v == Some(true))))
-                .collect(),
-        })
-    }
-
-    /// Row `i`'s code in column `c` (`CODES` order: s, p, c, me, ch, it).
-    pub fn code(&self, c: usize, i: usize) -> u32 {
-        self.codes[c][i]
-    }
-}
-
 /// Each response's m and y per (period, subject, category, method,
 /// channel): the combinations numbered in `combos`, `parts` keyed by number.
 pub struct PerSubject {
@@ -219,25 +180,30 @@ pub struct PerSubject {
 }
 
 impl PerSubject {
-    pub fn new(valid: &Valid, responses: &Responses) -> PerSubject {
-        let (of_row, combos) = number(valid.r.len(), |i| {
-            Some([0, 1, 2, 3, 4].map(|c| valid.code(c, i)))
+    /// From the rated rows (`Rows::rated`); a response without any has
+    /// no parts (an empty run).
+    pub fn new(rows: &Rows, responses: &Responses) -> PerSubject {
+        let (of_row, combos) = number(rows.len(), |i| {
+            rows.rated[i].then(|| [0, 1, 2, 3, 4].map(|c| rows.code(c, i)))
         });
         let parts = merge(
-            rows_of(responses),
-            |i| u64::from(of_row[i].expect("every row numbered")),
+            rated_of(rows, responses),
+            |i| u64::from(of_row[i].expect("every rated row numbered")),
             |_| 1.0,
-            |i| valid.y[i],
+            |i| rows.y[i],
         );
         PerSubject { combos, parts }
     }
 }
 
-/// Each response's row indices, as `merge` takes them.
-pub fn rows_of(
-    responses: &Responses,
-) -> impl Iterator<Item = impl Iterator<Item = usize> + '_> + '_ {
-    responses.runs().map(|run| run.iter().map(|&i| i as usize))
+/// Each response's rated rows (`Rows::rated`), as `merge` takes them.
+pub fn rated_of<'a>(
+    rows: &'a Rows,
+    responses: &'a Responses,
+) -> impl Iterator<Item = impl Iterator<Item = usize> + 'a> + 'a {
+    responses
+        .runs()
+        .map(|run| run.iter().map(|&i| i as usize).filter(|&i| rows.rated[i]))
 }
 
 /// A cell's key: period code in the high half, group code in the low.

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use crate::compute::clusters::{Lookup, CHANNEL, COLLECTOR, RATER_KEY, RATING, TIME};
 use crate::compute::codes::Dicts;
 use crate::compute::responses::{number, Responses};
+use crate::compute::rows::Rows;
 
 /// One period's findings, texts decoded.
 pub struct Findings {
@@ -39,72 +40,24 @@ pub struct Findings {
 
 /// Counts one period's checks over `rows` (`clusters::rows` of every
 /// rating, none excluded: the audit sees what the rates leave out).
-pub fn findings(rows: LazyFrame, dicts: &Dicts, lookup: &Lookup) -> Result<Findings> {
-    use crate::compute::period::timed;
-    let rows = timed("checks: rows", || Rows::collect(rows, dicts))?;
-    let responses = timed("checks: responses", || Ok(Responses::new(&rows.r)))?;
+pub fn findings(
+    rows: &Rows,
+    responses: &Responses,
+    dicts: &Dicts,
+    lookup: &Lookup,
+) -> Result<Findings> {
+    let offsets = offsets(dicts)?;
+    let t: Vec<Option<i64>> = rows
+        .d
+        .iter()
+        .zip(&rows.tc)
+        .map(|(d, &tc)| Some(i64::from((*d)?) * 2 * 86_400 + offsets[tc as usize]?))
+        .collect();
     Ok(Findings {
-        stuffed: timed("checks: stuffed", || {
-            stuffed(&rows, &responses, dicts, lookup.max_forms_per_key)
-        })?,
-        busy: timed("checks: busy", || {
-            busy(&rows, dicts, lookup.max_subjects_per_key_day)
-        })?,
-        straight: timed("checks: straight", || {
-            straight_counts(&rows, &responses, dicts, lookup)
-        })?,
+        stuffed: stuffed(rows, &t, responses, dicts, lookup.max_forms_per_key)?,
+        busy: busy(rows, &t, dicts, lookup.max_subjects_per_key_day)?,
+        straight: straight_counts(rows, responses, dicts, lookup)?,
     })
-}
-
-/// A period's rows as the checks read them.
-struct Rows {
-    s: Vec<u32>,
-    p: Vec<u32>,
-    /// The rater key's code, None for no key.
-    k: Vec<Option<u32>>,
-    r: Vec<u64>,
-    d: Vec<Option<i32>>,
-    /// The rating's time (`stamp`).
-    t: Vec<Option<i64>>,
-    g: Vec<u32>,
-    co: Vec<Option<u32>>,
-    ch: Vec<u32>,
-    valid: Vec<bool>,
-}
-
-impl Rows {
-    fn collect(rows: LazyFrame, dicts: &Dicts) -> Result<Rows> {
-        let df = rows.collect()?;
-        let codes = |c: &str| -> Result<Vec<u32>> {
-            Ok(df.column(c)?.u32()?.into_no_null_iter().collect())
-        };
-        let options =
-            |c: &str| -> Result<Vec<Option<u32>>> { Ok(df.column(c)?.u32()?.iter().collect()) };
-        let d: Vec<Option<i32>> = df.column("d")?.i32()?.iter().collect();
-        let offsets = offsets(dicts)?;
-        let t = d
-            .iter()
-            .zip(df.column("tc")?.u32()?.into_no_null_iter())
-            .map(|(d, tc)| Some(i64::from((*d)?) * 2 * 86_400 + offsets[tc as usize]?))
-            .collect();
-        Ok(Rows {
-            s: codes("s")?,
-            p: codes("p")?,
-            k: options("k")?,
-            r: df.column("r")?.u64()?.into_no_null_iter().collect(),
-            d,
-            t,
-            g: codes("g")?,
-            co: options("co")?,
-            ch: codes("ch")?,
-            valid: df
-                .column("valid")?
-                .bool()?
-                .iter()
-                .map(|v| v == Some(true))
-                .collect(),
-        })
-    }
 }
 
 /// A numbered cell's count and first and last time.
@@ -131,9 +84,17 @@ fn times(of_row: &[Option<u32>], t: &[Option<i64>], cells: usize) -> Vec<Tally> 
 
 /// One key, one subject, one period: the forms (distinct responses) per
 /// (subject, period, known key), the cells over `max` listed.
-fn stuffed(rows: &Rows, responses: &Responses, dicts: &Dicts, max: u32) -> Result<DataFrame> {
-    let (of_row, cells) = number(rows.r.len(), |i| Some((rows.s[i], rows.p[i], rows.k[i]?)));
-    let mut tally = times(&of_row, &rows.t, cells.len());
+fn stuffed(
+    rows: &Rows,
+    t: &[Option<i64>],
+    responses: &Responses,
+    dicts: &Dicts,
+    max: u32,
+) -> Result<DataFrame> {
+    let (of_row, cells) = number(rows.len(), |i| {
+        Some((rows.subject(i), rows.period(i), rows.k[i]?))
+    });
+    let mut tally = times(&of_row, t, cells.len());
     let mut seen = Vec::new();
     for run in responses.runs() {
         seen.clear();
@@ -170,12 +131,12 @@ fn stuffed(rows: &Rows, responses: &Responses, dicts: &Dicts, max: u32) -> Resul
 
 /// One key, one day: the distinct subjects per (known key, day), the
 /// cells over `max` listed.
-fn busy(rows: &Rows, dicts: &Dicts, max: u32) -> Result<DataFrame> {
-    let (of_row, cells) = number(rows.r.len(), |i| Some((rows.k[i]?, rows.d[i])));
-    let mut tally = times(&of_row, &rows.t, cells.len());
-    let (with_subject, _) = number(rows.r.len(), |i| Some((of_row[i]?, rows.s[i])));
+fn busy(rows: &Rows, t: &[Option<i64>], dicts: &Dicts, max: u32) -> Result<DataFrame> {
+    let (of_row, cells) = number(rows.len(), |i| Some((rows.k[i]?, rows.d[i])));
+    let mut tally = times(&of_row, t, cells.len());
+    let (with_subject, _) = number(rows.len(), |i| Some((of_row[i]?, rows.subject(i))));
     // Each (cell, subject) numbered once: its first row counts the subject.
-    let mut counted = vec![false; rows.r.len()];
+    let mut counted = vec![false; rows.len()];
     for (i, pair) in with_subject.iter().enumerate() {
         if let Some(pair) = pair {
             let first = !std::mem::replace(&mut counted[*pair as usize], true);
@@ -266,7 +227,7 @@ fn straight_counts(
         if let Some(co) = valid.iter().find_map(|&i| rows.co[i]) {
             add(&mut by_collector, co);
         }
-        add(&mut by_channel, rows.ch[valid[0]]);
+        add(&mut by_channel, rows.channel(valid[0]));
     }
     let mut out: (Vec<&str>, Vec<String>, Vec<u32>, Vec<u32>) = Default::default();
     for (unit, map, i) in [
