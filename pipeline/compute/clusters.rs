@@ -9,25 +9,23 @@
 //! response has one period: `distinct.rs` counts on it too).
 //!
 //! Computed inside the one pass over a period's files (`period.rs`) on the
-//! rows' dictionary codes and response fingerprints: one group-by per
-//! (cell, response), then per cell, no text keys until the few result rows.
+//! rows' dictionary codes, as walks over the responses (`responses.rs`):
+//! per (cell, response), then per cell, no text until the few result rows.
 //! The post-stratified variance (R `survey`'s `postStratify` on the clustered
 //! design) is computed there too, per subject and period: residuals of each
 //! rating from its quota group's rate, weighted, summed per response.
-
-use std::collections::HashMap;
 
 use anyhow::Result;
 use polars::prelude::*;
 
 use super::codes::Dicts;
-use super::period::timed;
+use super::lookup::{attribute_codes, Lookup};
 use super::poststrat;
 use super::responses::{
     accumulate, cell_key, combo_cells, merge, rated_of, Cells, PerSubject, Responses,
 };
 use super::rows::Rows;
-use crate::config::Config;
+use super::timed::timed;
 use crate::contract::Level;
 
 /// The levels a cell can be of: the subject, then `group_period`'s levels.
@@ -57,82 +55,6 @@ const LEVELS: [(Level, Key); 10] = [
 /// (`rates::CUBE_KEYS`).
 const CODES: [&str; 6] = ["s", "p", "c", "me", "ch", "it"];
 
-/// The text columns a period's files are read as codes (`period.rs`), one
-/// dictionary each: the cube's keys (`rates::CUBE_KEYS`), then what the
-/// integrity checks group by (`integrity::pass`), at the indices below.
-pub const CODED: [&str; 10] = [
-    "subject_id",
-    "period",
-    "rater_category",
-    "method",
-    "channel",
-    "item",
-    "rater_key",
-    "rated_time",
-    "rating",
-    "collector",
-];
-pub const CHANNEL: usize = 4;
-pub const RATER_KEY: usize = 6;
-pub const TIME: usize = 7;
-pub const RATING: usize = 8;
-pub const COLLECTOR: usize = 9;
-
-/// What the pass needs beyond the ratings: each subject's attributes (the
-/// group levels) and each (org type, rater category)'s quota group.
-#[derive(Default)]
-pub struct Lookup {
-    pub(super) subjects: HashMap<String, [Option<String>; 5]>,
-    pub(super) quotas: HashMap<(String, String), (String, f64)>,
-    /// `integrity.max_forms_per_key`, for the stuffing check's cells.
-    pub max_forms_per_key: u32,
-    /// `integrity.max_subjects_per_key_day`, for the busy-key check's days.
-    pub max_subjects_per_key_day: u32,
-    /// The scale's top label and `integrity.straight_min_items`, for the
-    /// straight-lining counts.
-    pub top_label: String,
-    pub straight_min_items: u32,
-}
-
-/// The subject attributes the levels group by, in `Lookup::subjects` order;
-/// `kind` (required in the roster) for `method_cells`.
-const ATTRIBUTES: [&str; 5] = [
-    "township",
-    "village",
-    "org_type",
-    "pioneer_category",
-    "kind",
-];
-
-impl Lookup {
-    pub fn new(cfg: &Config, subjects: &DataFrame) -> Result<Lookup> {
-        let ids = subjects.column("subject_id")?.str()?;
-        let attrs = ATTRIBUTES
-            .iter()
-            .map(|a| Ok(subjects.column(a)?.str()?.clone()))
-            .collect::<Result<Vec<_>>>()?;
-        let mut by_id = HashMap::new();
-        for (i, id) in ids.iter().enumerate() {
-            if let Some(id) = id {
-                let row = [0, 1, 2, 3, 4].map(|a| attrs[a].get(i).map(String::from));
-                by_id.insert(id.to_string(), row);
-            }
-        }
-        let quotas = cfg
-            .quota_rows()
-            .map(|(o, c, g, share, _)| ((o.to_string(), c.to_string()), (g.to_string(), share)))
-            .collect();
-        Ok(Lookup {
-            subjects: by_id,
-            quotas,
-            max_forms_per_key: cfg.integrity.max_forms_per_key,
-            max_subjects_per_key_day: cfg.integrity.max_subjects_per_key_day,
-            top_label: cfg.top_label(),
-            straight_min_items: cfg.integrity.straight_min_items,
-        })
-    }
-}
-
 /// The cluster sums of one period's rows, per level and group (`level`,
 /// `group`, `period`, `raters`, `m`, `y`, `yy`, `ym`, `mm`), and the
 /// post-stratified variance's pieces per subject (`post_stratified`), and
@@ -145,13 +67,20 @@ pub fn period_sums(
     lookup: &Lookup,
 ) -> Result<(DataFrame, DataFrame, PerSubject)> {
     let per_subject = timed("per-response sums", || Ok(PerSubject::new(rows, responses)))?;
-    let sums = timed("levels", || {
-        levels(rows, responses, &per_subject, dicts, lookup)
-    })?;
-    let ps = timed("post-stratified", || {
-        poststrat::pieces(&per_subject, rows, responses, dicts, lookup)
-    })?;
-    Ok((sums, ps, per_subject))
+    // Two walks over the same parts, independent: side by side.
+    let (sums, ps) = rayon::join(
+        || {
+            timed("levels", || {
+                levels(rows, responses, &per_subject, dicts, lookup)
+            })
+        },
+        || {
+            timed("post-stratified", || {
+                poststrat::pieces(&per_subject, rows, responses, dicts, lookup)
+            })
+        },
+    );
+    Ok((sums?, ps?, per_subject))
 }
 
 /// The ten levels' cluster sums of one period (`period_sums`): the item
@@ -216,35 +145,6 @@ fn levels(
         });
     }
     out.frame()
-}
-
-/// Attribute `attr` of each subject code (`ATTRIBUTES`), as codes into the
-/// distinct texts (None: not in the roster or not given).
-pub(super) fn attribute_codes(
-    dicts: &Dicts,
-    lookup: &Lookup,
-    attr: &str,
-) -> (Vec<u32>, Vec<Option<String>>) {
-    let a = ATTRIBUTES
-        .iter()
-        .position(|x| *x == attr)
-        .expect("a subject attribute");
-    let subjects = dicts.get(0);
-    let mut texts: Vec<Option<String>> = Vec::new();
-    let mut index: HashMap<Option<String>, u32> = HashMap::new();
-    let codes = (0..subjects.len() as u32)
-        .map(|s| {
-            let text = subjects
-                .text(s)
-                .and_then(|id| lookup.subjects.get(id))
-                .and_then(|row| row[a].clone());
-            *index.entry(text.clone()).or_insert_with(|| {
-                texts.push(text);
-                texts.len() as u32 - 1
-            })
-        })
-        .collect();
-    (codes, texts)
 }
 
 /// The levels' cells as the sums frame's columns.

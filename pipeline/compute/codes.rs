@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use anyhow::{Context, Result};
 use polars::prelude::{NamedFrom, PlSmallStr, Series};
@@ -101,19 +101,27 @@ impl Dict {
     }
 }
 
-/// The dictionaries of the columns read as codes, one per column.
-pub struct Dicts(Vec<Mutex<Dict>>);
+/// The dictionaries of the columns read as codes, one per column. Written
+/// only while a period's files are read; after that the period's parts
+/// (checks, sums, cube) read them side by side, so a read lock, which
+/// they can all hold at once.
+pub struct Dicts(Vec<RwLock<Dict>>);
 
 impl Dicts {
     pub fn new(columns: usize) -> Dicts {
-        Dicts((0..columns).map(|_| Mutex::default()).collect())
+        Dicts((0..columns).map(|_| RwLock::default()).collect())
     }
 
-    /// Column `i`'s dictionary. A panic elsewhere cannot leave one half
-    /// updated (a code is pushed and indexed in one call), so a poisoned
-    /// lock is taken over.
-    pub fn get(&self, i: usize) -> std::sync::MutexGuard<'_, Dict> {
-        self.0[i].lock().unwrap_or_else(|e| e.into_inner())
+    /// Column `i`'s dictionary to read. A panic elsewhere cannot leave one
+    /// half updated (a code is pushed and indexed in one call), so a
+    /// poisoned lock is taken over.
+    pub fn get(&self, i: usize) -> RwLockReadGuard<'_, Dict> {
+        self.0[i].read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Column `i`'s dictionary to add codes to (reading files only).
+    fn write(&self, i: usize) -> RwLockWriteGuard<'_, Dict> {
+        self.0[i].write().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -216,7 +224,7 @@ pub fn read(path: &Path, what: &Columns) -> Result<FileColumns> {
             for a in &arrays {
                 // Locked per dictionary entry, not while the rows are coded:
                 // the other files' threads wait only for a lookup.
-                rows(a.as_ref(), name)?.map(codes, |t| what.dicts.get(i).code(t))?;
+                rows(a.as_ref(), name)?.map(codes, |t| what.dicts.write(i).code(t))?;
             }
         }
         for (name, prints) in what.prints.iter().zip(&mut out.prints) {

@@ -16,8 +16,8 @@ use polars::prelude::*;
 
 use std::collections::HashMap;
 
-use super::clusters::{attribute_codes, Lookup};
 use super::codes::Dicts;
+use super::lookup::{attribute_codes, Lookup};
 use super::responses::{combo_cells, PerSubject};
 use crate::contract::Level;
 

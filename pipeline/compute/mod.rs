@@ -24,6 +24,7 @@ mod groups;
 pub mod integrity;
 mod ledger;
 mod levels;
+mod lookup;
 mod method_cells;
 pub mod method_rates;
 mod metric;
@@ -35,6 +36,7 @@ mod rows;
 mod rule_window;
 mod standardize;
 pub mod tables;
+mod timed;
 mod trends;
 
 use std::collections::BTreeMap;
@@ -145,7 +147,7 @@ fn shared(
     // pass, 295 MB by period).
     let mut cubes = vec![rates::cube(ratings.clone().clear())];
     let mut distinct = Distinct::default();
-    let lookup = clusters::Lookup::new(cfg, &subjects)?;
+    let lookup = lookup::Lookup::new(cfg, &subjects)?;
     let excluded = exclude::Excluded::new(cfg, ratings.clone())?;
     let (mut sums, mut ps, mut methods) = (Vec::new(), Vec::new(), Vec::new());
     let (mut stuffed, mut busy, mut straight) = (Vec::new(), Vec::new(), Vec::new());

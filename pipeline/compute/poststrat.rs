@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use anyhow::Result;
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 
-use super::clusters::Lookup;
 use super::codes::Dicts;
+use super::lookup::Lookup;
 use super::responses::{merge, PerSubject, Responses};
 use super::rows::Rows;
 

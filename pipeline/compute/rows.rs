@@ -12,8 +12,28 @@
 use anyhow::Result;
 use polars::prelude::DataType;
 
-use super::clusters::{CHANNEL, COLLECTOR, RATER_KEY, RATING, TIME};
 use super::codes::{Dicts, FileColumns};
+
+/// The text columns a period's files are read as codes (`period.rs`), one
+/// dictionary each: the cube's keys (`rates::CUBE_KEYS`), then what the
+/// integrity checks group by (`integrity::pass`), at the indices below.
+pub const CODED: [&str; 10] = [
+    "subject_id",
+    "period",
+    "rater_category",
+    "method",
+    "channel",
+    "item",
+    "rater_key",
+    "rated_time",
+    "rating",
+    "collector",
+];
+pub const CHANNEL: usize = 4;
+pub const RATER_KEY: usize = 6;
+pub const TIME: usize = 7;
+pub const RATING: usize = 8;
+pub const COLLECTOR: usize = 9;
 
 /// A period's rows, column by column.
 #[derive(Default)]

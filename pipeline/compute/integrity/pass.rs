@@ -20,10 +20,11 @@ use polars::prelude::*;
 
 use std::collections::HashMap;
 
-use crate::compute::clusters::{Lookup, CHANNEL, COLLECTOR, RATER_KEY, RATING, TIME};
 use crate::compute::codes::Dicts;
+use crate::compute::lookup::Lookup;
 use crate::compute::responses::{number, Responses};
 use crate::compute::rows::Rows;
+use crate::compute::rows::{CHANNEL, COLLECTOR, RATER_KEY, RATING, TIME};
 
 /// One period's findings, texts decoded.
 pub struct Findings {
@@ -38,7 +39,7 @@ pub struct Findings {
     pub straight: DataFrame,
 }
 
-/// Counts one period's checks over `rows` (`clusters::rows` of every
+/// Counts one period's checks over `rows` (`rows.rs` of every
 /// rating, none excluded: the audit sees what the rates leave out).
 pub fn findings(
     rows: &Rows,
@@ -107,8 +108,7 @@ fn stuffed(
     }
     let over: Vec<usize> = (0..cells.len()).filter(|&c| tally[c].n > max).collect();
     let (subjects, periods, keys) = (dicts.get(0), dicts.get(1), dicts.get(RATER_KEY));
-    let text = |d: &std::sync::MutexGuard<'_, crate::compute::codes::Dict>,
-                f: &dyn Fn(usize) -> u32| {
+    let text = |d: &crate::compute::codes::Dict, f: &dyn Fn(usize) -> u32| {
         Series::new(
             "".into(),
             over.iter().map(|&c| d.text(f(c))).collect::<Vec<_>>(),
