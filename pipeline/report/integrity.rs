@@ -5,7 +5,7 @@
 //! not a finding about a person). Nothing is removed from any figure,
 //! unless the configuration leaves device bursts out (`excluded_votes`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -90,18 +90,96 @@ fn row(f: &IntegrityFlag, idx: &Index, labels: &Labels) -> FlagRow {
     }
 }
 
-/// Every flag, in the table's order (check, unit, window).
+/// Every flag, in the table's order (check, unit, window): the CSV beside
+/// the leadership page (`tables::integrity_sheet`).
 pub fn rows(data: &Data, idx: &Index, labels: &Labels) -> Vec<FlagRow> {
     data.integrity.iter().map(|f| row(f, idx, labels)).collect()
 }
 
-/// The flags about one subject, for its card.
-pub fn of_subject(data: &Data, idx: &Index, labels: &Labels, subject: &str) -> Vec<FlagRow> {
-    data.integrity
-        .iter()
-        .filter(|f| f.subject_id.as_deref() == Some(subject))
-        .map(|f| row(f, idx, labels))
-        .collect()
+/// The most flags of one check the leadership page lists; the rest are in
+/// `csv/integrity.csv`. A county whose rater keys repeat a lot (or a
+/// generated one at ten million ratings: 190,000 duplicate-key flags) made
+/// a page of 80 MB no one could read and the run wait seconds to write it.
+pub const PAGE_LIMIT: usize = 200;
+
+/// One check's count on the leadership page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckCount {
+    pub check: String,
+    pub n: usize,
+    /// How many of them the page lists (at most `PAGE_LIMIT`).
+    pub shown: usize,
+}
+
+/// What the leadership page shows of the audit: every check's count, and
+/// the first `PAGE_LIMIT` flags of each in the table's order.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Page {
+    pub total: usize,
+    pub checks: Vec<CheckCount>,
+    pub rows: Vec<FlagRow>,
+    pub limit: usize,
+}
+
+pub fn page(data: &Data, idx: &Index, labels: &Labels) -> Page {
+    let mut out = Page {
+        total: data.integrity.len(),
+        limit: PAGE_LIMIT,
+        ..Page::default()
+    };
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for f in &data.integrity {
+        let i = *at.entry(f.check.as_str()).or_insert_with(|| {
+            out.checks.push(CheckCount {
+                check: label(labels, &f.check),
+                n: 0,
+                shown: 0,
+            });
+            out.checks.len() - 1
+        });
+        let c = &mut out.checks[i];
+        c.n += 1;
+        if c.shown < PAGE_LIMIT {
+            c.shown += 1;
+            out.rows.push(row(f, idx, labels));
+        }
+    }
+    out
+}
+
+/// The flags by the subject they concern, in the table's order, for the
+/// cards.
+pub struct BySubject<'a>(HashMap<&'a str, Vec<&'a IntegrityFlag>>);
+
+impl<'a> BySubject<'a> {
+    pub fn new(data: &'a Data) -> BySubject<'a> {
+        let mut by: HashMap<&str, Vec<&IntegrityFlag>> = HashMap::new();
+        for f in &data.integrity {
+            if let Some(s) = f.subject_id.as_deref() {
+                by.entry(s).or_default().push(f);
+            }
+        }
+        BySubject(by)
+    }
+
+    /// The flags about one subject, as its card lists them.
+    pub fn rows(&self, idx: &Index, labels: &Labels, subject: &str) -> Vec<FlagRow> {
+        self.0
+            .get(subject)
+            .map(|fs| fs.iter().map(|f| row(f, idx, labels)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether a subject's figures leave out some of its votes: a device
+    /// burst on it while `integrity.exclude_bursts` is on (its card then
+    /// says so).
+    pub fn excluded(&self, cfg: &crate::config::Config, subject: &str) -> bool {
+        cfg.integrity.exclude_bursts
+            && self.0.get(subject).is_some_and(|fs| {
+                fs.iter()
+                    .any(|f| f.check == Check::Burst.as_str() && f.unit == "device")
+            })
+    }
 }
 
 /// With `integrity.exclude_bursts` on, the votes compute left out of the
@@ -115,17 +193,6 @@ pub fn excluded_votes(cfg: &crate::config::Config, data: &Data) -> Option<u64> {
             .filter_map(|f| f.n)
             .sum()
     })
-}
-
-/// Whether a subject's figures leave out some of its votes: a device burst
-/// on it while `integrity.exclude_bursts` is on (its card then says so).
-pub fn excluded_from(cfg: &crate::config::Config, data: &Data, subject: &str) -> bool {
-    cfg.integrity.exclude_bursts
-        && data.integrity.iter().any(|f| {
-            f.check == Check::Burst.as_str()
-                && f.unit == "device"
-                && f.subject_id.as_deref() == Some(subject)
-        })
 }
 
 /// The subjects some flag concerns: their ratings need verification.

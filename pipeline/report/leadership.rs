@@ -55,8 +55,9 @@ pub struct Leadership {
     pub methods: Vec<super::benchmark::MethodRow>,
     /// The method effect by subject kind and township (`method_rates`).
     pub method_kinds: Vec<super::benchmark::KindMethods>,
-    /// The integrity audit's flags (需核实), internal only.
-    pub integrity: Vec<super::integrity::FlagRow>,
+    /// The integrity audit's flags (需核实), internal only: each check's
+    /// count and its first flags (all of them in `csv/integrity.csv`).
+    pub integrity: super::integrity::Page,
     /// Votes of flagged device bursts left out of the rates, when the
     /// configuration says so (`integrity.exclude_bursts`).
     pub excluded_burst_votes: Option<u64>,
@@ -180,7 +181,7 @@ pub fn build(cfg: &Config, data: &Data, labels: &Labels, lang: &str) -> Leadersh
         method: method::build(cfg, data, labels),
         methods: super::benchmark::rows(data, &w),
         method_kinds,
-        integrity: super::integrity::rows(data, &idx, labels),
+        integrity: super::integrity::page(data, &idx, labels),
         excluded_burst_votes: super::integrity::excluded_votes(cfg, data),
     }
 }

@@ -369,3 +369,41 @@ pub fn public_sheet(m: &Public, labels: &Labels) -> Sheet {
     }
     s
 }
+
+/// Every integrity flag (需核实), for `csv/integrity.csv` beside the
+/// leadership page, which lists the first of each check only.
+pub fn integrity_sheet(rows: &[super::integrity::FlagRow], labels: &Labels) -> Sheet {
+    let mut s = labelled(
+        labels,
+        "integrity_sheet",
+        "integrity",
+        &[
+            "integrity_check",
+            "subject_id",
+            "name",
+            "township",
+            "integrity_unit",
+            "integrity_window",
+            "integrity_when",
+            "integrity_n",
+            "q",
+            "integrity_finding",
+        ],
+    );
+    for f in rows {
+        let who = f.who.as_ref();
+        s.rows.push(vec![
+            text(&f.check),
+            text(who.map_or("", |w| w.subject_id.as_str())),
+            text(who.map_or("", |w| w.name.as_str())),
+            text(who.map_or("", |w| w.township.as_str())),
+            text(&f.unit),
+            text(&f.window),
+            text(&f.span),
+            f.n.map_or(text(""), Cell::Int),
+            text(&f.q.map(|q| format!("{q:.6}")).unwrap_or_default()),
+            text(&format!("{} {}", f.note, f.figures).trim().to_string()),
+        ]);
+    }
+    s
+}

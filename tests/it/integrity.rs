@@ -339,6 +339,8 @@ fn integrity_flags_the_issues_two_hostile_cases_in_the_table_the_query_and_the_p
         named.stdout
     );
     d.ok(&["report"]);
+    let flags = std::fs::read_to_string(d.join("reports/leadership-zh/csv/integrity.csv")).unwrap();
+    assert_eq!(flags.lines().count(), 1 + all.len(), "{flags}");
     let page = std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap();
     let section = &page[page.find("id=\"integrity\"").unwrap()..];
     let section = &section[..section.find("</section>").unwrap()];
@@ -572,4 +574,45 @@ fn excluding_bursts_moves_the_flagged_rate_by_exactly_the_burst_and_the_page_say
         "on: the card says what was left out"
     );
     assert!(!card(&d).contains("以下评议需先核实再使用（评议没有被删除或调整权重）"));
+}
+
+#[test]
+fn the_page_lists_the_first_flags_of_a_check_and_the_csv_every_flag() {
+    // 205 keys with two forms each for one subject, one form allowed.
+    let d = three_subjects("[integrity]\nmax_forms_per_key = 1\n");
+    let mut csv = HEAD.to_string();
+    for k in 0..205 {
+        for f in 0..2 {
+            csv += &format!(
+                "F{k:03}{f},ZZ0001,2012-11-0{},服务对象,K{k:03},群众测评,测评表,总体评价,满意,\n",
+                1 + f
+            );
+        }
+    }
+    d.write("in/forms.csv", &csv);
+    d.ok(&["ingest"]);
+    d.ok(&["compute"]);
+    assert_eq!(rows(&d, "duplicate_key").len(), 205);
+    d.ok(&["report"]);
+    let page = std::fs::read_to_string(d.join("reports/leadership-zh/leadership.html")).unwrap();
+    let section = &page[page.find("id=\"integrity\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("（205）"), "the heading counts every flag");
+    assert!(
+        section.contains(
+            "<td>同一评议人重复评议</td><td class=\"num\">205</td><td class=\"num\">200</td>"
+        ),
+        "the counts say how many are listed: {section}"
+    );
+    assert!(
+        section.contains("integrity.csv"),
+        "the page says where the rest are"
+    );
+    let listed = section
+        .matches("需核实：同一评议人本期对该对象提交2份测评表")
+        .count();
+    assert_eq!(listed, 200, "at most 200 flags of a check on the page");
+    let all = std::fs::read_to_string(d.join("reports/leadership-zh/csv/integrity.csv")).unwrap();
+    assert_eq!(all.lines().count(), 1 + 205, "the CSV has every flag");
+    assert!(all.lines().nth(1).unwrap().contains("ZZ0001"));
 }
