@@ -402,7 +402,7 @@ pub fn integrity_sheet(rows: &[super::integrity::FlagRow], labels: &Labels) -> S
             text(&f.span),
             f.n.map_or(text(""), Cell::Int),
             text(&f.q.map(|q| format!("{q:.6}")).unwrap_or_default()),
-            text(&format!("{} {}", f.note, f.figures).trim().to_string()),
+            text(format!("{} {}", f.note, f.figures).trim()),
         ]);
     }
     s
