@@ -112,7 +112,8 @@ pub struct CheckCount {
 }
 
 /// What the leadership page shows of the audit: every check's count, and
-/// the first `PAGE_LIMIT` flags of each in the table's order.
+/// of each check the `PAGE_LIMIT` flags with the most ratings behind them
+/// (ties in the table's order), the checks in the table's order.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Page {
     pub total: usize,
@@ -122,27 +123,33 @@ pub struct Page {
 }
 
 pub fn page(data: &Data, idx: &Index, labels: &Labels) -> Page {
+    // Each check's flags, in the order the table first names the check.
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<Vec<&IntegrityFlag>> = Vec::new();
+    for f in &data.integrity {
+        let i = *at.entry(f.check.as_str()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(f);
+    }
     let mut out = Page {
         total: data.integrity.len(),
         limit: PAGE_LIMIT,
         ..Page::default()
     };
-    let mut at: HashMap<&str, usize> = HashMap::new();
-    for f in &data.integrity {
-        let i = *at.entry(f.check.as_str()).or_insert_with(|| {
-            out.checks.push(CheckCount {
-                check: label(labels, &f.check),
-                n: 0,
-                shown: 0,
-            });
-            out.checks.len() - 1
+    for mut flags in groups {
+        let n = flags.len();
+        // Stable: equal counts keep the table's order.
+        flags.sort_by_key(|f| std::cmp::Reverse(f.n.unwrap_or(0)));
+        flags.truncate(PAGE_LIMIT);
+        out.checks.push(CheckCount {
+            check: label(labels, &flags[0].check),
+            n,
+            shown: flags.len(),
         });
-        let c = &mut out.checks[i];
-        c.n += 1;
-        if c.shown < PAGE_LIMIT {
-            c.shown += 1;
-            out.rows.push(row(f, idx, labels));
-        }
+        out.rows
+            .extend(flags.into_iter().map(|f| row(f, idx, labels)));
     }
     out
 }
