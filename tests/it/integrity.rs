@@ -577,7 +577,7 @@ fn excluding_bursts_moves_the_flagged_rate_by_exactly_the_burst_and_the_page_say
 }
 
 #[test]
-fn the_page_lists_the_first_flags_of_a_check_and_the_csv_every_flag() {
+fn the_page_lists_the_largest_flags_of_a_check_and_the_csv_every_flag() {
     // 205 keys with two forms each for one subject, one form allowed.
     let d = three_subjects("[integrity]\nmax_forms_per_key = 1\n");
     let mut csv = HEAD.to_string();
