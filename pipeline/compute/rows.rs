@@ -135,3 +135,12 @@ impl Rows {
         self.codes[CHANNEL][i]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The cube reads the first six coded columns as its keys (`period.rs`).
+    #[test]
+    fn the_coded_columns_start_with_the_cube_keys() {
+        assert_eq!(super::CODED[..6], crate::compute::rates::CUBE_KEYS);
+    }
+}
