@@ -13,17 +13,19 @@ use anyhow::Result;
 use polars::prelude::DataType;
 
 use super::codes::{Dicts, FileColumns};
+use super::rates::CUBE_KEYS;
 
 /// The text columns a period's files are read as codes (`period.rs`), one
-/// dictionary each: the cube's keys (`rates::CUBE_KEYS`), then what the
-/// integrity checks group by (`integrity::pass`), at the indices below.
+/// dictionary each: the cube's keys first (`period.rs` reads the first six
+/// as the cube's), then what the integrity checks group by
+/// (`integrity::pass`), at the indices below.
 pub const CODED: [&str; 10] = [
-    "subject_id",
-    "period",
-    "rater_category",
-    "method",
-    "channel",
-    "item",
+    CUBE_KEYS[0],
+    CUBE_KEYS[1],
+    CUBE_KEYS[2],
+    CUBE_KEYS[3],
+    CUBE_KEYS[4],
+    CUBE_KEYS[5],
     "rater_key",
     "rated_time",
     "rating",
@@ -133,14 +135,5 @@ impl Rows {
 
     pub fn channel(&self, i: usize) -> u32 {
         self.codes[CHANNEL][i]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    /// The cube reads the first six coded columns as its keys (`period.rs`).
-    #[test]
-    fn the_coded_columns_start_with_the_cube_keys() {
-        assert_eq!(super::CODED[..6], crate::compute::rates::CUBE_KEYS);
     }
 }

@@ -182,11 +182,17 @@ impl<'a> BySubject<'a> {
     /// says so).
     pub fn excluded(&self, cfg: &crate::config::Config, subject: &str) -> bool {
         cfg.integrity.exclude_bursts
-            && self.0.get(subject).is_some_and(|fs| {
-                fs.iter()
-                    .any(|f| f.check == Check::Burst.as_str() && f.unit == "device")
-            })
+            && self
+                .0
+                .get(subject)
+                .is_some_and(|fs| fs.iter().any(|f| is_device_burst(f)))
     }
+}
+
+/// A device's burst: the flag whose votes `integrity.exclude_bursts` leaves
+/// out of the rates.
+fn is_device_burst(f: &IntegrityFlag) -> bool {
+    f.check == Check::Burst.as_str() && f.unit == "device"
 }
 
 /// With `integrity.exclude_bursts` on, the votes compute left out of the
@@ -196,7 +202,7 @@ pub fn excluded_votes(cfg: &crate::config::Config, data: &Data) -> Option<u64> {
     cfg.integrity.exclude_bursts.then(|| {
         data.integrity
             .iter()
-            .filter(|f| f.check == Check::Burst.as_str() && f.unit == "device")
+            .filter(|f| is_device_burst(f))
             .filter_map(|f| f.n)
             .sum()
     })

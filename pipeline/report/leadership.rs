@@ -56,7 +56,8 @@ pub struct Leadership {
     /// The method effect by subject kind and township (`method_rates`).
     pub method_kinds: Vec<super::benchmark::KindMethods>,
     /// The integrity audit's flags (需核实), internal only: each check's
-    /// count and its first flags (all of them in `csv/integrity.csv`).
+    /// count and the flags of each with the most ratings (all of them in
+    /// `csv/integrity.csv`).
     pub integrity: super::integrity::Page,
     /// Votes of flagged device bursts left out of the rates, when the
     /// configuration says so (`integrity.exclude_bursts`).

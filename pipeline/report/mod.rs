@@ -243,7 +243,7 @@ fn render(
             for s in &sheets {
                 crate::sheet::write_csv(s, &dir.join("csv").join(format!("{}.csv", s.file)))?;
             }
-            // Every integrity flag: the page lists the first of each check.
+            // Every integrity flag: the page lists the largest of each check.
             let flags = integrity::rows(data, &model::Index::new(data), &t.labels);
             crate::sheet::write_csv(
                 &tables::integrity_sheet(&flags, &t.labels),

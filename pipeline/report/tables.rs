@@ -371,7 +371,7 @@ pub fn public_sheet(m: &Public, labels: &Labels) -> Sheet {
 }
 
 /// Every integrity flag (需核实), for `csv/integrity.csv` beside the
-/// leadership page, which lists the first of each check only.
+/// leadership page, which lists the largest of each check only.
 pub fn integrity_sheet(rows: &[super::integrity::FlagRow], labels: &Labels) -> Sheet {
     let mut s = labelled(
         labels,
